@@ -1,0 +1,260 @@
+"""The command line: thin. Parses options, runs the pipeline, picks a renderer.
+
+Heavy modules (pandas, calamine, pydantic models) are imported inside the commands, so
+``fpmetrics --version`` and ``--help`` start fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from . import __version__
+from .errors import InputError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    help="Check township family-planning spreadsheets against provincial assessment indicators.",
+)
+rules_app = typer.Typer(no_args_is_help=True, help="List, show and validate rule sets.")
+app.add_typer(rules_app, name="rules")
+
+
+class Format(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+class FailOn(StrEnum):
+    fail = "fail"
+    warn = "warn"
+    never = "never"
+
+
+class Lang(StrEnum):
+    zh = "zh"
+    en = "en"
+
+
+LangOption = Annotated[
+    Lang, typer.Option("--lang", envvar="FPMETRICS_LANG", help="Language of tables and messages.")
+]
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"fpmetrics {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    """fpmetrics: township indicators, checked against the province's standard."""
+
+
+def _consoles():
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=False), Console(stderr=True, highlight=False)
+
+
+def _infer_format(fmt: Format | None, output: Path | None) -> Format:
+    if fmt is not None:
+        return fmt
+    if output is not None and output.suffix.lower() in (".json", ".csv"):
+        return Format(output.suffix.lower().lstrip("."))
+    return Format.table
+
+
+@app.command()
+def check(
+    inputs: Annotated[
+        list[Path],
+        typer.Argument(help="Spreadsheets (.xlsx .xls .ods .csv) or folders of them."),
+    ],
+    rules: Annotated[
+        str, typer.Option("--rules", "-r", help="Shipped rule set name or a YAML file.")
+    ] = "default",
+    fmt: Annotated[
+        Format | None,
+        typer.Option("--format", "-f", help="table (default), json or csv."),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write to this file instead of stdout."),
+    ] = None,
+    sheet: Annotated[
+        str | None, typer.Option("--sheet", help="Only this sheet of each workbook.")
+    ] = None,
+    fail_on: Annotated[
+        FailOn,
+        typer.Option(
+            "--fail-on",
+            help="Exit 1 on: fail (fail or invalid, default), warn (also warnings), never.",
+        ),
+    ] = FailOn.fail,
+    lang: LangOption = Lang.zh,
+) -> None:
+    """Check every township against the rule set; exit 1 if any check fails."""
+    from .output import refuse_inputs, write_atomic
+    from .pipeline import exit_code, run_check
+    from .rules import load_ruleset
+
+    language = lang.value
+    out, err = _consoles()
+    ruleset = load_ruleset(rules, language)
+    if output is not None:
+        refuse_inputs(output, inputs, language)
+    report = run_check(inputs, ruleset, language, sheet=sheet)
+    chosen = _infer_format(fmt, output)
+
+    if chosen is Format.table:
+        from .report.console import render_table
+
+        if output is None:
+            render_table(report, language, out, err)
+        else:
+            from io import StringIO
+
+            from rich.console import Console
+
+            buffer = StringIO()
+            render_table(report, language, Console(file=buffer, width=160), err)
+            write_atomic(output, buffer.getvalue().encode("utf-8"), language)
+    else:
+        from .report.console import render_problems
+        from .report.machine import to_csv, to_json
+
+        text = to_json(report) if chosen is Format.json else to_csv(report)
+        if output is None:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        else:
+            encoding = "utf-8-sig" if chosen is Format.csv else "utf-8"
+            write_atomic(output, text.encode(encoding), language)
+        render_problems(report.problems, language, err)
+    if output is not None:
+        from .i18n import t
+
+        err.print(t("written", language, file=output))
+    raise typer.Exit(exit_code(report, fail_on.value))
+
+
+@app.command()
+def fields(lang: LangOption = Lang.zh) -> None:
+    """List the canonical fields and the headers each accepts."""
+    from rich.table import Table
+
+    from .fields import FIELDS
+    from .i18n import t
+
+    out, _ = _consoles()
+    table = Table(title=t("fields_title", lang.value), show_lines=False)
+    table.add_column(t("col_field", lang.value), no_wrap=True)
+    table.add_column(t("col_meaning", lang.value))
+    table.add_column(t("col_headers", lang.value))
+    for spec in FIELDS.values():
+        table.add_row(spec.name, spec.label(lang.value), "、".join(spec.aliases))
+    out.print(table)
+
+
+@rules_app.command("list")
+def rules_list(lang: LangOption = Lang.zh) -> None:
+    """The shipped rule sets."""
+    from rich.table import Table
+
+    from .i18n import t
+    from .rules import load_ruleset, shipped_names
+
+    out, _ = _consoles()
+    table = Table(title=t("rules_title", lang.value))
+    table.add_column(t("col_name", lang.value), no_wrap=True)
+    table.add_column(t("col_title", lang.value))
+    table.add_column(t("col_indicator", lang.value), justify="right")
+    for name in shipped_names():
+        ruleset = load_ruleset(name, lang.value)
+        table.add_row(name, ruleset.label(lang.value), str(len(ruleset.active)))
+    out.print(table)
+
+
+@rules_app.command("show")
+def rules_show(
+    name: Annotated[str, typer.Argument(help="Shipped rule set name or a YAML file.")],
+    lang: LangOption = Lang.zh,
+) -> None:
+    """Every indicator of a rule set: formula, bounds, severity, source."""
+    from rich.table import Table
+
+    from .i18n import t
+    from .rules import load_ruleset
+
+    language = lang.value
+    out, _ = _consoles()
+    ruleset = load_ruleset(name, language)
+    table = Table(title=f"{ruleset.name}: {ruleset.label(language)}", show_lines=True)
+    for key in ("col_indicator", "col_formula", "col_bounds", "col_severity", "col_source"):
+        table.add_column(t(key, language))
+    for key, rule in ruleset.active.items():
+        formula = f"{rule.numerator} / {rule.denominator} × {rule.scale:g}"
+        table.add_row(
+            f"{key}\n{rule.label(language)}",
+            formula,
+            rule.bounds_text() + (f" (×{rule.periods})" if rule.periods else ""),
+            rule.severity,
+            rule.source,
+        )
+    out.print(table)
+
+
+@rules_app.command("validate")
+def rules_validate(
+    file: Annotated[Path, typer.Argument(help="A rule file to check.")],
+    lang: LangOption = Lang.zh,
+) -> None:
+    """Check a rule file; exit 2 with the file and line of each mistake."""
+    from .i18n import t
+    from .rules import load_ruleset
+
+    if not file.is_file():
+        raise InputError(t("file_missing", lang.value, file=file))
+    ruleset = load_ruleset(str(file), lang.value)
+    _, err = _consoles()
+    err.print(t("rules_valid", lang.value, file=file, count=len(ruleset.active)))
+
+
+def main() -> None:
+    """Entry point: run the app; a run that cannot be done exits 2 with a message."""
+    try:
+        app()
+    except InputError as exc:
+        print(exc.message, file=sys.stderr)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as exc:  # a bug: say so plainly, keep the traceback for whoever asks
+        if os.environ.get("FPMETRICS_DEBUG"):
+            raise
+        print(
+            f"fpmetrics: internal error ({type(exc).__name__}: {exc}). "
+            "Please report it with the input file; FPMETRICS_DEBUG=1 shows the traceback.",
+            file=sys.stderr,
+        )
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

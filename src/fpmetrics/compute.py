@@ -1,0 +1,228 @@
+"""Per-unit counts and indicator verdicts, one column operation per indicator.
+
+Rates come from summed counts, never from averaged rates. Bounds are compared exactly:
+``numerator × scale`` against ``bound × denominator`` in whole numbers, so 3 defects in 500
+births is exactly 6‰ and passes a "≤ 6‰" rule, however floating point rounds 3/500×1000.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+import pandas as pd
+
+from .fields import COUNT_FIELDS
+from .rules import Indicator, RuleSet
+from .validate import Checked
+
+RESULT_COLUMNS = [
+    "unit", "period", "indicator", "name", "value", "numerator", "denominator", "scale",
+    "symbol", "min", "max", "severity", "status", "reason", "fields",
+]  # fmt: skip
+
+STATUSES = ("pass", "fail", "warn", "no_data", "invalid")
+
+
+def unit_counts(records: pd.DataFrame, checked: Checked, present: set[str]) -> pd.DataFrame:
+    """One row per (unit, period): summed counts, and ``_bad_<field>`` where any input cell was bad.
+
+    ``births`` is filled from boys + girls where no total is given.
+    """
+    named = records["township"] != ""
+    keys = records.loc[named, ["township", "period"]].fillna({"period": ""})
+    values = checked.values.loc[named]
+    bad = checked.bad.loc[named].add_prefix("_bad_")
+    frame = pd.concat([keys, values, bad], axis=1)
+    grouped = frame.groupby(["township", "period"], sort=False)
+    counts = grouped[list(COUNT_FIELDS)].sum(min_count=1)
+    flags = grouped[list(bad.columns)].any()
+    units = pd.concat([counts, flags], axis=1).reset_index()
+
+    derived = units["births_male"] + units["births_female"]
+    units["births"] = units["births"].fillna(derived)
+    units["_bad_births"] = units["_bad_births"] | (
+        units["births"].eq(derived) & (units["_bad_births_male"] | units["_bad_births_female"])
+    )
+    units["period"] = units["period"].replace("", None)
+    return units
+
+
+def available_fields(present: set[str]) -> set[str]:
+    available = set(present)
+    if {"births_male", "births_female"} <= available:
+        available.add("births")
+    return available
+
+
+def evaluate(units: pd.DataFrame, ruleset: RuleSet, present: set[str], lang: str) -> pd.DataFrame:
+    """Long results: one row per (unit, period, indicator), in unit order then rule order."""
+    available = available_fields(present)
+    frames = [
+        _evaluate_indicator(units, key, indicator, available, lang)
+        for key, indicator in ruleset.active.items()
+    ]
+    if not frames or units.empty:
+        return pd.DataFrame(columns=RESULT_COLUMNS)
+    results = pd.concat(frames, ignore_index=True)
+    order = pd.Series(
+        range(len(units)), index=pd.MultiIndex.from_frame(units[["township", "period"]].fillna(""))
+    )
+    results["_order"] = order.reindex(
+        pd.MultiIndex.from_frame(results[["unit", "period"]].fillna(""))
+    ).to_numpy()
+    results["_rule"] = results["indicator"].map({k: i for i, k in enumerate(ruleset.active)})
+    return (
+        results.sort_values(["_order", "_rule"], kind="stable")
+        .drop(columns=["_order", "_rule"])
+        .reset_index(drop=True)
+    )
+
+
+def _evaluate_indicator(
+    units: pd.DataFrame, key: str, rule: Indicator, available: set[str], lang: str
+) -> pd.DataFrame:
+    n = len(units)
+    result = pd.DataFrame(
+        {
+            "unit": units["township"].to_numpy(),
+            "period": units["period"].to_numpy(),
+            "indicator": key,
+            "name": rule.label(lang),
+            "value": np.nan,
+            "numerator": np.nan,
+            "denominator": np.nan,
+            "scale": rule.scale,
+            "symbol": rule.symbol,
+            "min": rule.min,
+            "max": rule.max,
+            "severity": rule.severity,
+            "status": "no_data",
+            "reason": None,
+            "fields": [[] for _ in range(n)],
+        }
+    )
+    missing = [f for f in rule.fields if f not in available]
+    if missing:
+        result["reason"] = "field_missing"
+        result["fields"] = [list(missing) for _ in range(n)]
+        return result
+
+    columns = {f: units[f].to_numpy(dtype=float) for f in rule.fields}
+    invalid = np.zeros(n, dtype=bool)
+    empty = np.zeros(n, dtype=bool)
+    bad_names = np.full(n, "", dtype=object)
+    empty_names = np.full(n, "", dtype=object)
+    for f in rule.fields:
+        is_bad = units[f"_bad_{f}"].to_numpy(dtype=bool)
+        is_empty = np.isnan(columns[f]) & ~is_bad
+        invalid |= is_bad
+        empty |= is_empty
+        bad_names = np.where(is_bad, bad_names + f + ",", bad_names)
+        empty_names = np.where(is_empty, empty_names + f + ",", empty_names)
+
+    numerator = rule.numerator_expr.evaluate(columns)
+    denominator = rule.denominator_expr.evaluate(columns)
+    usable = ~invalid & ~empty
+    zero = usable & (denominator == 0)
+    ok = usable & ~zero
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = np.where(ok, numerator * rule.scale / np.where(ok, denominator, 1), np.nan)
+
+    below, above = _outside(numerator, denominator, rule, ok)
+    outside = below | above
+    out_status = "fail" if rule.severity == "fail" else "warn"
+    status = np.select(
+        [invalid, empty, zero, ok & outside, ok],
+        ["invalid", "no_data", "no_data", out_status, "pass"],
+        default="no_data",
+    )
+    reason = np.select(
+        [invalid, empty, zero], ["invalid_data", "value_missing", "denominator_zero"], default=None
+    )
+    names = np.where(invalid, bad_names, np.where(empty, empty_names, ""))
+    result["status"] = status
+    result["reason"] = reason
+    result["fields"] = [s.rstrip(",").split(",") if s else [] for s in names]
+    result["value"] = value
+    result["numerator"] = np.where(usable, numerator, np.nan)
+    result["denominator"] = np.where(usable, denominator, np.nan)
+    return result
+
+
+def _outside(
+    numerator: np.ndarray, denominator: np.ndarray, rule: Indicator, ok: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Exact comparison of numerator/denominator×scale with the bounds, in whole numbers."""
+    n = len(numerator)
+    below = np.zeros(n, dtype=bool)
+    above = np.zeros(n, dtype=bool)
+    if not ok.any():
+        return below, above
+    sign = np.sign(denominator[ok])
+    num = numerator[ok] * sign
+    den = np.abs(denominator[ok])
+    scale = Fraction(str(rule.scale))
+    for which, out in (("min", below), ("max", above)):
+        bound = rule.exact_bound(which)
+        if bound is None:
+            continue
+        ratio = bound / scale  # value ≥ min  ⇔  num × q ≥ den × p, with min/scale = p/q
+        lhs = _exact_product(num, ratio.denominator)
+        rhs = _exact_product(den, ratio.numerator)
+        out[ok] = (lhs < rhs) if which == "min" else (lhs > rhs)
+    return below, above
+
+
+def _exact_product(counts: np.ndarray, factor: int) -> np.ndarray:
+    """counts × factor without rounding: float64 is exact below 2**53, Python ints above."""
+    if counts.size == 0 or np.abs(counts).max() * abs(factor) < 2.0**53:
+        return counts * factor
+    return counts.astype(np.int64).astype(object) * factor
+
+
+def summarise(results: pd.DataFrame) -> dict[str, int]:
+    counts = results["status"].value_counts()
+    summary = {"units": int(results[["unit", "period"]].drop_duplicates().shape[0])}
+    summary["checks"] = len(results)
+    for status in STATUSES:
+        summary[status] = int(counts.get(status, 0))
+    return summary
+
+
+def unit_verdicts(results: pd.DataFrame) -> pd.DataFrame:
+    """Per (unit, period): overall status and the indicators in each state.
+
+    A unit fails if any check fails; else it is invalid if any check is; else warn; else pass.
+    ``no_data`` alone does not fail a unit.
+    """
+    if results.empty:
+        return pd.DataFrame(
+            columns=["unit", "period", "status", "failed", "invalid", "warned", "no_data"]
+        )
+    keyed = results.assign(period=results["period"].fillna(""))
+    lists = {}
+    for status, label in (
+        ("fail", "failed"),
+        ("invalid", "invalid"),
+        ("warn", "warned"),
+        ("no_data", "no_data"),
+    ):
+        lists[label] = (
+            keyed["indicator"]
+            .where(keyed["status"] == status)
+            .groupby([keyed["unit"], keyed["period"]], sort=False)
+            .agg(lambda s: s.dropna().tolist())
+        )
+    frame = pd.DataFrame(lists).reset_index()
+    frame["status"] = np.select(
+        [
+            frame["failed"].str.len() > 0,
+            frame["invalid"].str.len() > 0,
+            frame["warned"].str.len() > 0,
+        ],
+        ["fail", "invalid", "warn"],
+        default="pass",
+    )
+    frame["period"] = frame["period"].replace("", None)
+    return frame[["unit", "period", "status", "failed", "invalid", "warned", "no_data"]]

@@ -1,0 +1,288 @@
+"""Canonical fields of a township report and the headers that name them.
+
+The record a township reports is declared once, as the pydantic model :class:`UnitRecord`.
+Its field metadata (Chinese and English names, accepted headers, which count is part of
+which) drives header matching, the vectorised column checks in :mod:`fpmetrics.validate`,
+and ``fpmetrics fields``. Rows are never validated through the model one by one.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+
+from pydantic import BaseModel, Field
+
+
+def _meta(zh: str, en: str, aliases: list[str], part_of: str | None = None) -> dict:
+    return {"zh": zh, "en": en, "aliases": aliases, "part_of": part_of}
+
+
+class UnitRecord(BaseModel):
+    """One row of an aggregate report: a unit (township), optionally a period, and counts."""
+
+    township: str = Field(
+        json_schema_extra=_meta(
+            "乡镇(街道)",
+            "township",
+            [
+                "乡镇",
+                "乡镇(街道)",
+                "乡镇名称",
+                "乡镇街道",
+                "单位",
+                "单位名称",
+                "街道",
+                "地区",
+                "township",
+                "unit",
+            ],
+        )
+    )
+    period: str | None = Field(
+        default=None,
+        json_schema_extra=_meta(
+            "统计期", "period", ["年度", "年份", "月份", "统计期", "period", "year", "month"]
+        ),
+    )
+    births_male: int | None = Field(
+        default=None,
+        ge=0,
+        json_schema_extra=_meta(
+            "出生男婴数",
+            "live births, boys",
+            ["出生男婴数", "男婴", "男婴数", "出生人数男", "出生男", "births_male", "boys"],
+        ),
+    )
+    births_female: int | None = Field(
+        default=None,
+        ge=0,
+        json_schema_extra=_meta(
+            "出生女婴数",
+            "live births, girls",
+            ["出生女婴数", "女婴", "女婴数", "出生人数女", "出生女", "births_female", "girls"],
+        ),
+    )
+    births: int | None = Field(
+        default=None,
+        ge=0,
+        json_schema_extra=_meta(
+            "出生人数",
+            "live births, total",
+            ["出生人数", "出生人数合计", "出生数", "出生总数", "本期出生人数", "births"],
+        ),
+    )
+    births_policy: int | None = Field(
+        default=None,
+        ge=0,
+        json_schema_extra=_meta(
+            "符合政策生育数",
+            "births within policy",
+            ["符合政策生育数", "符合政策出生数", "政策内出生数", "计划内出生数", "births_policy"],
+            part_of="births",
+        ),
+    )
+    births_reported: int | None = Field(
+        default=None,
+        ge=0,
+        json_schema_extra=_meta(
+            "上报出生数",
+            "births as reported",
+            ["上报出生数", "报告出生数", "births_reported"],
+        ),
+    )
+    births_verified: int | None = Field(
+        default=None,
+        ge=0,
+        json_schema_extra=_meta(
+            "核查出生数",
+            "births found by the survey",
+            ["核查出生数", "核实出生数", "调查出生数", "births_verified"],
+        ),
+    )
+    perinatal_births: int | None = Field(
+        default=None,
+        ge=0,
+        json_schema_extra=_meta(
+            "围产儿数", "perinatal births", ["围产儿数", "围产儿", "perinatal_births"]
+        ),
+    )
+    birth_defects: int | None = Field(
+        default=None,
+        ge=0,
+        json_schema_extra=_meta(
+            "出生缺陷数",
+            "birth defects",
+            ["出生缺陷数", "出生缺陷例数", "出生缺陷", "birth_defects"],
+            part_of="perinatal_births",
+        ),
+    )
+    population: int | None = Field(
+        default=None,
+        ge=0,
+        json_schema_extra=_meta(
+            "年平均人口",
+            "average population",
+            [
+                "年平均人口",
+                "年平均人数",
+                "总人口",
+                "年末总人口",
+                "期末人口总数",
+                "人口数",
+                "population",
+            ],
+        ),
+    )
+    deaths: int | None = Field(
+        default=None,
+        ge=0,
+        json_schema_extra=_meta("死亡人数", "deaths", ["死亡人数", "死亡数", "deaths"]),
+    )
+    station_staff: int | None = Field(
+        default=None,
+        ge=0,
+        json_schema_extra=_meta(
+            "服务站在编人员数",
+            "station staff on establishment",
+            ["服务站在编人员数", "在编人员数", "在编人数", "station_staff"],
+        ),
+    )
+    station_tech_staff: int | None = Field(
+        default=None,
+        ge=0,
+        json_schema_extra=_meta(
+            "在编专业技术人员数",
+            "of them, medical/technical staff",
+            [
+                "在编专业技术人员数",
+                "在编医疗卫生专业技术人员数",
+                "专业技术人员数",
+                "station_tech_staff",
+            ],
+            part_of="station_staff",
+        ),
+    )
+    migrant_women: int | None = Field(
+        default=None,
+        ge=0,
+        json_schema_extra=_meta(
+            "流入已婚育龄妇女数",
+            "in-migrant married women of reproductive age",
+            ["流入已婚育龄妇女数", "流入已婚育龄妇女总数", "流入已婚育龄妇女", "migrant_women"],
+        ),
+    )
+    migrant_archived: int | None = Field(
+        default=None,
+        ge=0,
+        json_schema_extra=_meta(
+            "已建档数",
+            "of them, with a file",
+            ["已建档数", "建档数", "已建档", "migrant_archived"],
+            part_of="migrant_women",
+        ),
+    )
+    migrant_certified: int | None = Field(
+        default=None,
+        ge=0,
+        json_schema_extra=_meta(
+            "已查验证数",
+            "of them, certificate checked",
+            ["已查验证数", "查验证数", "发证数", "已发证数", "查验数", "migrant_certified"],
+            part_of="migrant_women",
+        ),
+    )
+    migrant_contacted: int | None = Field(
+        default=None,
+        ge=0,
+        json_schema_extra=_meta(
+            "信息联系数",
+            "of them, information contact established",
+            ["信息联系数", "信息反馈数", "已信息联系数", "migrant_contacted"],
+            part_of="migrant_women",
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    name: str
+    zh: str
+    en: str
+    aliases: tuple[str, ...]
+    is_count: bool
+    part_of: str | None
+
+    def label(self, lang: str) -> str:
+        return self.en if lang == "en" else self.zh
+
+
+def _build_specs() -> dict[str, FieldSpec]:
+    specs = {}
+    for name, info in UnitRecord.model_fields.items():
+        extra = info.json_schema_extra or {}
+        assert isinstance(extra, dict)
+        specs[name] = FieldSpec(
+            name=name,
+            zh=str(extra["zh"]),
+            en=str(extra["en"]),
+            aliases=tuple(extra["aliases"]),  # type: ignore[arg-type]
+            is_count=name not in ("township", "period"),
+            part_of=extra.get("part_of"),  # type: ignore[arg-type]
+        )
+    return specs
+
+
+FIELDS: dict[str, FieldSpec] = _build_specs()
+COUNT_FIELDS: tuple[str, ...] = tuple(n for n, s in FIELDS.items() if s.is_count)
+KEY_FIELDS: tuple[str, ...] = ("township", "period")
+
+_TRAILING_UNIT = re.compile(r"[(\[](?:人|例|个|户|%|‰|‰|人次|名|数|次)[)\]]$")
+_SEPARATORS = re.compile(r"[\s/\-_·・.。:：、|]+")
+
+
+@cache
+def _converter():
+    import opencc  # lazy: only header matching needs it
+
+    return opencc.OpenCC("t2s")
+
+
+def to_simplified(text: str) -> str:
+    """Traditional → simplified Chinese (OpenCC ``t2s``); other text is unchanged."""
+    if text.isascii():
+        return text
+    return _converter().convert(text)
+
+
+def normalize_header(text: object) -> str:
+    """The form headers are compared in (see indicators.md, "Header matching normalises")."""
+    if text is None:
+        return ""
+    s = unicodedata.normalize("NFKC", str(text))
+    s = to_simplified(s)
+    s = re.sub(r"\s+", "", s)
+    previous = None
+    while previous != s:  # "出生人数(人)(合计)" style stacks are rare; strip repeatedly
+        previous = s
+        s = _TRAILING_UNIT.sub("", s)
+    s = _SEPARATORS.sub("", s)
+    return s.lower()
+
+
+def alias_table(extra: dict[str, list[str]] | None = None) -> dict[str, str]:
+    """Normalised header → canonical field name, including user aliases (which win)."""
+    table: dict[str, str] = {}
+    for spec in FIELDS.values():
+        for alias in (spec.name, spec.zh, *spec.aliases):
+            table.setdefault(normalize_header(alias), spec.name)
+    for field, aliases in (extra or {}).items():
+        for alias in aliases:
+            table[normalize_header(alias)] = field
+    return table
+
+
+def match_header(header: object, table: dict[str, str]) -> str | None:
+    return table.get(normalize_header(header))

@@ -1,0 +1,138 @@
+"""User-facing text in Chinese (default) and English.
+
+Keep every message a user reads here, keyed by a stable id, so both languages stay in step.
+"""
+
+from __future__ import annotations
+
+LANGS = ("zh", "en")
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    # input files
+    "file_missing": ("找不到文件: {file}", "No such file: {file}"),
+    "file_is_dir_empty": (
+        "文件夹中没有可读的表格文件: {file}",
+        "No spreadsheet files in folder: {file}",
+    ),
+    "file_unreadable": (
+        "无法读取文件 {file}: {detail}",
+        "Cannot read {file}: {detail}",
+    ),
+    "file_format_unknown": (
+        "无法识别文件 {file} 的格式(既不是 Excel 也不是文本表格)。请用 Excel 或 WPS 另存为 .xlsx 或 CSV 后重试。",
+        "Cannot tell what kind of file {file} is (neither Excel nor a text table). "
+        "Save it again as .xlsx or CSV from Excel or WPS.",
+    ),
+    "file_encoding_unknown": (
+        '无法识别文件 {file} 的文字编码(试过 UTF-8 与 GB18030)。请另存为 "CSV UTF-8"。',
+        'Cannot decode {file} (tried UTF-8 and GB18030). Save it as "CSV UTF-8".',
+    ),
+    "no_header": (
+        "{where}: 在前 {rows} 行中找不到可识别的表头(需要乡镇列和至少一个指标字段)。"
+        "可识别的表头见 `fpmetrics fields`。",
+        "{where}: no recognisable header in the first {rows} rows (a township column and at "
+        "least one count field are needed). See `fpmetrics fields` for accepted headers.",
+    ),
+    "no_tables": (
+        "输入中没有可用的数据表。",
+        "No usable table in the input.",
+    ),
+    "output_is_input": (
+        "输出文件 {file} 与输入文件相同,已拒绝写入,以免覆盖原始数据。",
+        "Refusing to write {file}: it is one of the input files.",
+    ),
+    "output_failed": ("无法写入 {file}: {detail}", "Cannot write {file}: {detail}"),
+    "bad_option": ("选项错误: {detail}", "Bad option: {detail}"),
+    # rule files
+    "rules_not_found": (
+        "找不到规则集 {name}(既不是文件,也不是内置规则集;内置: {shipped})。",
+        "No rule set {name} (not a file, nor a shipped rule set; shipped: {shipped}).",
+    ),
+    "rules_yaml": (
+        "规则文件 {file} 第 {line} 行 YAML 语法错误: {detail}",
+        "{file}, line {line}: YAML syntax error: {detail}",
+    ),
+    "rules_invalid": ("规则文件 {file} 有误:\n{detail}", "Rule file {file} is invalid:\n{detail}"),
+    "rules_cycle": (
+        "规则文件 {file} 的 extends 形成循环。",
+        "Rule file {file}: `extends` forms a cycle.",
+    ),
+    "rules_valid": (
+        "规则文件 {file} 有效: {count} 个指标。",
+        "{file} is valid: {count} indicators.",
+    ),
+    # data problems
+    "p_not_a_number": (
+        '不是数字: "{value}"(应为非负整数)',
+        'not a number: "{value}" (a whole number ≥ 0 is expected)',
+    ),
+    "p_negative": ("负数: {value}(人数不能为负)", "negative: {value} (a count cannot be negative)"),
+    "p_fractional": (
+        "不是整数: {value}(人数应为整数)",
+        "not a whole number: {value} (a count is a whole number)",
+    ),
+    "p_part_exceeds_whole": (
+        "{part}({part_value})大于{whole}({whole_value})",
+        "{part} ({part_value}) is larger than {whole} ({whole_value})",
+    ),
+    "p_births_sum": (
+        "出生人数 {births} ≠ 男婴 {male} + 女婴 {female} = {sum}",
+        "births {births} ≠ boys {male} + girls {female} = {sum}",
+    ),
+    "p_duplicate_unit": (
+        "乡镇“{unit}”重复出现(另见第 {rows} 行),其各项指标标为无效",
+        'township "{unit}" appears more than once (also row {rows}); its checks are marked invalid',
+    ),
+    "p_missing_unit": ("有数据但没有乡镇名称", "row has data but no township name"),
+    "p_unknown_columns": (
+        "未识别的列(已忽略): {columns}",
+        "columns not recognised (ignored): {columns}",
+    ),
+    # verdict words
+    "status_pass": ("达标", "pass"),
+    "status_fail": ("不达标", "FAIL"),
+    "status_warn": ("警告", "warn"),
+    "status_no_data": ("无数据", "no data"),
+    "status_invalid": ("数据有误", "invalid"),
+    "reason_denominator_zero": ("分母为0", "denominator is zero"),
+    "reason_field_missing": ("缺少字段: {fields}", "field missing: {fields}"),
+    "reason_value_missing": ("数值为空: {fields}", "value empty: {fields}"),
+    "reason_invalid_data": ("数据有误: {fields}", "invalid data: {fields}"),
+    # table
+    "table_title": ("考核指标检查 — {ruleset}", "Indicator check — {ruleset}"),
+    "col_unit": ("乡镇", "Township"),
+    "col_period": ("统计期", "Period"),
+    "summary": (
+        "{units} 个乡镇, {checks} 项检查: 达标 {pass_} · 不达标 {fail} · 警告 {warn} · 无数据 {no_data} · 数据有误 {invalid}",
+        "{units} townships, {checks} checks: {pass_} pass · {fail} fail · {warn} warn · {no_data} no data · {invalid} invalid",
+    ),
+    "failing_units": ("不达标乡镇: {units}", "Townships failing: {units}"),
+    "problems_header": ("数据问题 {count} 条:", "{count} data problems:"),
+    "problems_more": (
+        "……另有 {count} 条(用 --format json 查看全部)",
+        "… {count} more (see --format json)",
+    ),
+    "level_error": ("错误", "error"),
+    "level_warning": ("警告", "warning"),
+    "where_row": ("第 {row} 行", "row {row}"),
+    "written": ("已写入 {file}", "Wrote {file}"),
+    # fields / rules listing
+    "fields_title": ("可识别的字段与表头", "Canonical fields and accepted headers"),
+    "col_field": ("字段", "Field"),
+    "col_meaning": ("含义", "Meaning"),
+    "col_headers": ("可接受的表头", "Accepted headers"),
+    "rules_title": ("内置规则集", "Shipped rule sets"),
+    "col_name": ("名称", "Name"),
+    "col_title": ("标题", "Title"),
+    "col_indicator": ("指标", "Indicator"),
+    "col_formula": ("公式", "Formula"),
+    "col_bounds": ("标准", "Bounds"),
+    "col_severity": ("级别", "Severity"),
+    "col_source": ("来源", "Source"),
+}
+
+
+def t(key: str, lang: str = "zh", /, **values: object) -> str:
+    zh, en = MESSAGES[key]
+    text = en if lang == "en" else zh
+    return text.format(**values) if values else text

@@ -1,0 +1,1 @@
+"""Reading input files into raw cell grids, whatever their format or encoding."""

@@ -1,0 +1,165 @@
+"""Find the table inside a sheet: the header band, its columns' fields, and the unit rows.
+
+A header band is one to three rows; upper rows are spread across their merged ranges and
+joined top-down with the rows below (``出生人数`` over ``男`` → ``出生人数男``). Where the joined
+text names no field, the lowest cell alone is tried. The band that names the most fields,
+including the township column, wins.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from ..fields import normalize_header
+from .grid import RawSheet
+
+HEADER_SEARCH_ROWS = 30
+MAX_BAND = 3
+
+_TOTAL_NAMES = {"合计", "总计", "小计", "全县", "全镇", "全乡", "全区", "全市", "县合计", "总数"}
+_TOTAL_RE = re.compile(r"^(?:合计|总计|小计|全县|全镇|全乡|全区|全市)")
+_FOOTER_RE = re.compile(
+    r"(?:填表人|审核人|统计负责人|单位负责人|填报日期|报出日期|制表人|负责人:|负责人：)"
+)
+_COLUMN_NUMBER_CELLS = {"甲", "乙", "丙", "丁", "栏次", "序号"}
+
+
+@dataclass
+class Table:
+    """The unit rows of one sheet, with canonical field names as columns.
+
+    ``data`` keeps the raw cells; its index is the spreadsheet row number.
+    """
+
+    source: RawSheet
+    data: pd.DataFrame
+    headers: dict[str, str]
+    header_rows: list[int]
+    ignored: list[str] = field(default_factory=list)
+    duplicate_headers: list[str] = field(default_factory=list)
+    totals: pd.DataFrame | None = None
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value != value:
+        return ""
+    return str(value).strip()
+
+
+def _spread_merged(cells: pd.DataFrame, merged: list) -> pd.DataFrame:
+    """Copy each merged range's top-left value into the cells it covers (header rows only)."""
+    if not merged:
+        return cells
+    cells = cells.copy()
+    nrows, ncols = cells.shape
+    for (r0, c0), (r1, c1) in merged:
+        if r0 >= nrows or c0 >= ncols:
+            continue
+        value = cells.iat[r0, c0]
+        cells.iloc[r0 : min(r1, nrows - 1) + 1, c0 : min(c1, ncols - 1) + 1] = value
+    return cells
+
+
+def _band_labels(texts: list[list[str]]) -> list[tuple[str, ...]]:
+    """Per column, the non-empty header parts from top to bottom (consecutive repeats merged)."""
+    ncols = len(texts[0])
+    labels = []
+    for c in range(ncols):
+        parts: list[str] = []
+        for row in texts:
+            part = row[c]
+            if part and (not parts or parts[-1] != part):
+                parts.append(part)
+        labels.append(tuple(parts))
+    return labels
+
+
+def _match_band(labels: list[tuple[str, ...]], aliases: dict[str, str]) -> dict[int, str]:
+    """Column index → field, joined form first, then the lowest cell alone."""
+    matched: dict[int, str] = {}
+    for c, parts in enumerate(labels):
+        if not parts:
+            continue
+        joined = aliases.get(normalize_header("".join(parts)))
+        if joined is None:
+            joined = aliases.get(normalize_header(parts[-1]))
+        if joined is not None:
+            matched[c] = joined
+    return matched
+
+
+def locate_table(sheet: RawSheet, aliases: dict[str, str]) -> Table | None:
+    """The table in ``sheet``, or None when no band of header rows names a township column."""
+    cells = sheet.cells
+    if cells.empty:
+        return None
+    top = _spread_merged(cells.iloc[: HEADER_SEARCH_ROWS + MAX_BAND], sheet.merged)
+    texts = [[_cell_text(v) for v in row] for row in top.itertuples(index=False)]
+    best: tuple[int, int, int, dict[int, str], list[tuple[str, ...]]] | None = None
+    for start in range(min(HEADER_SEARCH_ROWS, len(texts))):
+        for height in range(1, MAX_BAND + 1):
+            band = texts[start : start + height]
+            if len(band) < height or not any(band[-1]):
+                break
+            labels = _band_labels(band)
+            matched = _match_band(labels, aliases)
+            fields = set(matched.values())
+            if "township" not in fields or len(fields) < 2:
+                continue
+            score = len(fields)
+            if best is None or score > best[0]:
+                best = (score, start, height, matched, labels)
+    if best is None:
+        return None
+    _, start, height, matched, labels = best
+    return _build_table(sheet, start, height, matched, labels)
+
+
+def _build_table(
+    sheet: RawSheet,
+    start: int,
+    height: int,
+    matched: dict[int, str],
+    labels: list[tuple[str, ...]],
+) -> Table:
+    headers: dict[str, str] = {}
+    columns: dict[str, int] = {}
+    duplicates: list[str] = []
+    for c, name in sorted(matched.items()):
+        written = "".join(labels[c])
+        if name in columns:
+            duplicates.append(written)
+            continue
+        columns[name] = c
+        headers[name] = written
+    ignored = ["".join(labels[c]) for c in range(len(labels)) if labels[c] and c not in matched]
+
+    body = sheet.cells.iloc[start + height :, list(columns.values())].copy()
+    body.columns = list(columns.keys())
+    body.index = pd.RangeIndex(start + height + 1, start + height + 1 + len(body))
+
+    text = body.fillna("").astype(str).apply(lambda col: col.str.strip(" \t\u3000\r\n"))
+    blank = (text == "").all(axis=1)
+    unit = text["township"].str.normalize("NFKC").str.replace(" ", "", regex=False)
+    footer = text.apply(lambda col: col.str.contains(_FOOTER_RE)).any(axis=1)
+    after_footer = footer.cumsum() > 0
+    column_numbers = unit.isin(_COLUMN_NUMBER_CELLS)
+    totals = unit.isin(_TOTAL_NAMES) | unit.str.match(_TOTAL_RE)
+    keep = ~(blank | after_footer | column_numbers | totals)
+
+    data = body[keep].copy()
+    data["township"] = text.loc[keep, "township"]
+    return Table(
+        source=sheet,
+        data=data,
+        headers=headers,
+        header_rows=list(range(start + 1, start + height + 1)),
+        ignored=ignored,
+        duplicate_headers=duplicates,
+        totals=body[totals & ~after_footer].copy(),
+    )

@@ -1,0 +1,97 @@
+"""From paths on the command line to one frame of unit rows with their locations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import InputError
+from .fields import COUNT_FIELDS, alias_table
+from .i18n import t
+from .io.readers import read_file
+from .io.sniff import INPUT_EXTENSIONS
+from .io.table import HEADER_SEARCH_ROWS, Table, locate_table
+
+LOCATION_COLUMNS = ["_file", "_sheet", "_row"]
+
+
+@dataclass
+class Inputs:
+    files: list[Path]
+    tables: list[Table]
+    records: pd.DataFrame
+    present: set[str]
+
+
+def expand_paths(paths: list[Path], lang: str) -> list[Path]:
+    """Files as given, folders as the spreadsheet files inside them (sorted, no temp files)."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(
+                p
+                for p in path.rglob("*")
+                if p.is_file()
+                and p.suffix.lower() in INPUT_EXTENSIONS
+                and not p.name.startswith(("~$", "."))
+            )
+            if not found:
+                raise InputError(t("file_is_dir_empty", lang, file=path))
+            files.extend(found)
+        elif not path.exists():
+            raise InputError(t("file_missing", lang, file=path))
+        else:
+            files.append(path)
+    return files
+
+
+def load_inputs(
+    paths: list[Path],
+    lang: str = "zh",
+    sheet: str | None = None,
+    extra_aliases: dict[str, list[str]] | None = None,
+) -> Inputs:
+    aliases = alias_table(extra_aliases)
+    files = expand_paths(paths, lang)
+    tables: list[Table] = []
+    for file in files:
+        found = []
+        sheets = read_file(file, lang, sheet)
+        for raw in sheets:
+            table = locate_table(raw, aliases)
+            if table is not None:
+                found.append(table)
+        if not found:
+            where = sheets[0].where if len(sheets) == 1 else str(file)
+            raise InputError(t("no_header", lang, where=where, rows=HEADER_SEARCH_ROWS))
+        tables.extend(found)
+    records = pd.concat([_records(table) for table in tables], ignore_index=True)
+    present = {name for table in tables for name in table.headers}
+    return Inputs(files=files, tables=tables, records=records, present=present)
+
+
+def _records(table: Table) -> pd.DataFrame:
+    data = table.data
+    frame = pd.DataFrame(index=data.index)
+    frame["township"] = data["township"].astype(str)
+    frame["period"] = _period_text(data["period"]) if "period" in data else None
+    for field in COUNT_FIELDS:
+        frame[field] = data.get(field)
+        frame[f"_header_{field}"] = table.headers.get(field)
+    frame["_header_township"] = table.headers["township"]
+    frame["_header_period"] = table.headers.get("period")
+    frame["_file"] = str(table.source.file)
+    frame["_sheet"] = table.source.sheet
+    frame["_row"] = data.index.astype(int)
+    return frame.reset_index(drop=True)
+
+
+def _period_text(raw: pd.Series) -> pd.Series:
+    """Periods as text: 2023.0 from Excel becomes "2023"; empty cells become None."""
+    numbers = pd.to_numeric(raw, errors="coerce")
+    whole = numbers.notna() & (numbers == numbers.round())
+    text = raw.astype("string").str.strip()
+    text = text.where(~whole, numbers.where(whole).astype("Int64").astype("string"))
+    return text.replace("", pd.NA).astype(object).where(text.notna() & (text != ""), None)

@@ -1,0 +1,45 @@
+"""Writing output files: atomically, never over an input."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from .errors import InputError
+from .i18n import t
+
+
+def refuse_inputs(output: Path, inputs: list[Path], lang: str) -> None:
+    """An output path that is one of the inputs would destroy the data it was computed from."""
+    if not output.exists():
+        return
+    for path in inputs:
+        try:
+            if path.exists() and output.samefile(path):
+                raise InputError(t("output_is_input", lang, file=output))
+        except OSError:
+            continue
+
+
+def write_atomic(path: Path, data: bytes, lang: str) -> None:
+    """Write to a temporary file beside ``path``, then rename: a reader never sees half a file."""
+    directory = path.parent if str(path.parent) else Path(".")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    except OSError as exc:
+        raise InputError(t("output_failed", lang, file=path, detail=exc.strerror)) from None
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise InputError(t("output_failed", lang, file=path, detail=exc.strerror)) from None
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current

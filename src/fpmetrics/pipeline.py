@@ -1,0 +1,62 @@
+"""The one-way pipeline behind ``fpmetrics check``: read → check → aggregate → evaluate."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from .compute import evaluate, summarise, unit_counts, unit_verdicts
+from .load import Inputs, load_inputs
+from .rules import RuleSet
+from .validate import PROBLEM_COLUMNS, check_records
+
+
+@dataclass
+class CheckReport:
+    ruleset: RuleSet
+    inputs: Inputs
+    units: pd.DataFrame
+    results: pd.DataFrame
+    verdicts: pd.DataFrame
+    summary: dict[str, int]
+    problems: pd.DataFrame
+
+
+def run_check(
+    paths: list[Path],
+    ruleset: RuleSet,
+    lang: str = "zh",
+    sheet: str | None = None,
+    extra_aliases: dict[str, list[str]] | None = None,
+) -> CheckReport:
+    inputs = load_inputs(paths, lang, sheet=sheet, extra_aliases=extra_aliases)
+    checked = check_records(inputs.records, inputs.present, lang)
+    units = unit_counts(inputs.records, checked, inputs.present)
+    results = evaluate(units, ruleset, inputs.present, lang)
+    problems = checked.problems
+    if problems.empty:
+        problems = pd.DataFrame(columns=PROBLEM_COLUMNS)
+    else:
+        problems = problems.sort_values(
+            ["file", "sheet", "row"], kind="stable", na_position="first"
+        )
+    return CheckReport(
+        ruleset=ruleset,
+        inputs=inputs,
+        units=units,
+        results=results,
+        verdicts=unit_verdicts(results),
+        summary=summarise(results),
+        problems=problems.reset_index(drop=True),
+    )
+
+
+def exit_code(report: CheckReport, fail_on: str) -> int:
+    """0 clean, 1 findings (per ``--fail-on``); 2 is reserved for runs that could not be done."""
+    s = report.summary
+    if fail_on == "never":
+        return 0
+    findings = s["fail"] + s["invalid"] + (s["warn"] if fail_on == "warn" else 0)
+    return 1 if findings else 0

@@ -1,0 +1,1 @@
+"""Renderers: one function per output format over the same :class:`CheckReport`."""

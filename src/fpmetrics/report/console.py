@@ -1,0 +1,131 @@
+"""The terminal table: townships × indicators, failures in red, a summary line.
+
+The table goes to stdout; data problems go to stderr with the other messages. On a narrow
+terminal the indicators are split over several tables rather than squeezed unreadably.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from rich import box
+from rich.cells import cell_len
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from ..i18n import t
+from ..pipeline import CheckReport
+from .values import display_value
+
+_STYLE = {
+    "pass": "green",
+    "fail": "bold red",
+    "warn": "yellow",
+    "no_data": "dim",
+    "invalid": "bold magenta",
+}
+MAX_PROBLEMS_SHOWN = 20
+
+
+def _cell(row: dict, lang: str, decimals: int) -> Text:
+    status = row["status"]
+    if status == "no_data":
+        return Text("—", style=_STYLE[status])
+    if status == "invalid":
+        return Text(t("status_invalid", lang), style=_STYLE[status])
+    shown = display_value(row["value"], decimals, row["min"], row["max"], status)
+    return Text(f"{shown}{row['symbol']}", style=_STYLE[status])
+
+
+def render_table(report: CheckReport, lang: str, out: Console, err: Console) -> None:
+    rules = report.ruleset.active
+    results = report.results
+    keys = ["unit", "period"]
+    has_period = results["period"].notna().any() if not results.empty else False
+    keyed = results.assign(period=results["period"].fillna(""))
+    cells = {(r["unit"], r["period"], r["indicator"]): r for r in keyed.to_dict("records")}
+    units = list(keyed[keys].drop_duplicates().itertuples(index=False, name=None))
+    rendered = {key: _cell(row, lang, rules[key[2]].decimals) for key, row in cells.items()}
+
+    def width(key: str) -> int:
+        rule = rules[key]
+        texts = [rule.short_label(lang), rule.bounds_text()]
+        texts += [c.plain for (_, _, k), c in rendered.items() if k == key]
+        return max(cell_len(x) for x in texts) + 2
+
+    unit_width = max([cell_len(u) for u, _ in units] + [4]) + 2
+    if has_period:
+        unit_width += max(cell_len(p) for _, p in units) + 2
+    chunks: list[list[str]] = [[]]
+    used = unit_width
+    for key in rules:
+        needed = width(key)
+        if chunks[-1] and used + needed > out.width:
+            chunks.append([])
+            used = unit_width
+        chunks[-1].append(key)
+        used += needed
+    title = t("table_title", lang, ruleset=report.ruleset.label(lang))
+    for n, chunk in enumerate(chunks):
+        table = Table(
+            title=title if n == 0 else None,
+            box=box.SIMPLE_HEAD,
+            pad_edge=False,
+            collapse_padding=True,
+            header_style="bold",
+            title_style="bold",
+        )
+        table.add_column(t("col_unit", lang), no_wrap=True)
+        if has_period:
+            table.add_column(t("col_period", lang), no_wrap=True)
+        for key in chunk:
+            rule = rules[key]
+            header = Text(rule.short_label(lang))
+            header.append("\n" + rule.bounds_text(), style="dim")
+            table.add_column(header, justify="right", no_wrap=True)
+        for unit, period in units:
+            row: list[Text | str] = [unit] + ([period] if has_period else [])
+            for key in chunk:
+                row.append(rendered.get((unit, period, key), Text("")))
+            table.add_row(*row)
+        out.print(table)
+
+    s = report.summary
+    out.print(
+        t(
+            "summary",
+            lang,
+            units=s["units"],
+            checks=s["checks"],
+            pass_=s["pass"],
+            fail=s["fail"],
+            warn=s["warn"],
+            no_data=s["no_data"],
+            invalid=s["invalid"],
+        )
+    )
+    failing = report.verdicts.loc[report.verdicts["status"] == "fail", "unit"].drop_duplicates()
+    if len(failing):
+        out.print(Text(t("failing_units", lang, units="、".join(failing)), style="red"))
+    render_problems(report.problems, lang, err)
+
+
+def render_problems(problems: pd.DataFrame, lang: str, err: Console) -> None:
+    if problems.empty:
+        return
+    err.print(t("problems_header", lang, count=len(problems)))
+    for p in problems.head(MAX_PROBLEMS_SHOWN).to_dict("records"):
+        level = t(f"level_{p['level']}", lang)
+        where = str(p["file"])
+        if p["sheet"]:
+            where += f" [{p['sheet']}]"
+        if p["row"] is not None and p["row"] == p["row"]:
+            where += " " + t("where_row", lang, row=int(p["row"]))
+        if p["column"]:
+            where += f" {p['column']}"
+        style = "red" if p["level"] == "error" else "yellow"
+        line = Text(f"  {level} ", style=style)
+        line.append(f"{where}: {p['message']}")
+        err.print(line)
+    if len(problems) > MAX_PROBLEMS_SHOWN:
+        err.print(t("problems_more", lang, count=len(problems) - MAX_PROBLEMS_SHOWN))

@@ -1,0 +1,84 @@
+"""JSON and CSV renderings of a check: what scripts read."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pandas as pd
+
+from .. import __version__
+from ..pipeline import CheckReport
+from .schema import CheckOutput
+from .values import plain_number
+
+CSV_COLUMNS = [
+    "unit", "period", "indicator", "name", "value", "numerator", "denominator", "scale",
+    "symbol", "min", "max", "severity", "status", "reason", "fields",
+]  # fmt: skip
+
+
+def _none(value: object) -> object:
+    return None if value is None or (isinstance(value, float) and value != value) else value
+
+
+def result_records(results: pd.DataFrame) -> list[dict]:
+    records = []
+    for row in results.to_dict("records"):
+        records.append(
+            {
+                "unit": row["unit"],
+                "period": _none(row["period"]),
+                "indicator": row["indicator"],
+                "name": row["name"],
+                "value": _none(float(row["value"])),
+                "numerator": plain_number(row["numerator"]),
+                "denominator": plain_number(row["denominator"]),
+                "scale": plain_number(row["scale"]),
+                "symbol": row["symbol"],
+                "min": plain_number(row["min"]),
+                "max": plain_number(row["max"]),
+                "severity": row["severity"],
+                "status": row["status"],
+                "reason": _none(row["reason"]),
+                "fields": list(row["fields"]),
+            }
+        )
+    return records
+
+
+def problem_records(problems: pd.DataFrame) -> list[dict]:
+    return [
+        {
+            "level": p["level"],
+            "code": p["code"],
+            "file": _none(p["file"]),
+            "sheet": _none(p["sheet"]),
+            "row": None if _none(p["row"]) is None else int(p["row"]),
+            "column": _none(p["column"]),
+            "message": p["message"],
+        }
+        for p in problems.to_dict("records")
+    ]
+
+
+def to_json(report: CheckReport) -> str:
+    verdicts = [{**v, "period": _none(v["period"])} for v in report.verdicts.to_dict("records")]
+    output = CheckOutput(
+        fpmetrics=__version__,
+        ruleset=report.ruleset.name,
+        results=result_records(report.results),
+        units=verdicts,
+        summary=report.summary,
+        problems=problem_records(report.problems),
+    )
+    return json.dumps(output.model_dump(mode="json"), ensure_ascii=False, indent=2) + "\n"
+
+
+def to_csv(report: CheckReport) -> str:
+    rows = result_records(report.results)
+    frame = pd.DataFrame(rows, columns=CSV_COLUMNS, dtype=object)
+    frame["fields"] = frame["fields"].map(lambda f: ";".join(f))
+    buffer = io.StringIO()
+    frame.to_csv(buffer, index=False, lineterminator="\n")
+    return buffer.getvalue()

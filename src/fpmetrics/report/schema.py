@@ -1,0 +1,64 @@
+"""The JSON output of ``fpmetrics check``: a public contract, declared once here.
+
+Keys and their meaning are documented in the README ("JSON output"); tests hold them fixed.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+Status = Literal["pass", "fail", "warn", "no_data", "invalid"]
+Reason = Literal["field_missing", "value_missing", "denominator_zero", "invalid_data"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CheckResult(_Strict):
+    unit: str
+    period: str | None
+    indicator: str
+    name: str
+    value: float | None
+    numerator: int | float | None
+    denominator: int | float | None
+    scale: int | float
+    symbol: str
+    min: int | float | None
+    max: int | float | None
+    severity: Literal["fail", "warn"]
+    status: Status
+    reason: Reason | None
+    fields: list[str]
+
+
+class UnitVerdict(_Strict):
+    unit: str
+    period: str | None
+    status: Literal["pass", "fail", "warn", "invalid"]
+    failed: list[str]
+    invalid: list[str]
+    warned: list[str]
+    no_data: list[str]
+
+
+class Problem(_Strict):
+    level: Literal["error", "warning"]
+    code: str
+    file: str | None
+    sheet: str | None
+    row: int | None
+    column: str | None
+    message: str
+
+
+class CheckOutput(_Strict):
+    fpmetrics: str
+    ruleset: str
+    results: list[CheckResult]
+    units: list[UnitVerdict]
+    summary: dict[Literal["units", "checks", "pass", "fail", "warn", "no_data", "invalid"], int]
+    problems: list[Problem]

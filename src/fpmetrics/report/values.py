@@ -1,0 +1,46 @@
+"""Numbers as people read them, without ever rounding a failure into a pass."""
+
+from __future__ import annotations
+
+import math
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
+
+
+def display_value(
+    value: float, decimals: int, minimum: float | None, maximum: float | None, status: str
+) -> str:
+    """``value`` with ``decimals`` digits, never a failing value shown as a passing number.
+
+    Values are rounded to nearest, unless that would put a failing value on or inside the
+    bound: then it is rounded away from it (107.004 fails "≤ 107" and shows as 107.01, not
+    107.00), and digits are added if the bound has more digits than the display.
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    exact = Decimal(repr(float(value)))
+    outside = status in ("fail", "warn")
+    nearest = exact.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_EVEN)
+    if not outside or not _inside(nearest, minimum, maximum):
+        return f"{nearest:f}"
+    rounding = ROUND_CEILING if maximum is not None and value > maximum else ROUND_FLOOR
+    for digits in range(decimals, decimals + 8):
+        shown = exact.quantize(Decimal(1).scaleb(-digits), rounding=rounding)
+        if not outside or not _inside(shown, minimum, maximum):
+            return f"{shown:f}"
+    return repr(float(value))
+
+
+def _inside(shown: Decimal, minimum: float | None, maximum: float | None) -> bool:
+    if minimum is not None and shown < Decimal(repr(minimum)):
+        return False
+    return not (maximum is not None and shown > Decimal(repr(maximum)))
+
+
+def plain_number(value: float | None) -> int | float | None:
+    """JSON-friendly: NaN → None, whole floats → int."""
+    if value is None:
+        return None
+    value = float(value)
+    if math.isnan(value):
+        return None
+    return int(value) if value.is_integer() else value

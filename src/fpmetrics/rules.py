@@ -1,0 +1,259 @@
+"""Rule files: pydantic models, loading with ``extends``, and errors that name file and line."""
+
+from __future__ import annotations
+
+import math
+from decimal import Decimal
+from fractions import Fraction
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .errors import InputError
+from .expressions import Expression, ExpressionError, parse_expression
+from .fields import FIELDS
+from .i18n import t
+
+
+class Indicator(BaseModel):
+    """One indicator: numerator / denominator × scale, checked against inclusive bounds."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(description="Chinese name, shown by default")
+    name_en: str = Field(description="English name, shown with --lang en")
+    short: str = Field(default="", description="short Chinese column header for tables")
+    short_en: str = Field(default="", description="short English column header")
+    numerator: str
+    denominator: str
+    scale: float = Field(gt=0, description="100 for %, 1000 for ‰")
+    symbol: str = Field(default="", description="unit shown after the value: %, ‰ or empty")
+    min: float | None = None
+    max: float | None = None
+    severity: Literal["fail", "warn"] = "fail"
+    decimals: int = Field(default=2, ge=0, le=6, description="digits shown in tables")
+    periods: int | None = Field(
+        default=None, ge=1, description="the bound applies in each of the last N periods"
+    )
+    source: str = Field(min_length=1, description="where the threshold comes from")
+    enabled: bool = True
+
+    @field_validator("numerator", "denominator")
+    @classmethod
+    def _parses(cls, text: str) -> str:
+        try:
+            parse_expression(text)
+        except ExpressionError as exc:
+            raise ValueError(str(exc)) from None
+        return text
+
+    @field_validator("min", "max")
+    @classmethod
+    def _finite(cls, value: float | None) -> float | None:
+        if value is not None and not math.isfinite(value):
+            raise ValueError("a bound must be a finite number")
+        return value
+
+    @model_validator(mode="after")
+    def _bounds_make_sense(self) -> Indicator:
+        if self.min is None and self.max is None:
+            raise ValueError("give at least one of min and max")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"min ({self.min}) is larger than max ({self.max})")
+        if self._is_share():
+            for label, bound in (("min", self.min), ("max", self.max)):
+                if bound is not None and not 0 <= bound <= self.scale:
+                    raise ValueError(
+                        f"{label} {bound} is impossible for a share of "
+                        f"{self.denominator} (0 to {self.scale:g})"
+                    )
+        return self
+
+    def _is_share(self) -> bool:
+        spec = FIELDS.get(self.numerator.strip())
+        return spec is not None and spec.part_of == self.denominator.strip()
+
+    @cached_property
+    def numerator_expr(self) -> Expression:
+        return parse_expression(self.numerator)
+
+    @cached_property
+    def denominator_expr(self) -> Expression:
+        return parse_expression(self.denominator)
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(self.numerator_expr.fields + self.denominator_expr.fields))
+
+    def label(self, lang: str) -> str:
+        return self.name_en if lang == "en" else self.name
+
+    def short_label(self, lang: str) -> str:
+        return (self.short_en or self.name_en) if lang == "en" else (self.short or self.name)
+
+    def exact_bound(self, which: Literal["min", "max"]) -> Fraction | None:
+        """The bound as an exact fraction, as written in the file (0.1 is 1/10, not a float)."""
+        value = self.min if which == "min" else self.max
+        return None if value is None else Fraction(Decimal(repr(value)))
+
+    def bounds_text(self) -> str:
+        lo, hi, sym = self.min, self.max, self.symbol
+        if lo is not None and hi is not None:
+            return f"{lo:g}–{hi:g}{sym}"
+        if lo is not None:
+            return f"≥ {lo:g}{sym}"
+        return f"≤ {hi:g}{sym}"
+
+
+class RuleSet(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    title: str
+    title_en: str = ""
+    description: str = ""
+    extends: str | None = None
+    indicators: dict[str, Indicator]
+
+    @field_validator("indicators")
+    @classmethod
+    def _ids(cls, value: dict[str, Indicator]) -> dict[str, Indicator]:
+        for key in value:
+            if not key.isidentifier() or not key.islower():
+                raise ValueError(f"indicator id '{key}' must be lower_snake_case")
+        return value
+
+    @property
+    def active(self) -> dict[str, Indicator]:
+        return {k: v for k, v in self.indicators.items() if v.enabled}
+
+    def label(self, lang: str) -> str:
+        return (self.title_en or self.title) if lang == "en" else self.title
+
+
+# ---------------------------------------------------------------- locating rule sets
+
+
+def shipped_dir() -> Path:
+    """Shipped rule sets: inside the installed package, or ``rules/`` in a source checkout."""
+    packaged = Path(__file__).parent / "rules"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[2] / "rules"
+
+
+def shipped_names() -> list[str]:
+    return sorted(p.stem for p in shipped_dir().glob("*.yaml"))
+
+
+def resolve(name_or_path: str, lang: str, relative_to: Path | None = None) -> Path:
+    candidate = Path(name_or_path)
+    if relative_to is not None and not candidate.is_absolute():
+        near = relative_to.parent / candidate
+        if near.is_file():
+            return near
+    if candidate.is_file():
+        return candidate
+    shipped = shipped_dir() / f"{name_or_path}.yaml"
+    if shipped.is_file():
+        return shipped
+    raise InputError(
+        t("rules_not_found", lang, name=name_or_path, shipped=", ".join(shipped_names()))
+    )
+
+
+# ---------------------------------------------------------------- reading YAML with lines
+
+
+def _line_map(node: yaml.Node, path: tuple = (), out: dict | None = None) -> dict[tuple, int]:
+    out = {} if out is None else out
+    out.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            child = (*path, key.value)
+            out[child] = key.start_mark.line + 1
+            _line_map(value, child, out)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _line_map(item, (*path, i), out)
+    return out
+
+
+def _read_yaml(path: Path, lang: str) -> tuple[dict[str, Any], dict[tuple, int]]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(t("file_unreadable", lang, file=path, detail=str(exc))) from None
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else "?"
+        detail = getattr(exc, "problem", None) or str(exc)
+        raise InputError(t("rules_yaml", lang, file=path, line=line, detail=detail)) from None
+    if not isinstance(data, dict):
+        raise InputError(
+            t("rules_invalid", lang, file=path, detail="  the file must be a mapping (key: value)")
+        )
+    return data, _line_map(node) if node is not None else {}
+
+
+def _merge(base: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in child.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _resolved(
+    path: Path, lang: str, seen: tuple[Path, ...] = ()
+) -> tuple[dict[str, Any], list[tuple[Path, dict[tuple, int]]]]:
+    real = path.resolve()
+    if real in seen:
+        raise InputError(t("rules_cycle", lang, file=path))
+    data, lines = _read_yaml(path, lang)
+    sources = [(path, lines)]
+    parent = data.get("extends")
+    if isinstance(parent, str) and parent:
+        base, base_sources = _resolved(resolve(parent, lang, relative_to=path), lang, (*seen, real))
+        data = _merge(base, data)
+        sources += base_sources
+    return data, sources
+
+
+def _describe(exc: ValidationError, sources: list[tuple[Path, dict[tuple, int]]]) -> str:
+    lines = []
+    for error in exc.errors(include_url=False):
+        loc = tuple(error["loc"])
+        where = None
+        for path, line_map in sources:  # the extending file first: that is what the user edits
+            for n in range(len(loc), -1, -1):
+                if loc[:n] in line_map:
+                    where = f"{path}:{line_map[loc[:n]]}"
+                    break
+            if where:
+                break
+        message = error["msg"].removeprefix("Value error, ")
+        if error["type"] == "extra_forbidden":
+            message = "unknown key"
+        dotted = ".".join(str(p) for p in loc) or "(top level)"
+        lines.append(f"  {where or sources[0][0]}: {dotted}: {message}")
+    return "\n".join(lines)
+
+
+def load_ruleset(name_or_path: str, lang: str = "zh") -> RuleSet:
+    path = resolve(name_or_path, lang)
+    data, sources = _resolved(path, lang)
+    try:
+        return RuleSet.model_validate(data)
+    except ValidationError as exc:
+        raise InputError(
+            t("rules_invalid", lang, file=path, detail=_describe(exc, sources))
+        ) from None
