@@ -80,8 +80,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "births {births} ≠ boys {male} + girls {female} = {sum}",
     ),
     "p_duplicate_unit": (
-        "乡镇“{unit}”重复出现(另见第 {rows} 行),其各项指标标为无效",
-        'township "{unit}" appears more than once (also row {rows}); its checks are marked invalid',
+        "乡镇“{unit}”重复出现(第 {rows} 行),其各项指标标为无效",
+        'township "{unit}" appears more than once (rows {rows}); its checks are marked invalid',
     ),
     "p_missing_unit": ("有数据但没有乡镇名称", "row has data but no township name"),
     "p_unknown_columns": (
