@@ -69,7 +69,9 @@ def main_options(
 def _consoles():
     from rich.console import Console
 
-    return Console(highlight=False, soft_wrap=False), Console(stderr=True, highlight=False, soft_wrap=True)
+    return Console(highlight=False, soft_wrap=False), Console(
+        stderr=True, highlight=False, soft_wrap=True
+    )
 
 
 def _infer_format(fmt: Format | None, output: Path | None) -> Format:

@@ -71,6 +71,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "不是整数: {value}(人数应为整数)",
         "not a whole number: {value} (a count is a whole number)",
     ),
+    "p_excel_error": (
+        "Excel 错误值 {value},按空值处理",
+        "Excel error value {value}, read as empty",
+    ),
     "p_part_exceeds_whole": (
         "{part}({part_value})大于{whole}({whole_value})",
         "{part} ({part_value}) is larger than {whole} ({whole_value})",

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .fields import COUNT_FIELDS, FIELDS
-from .i18n import t
+from .i18n import MESSAGES, t
 
 PROBLEM_COLUMNS = ["level", "code", "file", "sheet", "row", "column", "message"]
 
@@ -48,29 +48,56 @@ def parse_counts(raw: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     return values, not_number.astype(bool), excel_error.astype(bool)
 
 
-def _problems(
-    mask: pd.Series,
-    records: pd.DataFrame,
-    column: pd.Series | str | None,
-    messages: pd.Series,
-    code: str,
-    level: str = "error",
-) -> pd.DataFrame:
-    hit = records.loc[mask]
-    if hit.empty:
-        return pd.DataFrame(columns=PROBLEM_COLUMNS)
-    col = column[mask] if isinstance(column, pd.Series) else column
-    return pd.DataFrame(
-        {
-            "level": level,
-            "code": code,
-            "file": hit["_file"],
-            "sheet": hit["_sheet"],
-            "row": hit["_row"],
-            "column": col,
-            "message": messages[mask],
-        }
-    )
+class _Problems:
+    """Collects problems; messages are formatted only for the rows a check hits."""
+
+    def __init__(self, records: pd.DataFrame, lang: str) -> None:
+        self.records = records
+        self.lang = lang
+        self.frames: list[pd.DataFrame] = []
+
+    def add(
+        self,
+        mask: pd.Series,
+        code: str,
+        field: str,
+        message: str,
+        level: str = "error",
+        **values: pd.Series | str,
+    ) -> None:
+        """Record ``code`` on every row of ``mask``, in the column that holds ``field``.
+
+        ``message`` is an i18n key (or a literal template); ``values`` fill its placeholders,
+        Series row by row.
+        """
+        mask = mask.fillna(False).astype(bool)
+        if not mask.any():
+            return
+        hit = self.records.loc[mask]
+        markers = {name: f"\x00{i}\x00" for i, name in enumerate(values)}
+        template = t(message, self.lang, **markers) if message in MESSAGES else message
+        text = pd.Series(template, index=hit.index, dtype="string")
+        for name, value in values.items():
+            filler = value[mask] if isinstance(value, pd.Series) else value
+            text = _sub(text, markers[name], filler)
+        self.frames.append(
+            pd.DataFrame(
+                {
+                    "level": level,
+                    "code": code,
+                    "file": hit["_file"],
+                    "sheet": hit["_sheet"],
+                    "row": hit["_row"],
+                    "column": hit[f"_header_{field}"],
+                    "message": text.astype(object),
+                }
+            )
+        )
+
+    def frame(self) -> pd.DataFrame:
+        if not self.frames:
+            return pd.DataFrame(columns=PROBLEM_COLUMNS)
+        return pd.concat(self.frames, ignore_index=True)
 
 
 def check_records(records: pd.DataFrame, present: set[str], lang: str) -> Checked:
@@ -79,13 +106,10 @@ def check_records(records: pd.DataFrame, present: set[str], lang: str) -> Checke
     ``records`` has the raw count cells under canonical names, plus ``township``, ``period``
     and the location columns ``_file``, ``_sheet``, ``_row`` and ``_header_<field>``.
     """
-    frames: list[pd.DataFrame] = []
+    problems = _Problems(records, lang)
     index = records.index
-    values = pd.DataFrame(index=index, columns=list(COUNT_FIELDS), dtype=float)
+    values = pd.DataFrame(np.nan, index=index, columns=list(COUNT_FIELDS), dtype=float)
     bad = pd.DataFrame(False, index=index, columns=list(COUNT_FIELDS))
-
-    def header(field: str) -> pd.Series:
-        return records[f"_header_{field}"]
 
     for field in COUNT_FIELDS:
         if field not in present:
@@ -94,66 +118,31 @@ def check_records(records: pd.DataFrame, present: set[str], lang: str) -> Checke
         nums, not_number, excel_error = parse_counts(raw)
         values[field] = nums
         raw_text = raw.astype("string").fillna("")
-        msg = pd.Series(t("p_not_a_number", lang, value="{}"), index=index)
-        frames.append(
-            _problems(not_number, records, header(field), _fmt(msg, raw_text), "not_a_number")
-        )
-        frames.append(
-            _problems(
-                excel_error,
-                records,
-                header(field),
-                _fmt(pd.Series(_excel_msg(lang), index=index), raw_text),
-                "excel_error",
-                level="warning",
-            )
+        problems.add(not_number, "not_a_number", field, "p_not_a_number", value=raw_text)
+        problems.add(
+            excel_error, "excel_error", field, "p_excel_error", level="warning", value=raw_text
         )
         negative = nums < 0
-        frames.append(
-            _problems(
-                negative,
-                records,
-                header(field),
-                _fmt(pd.Series(t("p_negative", lang, value="{}"), index=index), _num_text(nums)),
-                "negative",
-            )
-        )
+        problems.add(negative, "negative", field, "p_negative", value=_num_text(nums))
         fractional = nums.notna() & (np.floor(nums) != nums)
-        frames.append(
-            _problems(
-                fractional,
-                records,
-                header(field),
-                _fmt(pd.Series(t("p_fractional", lang, value="{}"), index=index), _num_text(nums)),
-                "fractional",
-            )
-        )
+        problems.add(fractional, "fractional", field, "p_fractional", value=_num_text(nums))
         bad[field] = not_number | negative | fractional
 
     for part, spec in FIELDS.items():
         whole = spec.part_of
         if whole is None or part not in present or whole not in present:
             continue
-        exceeds = (values[part] > values[whole]).fillna(False) & ~bad[part] & ~bad[whole]
-        messages = pd.Series(
-            t(
-                "p_part_exceeds_whole",
-                lang,
-                part="\x00p",
-                part_value="\x00a",
-                whole="\x00w",
-                whole_value="\x00b",
-            ),
-            index=index,
+        exceeds = (values[part] > values[whole]) & ~bad[part] & ~bad[whole]
+        problems.add(
+            exceeds,
+            "part_exceeds_whole",
+            part,
+            "p_part_exceeds_whole",
+            part=records[f"_header_{part}"],
+            part_value=_num_text(values[part]),
+            whole=records[f"_header_{whole}"],
+            whole_value=_num_text(values[whole]),
         )
-        for marker, series in (
-            ("\x00p", header(part)),
-            ("\x00w", header(whole)),
-            ("\x00a", _num_text(values[part])),
-            ("\x00b", _num_text(values[whole])),
-        ):
-            messages = _sub(messages, marker, series)
-        frames.append(_problems(exceeds, records, header(part), messages, "part_exceeds_whole"))
         bad[part] |= exceeds
         bad[whole] |= exceeds
 
@@ -161,54 +150,40 @@ def check_records(records: pd.DataFrame, present: set[str], lang: str) -> Checke
         m, f, b = values["births_male"], values["births_female"], values["births"]
         usable = ~(bad["births"] | bad["births_male"] | bad["births_female"])
         mismatch = (b.notna() & m.notna() & f.notna() & (b != m + f)) & usable
-        template = pd.Series(
-            t("p_births_sum", lang, births="\x00b", male="\x00m", female="\x00f", sum="\x00s"),
-            index=index,
+        problems.add(
+            mismatch,
+            "births_sum",
+            "births",
+            "p_births_sum",
+            births=_num_text(b),
+            male=_num_text(m),
+            female=_num_text(f),
+            sum=_num_text(m + f),
         )
-        for key, series in (("\x00b", b), ("\x00m", m), ("\x00f", f), ("\x00s", m + f)):
-            template = _sub(template, key, _num_text(series))
-        frames.append(_problems(mismatch, records, header("births"), template, "births_sum"))
         for field in ("births", "births_male", "births_female"):
             bad[field] |= mismatch
 
     named = records["township"] != ""
-    has_data = values.notna().any(axis=1)
-    frames.append(
-        _problems(
-            ~named & has_data,
-            records,
-            header("township"),
-            pd.Series(t("p_missing_unit", lang), index=index),
-            "missing_unit",
-        )
-    )
+    problems.add(~named & values.notna().any(axis=1), "missing_unit", "township", "p_missing_unit")
 
     key = records[["township", "period"]].fillna("")
     duplicated = named & key.duplicated(keep=False)
     if duplicated.any():
-        group_rows = (
-            records.loc[duplicated]
-            .groupby([key["township"][duplicated], key["period"][duplicated]], sort=False)["_row"]
-            .transform(lambda rows: ", ".join(f"{r}" for r in rows))
+        dup = records.loc[duplicated]
+        rows = dup.groupby([key["township"], key["period"]], sort=False)["_row"].transform(
+            lambda r: ", ".join(map(str, r))
         )
-        template = pd.Series(t("p_duplicate_unit", lang, unit="\x00u", rows="\x00r"), index=index)
-        template = _sub(template, "\x00u", records["township"].astype("string"))
-        template = _sub(template, "\x00r", group_rows.reindex(index).fillna("").astype("string"))
-        frames.append(
-            _problems(duplicated, records, header("township"), template, "duplicate_unit")
+        problems.add(
+            duplicated,
+            "duplicate_unit",
+            "township",
+            "p_duplicate_unit",
+            unit=records["township"].astype("string"),
+            rows=rows.reindex(index).astype("string"),
         )
         bad.loc[duplicated, :] = True
 
-    problems = (
-        pd.concat([f for f in frames if not f.empty], ignore_index=True)
-        if any(not f.empty for f in frames)
-        else pd.DataFrame(columns=PROBLEM_COLUMNS)
-    )
-    return Checked(values=values, bad=bad, problems=problems)
-
-
-def _excel_msg(lang: str) -> str:
-    return "Excel 错误值 {},按空值处理" if lang != "en" else "Excel error value {}, read as empty"
+    return Checked(values=values, bad=bad, problems=problems.frame())
 
 
 def _num_text(values: pd.Series) -> pd.Series:
@@ -218,10 +193,7 @@ def _num_text(values: pd.Series) -> pd.Series:
     return text.where(~whole, values.where(whole).astype("Int64").astype("string")).fillna("")
 
 
-def _fmt(template: pd.Series, values: pd.Series) -> pd.Series:
-    return _sub(template, "{}", values)
-
-
-def _sub(template: pd.Series, marker: str, values: pd.Series) -> pd.Series:
+def _sub(template: pd.Series, marker: str, values: pd.Series | str) -> pd.Series:
     parts = template.str.split(marker, n=1, regex=False)
-    return parts.str[0] + values.fillna("").astype("string") + parts.str[1].fillna("")
+    filler = values.fillna("").astype("string") if isinstance(values, pd.Series) else values
+    return parts.str[0] + filler + parts.str[1].fillna("")
