@@ -67,7 +67,7 @@ class Indicator(BaseModel):
             for label, bound in (("min", self.min), ("max", self.max)):
                 if bound is not None and not 0 <= bound <= self.scale:
                     raise ValueError(
-                        f"{label} {bound} is impossible for a share of "
+                        f"{label} {bound:g} is impossible for a share of "
                         f"{self.denominator} (0 to {self.scale:g})"
                     )
         return self
