@@ -87,6 +87,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "乡镇“{unit}”重复出现(第 {rows} 行),其各项指标标为无效",
         'township "{unit}" appears more than once (rows {rows}); its checks are marked invalid',
     ),
+    "p_conflicting_inputs": (
+        "乡镇“{unit}”的 {columns} 在多个输入中都有数据({where}),无法判断以哪个为准,相关指标标为无效",
+        'township "{unit}": {columns} given by more than one input ({where}); the checks they feed are marked invalid',
+    ),
+    "p_unit_missing_from_input": (
+        "乡镇“{unit}”不在 {files} 中,缺少字段: {fields}",
+        'township "{unit}" is not in {files}; missing: {fields}',
+    ),
     "p_missing_unit": ("有数据但没有乡镇名称", "row has data but no township name"),
     "p_unknown_columns": (
         "未识别的列(已忽略): {columns}",

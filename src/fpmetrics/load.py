@@ -67,7 +67,9 @@ def load_inputs(
             where = sheets[0].where if len(sheets) == 1 else str(file)
             raise InputError(t("no_header", lang, where=where, rows=HEADER_SEARCH_ROWS))
         tables.extend(found)
-    records = pd.concat([_records(table) for table in tables], ignore_index=True)
+    records = pd.concat(
+        [_records(table).assign(_table=n) for n, table in enumerate(tables)], ignore_index=True
+    )
     present = {name for table in tables for name in table.headers}
     return Inputs(files=files, tables=tables, records=records, present=present)
 

@@ -166,24 +166,118 @@ def check_records(records: pd.DataFrame, present: set[str], lang: str) -> Checke
     named = records["township"] != ""
     problems.add(~named & values.notna().any(axis=1), "missing_unit", "township", "p_missing_unit")
 
-    key = records[["township", "period"]].fillna("")
-    duplicated = named & key.duplicated(keep=False)
-    if duplicated.any():
-        dup = records.loc[duplicated]
-        rows = dup.groupby([key["township"], key["period"]], sort=False)["_row"].transform(
-            lambda r: ", ".join(map(str, r))
+    _check_duplicates(records, values, bad, present, named, problems)
+    _check_coverage(records, present, named, problems)
+
+    return Checked(values=values, bad=bad, problems=problems.frame())
+
+
+def _locations(records: pd.DataFrame, mask: pd.Series, keys: list[pd.Series]) -> pd.Series:
+    """Per row of ``mask``: every "file row N" of the rows sharing its key, joined."""
+    where = records["_file"].astype("string") + ":" + records["_row"].astype("string")
+    grouped = where[mask].groupby([k[mask] for k in keys], sort=False)
+    return grouped.transform(lambda w: ", ".join(w)).reindex(records.index).astype("string")
+
+
+def _check_duplicates(
+    records: pd.DataFrame,
+    values: pd.DataFrame,
+    bad: pd.DataFrame,
+    present: set[str],
+    named: pd.Series,
+    problems: _Problems,
+) -> None:
+    """The same unit twice in one table is a duplicate: all its checks become invalid.
+
+    Across inputs, rows of the same unit are joined (one office sends births, another the
+    migrant figures); only a field given by two inputs for the same unit is a conflict.
+    """
+    township = records["township"]
+    period = records["period"].fillna("")
+    same_table = named & records.duplicated(["_table", "township", "period"], keep=False)
+    if same_table.any():
+        rows = (
+            records.loc[same_table]
+            .groupby([records["_table"], township, period], sort=False)["_row"]
+            .transform(lambda r: ", ".join(map(str, r)))
         )
         problems.add(
-            duplicated,
+            same_table,
             "duplicate_unit",
             "township",
             "p_duplicate_unit",
-            unit=records["township"].astype("string"),
-            rows=rows.reindex(index).astype("string"),
+            unit=township.astype("string"),
+            rows=rows.reindex(records.index).astype("string"),
         )
-        bad.loc[duplicated, :] = True
+        bad.loc[same_table, :] = True
 
-    return Checked(values=values, bad=bad, problems=problems.frame())
+    if records["_table"].nunique() < 2:
+        return
+    conflicting = pd.Series("", index=records.index, dtype="string")
+    for field in COUNT_FIELDS:
+        if field not in present:
+            continue
+        given = named & ~same_table & (values[field].notna() | bad[field])
+        count = given.groupby([township, period]).transform("sum")
+        clash = given & (count > 1)
+        if clash.any():
+            bad[field] |= clash
+            header = records[f"_header_{field}"].astype("string")
+            conflicting = conflicting.where(~clash, conflicting + header + "、")
+    clash_rows = conflicting != ""
+    if clash_rows.any():
+        problems.add(
+            clash_rows,
+            "duplicate_unit",
+            "township",
+            "p_conflicting_inputs",
+            unit=township.astype("string"),
+            columns=conflicting.str.rstrip("、"),
+            where=_locations(records, clash_rows, [township, period]),
+        )
+
+
+def _check_coverage(
+    records: pd.DataFrame, present: set[str], named: pd.Series, problems: _Problems
+) -> None:
+    """A unit that one input lacks has no value for the fields only that input gives."""
+    if records["_table"].nunique() < 2:
+        return
+    fields = [f for f in COUNT_FIELDS if f in present]
+    rows = records[named]
+    keys = [rows["township"], rows["period"].fillna("")]
+    has = pd.DataFrame({f: rows[f"_header_{f}"].notna() for f in fields})
+    provided = has.groupby(keys, sort=False).any()
+    if {"births", "births_male", "births_female"} <= set(fields):
+        provided["births"] |= provided["births_male"] & provided["births_female"]
+    lacking = ~provided
+    short = lacking[lacking.any(axis=1)]
+    if short.empty:
+        return
+    first = rows.groupby(keys, sort=False)["_row"].head(1).index
+    first_of = dict(
+        zip(zip(rows.loc[first, "township"], keys[1][first], strict=True), first, strict=True)
+    )
+    sources = {f: list(dict.fromkeys(rows.loc[has[f], "_file"])) for f in fields}
+    mask = pd.Series(False, index=records.index)
+    missing_text = pd.Series("", index=records.index, dtype="string")
+    files_text = pd.Series("", index=records.index, dtype="string")
+    for key, row in short.iterrows():  # one pass per unit that lacks something: few
+        gone = [f for f in fields if row[f]]
+        at = first_of[key]
+        mask[at] = True
+        missing_text[at] = "、".join(FIELDS[f].label(problems.lang) for f in gone)
+        files_text[at] = "、".join(dict.fromkeys(x for f in gone for x in sources[f]))
+    problems.add(
+        mask,
+        "unit_missing_from_input",
+        "township",
+        "p_unit_missing_from_input",
+        level="warning",
+        unit=records["township"].astype("string"),
+        fields=missing_text,
+        files=files_text,
+    )
 
 
 def _num_text(values: pd.Series) -> pd.Series:
