@@ -95,6 +95,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "乡镇“{unit}”不在 {files} 中,缺少字段: {fields}",
         'township "{unit}" is not in {files}; missing: {fields}',
     ),
+    "p_totals_mismatch": (
+        "合计行为 {total},各乡镇相加为 {summed}(相差 {difference})",
+        "totals row says {total}, the townships add up to {summed} (difference {difference})",
+    ),
     "p_missing_unit": ("有数据但没有乡镇名称", "row has data but no township name"),
     "p_unknown_columns": (
         "未识别的列(已忽略): {columns}",

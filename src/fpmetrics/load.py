@@ -22,6 +22,7 @@ class Inputs:
     files: list[Path]
     tables: list[Table]
     records: pd.DataFrame
+    totals: pd.DataFrame
     present: set[str]
 
 
@@ -68,14 +69,19 @@ def load_inputs(
             raise InputError(t("no_header", lang, where=where, rows=HEADER_SEARCH_ROWS))
         tables.extend(found)
     records = pd.concat(
-        [_records(table).assign(_table=n) for n, table in enumerate(tables)], ignore_index=True
+        [_records(table, table.data).assign(_table=n) for n, table in enumerate(tables)],
+        ignore_index=True,
+    )
+    totals = pd.concat(
+        [_records(table, table.totals).assign(_table=n) for n, table in enumerate(tables)],
+        ignore_index=True,
     )
     present = {name for table in tables for name in table.headers}
-    return Inputs(files=files, tables=tables, records=records, present=present)
+    return Inputs(files=files, tables=tables, records=records, totals=totals, present=present)
 
 
-def _records(table: Table) -> pd.DataFrame:
-    data = table.data
+def _records(table: Table, data: pd.DataFrame) -> pd.DataFrame:
+    """Rows of ``data`` (unit or totals rows of ``table``) with their locations."""
     frame = pd.DataFrame(index=data.index)
     frame["township"] = data["township"].astype(str)
     frame["period"] = _period_text(data["period"]) if "period" in data else None

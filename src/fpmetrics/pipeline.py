@@ -10,7 +10,7 @@ import pandas as pd
 from .compute import evaluate, summarise, unit_counts, unit_verdicts
 from .load import Inputs, load_inputs
 from .rules import RuleSet
-from .validate import PROBLEM_COLUMNS, check_records
+from .validate import PROBLEM_COLUMNS, check_records, check_totals
 
 
 @dataclass
@@ -35,7 +35,15 @@ def run_check(
     checked = check_records(inputs.records, inputs.present, lang)
     units = unit_counts(inputs.records, checked, inputs.present)
     results = evaluate(units, ruleset, inputs.present, lang)
-    problems = checked.problems
+    frames = [
+        f
+        for f in (
+            checked.problems,
+            check_totals(inputs.totals, inputs.records, checked.values, lang),
+        )
+        if not f.empty
+    ]
+    problems = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     if problems.empty:
         problems = pd.DataFrame(columns=PROBLEM_COLUMNS)
     else:

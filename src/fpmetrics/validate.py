@@ -280,6 +280,36 @@ def _check_coverage(
     )
 
 
+def check_totals(
+    totals: pd.DataFrame, records: pd.DataFrame, values: pd.DataFrame, lang: str
+) -> pd.DataFrame:
+    """A totals row is a check: where the units of its table do not sum to it, say so.
+
+    A warning, not a failure: the indicators are computed from the unit rows.
+    """
+    problems = _Problems(totals, lang)
+    if totals.empty:
+        return problems.frame()
+    unit_sums = values.groupby(records["_table"]).sum(min_count=1)
+    for field in COUNT_FIELDS:
+        if totals[f"_header_{field}"].isna().all():
+            continue
+        stated, _, _ = parse_counts(totals[field])
+        summed = totals["_table"].map(unit_sums[field]).astype(float)
+        differs = stated.notna() & summed.notna() & (stated != summed)
+        problems.add(
+            differs,
+            "totals_mismatch",
+            field,
+            "p_totals_mismatch",
+            level="warning",
+            total=_num_text(stated),
+            summed=_num_text(summed),
+            difference=_num_text(summed - stated),
+        )
+    return problems.frame()
+
+
 def _num_text(values: pd.Series) -> pd.Series:
     """Counts as a person writes them: 12 not 12.0, 12.5 stays 12.5."""
     whole = values.notna() & (np.floor(values) == values)

@@ -40,7 +40,8 @@ class Table:
     header_rows: list[int]
     ignored: list[str] = field(default_factory=list)
     duplicate_headers: list[str] = field(default_factory=list)
-    totals: pd.DataFrame | None = None
+    totals: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """Grand-total rows (合计, 总计, 全县 …; not 小计), raw, indexed by spreadsheet row."""
 
 
 def _cell_text(value: object) -> str:
@@ -161,5 +162,7 @@ def _build_table(
         header_rows=list(range(start + 1, start + height + 1)),
         ignored=ignored,
         duplicate_headers=duplicates,
-        totals=body[totals & ~after_footer].copy(),
+        totals=body[totals & ~after_footer & ~unit.str.startswith("小计")].assign(
+            township=text.loc[totals & ~after_footer, "township"]
+        ),
     )
