@@ -102,6 +102,14 @@ def check(
     sheet: Annotated[
         str | None, typer.Option("--sheet", help="Only this sheet of each workbook.")
     ] = None,
+    fields_file: Annotated[
+        Path | None,
+        typer.Option("--fields", help="YAML file of your own headers: aliases: {field: [header]}."),
+    ] = None,
+    explain: Annotated[
+        bool,
+        typer.Option("--explain", help="Show, per input, which column became which field."),
+    ] = False,
     fail_on: Annotated[
         FailOn,
         typer.Option(
@@ -114,14 +122,22 @@ def check(
     """Check every township against the rule set; exit 1 if any check fails."""
     from .output import refuse_inputs, write_atomic
     from .pipeline import exit_code, run_check
-    from .rules import load_ruleset
+    from .rules import load_aliases, load_ruleset
 
     language = lang.value
     out, err = _consoles()
     ruleset = load_ruleset(rules, language)
+    aliases = dict(ruleset.aliases)
+    if fields_file is not None:
+        for field, headers in load_aliases(fields_file, language).items():
+            aliases[field] = [*aliases.get(field, []), *headers]
     if output is not None:
         refuse_inputs(output, inputs, language)
-    report = run_check(inputs, ruleset, language, sheet=sheet)
+    report = run_check(inputs, ruleset, language, sheet=sheet, extra_aliases=aliases)
+    if explain:
+        from .report.explain import render_explain
+
+        render_explain(report.inputs, language, err)
     chosen = _infer_format(fmt, output)
 
     if chosen is Format.table:

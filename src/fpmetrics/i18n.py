@@ -52,7 +52,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "规则文件 {file} 第 {line} 行 YAML 语法错误: {detail}",
         "{file}, line {line}: YAML syntax error: {detail}",
     ),
-    "rules_invalid": ("规则文件 {file} 有误:\n{detail}", "Rule file {file} is invalid:\n{detail}"),
+    "rules_invalid": ("文件 {file} 有误:\n{detail}", "{file} is invalid:\n{detail}"),
     "rules_cycle": (
         "规则文件 {file} 的 extends 形成循环。",
         "Rule file {file}: `extends` forms a cycle.",
@@ -132,6 +132,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "level_warning": ("警告", "warning"),
     "where_row": ("第 {row} 行", "row {row}"),
     "written": ("已写入 {file}", "Wrote {file}"),
+    # --explain
+    "explain_table": (
+        "{where}: 表头在第 {rows} 行,{units} 个乡镇行,{totals} 个合计行",
+        "{where}: header in row {rows}, {units} unit rows, {totals} totals rows",
+    ),
+    "explain_ignored": ("  未识别(已忽略): {columns}", "  not recognised (ignored): {columns}"),
+    "explain_duplicate": (
+        "  重复的列(只用第一列): {columns}",
+        "  repeated columns (the first is used): {columns}",
+    ),
+    "explain_none": ("  (无)", "  (none)"),
     # fields / rules listing
     "fields_title": ("可识别的字段与表头", "Canonical fields and accepted headers"),
     "col_field": ("字段", "Field"),

@@ -7,10 +7,18 @@ from decimal import Decimal
 from fractions import Fraction
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from .errors import InputError
 from .expressions import Expression, ExpressionError, parse_expression
@@ -108,6 +116,18 @@ class Indicator(BaseModel):
         return f"≤ {hi:g}{sym}"
 
 
+def _known_field(name: str) -> str:
+    if name not in FIELDS:
+        raise ValueError(f"unknown field '{name}' (see `fpmetrics fields` for the names)")
+    return name
+
+
+FieldName = Annotated[str, AfterValidator(_known_field)]
+Headers = Annotated[
+    list[str] | str, AfterValidator(lambda v: [v] if isinstance(v, str) else list(v))
+]
+
+
 class RuleSet(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -116,6 +136,9 @@ class RuleSet(BaseModel):
     title_en: str = ""
     description: str = ""
     extends: str | None = None
+    aliases: dict[FieldName, Headers] = Field(
+        default_factory=dict, description="extra headers per canonical field"
+    )
     indicators: dict[str, Indicator]
 
     @field_validator("indicators")
@@ -231,7 +254,7 @@ def _resolved(
 def _describe(exc: ValidationError, sources: list[tuple[Path, dict[tuple, int]]]) -> str:
     lines = []
     for error in exc.errors(include_url=False):
-        loc = tuple(error["loc"])
+        loc = tuple(p for p in error["loc"] if p != "[key]")
         where = None
         for path, line_map in sources:  # the extending file first: that is what the user edits
             for n in range(len(loc), -1, -1):
@@ -246,6 +269,25 @@ def _describe(exc: ValidationError, sources: list[tuple[Path, dict[tuple, int]]]
         dotted = ".".join(str(p) for p in loc) or "(top level)"
         lines.append(f"  {where or sources[0][0]}: {dotted}: {message}")
     return "\n".join(lines)
+
+
+class AliasFile(BaseModel):
+    """A user's own header names: ``aliases: {births_male: [男孩数]}``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    aliases: dict[FieldName, Headers]
+
+
+def load_aliases(path: Path, lang: str = "zh") -> dict[str, list[str]]:
+    if not path.is_file():
+        raise InputError(t("file_missing", lang, file=path))
+    data, lines = _read_yaml(path, lang)
+    try:
+        return AliasFile.model_validate(data).aliases  # type: ignore[return-value]
+    except ValidationError as exc:
+        detail = _describe(exc, [(path, lines)])
+        raise InputError(t("rules_invalid", lang, file=path, detail=detail)) from None
 
 
 def load_ruleset(name_or_path: str, lang: str = "zh") -> RuleSet:

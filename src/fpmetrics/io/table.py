@@ -37,6 +37,7 @@ class Table:
     source: RawSheet
     data: pd.DataFrame
     headers: dict[str, str]
+    columns: dict[str, int]
     header_rows: list[int]
     ignored: list[str] = field(default_factory=list)
     duplicate_headers: list[str] = field(default_factory=list)
@@ -101,7 +102,7 @@ def locate_table(sheet: RawSheet, aliases: dict[str, str]) -> Table | None:
         return None
     top = _spread_merged(cells.iloc[: HEADER_SEARCH_ROWS + MAX_BAND], sheet.merged)
     texts = [[_cell_text(v) for v in row] for row in top.itertuples(index=False)]
-    best: tuple[int, int, int, dict[int, str], list[tuple[str, ...]]] | None = None
+    best: tuple[tuple[int, int], int, int, dict[int, str], list[tuple[str, ...]]] | None = None
     for start in range(min(HEADER_SEARCH_ROWS, len(texts))):
         for height in range(1, MAX_BAND + 1):
             band = texts[start : start + height]
@@ -112,7 +113,7 @@ def locate_table(sheet: RawSheet, aliases: dict[str, str]) -> Table | None:
             fields = set(matched.values())
             if "township" not in fields or len(fields) < 2:
                 continue
-            score = len(fields)
+            score = (len(fields), -height)  # the same fields from fewer rows: the lower band
             if best is None or score > best[0]:
                 best = (score, start, height, matched, labels)
     if best is None:
@@ -159,6 +160,7 @@ def _build_table(
         source=sheet,
         data=data,
         headers=headers,
+        columns=columns,
         header_rows=list(range(start + 1, start + height + 1)),
         ignored=ignored,
         duplicate_headers=duplicates,
