@@ -125,5 +125,125 @@ def write(frame: pd.DataFrame) -> None:
     wb.save(HERE / "county_2024.xlsx")
 
 
+def _to_fullwidth(number: int) -> str:
+    return str(number).translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+
+
+def write_messy(frame: pd.DataFrame) -> None:
+    """The same county as three sheets of the kind clerks send: titles, merged two-row
+    headers, a 栏次 row, a totals row (first, one figure off), traditional characters,
+    full-width digits, thousands separators, padded names and a signature row."""
+    from openpyxl.styles import Border, Side
+
+    thin = Side(style="thin")
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    wb = Workbook()
+
+    # Sheet 1: births, with a merged two-row header and a 栏次 row.
+    ws = wb.active
+    ws.title = "出生情况"
+    ws.append(["阳谷县2024年度出生人口情况统计表(合成示例数据)"])
+    ws.merge_cells("A1:L1")
+    ws.append(
+        [
+            "填报单位:阳谷县卫生健康局(盖章)",
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            "单位:人",
+        ]
+    )
+    ws.append(
+        [
+            "序号",
+            "乡镇(街道)",
+            "统计用区划代码",
+            "出生人数",
+            None,
+            None,
+            None,
+            "出生统计核查",
+            None,
+            "围产儿数\n(例)",
+            "出生缺陷数\n(例)",
+            "年平均人口",
+        ]
+    )
+    ws.append(
+        [
+            None,
+            None,
+            None,
+            "合计",
+            "男",
+            "女",
+            "其中:政策内",
+            "上报出生数",
+            "核查出生数",
+            None,
+            None,
+            None,
+        ]
+    )
+    for rng in ("A3:A4", "B3:B4", "C3:C4", "D3:G3", "H3:I3", "J3:J4", "K3:K4", "L3:L4"):
+        ws.merge_cells(rng)
+    ws.append(["甲", "乙", "丙", 1, 2, 3, 4, 5, 6, 7, 8, 9])
+    columns = ["births", "births_male", "births_female", "births_policy", "births_reported",
+               "births_verified", "perinatal_births", "birth_defects", "population"]  # fmt: skip
+    sums = frame[columns].sum()
+    sums["births_male"] += 1  # a totals row that does not add up: fpmetrics warns
+    ws.append(["", "合计", "", *[int(v) for v in sums]])
+    for n, row in enumerate(frame.itertuples(index=False), start=1):
+        name = f"  {row.township} " if n % 5 == 0 else row.township  # padded names
+        values: list[object] = [int(getattr(row, c)) for c in columns]
+        if n % 4 == 0:
+            values[0] = _to_fullwidth(values[0])  # full-width digits stored as text
+        values[-1] = f"{values[-1]:,}"  # thousands separators stored as text
+        ws.append([n, name, f"3715210{n:02d}000", *values])
+    ws.append([])
+    ws.append(["填表人:王某", None, None, "审核人:李某", None, None, "填报日期:2025年1月6日"])
+    for row in ws.iter_rows(min_row=3, max_row=6 + len(frame), max_col=12):
+        for cell in row:
+            cell.border = border
+            cell.alignment = Alignment(wrap_text=True, vertical="center")
+    ws.column_dimensions["B"].width = 14
+    ws.column_dimensions["C"].width = 16
+
+    # Sheet 2: in-migrant women, traditional-character headers, a rate column (ignored).
+    ws = wb.create_sheet("流动人口")
+    ws.append(["流入已婚育齡婦女服務管理情況"])
+    ws.append(
+        ["鄉鎮(街道)", "流入已婚育齡婦女總數", "已建檔數", "已發證數", "信息聯繫數", "建檔率(%)"]
+    )
+    for row in frame.itertuples(index=False):
+        rate = row.migrant_archived / row.migrant_women if row.migrant_women else "—"
+        ws.append([row.township, int(row.migrant_women), int(row.migrant_archived),
+                   int(row.migrant_certified), int(row.migrant_contacted), rate])  # fmt: skip
+        ws.cell(ws.max_row, 6).number_format = "0.0%"
+    migrant = ["migrant_women", "migrant_archived", "migrant_certified", "migrant_contacted"]
+    ws.append(["全縣", *[int(frame[c].sum()) for c in migrant]])
+
+    # Sheet 3: station staff and deaths.
+    ws = wb.create_sheet("服务站与死亡")
+    ws.append(["乡镇服务站人员及死亡人口"])
+    ws.append(["单位", "服务站在编人员数(人)", "在编医疗卫生专业技术人员数(人)", "死亡人数(人)"])
+    for row in frame.itertuples(index=False):
+        ws.append(
+            [row.township, int(row.station_staff), int(row.station_tech_staff), int(row.deaths)]
+        )
+
+    # A notes sheet without a table: skipped.
+    wb.create_sheet("填表说明").append(["本表为合成示例数据,仅用于演示 fpmetrics。"])
+    wb.save(HERE / "county_2024_messy.xlsx")
+
+
 if __name__ == "__main__":
-    write(build())
+    samples = build()
+    write(samples)
+    write_messy(samples)

@@ -80,7 +80,17 @@ class UnitRecord(BaseModel):
         json_schema_extra=_meta(
             "符合政策生育数",
             "births within policy",
-            ["符合政策生育数", "符合政策出生数", "政策内出生数", "计划内出生数", "births_policy"],
+            [
+                "符合政策生育数",
+                "符合政策出生数",
+                "政策内出生数",
+                "计划内出生数",
+                "政策内",
+                "出生人数政策内",
+                "出生人数符合政策",
+                "出生人数计划内",
+                "births_policy",
+            ],
             part_of="births",
         ),
     )
@@ -269,6 +279,7 @@ def normalize_header(text: object) -> str:
         previous = s
         s = _TRAILING_UNIT.sub("", s)
     s = _SEPARATORS.sub("", s)
+    s = s.replace("其中", "")  # "出生人数 其中:政策内" names a subset; the marker adds nothing
     return s.lower()
 
 

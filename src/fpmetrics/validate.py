@@ -258,7 +258,10 @@ def _check_coverage(
     first_of = dict(
         zip(zip(rows.loc[first, "township"], keys[1][first], strict=True), first, strict=True)
     )
-    sources = {f: list(dict.fromkeys(rows.loc[has[f], "_file"])) for f in fields}
+    where = rows["_file"] + rows["_sheet"].map(
+        lambda s: f" [{s}]" if s else "", na_action="ignore"
+    ).fillna("")
+    sources = {f: list(dict.fromkeys(where[has[f]])) for f in fields}
     mask = pd.Series(False, index=records.index)
     missing_text = pd.Series("", index=records.index, dtype="string")
     files_text = pd.Series("", index=records.index, dtype="string")

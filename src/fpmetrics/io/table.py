@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 import pandas as pd
 
@@ -20,7 +21,10 @@ HEADER_SEARCH_ROWS = 30
 MAX_BAND = 3
 
 _TOTAL_NAMES = {"合计", "总计", "小计", "全县", "全镇", "全乡", "全区", "全市", "县合计", "总数"}
-_TOTAL_RE = re.compile(r"^(?:合计|总计|小计|全县|全镇|全乡|全区|全市)")
+_TOTAL_NAMES |= {"合計", "總計", "小計", "全縣", "全鎮", "全鄉", "全區", "縣合計", "總數"}
+_TOTAL_RE = re.compile(
+    r"^(?:合计|总计|小计|全县|全镇|全乡|全区|全市|合計|總計|小計|全縣|全鎮|全鄉|全區)"
+)
 _FOOTER_RE = re.compile(
     r"(?:填表人|审核人|统计负责人|单位负责人|填报日期|报出日期|制表人|负责人:|负责人：)"
 )
@@ -53,6 +57,11 @@ def _cell_text(value: object) -> str:
     return str(value).strip()
 
 
+def _written(parts: tuple[str, ...]) -> str:
+    """A header as the user wrote it, on one line: the band's parts joined, breaks removed."""
+    return re.sub(r"\s*\n\s*", "", "".join(parts))
+
+
 def _spread_merged(cells: pd.DataFrame, merged: list) -> pd.DataFrame:
     """Copy each merged range's top-left value into the cells it covers (header rows only)."""
     if not merged:
@@ -68,12 +77,22 @@ def _spread_merged(cells: pd.DataFrame, merged: list) -> pd.DataFrame:
 
 
 def _band_labels(texts: list[list[str]]) -> list[tuple[str, ...]]:
-    """Per column, the non-empty header parts from top to bottom (consecutive repeats merged)."""
+    """Per column, the non-empty header parts from top to bottom (consecutive repeats merged).
+
+    A group header that was merged without the merge being saved (CSV, some WPS files) stands
+    in its first column only; it is carried right over the blank cells that have a sub-header
+    below them.
+    """
     ncols = len(texts[0])
+    filled = [list(row) for row in texts]
+    for upper, lower in pairwise(filled):
+        for c in range(1, ncols):
+            if not upper[c] and lower[c] and upper[c - 1] and lower[c - 1]:
+                upper[c] = upper[c - 1]
     labels = []
     for c in range(ncols):
         parts: list[str] = []
-        for row in texts:
+        for row in filled:
             part = row[c]
             if part and (not parts or parts[-1] != part):
                 parts.append(part)
@@ -82,17 +101,27 @@ def _band_labels(texts: list[list[str]]) -> list[tuple[str, ...]]:
 
 
 def _match_band(labels: list[tuple[str, ...]], aliases: dict[str, str]) -> dict[int, str]:
-    """Column index → field, joined form first, then the lowest cell alone."""
+    """Column index → field: the whole joined header first, then its lower parts, then the
+    lowest cell alone (``出生统计核查`` over ``上报出生数`` → ``上报出生数``)."""
     matched: dict[int, str] = {}
     for c, parts in enumerate(labels):
-        if not parts:
-            continue
-        joined = aliases.get(normalize_header("".join(parts)))
-        if joined is None:
-            joined = aliases.get(normalize_header(parts[-1]))
-        if joined is not None:
-            matched[c] = joined
+        for k in range(len(parts)):
+            found = aliases.get(normalize_header("".join(parts[k:])))
+            if found is not None:
+                matched[c] = found
+                break
     return matched
+
+
+def _column_number_rows(text: pd.DataFrame) -> pd.Series:
+    """The 栏次 row under a header: 1 2 3 … across the columns (only the first two rows)."""
+    found = pd.Series(False, index=text.index)
+    for row in text.index[:2]:
+        cells = [c for c in text.loc[row] if c]
+        numbers = [int(c) for c in cells if c.isdigit()]
+        if len(cells) >= 3 and len(numbers) == len(cells) and numbers == sorted(set(numbers)):
+            found[row] = numbers[-1] - numbers[0] == len(numbers) - 1
+    return found
 
 
 def locate_table(sheet: RawSheet, aliases: dict[str, str]) -> Table | None:
@@ -133,7 +162,7 @@ def _build_table(
     columns: dict[str, int] = {}
     duplicates: list[str] = []
     for c, name in sorted(matched.items()):
-        written = "".join(labels[c])
+        written = _written(labels[c])
         if name in columns:
             duplicates.append(written)
             continue
@@ -150,7 +179,7 @@ def _build_table(
     unit = text["township"].str.normalize("NFKC").str.replace(" ", "", regex=False)
     footer = text.apply(lambda col: col.str.contains(_FOOTER_RE)).any(axis=1)
     after_footer = footer.cumsum() > 0
-    column_numbers = unit.isin(_COLUMN_NUMBER_CELLS)
+    column_numbers = unit.isin(_COLUMN_NUMBER_CELLS) | _column_number_rows(text)
     totals = unit.isin(_TOTAL_NAMES) | unit.str.match(_TOTAL_RE)
     keep = ~(blank | after_footer | column_numbers | totals)
 
@@ -164,7 +193,7 @@ def _build_table(
         header_rows=list(range(start + 1, start + height + 1)),
         ignored=ignored,
         duplicate_headers=duplicates,
-        totals=body[totals & ~after_footer & ~unit.str.startswith("小计")].assign(
+        totals=body[totals & ~after_footer & ~unit.str.startswith(("小计", "小計"))].assign(
             township=text.loc[totals & ~after_footer, "township"]
         ),
     )
