@@ -17,7 +17,7 @@ from .rules import Indicator, RuleSet
 from .validate import Checked
 
 RESULT_COLUMNS = [
-    "unit", "period", "indicator", "name", "value", "numerator", "denominator", "scale",
+    "unit", "code", "period", "indicator", "name", "value", "numerator", "denominator", "scale",
     "symbol", "min", "max", "severity", "status", "reason", "fields",
 ]  # fmt: skip
 
@@ -37,7 +37,8 @@ def unit_counts(records: pd.DataFrame, checked: Checked, present: set[str]) -> p
     grouped = frame.groupby(["township", "period"], sort=False)
     counts = grouped[list(COUNT_FIELDS)].sum(min_count=1)
     flags = grouped[list(bad.columns)].any()
-    units = pd.concat([counts, flags], axis=1).reset_index()
+    codes = records.loc[named, "code"].groupby([keys["township"], keys["period"]], sort=False)
+    units = pd.concat([counts, flags, codes.first().rename("code")], axis=1).reset_index()
 
     derived = units["births_male"] + units["births_female"]
     units["births"] = units["births"].fillna(derived)
@@ -86,6 +87,7 @@ def _evaluate_indicator(
     result = pd.DataFrame(
         {
             "unit": units["township"].to_numpy(),
+            "code": units["code"].to_numpy(),
             "period": units["period"].to_numpy(),
             "indicator": key,
             "name": rule.label(lang),
@@ -198,7 +200,7 @@ def unit_verdicts(results: pd.DataFrame) -> pd.DataFrame:
     """
     if results.empty:
         return pd.DataFrame(
-            columns=["unit", "period", "status", "failed", "invalid", "warned", "no_data"]
+            columns=["unit", "code", "period", "status", "failed", "invalid", "warned", "no_data"]
         )
     keyed = results.assign(period=results["period"].fillna(""))
     lists = {}
@@ -215,6 +217,8 @@ def unit_verdicts(results: pd.DataFrame) -> pd.DataFrame:
             .agg(lambda s: s.dropna().tolist())
         )
     frame = pd.DataFrame(lists).reset_index()
+    codes = keyed.groupby([keyed["unit"], keyed["period"]], sort=False)["code"].first()
+    frame["code"] = codes.to_numpy()
     frame["status"] = np.select(
         [
             frame["failed"].str.len() > 0,
@@ -225,4 +229,4 @@ def unit_verdicts(results: pd.DataFrame) -> pd.DataFrame:
         default="pass",
     )
     frame["period"] = frame["period"].replace("", None)
-    return frame[["unit", "period", "status", "failed", "invalid", "warned", "no_data"]]
+    return frame[["unit", "code", "period", "status", "failed", "invalid", "warned", "no_data"]]

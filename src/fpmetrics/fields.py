@@ -41,6 +41,14 @@ class UnitRecord(BaseModel):
             ],
         )
     )
+    code: str | None = Field(
+        default=None,
+        json_schema_extra=_meta(
+            "统计用区划代码",
+            "area code",
+            ["统计用区划代码", "区划代码", "行政区划代码", "乡镇代码", "单位代码", "代码", "code"],
+        ),
+    )
     period: str | None = Field(
         default=None,
         json_schema_extra=_meta(
@@ -239,15 +247,15 @@ def _build_specs() -> dict[str, FieldSpec]:
             zh=str(extra["zh"]),
             en=str(extra["en"]),
             aliases=tuple(extra["aliases"]),  # type: ignore[arg-type]
-            is_count=name not in ("township", "period"),
+            is_count=name not in KEY_FIELDS,
             part_of=extra.get("part_of"),  # type: ignore[arg-type]
         )
     return specs
 
 
+KEY_FIELDS: tuple[str, ...] = ("township", "code", "period")
 FIELDS: dict[str, FieldSpec] = _build_specs()
 COUNT_FIELDS: tuple[str, ...] = tuple(n for n, s in FIELDS.items() if s.is_count)
-KEY_FIELDS: tuple[str, ...] = ("township", "period")
 
 _TRAILING_UNIT = re.compile(r"[(\[](?:人|例|个|户|%|‰|‰|人次|名|数|次)[)\]]$")
 _SEPARATORS = re.compile(r"[\s/\-_·・.。:：、|]+")

@@ -84,20 +84,23 @@ def _records(table: Table, data: pd.DataFrame) -> pd.DataFrame:
     """Rows of ``data`` (unit or totals rows of ``table``) with their locations."""
     frame = pd.DataFrame(index=data.index)
     frame["township"] = data["township"].astype(str)
-    frame["period"] = _period_text(data["period"]) if "period" in data else None
+    frame["code"] = _key_text(data["code"]) if "code" in data else None
+    frame["period"] = _key_text(data["period"]) if "period" in data else None
     for field in COUNT_FIELDS:
         frame[field] = data.get(field)
         frame[f"_header_{field}"] = table.headers.get(field)
     frame["_header_township"] = table.headers["township"]
     frame["_header_period"] = table.headers.get("period")
+    frame["_header_code"] = table.headers.get("code")
     frame["_file"] = str(table.source.file)
     frame["_sheet"] = table.source.sheet
     frame["_row"] = data.index.astype(int)
     return frame.reset_index(drop=True)
 
 
-def _period_text(raw: pd.Series) -> pd.Series:
-    """Periods as text: 2023.0 from Excel becomes "2023"; empty cells become None."""
+def _key_text(raw: pd.Series) -> pd.Series:
+    """Periods and area codes as text: 2023.0 or 371521100000.0 from Excel become "2023" and
+    "371521100000" (never 3.71521e+11); empty cells become None."""
     numbers = pd.to_numeric(raw, errors="coerce")
     whole = numbers.notna() & (numbers == numbers.round())
     text = raw.astype("string").str.strip()

@@ -13,7 +13,7 @@ from .schema import CheckOutput
 from .values import plain_number
 
 CSV_COLUMNS = [
-    "unit", "period", "indicator", "name", "value", "numerator", "denominator", "scale",
+    "unit", "code", "period", "indicator", "name", "value", "numerator", "denominator", "scale",
     "symbol", "min", "max", "severity", "status", "reason", "fields",
 ]  # fmt: skip
 
@@ -28,6 +28,7 @@ def result_records(results: pd.DataFrame) -> list[dict]:
         records.append(
             {
                 "unit": row["unit"],
+                "code": _none(row["code"]),
                 "period": _none(row["period"]),
                 "indicator": row["indicator"],
                 "name": row["name"],

@@ -19,6 +19,7 @@ class _Strict(BaseModel):
 
 class CheckResult(_Strict):
     unit: str
+    code: str | None
     period: str | None
     indicator: str
     name: str
@@ -37,6 +38,7 @@ class CheckResult(_Strict):
 
 class UnitVerdict(_Strict):
     unit: str
+    code: str | None
     period: str | None
     status: Literal["pass", "fail", "warn", "invalid"]
     failed: list[str]
