@@ -32,6 +32,9 @@ class Format(StrEnum):
     table = "table"
     json = "json"
     csv = "csv"
+    markdown = "markdown"
+    html = "html"
+    xlsx = "xlsx"
 
 
 class FailOn(StrEnum):
@@ -74,58 +77,63 @@ def _consoles():
     )
 
 
-def _infer_format(fmt: Format | None, output: Path | None) -> Format:
-    if fmt is not None:
-        return fmt
-    if output is not None and output.suffix.lower() in (".json", ".csv"):
-        return Format(output.suffix.lower().lstrip("."))
-    return Format.table
+InputsArg = Annotated[
+    list[Path], typer.Argument(help="Spreadsheets (.xlsx .xls .ods .csv) or folders of them.")
+]
+RulesOption = Annotated[
+    str, typer.Option("--rules", "-r", help="Shipped rule set name or a YAML file.")
+]
+FormatOption = Annotated[
+    Format | None,
+    typer.Option(
+        "--format",
+        "-f",
+        help="table, json, csv, markdown, html or xlsx (default: --output's suffix, else table).",
+    ),
+]
+OutputOption = Annotated[
+    Path | None,
+    typer.Option("--output", "-o", help="Write to this file (atomically) instead of stdout."),
+]
+SheetOption = Annotated[
+    str | None, typer.Option("--sheet", help="Only this sheet of each workbook.")
+]
+FieldsOption = Annotated[
+    Path | None,
+    typer.Option("--fields", help="YAML file of your own headers: aliases: {field: [header]}."),
+]
+ExplainOption = Annotated[
+    bool, typer.Option("--explain", help="Show, per input, which column became which field.")
+]
+FailOnOption = Annotated[
+    FailOn,
+    typer.Option(
+        "--fail-on",
+        help="Exit 1 on: fail (fail or invalid, default), warn (also warnings), never.",
+    ),
+]
 
 
-@app.command()
-def check(
-    inputs: Annotated[
-        list[Path],
-        typer.Argument(help="Spreadsheets (.xlsx .xls .ods .csv) or folders of them."),
-    ],
-    rules: Annotated[
-        str, typer.Option("--rules", "-r", help="Shipped rule set name or a YAML file.")
-    ] = "default",
-    fmt: Annotated[
-        Format | None,
-        typer.Option("--format", "-f", help="table (default), json or csv."),
-    ] = None,
-    output: Annotated[
-        Path | None,
-        typer.Option("--output", "-o", help="Write to this file instead of stdout."),
-    ] = None,
-    sheet: Annotated[
-        str | None, typer.Option("--sheet", help="Only this sheet of each workbook.")
-    ] = None,
-    fields_file: Annotated[
-        Path | None,
-        typer.Option("--fields", help="YAML file of your own headers: aliases: {field: [header]}."),
-    ] = None,
-    explain: Annotated[
-        bool,
-        typer.Option("--explain", help="Show, per input, which column became which field."),
-    ] = False,
-    fail_on: Annotated[
-        FailOn,
-        typer.Option(
-            "--fail-on",
-            help="Exit 1 on: fail (fail or invalid, default), warn (also warnings), never.",
-        ),
-    ] = FailOn.fail,
-    lang: LangOption = Lang.zh,
+def _run(
+    command: str,
+    inputs: list[Path],
+    rules: str,
+    fmt: Format | None,
+    output: Path | None,
+    sheet: str | None,
+    fields_file: Path | None,
+    explain: bool,
+    fail_on: FailOn,
+    lang: Lang,
 ) -> None:
-    """Check every township against the rule set; exit 1 if any check fails."""
-    from .output import refuse_inputs, write_atomic
-    from .pipeline import exit_code, run_check
+    from .output import refuse_inputs
+    from .pipeline import exit_code, run_check, run_score
+    from .render import choose_format, render
     from .rules import load_aliases, load_ruleset
 
     language = lang.value
     out, err = _consoles()
+    chosen = choose_format(fmt.value if fmt else None, output, language)
     ruleset = load_ruleset(rules, language)
     aliases = dict(ruleset.aliases)
     if fields_file is not None:
@@ -134,42 +142,45 @@ def check(
     if output is not None:
         refuse_inputs(output, inputs, language)
     report = run_check(inputs, ruleset, language, sheet=sheet, extra_aliases=aliases)
+    scores = run_score(report, language) if command == "score" else None
     if explain:
         from .report.explain import render_explain
 
         render_explain(report.inputs, language, err)
-    chosen = _infer_format(fmt, output)
-
-    if chosen is Format.table:
-        from .report.console import render_table
-
-        if output is None:
-            render_table(report, language, out, err)
-        else:
-            from io import StringIO
-
-            from rich.console import Console
-
-            buffer = StringIO()
-            render_table(report, language, Console(file=buffer, width=160), err)
-            write_atomic(output, buffer.getvalue().encode("utf-8"), language)
-    else:
-        from .report.console import render_problems
-        from .report.machine import to_csv, to_json
-
-        text = to_json(report) if chosen is Format.json else to_csv(report)
-        if output is None:
-            sys.stdout.write(text)
-            sys.stdout.flush()
-        else:
-            encoding = "utf-8-sig" if chosen is Format.csv else "utf-8"
-            write_atomic(output, text.encode(encoding), language)
-        render_problems(report.problems, language, err)
-    if output is not None:
-        from .i18n import t
-
-        err.print(t("written", language, file=output))
+    render(report, scores, chosen, output, language, out, err)
     raise typer.Exit(exit_code(report, fail_on.value))
+
+
+@app.command()
+def check(
+    inputs: InputsArg,
+    rules: RulesOption = "default",
+    fmt: FormatOption = None,
+    output: OutputOption = None,
+    sheet: SheetOption = None,
+    fields_file: FieldsOption = None,
+    explain: ExplainOption = False,
+    fail_on: FailOnOption = FailOn.fail,
+    lang: LangOption = Lang.zh,
+) -> None:
+    """Check every township against the rule set; exit 1 if any check fails."""
+    _run("check", inputs, rules, fmt, output, sheet, fields_file, explain, fail_on, lang)
+
+
+@app.command()
+def score(
+    inputs: InputsArg,
+    rules: RulesOption = "default",
+    fmt: FormatOption = None,
+    output: OutputOption = None,
+    sheet: SheetOption = None,
+    fields_file: FieldsOption = None,
+    explain: ExplainOption = False,
+    fail_on: FailOnOption = FailOn.fail,
+    lang: LangOption = Lang.zh,
+) -> None:
+    """Score and rank every township: points, one-vote vetoes, award eligibility."""
+    _run("score", inputs, rules, fmt, output, sheet, fields_file, explain, fail_on, lang)
 
 
 @app.command()

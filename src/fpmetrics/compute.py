@@ -66,6 +66,8 @@ def evaluate(units: pd.DataFrame, ruleset: RuleSet, present: set[str], lang: str
     if not frames or units.empty:
         return pd.DataFrame(columns=RESULT_COLUMNS)
     results = pd.concat(frames, ignore_index=True)
+    for column in ("reason", "code", "period"):
+        results[column] = results[column].astype(object).where(results[column].notna(), None)
     order = pd.Series(
         range(len(units)), index=pd.MultiIndex.from_frame(units[["township", "period"]].fillna(""))
     )

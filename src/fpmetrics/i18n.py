@@ -132,6 +132,24 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "level_warning": ("警告", "warning"),
     "where_row": ("第 {row} 行", "row {row}"),
     "written": ("已写入 {file}", "Wrote {file}"),
+    # score
+    "no_scoring": (
+        "规则集 {name} 没有评分方案(scoring:),无法计分。",
+        "Rule set {name} has no scoring scheme (scoring:).",
+    ),
+    "score_title": ("考核计分与排名 — {ruleset}", "Scores and ranking — {ruleset}"),
+    "col_rank": ("名次", "Rank"),
+    "col_rank_bottom": ("倒数", "From bottom"),
+    "col_total": ("得分", "Points"),
+    "col_veto": ("一票否决", "Veto"),
+    "col_award": ("可评奖", "Award"),
+    "yes": ("是", "yes"),
+    "no": ("否", "no"),
+    "rank_bottom_text": ("倒数第{n}", "{n} from bottom"),
+    "score_summary": (
+        "{units} 个乡镇: 否决 {vetoed} 个,可评奖 {eligible} 个;满分 {max_total:g}",
+        "{units} townships: {vetoed} vetoed, {eligible} eligible for awards; full marks {max_total:g}",
+    ),
     # --explain
     "explain_table": (
         "{where}: 表头在第 {rows} 行,{units} 个乡镇行,{totals} 个合计行",

@@ -61,6 +61,28 @@ def run_check(
     )
 
 
+@dataclass
+class ScoreReport:
+    check: CheckReport
+    scores: pd.DataFrame
+    points: pd.DataFrame  # the scored results, with points and max_points
+
+
+def run_score(check: CheckReport, lang: str) -> ScoreReport:
+    from .errors import InputError
+    from .i18n import t
+    from .scoring import item_points, score_units
+
+    scoring = check.ruleset.scoring
+    if scoring is None:
+        raise InputError(t("no_scoring", lang, name=check.ruleset.name))
+    return ScoreReport(
+        check=check,
+        scores=score_units(check.results, check.verdicts, check.ruleset),
+        points=item_points(check.results, scoring),
+    )
+
+
 def exit_code(report: CheckReport, fail_on: str) -> int:
     """0 clean, 1 findings (per ``--fail-on``); 2 is reserved for runs that could not be done."""
     s = report.summary

@@ -128,6 +128,62 @@ Headers = Annotated[
 ]
 
 
+class Deduction(BaseModel):
+    """Graded deduction: ``points`` off per ``per`` units outside the bound, at most ``cap``.
+
+    Units are the indicator's own: percentage points for %, ‰ for ‰, ratio points for the
+    sex ratio. The deduction is proportional (half a unit short costs half).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    points: float = Field(gt=0)
+    per: float = Field(default=1, gt=0)
+    cap: float | None = Field(default=None, gt=0, description="default: the item's points")
+
+
+class ScoredItem(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    points: float = Field(ge=0, description="full points when the indicator is within bounds")
+    deduct: Deduction | None = Field(
+        default=None, description="without it, a value outside the bounds scores 0"
+    )
+
+
+class Group(BaseModel):
+    """A named set of indicators: a veto group, or an award gate."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    name_en: str = ""
+    indicators: list[str] = Field(min_length=1)
+    source: str = ""
+
+    def label(self, lang: str) -> str:
+        return (self.name_en or self.name) if lang == "en" else self.name
+
+
+class Scoring(BaseModel):
+    """The province's scheme: points per indicator, one-vote vetoes, award gates."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    indicators: dict[str, ScoredItem]
+    veto: list[Group] = Field(default_factory=list)
+    award_gate: list[Group] = Field(default_factory=list)
+    no_data: Literal["full", "zero"] = Field(
+        default="full",
+        description="points for a zero denominator (nothing to manage); missing data scores 0",
+    )
+    source: str = ""
+
+    @property
+    def max_total(self) -> float:
+        return sum(item.points for item in self.indicators.values())
+
+
 class RuleSet(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -140,6 +196,23 @@ class RuleSet(BaseModel):
         default_factory=dict, description="extra headers per canonical field"
     )
     indicators: dict[str, Indicator]
+    scoring: Scoring | None = None
+
+    @model_validator(mode="after")
+    def _scoring_names_indicators(self) -> RuleSet:
+        if self.scoring is None:
+            return self
+        known = set(self.active)
+        named = list(self.scoring.indicators)
+        for group in (*self.scoring.veto, *self.scoring.award_gate):
+            named += group.indicators
+        unknown = sorted(set(named) - known)
+        if unknown:
+            raise ValueError(
+                f"scoring names indicators this rule set does not have (or disables): "
+                f"{', '.join(unknown)}"
+            )
+        return self
 
     @field_validator("indicators")
     @classmethod

@@ -9,6 +9,7 @@ import pandas as pd
 
 from .. import __version__
 from ..pipeline import CheckReport
+from .safety import defuse_frame
 from .schema import CheckOutput
 from .values import plain_number
 
@@ -76,10 +77,14 @@ def to_json(report: CheckReport) -> str:
     return json.dumps(output.model_dump(mode="json"), ensure_ascii=False, indent=2) + "\n"
 
 
-def to_csv(report: CheckReport) -> str:
+def to_csv(report: CheckReport, for_spreadsheet: bool = False) -> str:
+    """The results, one row per check. ``for_spreadsheet``: text that looks like a formula
+    gets a leading apostrophe (files written with --output; stdout is for scripts)."""
     rows = result_records(report.results)
     frame = pd.DataFrame(rows, columns=CSV_COLUMNS, dtype=object)
-    frame["fields"] = frame["fields"].map(lambda f: ";".join(f))
+    frame["fields"] = frame["fields"].str.join(";")
+    if for_spreadsheet:
+        frame = defuse_frame(frame)
     buffer = io.StringIO()
     frame.to_csv(buffer, index=False, lineterminator="\n")
     return buffer.getvalue()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 
 
 def display_value(
@@ -44,3 +44,18 @@ def plain_number(value: float | None) -> int | float | None:
     if math.isnan(value):
         return None
     return int(value) if value.is_integer() else value
+
+
+def decimals_needed(
+    value: float, decimals: int, minimum: float | None, maximum: float | None, status: str
+) -> int:
+    """Digits a spreadsheet number format needs so that a failing value, rounded to nearest
+    as Excel does, is not shown as a number within the bounds (89.96 → "89.96%", not "90.0%")."""
+    if status not in ("fail", "warn") or value is None or math.isnan(value):
+        return decimals
+    exact = Decimal(repr(float(value)))
+    for digits in range(decimals, decimals + 8):
+        shown = exact.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+        if not _inside(shown, minimum, maximum):
+            return digits
+    return decimals + 8

@@ -1,0 +1,108 @@
+"""Pick the renderer for a format and send its output to stdout or a file."""
+
+from __future__ import annotations
+
+import sys
+from io import StringIO
+from pathlib import Path
+
+from rich.console import Console
+
+from .errors import InputError
+from .i18n import t
+from .output import write_atomic
+from .pipeline import CheckReport, ScoreReport
+
+SUFFIX_FORMATS = {
+    ".json": "json",
+    ".csv": "csv",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".html": "html",
+    ".htm": "html",
+    ".xlsx": "xlsx",
+    ".txt": "table",
+}
+BINARY_FORMATS = {"xlsx"}
+
+
+def choose_format(fmt: str | None, output: Path | None, lang: str) -> str:
+    """The format asked for, else the one the output's suffix names, else the table."""
+    chosen = fmt or (SUFFIX_FORMATS.get(output.suffix.lower()) if output else None) or "table"
+    if chosen in BINARY_FORMATS and output is None:
+        raise InputError(t("bad_option", lang, detail=f"--format {chosen} needs --output FILE"))
+    return chosen
+
+
+def render(
+    check: CheckReport,
+    scores: ScoreReport | None,
+    fmt: str,
+    output: Path | None,
+    lang: str,
+    out: Console,
+    err: Console,
+) -> None:
+    from .report.console import render_problems
+
+    if fmt == "table":
+        console = out if output is None else Console(file=StringIO(), width=160)
+        if scores is None:
+            from .report.console import render_table
+
+            render_table(check, lang, console, err)
+        else:
+            from .report.scores import render_score_table
+
+            render_score_table(scores, lang, console, err)
+        if output is not None:
+            _write(output, console.file.getvalue().encode("utf-8"), lang, err)  # type: ignore[attr-defined]
+        return
+
+    data = _document(check, scores, fmt, lang, csv_for_file=output is not None)
+    if output is None:
+        sys.stdout.write(data if isinstance(data, str) else data.decode("utf-8"))
+        sys.stdout.flush()
+    else:
+        encoding = "utf-8-sig" if fmt == "csv" else "utf-8"
+        _write(output, data if isinstance(data, bytes) else data.encode(encoding), lang, err)
+    render_problems(check.problems, lang, err)
+
+
+def _document(
+    check: CheckReport, scores: ScoreReport | None, fmt: str, lang: str, csv_for_file: bool
+) -> str | bytes:
+    if fmt == "json":
+        if scores is None:
+            from .report.machine import to_json
+
+            return to_json(check)
+        from .report.scores import score_json
+
+        return score_json(scores)
+    if fmt == "csv":
+        if scores is None:
+            from .report.machine import to_csv
+
+            return to_csv(check, for_spreadsheet=csv_for_file)
+        from .report.scores import score_csv
+
+        return score_csv(scores, for_spreadsheet=csv_for_file)
+    if fmt == "markdown":
+        from .report.markdown import to_markdown
+
+        return to_markdown(check, scores, lang)
+    if fmt == "html":
+        from .report.html import to_html
+
+        return to_html(check, scores, lang)
+    if fmt == "xlsx":
+        from .report.workbook import to_xlsx
+
+        return to_xlsx(check, scores, lang)
+    raise InputError(t("bad_option", lang, detail=f"unknown format {fmt}"))
+
+
+def _write(output: Path, data: bytes, lang: str, err: Console) -> None:
+    write_atomic(output, data, lang)
+    err.print(t("written", lang, file=output))

@@ -1,0 +1,32 @@
+"""Text that no spreadsheet will run as a formula.
+
+A township named ``=HYPERLINK(...)`` or a message starting with ``-`` must stay text when the
+export is opened in Excel, WPS or LibreOffice (CSV injection, OWASP). In files meant for a
+spreadsheet, such text gets a leading apostrophe (CSV) or is stored as a string cell (xlsx).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def is_formula_like(text: object) -> bool:
+    return isinstance(text, str) and text.startswith(FORMULA_STARTS)
+
+
+TEXT_COLUMNS = ("unit", "code", "period", "name", "vetoed_by", "award_blocked_by", "message")
+
+
+def defuse_frame(frame: pd.DataFrame, columns: tuple[str, ...] = TEXT_COLUMNS) -> pd.DataFrame:
+    """Prefix formula-like strings in the text ``columns`` with an apostrophe."""
+    frame = frame.copy()
+    for name in columns:
+        if name not in frame:
+            continue
+        text = frame[name].astype("string")
+        risky = text.str.startswith(FORMULA_STARTS).fillna(False)
+        if risky.any():
+            frame[name] = frame[name].where(~risky, "'" + text)
+    return frame

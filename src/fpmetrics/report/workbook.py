@@ -1,0 +1,330 @@
+"""The Excel report for the meeting, written with openpyxl.
+
+Sheets: the ranking (``score`` only), a townships × indicators matrix with fails filled red,
+the long results, and the data problems with file/sheet/row. Each sheet has a title with
+the rule set, the inputs and the date; a frozen header; widths that fit Chinese text; number
+formats (``0.0%``, ``0.00"‰"``); A4 landscape, fit to page width, the header repeated on
+each printed page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from io import BytesIO
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+from rich.cells import cell_len
+
+from .. import __version__
+from ..i18n import t
+from ..pipeline import CheckReport, ScoreReport
+from .safety import is_formula_like
+from .values import decimals_needed
+
+RED = PatternFill("solid", fgColor="FFC7CE")
+RED_FONT = Font(color="9C0006")
+AMBER = PatternFill("solid", fgColor="FFEB9C")
+GREY = PatternFill("solid", fgColor="EDEDED")
+HEADER = PatternFill("solid", fgColor="DDEBF7")
+THIN = Side(style="thin", color="A6A6A6")
+BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+
+_LABELS = {
+    "sheet_ranking": ("排名", "Ranking"),
+    "sheet_matrix": ("指标矩阵", "Indicators"),
+    "sheet_results": ("明细", "Results"),
+    "sheet_problems": ("数据问题", "Problems"),
+    "inputs": ("输入", "Inputs"),
+    "generated": ("生成", "Generated"),
+    "rank": ("名次", "Rank"),
+    "rank_from_bottom": ("倒数名次", "Rank from bottom"),
+    "unit": ("乡镇", "Township"),
+    "code": ("区划代码", "Code"),
+    "period": ("统计期", "Period"),
+    "total": ("得分", "Points"),
+    "max_total": ("满分", "Full marks"),
+    "vetoed": ("一票否决", "Vetoed"),
+    "vetoed_by": ("否决原因", "Vetoed by"),
+    "award_eligible": ("可评奖", "Award eligible"),
+    "award_blocked_by": ("不能评奖原因", "Award blocked by"),
+    "indicator": ("指标", "Indicator"),
+    "value": ("数值", "Value"),
+    "numerator": ("分子", "Numerator"),
+    "denominator": ("分母", "Denominator"),
+    "bounds": ("标准", "Bounds"),
+    "status": ("结论", "Status"),
+    "reason": ("说明", "Reason"),
+    "level": ("级别", "Level"),
+    "file": ("文件", "File"),
+    "sheet": ("工作表", "Sheet"),
+    "row": ("行", "Row"),
+    "column": ("列", "Column"),
+    "message": ("问题", "Problem"),
+    "no_problems": ("没有发现数据问题。", "No data problems found."),
+}
+
+
+def _l(key: str, lang: str) -> str:
+    zh, en = _LABELS[key]
+    return en if lang == "en" else zh
+
+
+def _set(ws: Worksheet, row: int, col: int, value: object):
+    """Write a cell; text that looks like a formula is stored as text, never run."""
+    if isinstance(value, float) and value != value:
+        value = None
+    cell = ws.cell(row=row, column=col, value=value)
+    if is_formula_like(value):
+        cell.data_type = "s"
+        cell.quotePrefix = True
+    return cell
+
+
+def _number_format(symbol: str, decimals: int) -> str:
+    zeros = "0." + "0" * decimals if decimals else "0"
+    if symbol == "%":
+        return zeros + "%"
+    if symbol == "‰":
+        return zeros + '"‰"'
+    return zeros
+
+
+def _cell_value(value: float, symbol: str) -> float:
+    """Percentages are stored as fractions so that Excel's % format shows them right."""
+    return value / 100 if symbol == "%" else value
+
+
+class _Sheet:
+    """A sheet with a title block, then a table whose header row is frozen and printed."""
+
+    def __init__(self, wb: Workbook, title: str, heading: str, meta: list[str]) -> None:
+        self.ws = wb.create_sheet(title)
+        self.ws.cell(row=1, column=1, value=heading).font = Font(bold=True, size=14)
+        for i, line in enumerate(meta, start=2):
+            self.ws.cell(row=i, column=1, value=line).font = Font(color="595959")
+        self.header_row = len(meta) + 3
+        self.widths: dict[int, int] = {}
+
+    def header(self, labels: list[str]) -> None:
+        for col, label in enumerate(labels, start=1):
+            cell = _set(self.ws, self.header_row, col, label)
+            cell.font = Font(bold=True)
+            cell.fill = HEADER
+            cell.border = BORDER
+            cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+            self._fit(col, label, cap=16)
+
+    def row(self, index: int, values: list[object]) -> list:
+        cells = []
+        for col, value in enumerate(values, start=1):
+            cell = _set(self.ws, self.header_row + 1 + index, col, value)
+            cell.border = BORDER
+            cells.append(cell)
+            self._fit(col, value)
+        return cells
+
+    def _fit(self, col: int, value: object, cap: int = 60) -> None:
+        text = f"{value:.2f}" if isinstance(value, float) else "" if value is None else str(value)
+        self.widths[col] = min(cap, max(self.widths.get(col, 6), cell_len(text) + 2))
+
+    def finish(self, ncols: int, nrows: int) -> None:
+        ws = self.ws
+        for col, width in self.widths.items():
+            ws.column_dimensions[get_column_letter(col)].width = width
+        last = get_column_letter(max(ncols, 1))
+        ws.freeze_panes = ws.cell(row=self.header_row + 1, column=2)
+        if nrows:
+            ws.auto_filter.ref = f"A{self.header_row}:{last}{self.header_row + nrows}"
+        ws.print_title_rows = f"{self.header_row}:{self.header_row}"
+        ws.page_setup.orientation = "landscape"
+        ws.page_setup.paperSize = ws.PAPERSIZE_A4
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.print_options.horizontalCentered = True
+        ws.page_margins.left = ws.page_margins.right = 0.4
+        ws.oddFooter.center.text = "&P / &N"
+
+
+def _meta(check: CheckReport, lang: str) -> list[str]:
+    files = "、".join(str(f) for f in check.inputs.files)
+    today = dt.date.today().isoformat()
+    return [
+        f"{_l('inputs', lang)}: {files}",
+        f"{_l('generated', lang)}: {today} · fpmetrics {__version__} · {check.ruleset.name}",
+    ]
+
+
+def to_xlsx(check: CheckReport, scores: ScoreReport | None, lang: str) -> bytes:
+    wb = Workbook()
+    wb.remove(wb.active)
+    title = check.ruleset.label(lang)
+    meta = _meta(check, lang)
+    if scores is not None:
+        _ranking_sheet(wb, scores, lang, title, meta)
+    _matrix_sheet(wb, check, scores, lang, title, meta)
+    _results_sheet(wb, check, lang, title, meta)
+    _problems_sheet(wb, check, lang, title, meta)
+    wb.properties.title = title
+    wb.properties.creator = f"fpmetrics {__version__}"
+    buffer = BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def _ranking_sheet(
+    wb: Workbook, scores: ScoreReport, lang: str, title: str, meta: list[str]
+) -> None:
+    from .scores import _group_text, points_matrix
+
+    rules = scores.check.ruleset.active
+    sheet = _Sheet(wb, _l("sheet_ranking", lang), t("score_title", lang, ruleset=title), meta)
+    matrix = points_matrix(scores)
+    has_period = scores.scores["period"].notna().any()
+    keys = ["rank", "rank_from_bottom", "unit", "code"] + (["period"] if has_period else [])
+    keys += ["total", "max_total", "vetoed_by", "award_eligible", "award_blocked_by"]
+    labels = [_l(k, lang) for k in keys] + [rules[i].short_label(lang) for i in matrix.columns]
+    sheet.header(labels)
+    yes, no = t("yes", lang), t("no", lang)
+    for n, (row, points) in enumerate(
+        zip(scores.scores.to_dict("records"), matrix.itertuples(index=False), strict=True)
+    ):
+        values = {
+            **row,
+            "vetoed_by": _group_text(row["vetoed_by"], scores, lang) or None,
+            "award_eligible": yes if row["award_eligible"] else no,
+            "award_blocked_by": _group_text(row["award_blocked_by"], scores, lang) or None,
+        }
+        cells = sheet.row(n, [values[k] for k in keys] + list(points))
+        for cell in cells[keys.index("total") :]:
+            if isinstance(cell.value, float):
+                cell.number_format = "0.00"
+        if row["vetoed"]:
+            for cell in cells[: len(keys)]:
+                cell.fill = RED
+            cells[keys.index("vetoed_by")].font = RED_FONT
+    sheet.finish(len(labels), len(scores.scores))
+
+
+def _matrix_sheet(
+    wb: Workbook,
+    check: CheckReport,
+    scores: ScoreReport | None,
+    lang: str,
+    title: str,
+    meta: list[str],
+) -> None:
+    rules = check.ruleset.active
+    sheet = _Sheet(wb, _l("sheet_matrix", lang), t("table_title", lang, ruleset=title), meta)
+    results = check.results.assign(period=check.results["period"].fillna(""))
+    units = results[["unit", "code", "period"]].drop_duplicates(["unit", "period"])
+    has_period = (units["period"] != "").any()
+    vetoed: dict[tuple[str, str], str] = {}
+    if scores is not None:
+        from .scores import _group_text
+
+        for row in scores.scores.to_dict("records"):
+            if row["vetoed"]:
+                vetoed[(row["unit"], row["period"] or "")] = _group_text(
+                    row["vetoed_by"], scores, lang
+                )
+    head = ["unit", "code"] + (["period"] if has_period else [])
+    labels = [_l(k, lang) for k in head]
+    labels += [f"{r.short_label(lang)}\n{r.bounds_text()}" for r in rules.values()]
+    if scores is not None:
+        labels.append(_l("vetoed", lang))
+    sheet.header(labels)
+    cells_by_key = {(r["unit"], r["period"], r["indicator"]): r for r in results.to_dict("records")}
+    for n, unit in enumerate(units.to_dict("records")):
+        key = (unit["unit"], unit["period"])
+        values: list[object] = [unit["unit"], unit["code"]]
+        if has_period:
+            values.append(unit["period"])
+        values += [None] * len(rules)
+        if scores is not None:
+            values.append(vetoed.get(key))
+        cells = sheet.row(n, values)
+        for i, (indicator, rule) in enumerate(rules.items()):
+            cell = cells[len(head) + i]
+            result = cells_by_key.get((*key, indicator))
+            if result is None:
+                continue
+            status = result["status"]
+            if status in ("pass", "fail", "warn"):
+                cell.value = _cell_value(result["value"], rule.symbol)
+                digits = decimals_needed(result["value"], rule.decimals, rule.min, rule.max, status)
+                cell.number_format = _number_format(rule.symbol, digits)
+            else:
+                cell.value = "—" if status == "no_data" else t("status_invalid", lang)
+                cell.alignment = Alignment(horizontal="center")
+                cell.fill = GREY
+            if status == "fail":
+                cell.fill, cell.font = RED, RED_FONT
+            elif status == "warn":
+                cell.fill = AMBER
+        if key in vetoed:
+            cells[0].fill = RED
+            cells[-1].font = RED_FONT
+    sheet.ws.row_dimensions[sheet.header_row].height = 32
+    sheet.finish(len(labels), len(units))
+
+
+def _results_sheet(
+    wb: Workbook, check: CheckReport, lang: str, title: str, meta: list[str]
+) -> None:
+    rules = check.ruleset.active
+    sheet = _Sheet(wb, _l("sheet_results", lang), t("table_title", lang, ruleset=title), meta)
+    keys = ["unit", "code", "period", "indicator", "value", "numerator", "denominator"]
+    keys += ["bounds", "status", "reason"]
+    sheet.header([_l(k, lang) for k in keys])
+    for n, r in enumerate(check.results.to_dict("records")):
+        rule = rules[r["indicator"]]
+        reason = None
+        if r["reason"]:
+            fields = "、".join(r["fields"])
+            reason = t(f"reason_{r['reason']}", lang, fields=fields)
+        values = [
+            r["unit"],
+            r["code"],
+            r["period"],
+            rule.label(lang),
+            _cell_value(r["value"], rule.symbol) if pd.notna(r["value"]) else None,
+            r["numerator"],
+            r["denominator"],
+            rule.bounds_text(),
+            t(f"status_{r['status']}", lang),
+            reason,
+        ]
+        cells = sheet.row(n, values)
+        digits = decimals_needed(r["value"], rule.decimals + 1, rule.min, rule.max, r["status"])
+        cells[4].number_format = _number_format(rule.symbol, digits)
+        if r["status"] == "fail":
+            cells[8].fill, cells[8].font = RED, RED_FONT
+        elif r["status"] == "warn":
+            cells[8].fill = AMBER
+        elif r["status"] in ("invalid", "no_data"):
+            cells[8].fill = GREY
+    sheet.finish(len(keys), len(check.results))
+
+
+def _problems_sheet(
+    wb: Workbook, check: CheckReport, lang: str, title: str, meta: list[str]
+) -> None:
+    sheet = _Sheet(wb, _l("sheet_problems", lang), _l("sheet_problems", lang) + f" — {title}", meta)
+    keys = ["level", "file", "sheet", "row", "column", "message"]
+    sheet.header([_l(k, lang) for k in keys])
+    problems = check.problems
+    for n, p in enumerate(problems.to_dict("records")):
+        values = [t(f"level_{p['level']}", lang), p["file"], p["sheet"], p["row"], p["column"]]
+        cells = sheet.row(n, [*values, p["message"]])
+        if p["level"] == "error":
+            cells[0].fill, cells[0].font = RED, RED_FONT
+        else:
+            cells[0].fill = AMBER
+    if problems.empty:
+        sheet.ws.cell(row=sheet.header_row + 1, column=1, value=_l("no_problems", lang))
+    sheet.finish(len(keys), len(problems))

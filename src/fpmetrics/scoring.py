@@ -1,0 +1,109 @@
+"""Points, one-vote vetoes, award gates and ranks, from the check results.
+
+Per (unit, indicator): full points within the bounds; outside, full points less the graded
+deduction (or 0 without one); ``invalid`` and missing data score 0; a zero denominator scores
+as the scheme's ``no_data`` says. A veto group vetoes the unit when any of its indicators
+fails or is invalid; an award gate does the same for award eligibility. Vetoed units rank
+below all others; ties share a rank (standard competition ranking, 1-2-2-4), counted from the
+top and from the bottom over the same ordering.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .rules import RuleSet, Scoring
+
+SCORE_COLUMNS = [
+    "unit", "code", "period", "total", "max_total", "vetoed", "vetoed_by", "award_eligible",
+    "award_blocked_by", "rank", "rank_from_bottom", "units_ranked",
+]  # fmt: skip
+
+_BLOCKING = ("fail", "invalid")
+
+
+def item_points(results: pd.DataFrame, scoring: Scoring) -> pd.DataFrame:
+    """``results`` restricted to scored indicators, with ``points`` and ``max_points``."""
+    scored = results[results["indicator"].isin(list(scoring.indicators))].copy()
+    items = scoring.indicators
+    full = scored["indicator"].map({k: v.points for k, v in items.items()}).astype(float)
+    per = scored["indicator"].map(
+        {k: v.deduct.per if v.deduct else np.nan for k, v in items.items()}
+    )
+    rate = scored["indicator"].map(
+        {k: v.deduct.points if v.deduct else np.nan for k, v in items.items()}
+    )
+    cap = scored["indicator"].map(
+        {k: (v.deduct.cap or v.points) if v.deduct else np.nan for k, v in items.items()}
+    )
+    value = scored["value"].astype(float)
+    below = (scored["min"].astype(float) - value).clip(lower=0).fillna(0)
+    above = (value - scored["max"].astype(float)).clip(lower=0).fillna(0)
+    shortfall = below + above
+    graded = (full - np.minimum(cap.astype(float), shortfall / per.astype(float) * rate)).clip(
+        lower=0
+    )
+    outside = scored["status"].isin(["fail", "warn"])
+    zero_denominator = (scored["status"] == "no_data") & (scored["reason"] == "denominator_zero")
+    points = np.select(
+        [
+            scored["status"] == "pass",
+            outside & per.notna(),
+            outside,
+            zero_denominator & (scoring.no_data == "full"),
+        ],
+        [full, graded, 0.0, full],
+        default=0.0,
+    )
+    scored["points"] = points
+    scored["max_points"] = full
+    return scored
+
+
+def score_units(results: pd.DataFrame, verdicts: pd.DataFrame, ruleset: RuleSet) -> pd.DataFrame:
+    """One row per (unit, period): total, veto, award eligibility, ranks."""
+    scoring = ruleset.scoring
+    assert scoring is not None
+    items = item_points(results, scoring)
+    keyed = items.assign(period=items["period"].fillna(""))
+    keys = [keyed["unit"], keyed["period"]]
+    totals = keyed.groupby(keys, sort=False)["points"].sum()
+
+    units = verdicts[["unit", "code", "period"]].copy()
+    units["_period"] = units["period"].fillna("")
+    index = pd.MultiIndex.from_frame(units[["unit", "_period"]])
+    units["total"] = totals.reindex(index).fillna(0.0).to_numpy()
+    units["max_total"] = scoring.max_total
+
+    all_keyed = results.assign(period=results["period"].fillna(""))
+    units["vetoed_by"] = _blocked_by(all_keyed, scoring.veto, index)
+    units["vetoed"] = units["vetoed_by"].str.len() > 0
+    units["award_blocked_by"] = _blocked_by(all_keyed, scoring.award_gate, index)
+    units["award_eligible"] = ~units["vetoed"] & (units["award_blocked_by"].str.len() == 0)
+
+    # Ranking key: not vetoed first, then the total (rounded so 89.999999 ties 90).
+    key = units["total"].round(6) - np.where(units["vetoed"], 1e9, 0.0)
+    group = units["_period"]
+    units["rank"] = key.groupby(group).rank(method="min", ascending=False).astype(int)
+    units["rank_from_bottom"] = key.groupby(group).rank(method="min", ascending=True).astype(int)
+    units["units_ranked"] = group.map(group.value_counts()).astype(int)
+    units["period"] = units["period"].astype(object).where(units["period"].notna(), None)
+    ordered = units.sort_values(["_period", "rank"], kind="stable")
+    return ordered[SCORE_COLUMNS].reset_index(drop=True)
+
+
+def _blocked_by(results: pd.DataFrame, groups: list, index: pd.MultiIndex) -> pd.Series:
+    """Per unit: [{"group": name, "indicators": [...]}] for each group it trips."""
+    blocked = pd.Series([[] for _ in range(len(index))], index=index, dtype=object)
+    for group in groups:
+        hits = results[
+            results["indicator"].isin(group.indicators) & results["status"].isin(_BLOCKING)
+        ]
+        if hits.empty:
+            continue
+        per_unit = hits.groupby([hits["unit"], hits["period"]], sort=False)["indicator"].agg(list)
+        for key, indicators in per_unit.items():  # one per tripped unit: few
+            if key in blocked.index:
+                blocked[key] = [*blocked[key], {"group": group.name, "indicators": indicators}]
+    return pd.Series(blocked.to_numpy(), dtype=object)
