@@ -1,0 +1,227 @@
+"""A self-contained HTML report (no network: inline CSS and SVG) a person can email.
+
+Summary, ranking (``score``), the indicator matrix, one chart per indicator showing every
+township against the threshold band, and the data problems.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from html import escape
+
+import pandas as pd
+
+from .. import __version__
+from ..i18n import t
+from ..pipeline import CheckReport, ScoreReport
+from ..rules import Indicator
+from .values import display_value
+
+_CSS = """
+body{font-family:"Noto Sans CJK SC","Microsoft YaHei","PingFang SC",sans-serif;margin:2em auto;
+max-width:1100px;color:#222;padding:0 1em}
+h1{font-size:1.5em;margin-bottom:.2em}
+h2{font-size:1.2em;margin-top:1.6em;border-bottom:1px solid #ccc}
+.meta{color:#666;font-size:.9em}
+table{border-collapse:collapse;font-size:.9em;margin:.6em 0}
+th,td{border:1px solid #ccc;padding:.25em .5em}th{background:#ddebf7}
+td.num{text-align:right;font-variant-numeric:tabular-nums}
+td.fail{background:#ffc7ce;color:#9c0006;font-weight:bold}td.warn{background:#ffeb9c}
+td.no_data,td.invalid{background:#ededed;color:#666;text-align:center}
+tr.vetoed td:first-child,tr.vetoed td.veto{background:#ffc7ce;color:#9c0006}
+.cards{display:flex;gap:1em;flex-wrap:wrap}.card{border:1px solid #ccc;border-radius:6px;
+padding:.5em 1em;min-width:6em}.card b{display:block;font-size:1.6em}
+.chart{margin:.5em 0 1.5em}svg text{font-size:11px;font-family:inherit}
+@media print{h2{page-break-after:avoid}.chart{page-break-inside:avoid}}
+"""
+
+_WORDS = {
+    "summary": ("概况", "Summary"),
+    "ranking": ("排名", "Ranking"),
+    "matrix": ("指标一览", "Indicators"),
+    "charts": ("各指标分布", "Each indicator"),
+    "problems": ("数据问题", "Data problems"),
+    "none": ("没有发现数据问题。", "No data problems found."),
+    "band": ("达标区间", "passing range"),
+    "inputs": ("输入", "Inputs"),
+    "generated": ("生成", "Generated"),
+    "units": ("乡镇", "townships"),
+}
+
+
+def _w(key: str, lang: str) -> str:
+    zh, en = _WORDS[key]
+    return en if lang == "en" else zh
+
+
+def _table(headers: list[str], rows: list[str]) -> str:
+    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def to_html(check: CheckReport, scores: ScoreReport | None, lang: str) -> str:
+    title = check.ruleset.label(lang)
+    files = "、".join(str(f) for f in check.inputs.files)
+    parts = [
+        f'<!DOCTYPE html><html lang="{"en" if lang == "en" else "zh-CN"}"><head>',
+        '<meta charset="utf-8"><meta name="viewport" content="width=device-width">',
+        f"<title>{escape(title)}</title><style>{_CSS}</style></head><body>",
+        f"<h1>{escape(t('table_title', lang, ruleset=title))}</h1>",
+        f'<p class="meta">{_w("inputs", lang)}: {escape(files)}<br>{_w("generated", lang)}: '
+        f"{dt.date.today().isoformat()} · fpmetrics {__version__} · "
+        f"{escape(check.ruleset.name)}</p>",
+        f"<h2>{_w('summary', lang)}</h2>",
+        _summary(check, scores, lang),
+    ]
+    if scores is not None:
+        parts += [f"<h2>{_w('ranking', lang)}</h2>", _ranking(scores, lang)]
+    parts += [f"<h2>{_w('matrix', lang)}</h2>", _matrix(check, lang)]
+    parts += [f"<h2>{_w('charts', lang)}</h2>"]
+    for key, rule in check.ruleset.active.items():
+        parts.append(_chart(check.results[check.results["indicator"] == key], rule, lang))
+    parts += [f"<h2>{_w('problems', lang)}</h2>", _problems(check, lang), "</body></html>"]
+    return "\n".join(parts) + "\n"
+
+
+def _summary(check: CheckReport, scores: ScoreReport | None, lang: str) -> str:
+    s = check.summary
+    cards = [(_w("units", lang), s["units"])]
+    cards += [
+        (t(f"status_{k}", lang), s[k]) for k in ("pass", "fail", "warn", "no_data", "invalid")
+    ]
+    if scores is not None:
+        cards.append((t("col_veto", lang), int(scores.scores["vetoed"].sum())))
+    html = "".join(f'<div class="card"><b>{v}</b>{escape(k)}</div>' for k, v in cards)
+    return f'<div class="cards">{html}</div>'
+
+
+def _ranking(scores: ScoreReport, lang: str) -> str:
+    from .scores import _group_text
+
+    rows = []
+    for r in scores.scores.to_dict("records"):
+        veto = _group_text(r["vetoed_by"], scores, lang)
+        award = t("yes", lang) if r["award_eligible"] else t("no", lang)
+        blocked = _group_text(r["award_blocked_by"], scores, lang)
+        if blocked:
+            award += f" ({blocked})"
+        rows.append(
+            f'<tr class="{"vetoed" if r["vetoed"] else ""}"><td class="num">{r["rank"]}</td>'
+            f'<td>{escape(r["unit"])}</td><td class="num">{r["total"]:.2f}</td>'
+            f'<td class="num">{r["rank_from_bottom"]}</td><td class="veto">{escape(veto)}</td>'
+            f"<td>{escape(award)}</td></tr>"
+        )
+    headers = ["col_rank", "col_unit", "col_total", "col_rank_bottom", "col_veto", "col_award"]
+    return _table([t(h, lang) for h in headers], rows)
+
+
+def _matrix(check: CheckReport, lang: str) -> str:
+    rules = check.ruleset.active
+    results = check.results.assign(period=check.results["period"].fillna(""))
+    cells = {(r["unit"], r["period"], r["indicator"]): r for r in results.to_dict("records")}
+    units = results[["unit", "period"]].drop_duplicates().itertuples(index=False, name=None)
+    rows = []
+    for unit, period in units:
+        label = f"{unit} {period}".strip()
+        tds = [f"<td>{escape(label)}</td>"]
+        for key, rule in rules.items():
+            r = cells.get((unit, period, key))
+            if r is None:
+                tds.append("<td></td>")
+                continue
+            status = r["status"]
+            if status in ("pass", "fail", "warn"):
+                shown = display_value(r["value"], rule.decimals, rule.min, rule.max, status)
+                text = f"{shown}{rule.symbol}"
+            else:
+                text = "—" if status == "no_data" else t("status_invalid", lang)
+            tds.append(f'<td class="num {status}">{escape(text)}</td>')
+        rows.append(f"<tr>{''.join(tds)}</tr>")
+    headers = [t("col_unit", lang)] + [
+        f"{r.short_label(lang)} {r.bounds_text()}" for r in rules.values()
+    ]
+    return _table(headers, rows)
+
+
+def _chart(results: pd.DataFrame, rule: Indicator, lang: str) -> str:
+    """Townships as dots on the indicator's scale, the passing band shaded, fails in red."""
+    shown = results[results["status"].isin(["pass", "fail", "warn"])]
+    title = f"{rule.label(lang)} ({rule.bounds_text()})"
+    if shown.empty:
+        return f'<div class="chart"><b>{escape(title)}</b> —</div>'
+    values = shown["value"].astype(float)
+    bounds = [b for b in (rule.min, rule.max) if b is not None]
+    lo = min([*values, *bounds])
+    hi = max([*values, *bounds])
+    pad = (hi - lo) * 0.08 or max(abs(hi) * 0.05, 1)
+    lo, hi = lo - pad, hi + pad
+    if rule.symbol in ("%",) and lo < 0:
+        lo = 0
+    left, width, row_h = 110, 560, 16
+    height = row_h * len(shown) + 40
+
+    def x(v: float) -> float:
+        return left + (v - lo) / (hi - lo) * width
+
+    band_lo = x(rule.min if rule.min is not None else lo)
+    band_hi = x(rule.max if rule.max is not None else hi)
+    svg = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{left + width + 60}" height="{height}" '
+        f'role="img" aria-label="{escape(title)}">',
+        f'<rect x="{band_lo:.1f}" y="10" width="{max(band_hi - band_lo, 0):.1f}" '
+        f'height="{height - 30}" fill="#e2f0d9"><title>{_w("band", lang)}</title></rect>',
+    ]
+    for bound in bounds:
+        svg.append(
+            f'<line x1="{x(bound):.1f}" x2="{x(bound):.1f}" y1="10" y2="{height - 20}" '
+            f'stroke="#548235" stroke-dasharray="4 3"/>'
+            f'<text x="{x(bound):.1f}" y="{height - 6}" text-anchor="middle">{bound:g}</text>'
+        )
+    for i, r in enumerate(shown.to_dict("records")):
+        y = 20 + i * row_h
+        colour = (
+            "#c00000"
+            if r["status"] == "fail"
+            else "#bf8f00"
+            if r["status"] == "warn"
+            else "#2f5597"
+        )
+        value = display_value(r["value"], rule.decimals, rule.min, rule.max, r["status"])
+        label = f"{r['unit']} {r['period'] or ''}".strip()
+        svg.append(
+            f'<text x="{left - 6}" y="{y + 4}" text-anchor="end">{escape(label)}</text>'
+            f'<line x1="{left}" x2="{left + width}" y1="{y}" y2="{y}" stroke="#eee"/>'
+            f'<circle cx="{x(r["value"]):.1f}" cy="{y}" r="4.5" fill="{colour}">'
+            f"<title>{escape(label)}: {value}{escape(rule.symbol)}</title></circle>"
+        )
+    svg.append("</svg>")
+    missing = len(results) - len(shown)
+    note = f" · {missing} —" if missing else ""
+    return f'<div class="chart"><b>{escape(title)}</b>{note}<br>{"".join(svg)}</div>'
+
+
+def _problems(check: CheckReport, lang: str) -> str:
+    if check.problems.empty:
+        return f"<p>{_w('none', lang)}</p>"
+    rows = []
+    for p in check.problems.to_dict("records"):
+        row = (
+            ""
+            if p["row"] is None or (isinstance(p["row"], float) and math.isnan(p["row"]))
+            else int(p["row"])
+        )
+        cells = [
+            t(f"level_{p['level']}", lang),
+            p["file"],
+            p["sheet"] or "",
+            row,
+            p["column"] or "",
+            p["message"],
+        ]
+        rows.append("<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in cells) + "</tr>")
+    headers = {
+        "zh": ["级别", "文件", "工作表", "行", "列", "问题"],
+        "en": ["Level", "File", "Sheet", "Row", "Column", "Problem"],
+    }
+    return _table(headers["en" if lang == "en" else "zh"], rows)

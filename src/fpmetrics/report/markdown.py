@@ -1,0 +1,88 @@
+"""Markdown for pasting into documents and chats: summary, ranking, matrix, problems."""
+
+from __future__ import annotations
+
+from ..i18n import t
+from ..pipeline import CheckReport, ScoreReport
+from .values import display_value
+
+
+def _cell(text: object) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _table(headers: list[str], rows: list[list[object]], right: set[int]) -> list[str]:
+    lines = ["| " + " | ".join(_cell(h) for h in headers) + " |"]
+    lines.append("|" + "|".join("---:" if i in right else "---" for i in range(len(headers))) + "|")
+    lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows]
+    return lines
+
+
+def to_markdown(check: CheckReport, scores: ScoreReport | None, lang: str) -> str:
+    rules = check.ruleset.active
+    s = check.summary
+    lines = [f"## {t('table_title', lang, ruleset=check.ruleset.label(lang))}", ""]
+    lines.append(
+        t(
+            "summary",
+            lang,
+            units=s["units"],
+            checks=s["checks"],
+            pass_=s["pass"],
+            fail=s["fail"],
+            warn=s["warn"],
+            no_data=s["no_data"],
+            invalid=s["invalid"],
+        )
+    )
+    lines.append("")
+    if scores is not None:
+        from .scores import _group_text
+
+        rows = [
+            [
+                r["rank"],
+                r["unit"],
+                f"{r['total']:.2f}",
+                r["rank_from_bottom"],
+                _group_text(r["vetoed_by"], scores, lang),
+                t("yes", lang) if r["award_eligible"] else t("no", lang),
+            ]
+            for r in scores.scores.to_dict("records")
+        ]
+        headers = ["col_rank", "col_unit", "col_total", "col_rank_bottom", "col_veto", "col_award"]
+        lines += [*_table([t(h, lang) for h in headers], rows, {0, 2, 3}), ""]
+
+    results = check.results.assign(period=check.results["period"].fillna(""))
+    cells = {(r["unit"], r["period"], r["indicator"]): r for r in results.to_dict("records")}
+    rows = []
+    for unit, period in results[["unit", "period"]].drop_duplicates().itertuples(index=False):
+        row: list[object] = [f"{unit} {period}".strip()]
+        for key, rule in rules.items():
+            r = cells.get((unit, period, key))
+            if r is None or r["status"] == "no_data":
+                row.append("—")
+            elif r["status"] == "invalid":
+                row.append(t("status_invalid", lang))
+            else:
+                shown = display_value(r["value"], rule.decimals, rule.min, rule.max, r["status"])
+                text = f"{shown}{rule.symbol}"
+                row.append(f"**{text} ✗**" if r["status"] == "fail" else text)
+        rows.append(row)
+    headers = [t("col_unit", lang)] + [
+        f"{r.short_label(lang)} {r.bounds_text()}" for r in rules.values()
+    ]
+    lines += [*_table(headers, rows, set(range(1, len(headers)))), ""]
+
+    if not check.problems.empty:
+        lines.append(t("problems_header", lang, count=len(check.problems)))
+        lines.append("")
+        for p in check.problems.to_dict("records"):
+            where = str(p["file"]) + (f" [{p['sheet']}]" if p["sheet"] else "")
+            if p["row"] is not None and p["row"] == p["row"]:
+                where += " " + t("where_row", lang, row=int(p["row"]))
+            lines.append(
+                f"- {t('level_' + p['level'], lang)} {where} {p['column'] or ''}: {p['message']}"
+            )
+        lines.append("")
+    return "\n".join(lines)
