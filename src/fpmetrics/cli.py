@@ -184,6 +184,35 @@ def score(
 
 
 @app.command()
+def template(
+    output: Annotated[Path, typer.Argument(help="The .xlsx file to write.")],
+    rules: RulesOption = "default",
+    units: Annotated[
+        str | None,
+        typer.Option("--units", help="Township names to pre-fill, separated by commas or 、."),
+    ] = None,
+    rows: Annotated[int, typer.Option("--rows", min=1, max=5000, help="Blank rows.")] = 30,
+    lang: LangOption = Lang.zh,
+) -> None:
+    """Write the fill-in workbook for townships: the columns the rule set needs."""
+    import re
+
+    from .i18n import t
+    from .output import write_atomic
+    from .report.template import to_template
+    from .rules import load_ruleset
+
+    language = lang.value
+    if output.suffix.lower() != ".xlsx":
+        raise InputError(t("bad_option", language, detail="the template is an .xlsx file"))
+    ruleset = load_ruleset(rules, language)
+    names = [u.strip() for u in re.split(r"[,,、\n]", units or "") if u.strip()]
+    write_atomic(output, to_template(ruleset, names, rows, language), language)
+    _, err = _consoles()
+    err.print(t("written", language, file=output))
+
+
+@app.command()
 def fields(lang: LangOption = Lang.zh) -> None:
     """List the canonical fields and the headers each accepts."""
     from rich.table import Table
