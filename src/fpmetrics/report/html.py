@@ -26,7 +26,7 @@ h2{font-size:1.2em;margin-top:1.6em;border-bottom:1px solid #ccc}
 .meta{color:#666;font-size:.9em}
 table{border-collapse:collapse;font-size:.9em;margin:.6em 0}
 th,td{border:1px solid #ccc;padding:.25em .5em}th{background:#ddebf7}
-td.num{text-align:right;font-variant-numeric:tabular-nums}
+td.num{text-align:right;font-variant-numeric:tabular-nums}td:first-child{white-space:nowrap}
 td.fail{background:#ffc7ce;color:#9c0006;font-weight:bold}td.warn{background:#ffeb9c}
 td.no_data,td.invalid{background:#ededed;color:#666;text-align:center}
 tr.vetoed td:first-child,tr.vetoed td.veto{background:#ffc7ce;color:#9c0006}
