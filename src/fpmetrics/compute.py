@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .fields import COUNT_FIELDS
-from .rules import Indicator, RuleSet
+from .rules import EvidenceSettings, Indicator, RuleSet
 from .validate import Checked
 
 RESULT_COLUMNS = [
@@ -60,13 +60,13 @@ def evaluate(units: pd.DataFrame, ruleset: RuleSet, present: set[str], lang: str
     """Long results: one row per (unit, period, indicator), in unit order then rule order."""
     available = available_fields(present)
     frames = [
-        _evaluate_indicator(units, key, indicator, available, lang)
+        _evaluate_indicator(units, key, indicator, available, lang, ruleset.evidence)
         for key, indicator in ruleset.active.items()
     ]
     if not frames or units.empty:
         return pd.DataFrame(columns=RESULT_COLUMNS)
     results = pd.concat(frames, ignore_index=True)
-    for column in ("reason", "code", "period"):
+    for column in ("reason", "code", "period", "evidence", "evidence_note"):
         results[column] = results[column].astype(object).where(results[column].notna(), None)
     order = pd.Series(
         range(len(units)), index=pd.MultiIndex.from_frame(units[["township", "period"]].fillna(""))
@@ -83,7 +83,12 @@ def evaluate(units: pd.DataFrame, ruleset: RuleSet, present: set[str], lang: str
 
 
 def _evaluate_indicator(
-    units: pd.DataFrame, key: str, rule: Indicator, available: set[str], lang: str
+    units: pd.DataFrame,
+    key: str,
+    rule: Indicator,
+    available: set[str],
+    lang: str,
+    settings: EvidenceSettings,
 ) -> pd.DataFrame:
     n = len(units)
     result = pd.DataFrame(
@@ -104,6 +109,11 @@ def _evaluate_indicator(
             "status": "no_data",
             "reason": None,
             "fields": [[] for _ in range(n)],
+            "ci_low": np.nan,
+            "ci_high": np.nan,
+            "p_value": np.nan,
+            "evidence": None,
+            "evidence_note": None,
         }
     )
     missing = [f for f in rule.fields if f not in available]
@@ -151,7 +161,70 @@ def _evaluate_indicator(
     result["value"] = value
     result["numerator"] = np.where(usable, numerator, np.nan)
     result["denominator"] = np.where(usable, denominator, np.nan)
+    if rule.evidence_model != "none" and ok.any():
+        _add_evidence(result, rule, settings, numerator, denominator, columns, ok)
     return result
+
+
+def _add_evidence(
+    result: pd.DataFrame,
+    rule: Indicator,
+    settings: EvidenceSettings,
+    numerator: np.ndarray,
+    denominator: np.ndarray,
+    columns: dict[str, np.ndarray],
+    ok: np.ndarray,
+) -> None:
+    """Interval, exact p-value and evidence for the rows with a value (see :mod:`stats`)."""
+    from . import stats
+
+    model = rule.evidence_model
+    num, den = numerator[ok], denominator[ok]
+    terms = None
+    if model == "poisson_difference":
+        a, b = rule.numerator_expr.fields[:2]
+        terms = (columns[a][ok], columns[b][ok])
+    low, high = stats.interval(model, num, den, rule.scale, settings.level, settings.method, terms)
+    value = result["value"].to_numpy()[ok]
+
+    def p_beyond(bound: float, side: str) -> np.ndarray:
+        return stats.p_value_beyond(model, num, den, rule.scale, bound, side, terms)
+
+    # p-value: against the bound the value crossed, else against the nearer bound.
+    p = np.full(len(num), np.nan)
+    if rule.max is not None:
+        above = value > rule.max
+        p = np.where(above, p_beyond(rule.max, "above"), p)
+        inside_max = p_beyond(rule.max, "below")
+    if rule.min is not None:
+        below = value < rule.min
+        p = np.where(below, p_beyond(rule.min, "below"), p)
+        inside_min = p_beyond(rule.min, "above")
+    inside = np.isnan(p)
+    if rule.max is not None and rule.min is not None:
+        p = np.where(inside, np.maximum(inside_max, inside_min), p)
+    elif rule.max is not None:
+        p = np.where(inside, inside_max, p)
+    else:
+        p = np.where(inside, inside_min, p)
+
+    beyond = np.zeros(len(num), dtype=bool)
+    within = np.ones(len(num), dtype=bool)
+    if rule.max is not None:
+        beyond |= low > rule.max
+        within &= high <= rule.max
+    if rule.min is not None:
+        beyond |= high < rule.min
+        within &= low >= rule.min
+    evidence = np.where(beyond, "clear_fail", np.where(within, "clear_pass", "inconclusive"))
+    size = num + den if model == "sex_ratio" else den
+    small = size < rule.min_count
+
+    result.loc[ok, "ci_low"] = low
+    result.loc[ok, "ci_high"] = high
+    result.loc[ok, "p_value"] = np.clip(p, 0, 1)
+    result.loc[ok, "evidence"] = evidence
+    result.loc[ok, "evidence_note"] = np.where(small, "small_sample", None)
 
 
 def _outside(

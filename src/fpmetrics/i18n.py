@@ -122,6 +122,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{units} 个乡镇, {checks} 项检查: 达标 {pass_} · 不达标 {fail} · 警告 {warn} · 无数据 {no_data} · 数据有误 {invalid}",
         "{units} townships, {checks} checks: {pass_} pass · {fail} fail · {warn} warn · {no_data} no data · {invalid} invalid",
     ),
+    "evidence_legend": (
+        "● 95%置信区间整体越过标准:不是偶然  ○ 区间跨越标准:可能是偶然波动",
+        "● the whole 95% interval is beyond the bound: not chance  ○ the interval straddles the bound: could be chance",
+    ),
     "failing_units": ("不达标乡镇: {units}", "Townships failing: {units}"),
     "problems_header": ("数据问题 {count} 条:", "{count} data problems:"),
     "problems_more": (

@@ -25,6 +25,8 @@ from .expressions import Expression, ExpressionError, parse_expression
 from .fields import FIELDS
 from .i18n import t
 
+EvidenceModel = Literal["binomial", "sex_ratio", "poisson", "poisson_difference", "none"]
+
 
 class Indicator(BaseModel):
     """One indicator: numerator / denominator × scale, checked against inclusive bounds."""
@@ -48,6 +50,30 @@ class Indicator(BaseModel):
     )
     source: str = Field(min_length=1, description="where the threshold comes from")
     enabled: bool = True
+    model: EvidenceModel | None = Field(
+        default=None, description="statistical model for the interval (default: inferred)"
+    )
+    min_count: int = Field(
+        default=0,
+        ge=0,
+        description="below this many in the denominator (boys + girls for the sex ratio), "
+        "the result notes that the unit is too small for a verdict to mean much",
+    )
+
+    @property
+    def evidence_model(self) -> str:
+        """The model given, or the one the formula implies."""
+        if self.model is not None:
+            return self.model
+        num, den = self.numerator.replace(" ", ""), self.denominator.strip()
+        spec = FIELDS.get(num)
+        if spec is not None and spec.part_of == den:
+            return "binomial"
+        if num == "births_male" and den == "births_female":
+            return "sex_ratio"
+        if self.symbol == "‰" and num in FIELDS and den in FIELDS:
+            return "poisson"
+        return "none"
 
     @field_validator("numerator", "denominator")
     @classmethod
@@ -184,6 +210,15 @@ class Scoring(BaseModel):
         return sum(item.points for item in self.indicators.values())
 
 
+class EvidenceSettings(BaseModel):
+    """How intervals are computed: confidence level and the method for proportions."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    level: float = Field(default=0.95, gt=0.5, lt=1)
+    method: Literal["wilson", "exact"] = "wilson"
+
+
 class RuleSet(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -197,6 +232,7 @@ class RuleSet(BaseModel):
     )
     indicators: dict[str, Indicator]
     scoring: Scoring | None = None
+    evidence: EvidenceSettings = Field(default_factory=EvidenceSettings)
 
     @model_validator(mode="after")
     def _scoring_names_indicators(self) -> RuleSet:

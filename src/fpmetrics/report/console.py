@@ -34,7 +34,10 @@ def _cell(row: dict, lang: str, decimals: int) -> Text:
     if status == "invalid":
         return Text(t("status_invalid", lang), style=_STYLE[status])
     shown = display_value(row["value"], decimals, row["min"], row["max"], status)
-    return Text(f"{shown}{row['symbol']}", style=_STYLE[status])
+    mark = ""
+    if status in ("fail", "warn"):
+        mark = {"clear_fail": "●", "inconclusive": "○"}.get(row.get("evidence") or "", "")
+    return Text(f"{shown}{row['symbol']}{mark}", style=_STYLE[status])
 
 
 def render_table(report: CheckReport, lang: str, out: Console, err: Console) -> None:
@@ -104,6 +107,8 @@ def render_table(report: CheckReport, lang: str, out: Console, err: Console) -> 
             invalid=s["invalid"],
         )
     )
+    if report.results["status"].isin(["fail", "warn"]).any():
+        out.print(Text(t("evidence_legend", lang), style="dim"))
     failing = report.verdicts.loc[report.verdicts["status"] == "fail", "unit"].drop_duplicates()
     if len(failing):
         out.print(Text(t("failing_units", lang, units="、".join(failing)), style="red"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 
 import pandas as pd
 
@@ -15,12 +16,21 @@ from .values import plain_number
 
 CSV_COLUMNS = [
     "unit", "code", "period", "indicator", "name", "value", "numerator", "denominator", "scale",
-    "symbol", "min", "max", "severity", "status", "reason", "fields",
+    "symbol", "min", "max", "severity", "status", "reason", "fields", "ci_low", "ci_high",
+    "p_value", "evidence", "evidence_note",
 ]  # fmt: skip
 
 
 def _none(value: object) -> object:
     return None if value is None or (isinstance(value, float) and value != value) else value
+
+
+def _finite(value: object) -> float | None:
+    """JSON has no infinity: an unbounded interval end (no girls: sex ratio ∞) is null."""
+    if value is None:
+        return None
+    number = float(value)  # type: ignore[arg-type]
+    return number if math.isfinite(number) else None
 
 
 def result_records(results: pd.DataFrame) -> list[dict]:
@@ -44,6 +54,11 @@ def result_records(results: pd.DataFrame) -> list[dict]:
                 "status": row["status"],
                 "reason": _none(row["reason"]),
                 "fields": list(row["fields"]),
+                "ci_low": _finite(row["ci_low"]),
+                "ci_high": _finite(row["ci_high"]),
+                "p_value": _none(float(row["p_value"])),
+                "evidence": _none(row["evidence"]),
+                "evidence_note": _none(row["evidence_note"]),
             }
         )
     return records

@@ -34,6 +34,11 @@ class CheckResult(_Strict):
     status: Status
     reason: Reason | None
     fields: list[str]
+    ci_low: float | None
+    ci_high: float | None
+    p_value: float | None
+    evidence: Literal["clear_fail", "clear_pass", "inconclusive"] | None
+    evidence_note: Literal["small_sample"] | None
 
 
 class UnitVerdict(_Strict):

@@ -1,0 +1,145 @@
+"""Uncertainty of indicator values: intervals, exact p-values against a bound, evidence.
+
+All functions take whole columns (numpy arrays) and use scipy.special only (the distribution
+functions scipy.stats builds on), so a check pays ~0.1 s for them, not ~0.6 s.
+
+Models (see ``../shared/spec/statistics.md``):
+
+- ``binomial``: x events of n (a share). Wilson or exact Clopper–Pearson interval.
+- ``sex_ratio``: M boys, F girls. Interval for the male share p = M/(M+F), mapped by
+  scale·p/(1−p); the ratio is monotone in p, so coverage is kept.
+- ``poisson``: x events in an exposure N (a ‰ rate). Exact Garwood interval.
+- ``poisson_difference``: (a − b)/N, a and b independent Poisson counts (natural growth):
+  normal approximation with variance a + b (no exact form is standard).
+
+The p-value is exact and one-sided, against the bound the value crossed (small: a real
+failure) or, for a passing value, against the nearer bound (small: a real pass).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import special
+
+EVIDENCE = ("clear_fail", "clear_pass", "inconclusive")
+
+
+def z_value(level: float) -> float:
+    return float(special.ndtri(1 - (1 - level) / 2))
+
+
+# ------------------------------------------------------------------ intervals
+
+
+def wilson(x: np.ndarray, n: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
+    z = z_value(level)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        centre = (x + z * z / 2) / (n + z * z)
+        half = z / (n + z * z) * np.sqrt(x * (n - x) / n + z * z / 4)
+    return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
+
+
+def clopper_pearson(x: np.ndarray, n: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
+    alpha = 1 - level
+    with np.errstate(invalid="ignore", divide="ignore"):
+        low = np.where(x > 0, special.betaincinv(np.maximum(x, 1e-300), n - x + 1, alpha / 2), 0.0)
+        high = np.where(
+            x < n, special.betaincinv(x + 1, np.maximum(n - x, 1e-300), 1 - alpha / 2), 1.0
+        )
+    return low, high
+
+
+def garwood(x: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
+    """Exact Poisson interval for the count: χ²(2x)/2 and χ²(2x+2)/2 quantiles."""
+    alpha = 1 - level
+    low = np.where(x > 0, special.gammaincinv(np.maximum(x, 1e-300), alpha / 2), 0.0)
+    high = special.gammaincinv(x + 1, 1 - alpha / 2)
+    return low, high
+
+
+# ------------------------------------------------------------------ tail probabilities
+
+
+def binom_at_least(x: np.ndarray, n: np.ndarray, p: float | np.ndarray) -> np.ndarray:
+    """P(X ≥ x) for X ~ Bin(n, p)."""
+    with np.errstate(invalid="ignore"):
+        return np.where(x <= 0, 1.0, special.betainc(np.maximum(x, 1e-300), n - x + 1, p))
+
+
+def binom_at_most(x: np.ndarray, n: np.ndarray, p: float | np.ndarray) -> np.ndarray:
+    """P(X ≤ x) for X ~ Bin(n, p)."""
+    with np.errstate(invalid="ignore"):
+        return np.where(x >= n, 1.0, special.bdtr(x, n, p))
+
+
+def poisson_at_least(x: np.ndarray, mean: np.ndarray) -> np.ndarray:
+    return np.where(x <= 0, 1.0, special.gammainc(np.maximum(x, 1e-300), mean))
+
+
+def poisson_at_most(x: np.ndarray, mean: np.ndarray) -> np.ndarray:
+    return special.pdtr(x, mean)
+
+
+# ------------------------------------------------------------------ per model
+
+
+def interval(
+    model: str,
+    num: np.ndarray,
+    den: np.ndarray,
+    scale: float,
+    level: float,
+    method: str,
+    terms: tuple[np.ndarray, np.ndarray] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Interval for the indicator value (on its own scale: %, ‰, ratio)."""
+    if model == "binomial":
+        lo, hi = (clopper_pearson if method == "exact" else wilson)(num, den, level)
+        return lo * scale, hi * scale
+    if model == "sex_ratio":
+        n = num + den
+        lo, hi = (clopper_pearson if method == "exact" else wilson)(num, n, level)
+        with np.errstate(divide="ignore"):
+            return scale * lo / (1 - lo), np.where(hi >= 1, np.inf, scale * hi / (1 - hi))
+    if model == "poisson":
+        lo, hi = garwood(num, level)
+        return lo / den * scale, hi / den * scale
+    if model == "poisson_difference":
+        assert terms is not None
+        se = np.sqrt(terms[0] + terms[1])
+        z = z_value(level)
+        return (num - z * se) / den * scale, (num + z * se) / den * scale
+    raise ValueError(f"unknown evidence model {model}")
+
+
+def p_value_beyond(
+    model: str,
+    num: np.ndarray,
+    den: np.ndarray,
+    scale: float,
+    bound: float,
+    side: str,
+    terms: tuple[np.ndarray, np.ndarray] | None = None,
+) -> np.ndarray:
+    """One-sided exact p-value for H0 "the true value is on the other side of ``bound``".
+
+    ``side="above"``: H0 true ≤ bound, p = P(count ≥ observed | bound).
+    ``side="below"``: H0 true ≥ bound, p = P(count ≤ observed | bound).
+    """
+    if model == "binomial":
+        p0 = bound / scale
+        return binom_at_least(num, den, p0) if side == "above" else binom_at_most(num, den, p0)
+    if model == "sex_ratio":
+        p0 = bound / (scale + bound)
+        n = num + den
+        return binom_at_least(num, n, p0) if side == "above" else binom_at_most(num, n, p0)
+    if model == "poisson":
+        mean = den * bound / scale
+        return poisson_at_least(num, mean) if side == "above" else poisson_at_most(num, mean)
+    if model == "poisson_difference":
+        assert terms is not None
+        se = np.sqrt(terms[0] + terms[1])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z = (num - den * bound / scale) / se
+        return special.ndtr(-z) if side == "above" else special.ndtr(z)
+    raise ValueError(f"unknown evidence model {model}")
