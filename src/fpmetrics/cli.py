@@ -114,6 +114,18 @@ FailOnOption = Annotated[
 ]
 
 
+def _ruleset_and_aliases(rules: str, fields_file: Path | None, language: str):
+    """The rule set, and its header aliases with the --fields file's added."""
+    from .rules import load_aliases, load_ruleset
+
+    ruleset = load_ruleset(rules, language)
+    aliases = dict(ruleset.aliases)
+    if fields_file is not None:
+        for field, headers in load_aliases(fields_file, language).items():
+            aliases[field] = [*aliases.get(field, []), *headers]
+    return ruleset, aliases
+
+
 def _run(
     command: str,
     inputs: list[Path],
@@ -129,16 +141,11 @@ def _run(
     from .output import refuse_inputs
     from .pipeline import exit_code, run_check, run_score
     from .render import choose_format, render
-    from .rules import load_aliases, load_ruleset
 
     language = lang.value
     out, err = _consoles()
     chosen = choose_format(fmt.value if fmt else None, output, language)
-    ruleset = load_ruleset(rules, language)
-    aliases = dict(ruleset.aliases)
-    if fields_file is not None:
-        for field, headers in load_aliases(fields_file, language).items():
-            aliases[field] = [*aliases.get(field, []), *headers]
+    ruleset, aliases = _ruleset_and_aliases(rules, fields_file, language)
     if output is not None:
         refuse_inputs(output, inputs, language)
     report = run_check(inputs, ruleset, language, sheet=sheet, extra_aliases=aliases)
@@ -181,6 +188,48 @@ def score(
 ) -> None:
     """Score and rank every township: points, one-vote vetoes, award eligibility."""
     _run("score", inputs, rules, fmt, output, sheet, fields_file, explain, fail_on, lang)
+
+
+@app.command()
+def funnel(
+    indicator: Annotated[str, typer.Argument(help="Indicator id, e.g. sex_ratio_at_birth.")],
+    inputs: InputsArg,
+    rules: RulesOption = "default",
+    target: Annotated[
+        str,
+        typer.Option("--target", help="Centre line: overall (pooled rate), bound, or a value."),
+    ] = "overall",
+    overdispersion: Annotated[
+        str,
+        typer.Option("--overdispersion", help="none (exact limits), multiplicative or additive."),
+    ] = "none",
+    fmt: Annotated[
+        Format | None, typer.Option("--format", "-f", help="table (default) or json.")
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the chart: .png or .svg.")
+    ] = None,
+    sheet: SheetOption = None,
+    fields_file: FieldsOption = None,
+    lang: LangOption = Lang.zh,
+) -> None:
+    """Funnel plot of one indicator: which townships are outside chance (95%, 99.8%)."""
+    from .i18n import t
+    from .output import refuse_inputs
+    from .pipeline import run_check
+    from .report.funnel_out import render_funnel
+
+    language = lang.value
+    if overdispersion not in ("none", "multiplicative", "additive"):
+        raise InputError(t("bad_option", language, detail=f"--overdispersion {overdispersion}"))
+    if output is not None:
+        if output.suffix.lower() not in (".png", ".svg"):
+            raise InputError(t("bad_option", language, detail="the chart is a .png or .svg file"))
+        refuse_inputs(output, inputs, language)
+    ruleset, aliases = _ruleset_and_aliases(rules, fields_file, language)
+    report = run_check(inputs, ruleset, language, sheet=sheet, extra_aliases=aliases)
+    out, err = _consoles()
+    render_funnel(report, indicator, target, overdispersion, fmt, output, language, out, err)
 
 
 @app.command()

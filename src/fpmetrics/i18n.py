@@ -154,6 +154,23 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{units} 个乡镇: 否决 {vetoed} 个,可评奖 {eligible} 个;满分 {max_total:g}",
         "{units} townships: {vetoed} vetoed, {eligible} eligible for awards; full marks {max_total:g}",
     ),
+    # funnel
+    "funnel_model": (
+        "指标 {indicator} 不是比例或率,不能画漏斗图。",
+        "Indicator {indicator} is not a proportion or a rate: no funnel plot.",
+    ),
+    "funnel_title": ("漏斗图 — {name}(中心线 {target})", "Funnel plot — {name} (centre {target})"),
+    "col_value": ("数值", "Value"),
+    "col_n": ("样本量", "n"),
+    "col_limits95": ("95%控制限", "95% limits"),
+    "col_limits998": ("99.8%控制限", "99.8% limits"),
+    "col_flag": ("判断", "Flag"),
+    "funnel_high": ("高于{level}上限", "above {level}"),
+    "funnel_low": ("低于{level}下限", "below {level}"),
+    "funnel_summary": (
+        "{units} 个乡镇,{flagged} 个在控制限之外(方法: {method})",
+        "{units} townships, {flagged} outside the limits (method: {method})",
+    ),
     # --explain
     "explain_table": (
         "{where}: 表头在第 {rows} 行,{units} 个乡镇行,{totals} 个合计行",

@@ -1,0 +1,240 @@
+"""Funnel plots (Spiegelhalter 2005, *Stat Med* 24:1185): which units are outside chance.
+
+Control limits are exact binomial or Poisson quantiles with the interpolation of the paper's
+Appendix A.1.1 — r_p = the smallest r with F(r) ≥ p, α = (F(r_p) − p) / (F(r_p) − F(r_p − 1)),
+limit = (r_p − α) / n — at 95% (p = 0.025, 0.975) and 99.8% (p = 0.001, 0.999), clipped to the
+possible range. The sex ratio is funnelled on the male share and mapped by scale·p/(1−p).
+
+Optional overdispersion (the paper's §3): z-scores winsorised at the 10th/90th percentiles,
+φ = mean(z²); ``multiplicative`` widens the normal limits by √φ, ``additive`` adds the
+DerSimonian–Laird τ² = max(0, (Iφ − (I − 1)) / (Σw − Σw²/Σw)), w = 1/s². Both on the raw scale.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .rules import Indicator
+
+LEVELS = {"95": (0.025, 0.975), "99.8": (0.001, 0.999)}
+Z = {"95": 1.959963984540054, "99.8": 3.090232306167813}
+
+
+@dataclass
+class Funnel:
+    indicator: str
+    rule: Indicator
+    model: str
+    target: float  # on the indicator's scale
+    theta0: float  # on the model's scale (share or rate per unit exposure)
+    phi: float | None
+    tau2: float | None
+    units: pd.DataFrame  # unit, period, value, x, n, limits, flags
+    method: str
+
+
+def _exact_limits(model: str, n: np.ndarray, theta0: float, p: float) -> np.ndarray:
+    from scipy import stats
+
+    if model == "poisson":
+        dist = stats.poisson(n * theta0)
+    else:
+        dist = stats.binom(n.astype(np.int64), theta0)
+    r = dist.ppf(p)
+    f_r = dist.cdf(r)
+    f_before = dist.cdf(r - 1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        alpha = np.where(f_r > f_before, (f_r - p) / (f_r - f_before), 0.0)
+        limit = (r - alpha) / n
+    upper = 1.0 if model != "poisson" else np.inf
+    return np.clip(limit, 0.0, upper)
+
+
+def _to_value(model: str, share: np.ndarray | float, scale: float) -> np.ndarray:
+    share = np.asarray(share, dtype=float)
+    if model == "sex_ratio":
+        with np.errstate(divide="ignore"):
+            return np.where(share >= 1, np.inf, scale * share / (1 - share))
+    return share * scale
+
+
+def _from_value(model: str, value: float, scale: float) -> float:
+    if model == "sex_ratio":
+        return value / (scale + value)
+    return value / scale
+
+
+def build_funnel(
+    results: pd.DataFrame,
+    key: str,
+    rule: Indicator,
+    target: str = "overall",
+    overdispersion: str = "none",
+) -> Funnel:
+    """Limits for every unit with a value of indicator ``key``."""
+    model = rule.evidence_model
+    if model not in ("binomial", "sex_ratio", "poisson"):
+        raise ValueError(model)
+    rows = results[(results["indicator"] == key) & results["value"].notna()].copy()
+    x = rows["numerator"].to_numpy(dtype=float)
+    den = rows["denominator"].to_numpy(dtype=float)
+    n = x + den if model == "sex_ratio" else den
+    if target == "overall":
+        theta0 = float(x.sum() / n.sum()) if n.sum() else float("nan")
+    elif target == "bound":
+        bounds = [b for b in (rule.min, rule.max) if b is not None]
+        theta0 = _from_value(model, sum(bounds) / len(bounds), rule.scale)
+    else:
+        theta0 = _from_value(model, float(target), rule.scale)
+
+    y = x / n
+    s = np.sqrt(theta0 / n) if model == "poisson" else np.sqrt(theta0 * (1 - theta0) / n)
+    phi = tau2 = None
+    limits: dict[str, np.ndarray] = {}
+    if overdispersion == "none":
+        method = "exact"
+        for level, (lo_p, hi_p) in LEVELS.items():
+            limits[f"lower_{level}"] = _exact_limits(model, n, theta0, lo_p)
+            limits[f"upper_{level}"] = _exact_limits(model, n, theta0, hi_p)
+    else:
+        z = (y - theta0) / s
+        lo_q, hi_q = np.quantile(z, [0.1, 0.9]) if len(z) else (0, 0)
+        winsorised = np.clip(z, lo_q, hi_q)
+        phi = float(np.mean(winsorised**2)) if len(z) else float("nan")
+        count = len(z)
+        if overdispersion == "multiplicative":
+            method = "multiplicative"
+            spread = s * np.sqrt(max(phi, 1.0))
+        else:
+            method = "additive"
+            w = 1 / s**2
+            denom = w.sum() - (w**2).sum() / w.sum()
+            tau2 = float(max(0.0, (count * phi - (count - 1)) / denom)) if denom > 0 else 0.0
+            spread = np.sqrt(s**2 + tau2)
+        upper_cap = np.inf if model == "poisson" else 1.0
+        for level, z_p in Z.items():
+            limits[f"lower_{level}"] = np.clip(theta0 - z_p * spread, 0, upper_cap)
+            limits[f"upper_{level}"] = np.clip(theta0 + z_p * spread, 0, upper_cap)
+
+    table = pd.DataFrame(
+        {
+            "unit": rows["unit"].to_numpy(),
+            "period": rows["period"].to_numpy(),
+            "value": rows["value"].to_numpy(dtype=float),
+            "count": x,
+            "n": n,
+        }
+    )
+    for name, share in limits.items():
+        table[name] = _to_value(model, share, rule.scale)
+    for level in LEVELS:
+        table[f"outside_{level}"] = np.select(
+            [y < limits[f"lower_{level}"], y > limits[f"upper_{level}"]], ["low", "high"], ""
+        )
+    table = table.sort_values("n", kind="stable").reset_index(drop=True)
+    return Funnel(
+        indicator=key,
+        rule=rule,
+        model=model,
+        target=float(_to_value(model, theta0, rule.scale)),
+        theta0=theta0,
+        phi=phi,
+        tau2=tau2,
+        units=table,
+        method=method,
+    )
+
+
+def limit_curves(funnel: Funnel, points: int = 200) -> pd.DataFrame:
+    """The limits over a smooth range of n, for drawing."""
+    n_max = max(float(funnel.units["n"].max()) * 1.1, 10.0) if len(funnel.units) else 10.0
+    n_min = max(1.0, float(funnel.units["n"].min()) * 0.5) if len(funnel.units) else 1.0
+    grid = np.unique(np.geomspace(n_min, n_max, points).round())
+    if funnel.model != "poisson":
+        grid = grid[grid >= 1]
+    curves = pd.DataFrame({"n": grid})
+    for level, (lo_p, hi_p) in LEVELS.items():
+        if funnel.method == "exact":
+            lo = _exact_limits(funnel.model, grid, funnel.theta0, lo_p)
+            hi = _exact_limits(funnel.model, grid, funnel.theta0, hi_p)
+        else:
+            t0 = funnel.theta0
+            s = np.sqrt(t0 / grid) if funnel.model == "poisson" else np.sqrt(t0 * (1 - t0) / grid)
+            spread = (
+                s * np.sqrt(max(funnel.phi or 1.0, 1.0))
+                if funnel.method == "multiplicative"
+                else np.sqrt(s**2 + (funnel.tau2 or 0.0))
+            )
+            cap = np.inf if funnel.model == "poisson" else 1.0
+            lo = np.clip(t0 - Z[level] * spread, 0, cap)
+            hi = np.clip(t0 + Z[level] * spread, 0, cap)
+        curves[f"lower_{level}"] = _to_value(funnel.model, lo, funnel.rule.scale)
+        curves[f"upper_{level}"] = _to_value(funnel.model, hi, funnel.rule.scale)
+    return curves
+
+
+def draw(funnel: Funnel, lang: str, fmt: str) -> bytes:
+    """The funnel chart as PNG or SVG (matplotlib, Agg backend)."""
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plt.rcParams["font.sans-serif"] = [
+        "Noto Sans CJK SC", "Noto Sans CJK JP", "WenQuanYi Zen Hei", "SimHei",
+        "Microsoft YaHei", "PingFang SC", "DejaVu Sans",
+    ]  # fmt: skip
+    plt.rcParams["axes.unicode_minus"] = False
+    plt.rcParams["svg.hashsalt"] = "fpmetrics"  # reproducible SVG ids
+    rule = funnel.rule
+    curves = limit_curves(funnel)
+    fig, ax = plt.subplots(figsize=(8, 5), dpi=120)
+    finite = np.isfinite
+    lo_band = rule.min if rule.min is not None else None
+    hi_band = rule.max if rule.max is not None else None
+    if lo_band is not None or hi_band is not None:
+        ax.axhspan(
+            lo_band if lo_band is not None else 0,
+            hi_band
+            if hi_band is not None
+            else max(
+                curves["upper_99.8"][finite(curves["upper_99.8"])].max(),
+                funnel.units["value"].max(),
+            ),
+            color="#e2f0d9",
+            zorder=0,
+            label="达标区间" if lang != "en" else "passing range",
+        )
+    for level, style in (("95", "--"), ("99.8", "-")):
+        label = f"{level}% " + ("控制限" if lang != "en" else "limits")
+        ax.plot(curves["n"], curves[f"upper_{level}"], style, color="#7f7f7f", lw=1, label=label)
+        ax.plot(curves["n"], curves[f"lower_{level}"], style, color="#7f7f7f", lw=1)
+    ax.axhline(funnel.target, color="#2f5597", lw=1)
+    units = funnel.units
+    outside = units["outside_99.8"] != ""
+    warn = (units["outside_95"] != "") & ~outside
+    ax.scatter(units["n"], units["value"], s=22, color="#2f5597", zorder=3)
+    ax.scatter(units.loc[warn, "n"], units.loc[warn, "value"], s=30, color="#bf8f00", zorder=4)
+    ax.scatter(
+        units.loc[outside, "n"], units.loc[outside, "value"], s=34, color="#c00000", zorder=5
+    )
+    for row in units[outside | warn].itertuples():
+        ax.annotate(
+            str(row.unit), (row.n, row.value), fontsize=8, xytext=(4, 3), textcoords="offset points"
+        )
+    name = rule.label(lang)
+    ax.set_title(f"{name} — funnel ({funnel.method})")
+    ax.set_xlabel("分母(样本量)" if lang != "en" else "denominator (sample size)")
+    ax.set_ylabel(f"{name} {rule.symbol}".strip())
+    ax.legend(loc="best", fontsize=8)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format=fmt, metadata={"Date": None} if fmt == "svg" else None)
+    plt.close(fig)
+    return buffer.getvalue()

@@ -1,0 +1,103 @@
+"""``fpmetrics funnel``: the units outside the limits, as a table or JSON, and the chart."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+
+from .. import __version__
+from ..errors import InputError
+from ..funnel import build_funnel, draw
+from ..i18n import t
+from ..output import write_atomic
+from ..pipeline import CheckReport
+from .machine import _none
+from .values import plain_number
+
+
+def render_funnel(
+    report: CheckReport,
+    indicator: str,
+    target: str,
+    overdispersion: str,
+    fmt: object,
+    output: Path | None,
+    lang: str,
+    out: Console,
+    err: Console,
+) -> None:
+    rules = report.ruleset.active
+    if indicator not in rules:
+        raise InputError(
+            t("bad_option", lang, detail=f"no indicator '{indicator}' ({', '.join(rules)})")
+        )
+    rule = rules[indicator]
+    if rule.evidence_model not in ("binomial", "sex_ratio", "poisson"):
+        raise InputError(t("funnel_model", lang, indicator=indicator))
+    if target not in ("overall", "bound"):
+        try:
+            float(target)
+        except ValueError:
+            raise InputError(t("bad_option", lang, detail=f"--target {target}")) from None
+    funnel = build_funnel(report.results, indicator, rule, target, overdispersion)
+    units = funnel.units
+    if str(fmt) == "json":
+        payload = {
+            "fpmetrics": __version__,
+            "indicator": indicator,
+            "method": funnel.method,
+            "target": funnel.target,
+            "phi": funnel.phi,
+            "tau2": funnel.tau2,
+            "units": [
+                {k: (plain_number(v) if isinstance(v, float) else _none(v)) for k, v in r.items()}
+                for r in units.to_dict("records")
+            ],
+        }
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+    else:
+        table = Table(
+            title=t("funnel_title", lang, name=rule.label(lang), target=f"{funnel.target:.2f}"),
+            box=box.SIMPLE_HEAD,
+            pad_edge=False,
+        )
+        for label in (
+            "col_unit",
+            "col_value",
+            "col_n",
+            "col_limits95",
+            "col_limits998",
+            "col_flag",
+        ):
+            table.add_column(t(label, lang), justify="left" if label == "col_unit" else "right")
+        flagged = units[(units["outside_95"] != "") | (units["outside_99.8"] != "")]
+        for r in flagged.to_dict("records"):
+            level = "99.8%" if r["outside_99.8"] else "95%"
+            side = r["outside_99.8"] or r["outside_95"]
+            table.add_row(
+                f"{r['unit']} {r['period'] or ''}".strip(),
+                f"{r['value']:.2f}{rule.symbol}",
+                f"{r['n']:.0f}",
+                f"{r['lower_95']:.2f}–{r['upper_95']:.2f}",
+                f"{r['lower_99.8']:.2f}–{r['upper_99.8']:.2f}",
+                t(f"funnel_{side}", lang, level=level),
+                style="red" if r["outside_99.8"] else "yellow",
+            )
+        out.print(table)
+        extra = ""
+        if funnel.phi is not None:
+            extra = f" φ = {funnel.phi:.2f}" + (
+                f", τ² = {funnel.tau2:.3g}" if funnel.tau2 is not None else ""
+            )
+        out.print(
+            t("funnel_summary", lang, units=len(units), flagged=len(flagged), method=funnel.method)
+            + extra
+        )
+    if output is not None:
+        write_atomic(output, draw(funnel, lang, output.suffix.lower().lstrip(".")), lang)
+        err.print(t("written", lang, file=output))
