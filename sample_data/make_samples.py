@@ -243,7 +243,45 @@ def write_messy(frame: pd.DataFrame) -> None:
     wb.save(HERE / "county_2024_messy.xlsx")
 
 
+def write_monthly(frame: pd.DataFrame) -> None:
+    """Births by township and month, with the sex ratio as the townships reported it.
+
+    Three townships carry what `fpmetrics audit` looks for: 张秋镇 reports a series far
+    smoother than binomial noise allows, 阿城镇 swings from 200 to 43 between two months, and
+    定水镇 reports a ratio no whole numbers of its births can give; 李台镇's reported ratio
+    disagrees with its own counts.
+    """
+    rng = np.random.default_rng(20240101)
+    rows = []
+    for row in frame.itertuples(index=False):
+        monthly = rng.multinomial(int(row.births), [1 / 12] * 12)
+        for month, births in enumerate(monthly, start=1):
+            births = int(births)
+            boys = int(rng.binomial(births, 0.512))
+            if row.township == "张秋镇":
+                boys = round(births * 105 / 205)  # always ≈ 105: too smooth
+            if row.township == "阿城镇" and month in (8, 9):
+                births, boys = (60, 42) if month == 8 else (55, 12)
+            girls = births - boys
+            ratio = f"{100 * boys / girls:.2f}" if girls else ""
+            if row.township == "定水镇" and month == 5:
+                births, boys, girls, ratio = 23, 12, 11, "107.00"  # impossible from 23 births
+            if row.township == "李台镇" and month == 3:
+                ratio = f"{100 * (boys + 2) / (girls - 2):.2f}"  # not what the counts say
+            rows.append(
+                {
+                    "乡镇": row.township,
+                    "月份": f"2024-{month:02d}",
+                    "出生男婴数": boys,
+                    "出生女婴数": girls,
+                    "出生人口性别比": ratio,
+                }
+            )
+    pd.DataFrame(rows).to_csv(HERE / "county_2024_monthly.csv", index=False, encoding="utf-8-sig")
+
+
 if __name__ == "__main__":
     samples = build()
     write(samples)
     write_messy(samples)
+    write_monthly(samples)

@@ -233,6 +233,34 @@ def funnel(
 
 
 @app.command()
+def audit(
+    inputs: InputsArg,
+    rules: RulesOption = "default",
+    fmt: Annotated[
+        Format | None, typer.Option("--format", "-f", help="table (default) or json.")
+    ] = None,
+    sheet: SheetOption = None,
+    fields_file: FieldsOption = None,
+    lang: LangOption = Lang.zh,
+) -> None:
+    """Data-quality signals, ranked: changes beyond chance, too-smooth series, impossible rates."""
+    from .audit import has_periods, run_audit
+    from .pipeline import run_check
+    from .report.audit_out import audit_json, render_audit
+
+    language = lang.value
+    ruleset, aliases = _ruleset_and_aliases(rules, fields_file, language)
+    report = run_check(inputs, ruleset, language, sheet=sheet, extra_aliases=aliases)
+    signals = run_audit(report, ruleset.audit, language)
+    periods = bool(has_periods(report))
+    out, err = _consoles()
+    if fmt is not None and fmt.value == "json":
+        sys.stdout.write(audit_json(report, signals, periods))
+    else:
+        render_audit(report, signals, periods, language, out, err)
+
+
+@app.command()
 def template(
     output: Annotated[Path, typer.Argument(help="The .xlsx file to write.")],
     rules: RulesOption = "default",

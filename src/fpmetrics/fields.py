@@ -16,8 +16,10 @@ from functools import cache
 from pydantic import BaseModel, Field
 
 
-def _meta(zh: str, en: str, aliases: list[str], part_of: str | None = None) -> dict:
-    return {"zh": zh, "en": en, "aliases": aliases, "part_of": part_of}
+def _meta(
+    zh: str, en: str, aliases: list[str], part_of: str | None = None, kind: str = "count"
+) -> dict:
+    return {"zh": zh, "en": en, "aliases": aliases, "part_of": part_of, "kind": kind}
 
 
 class UnitRecord(BaseModel):
@@ -222,6 +224,24 @@ class UnitRecord(BaseModel):
             part_of="migrant_women",
         ),
     )
+    reported_sex_ratio: float | None = Field(
+        default=None,
+        json_schema_extra=_meta(
+            "出生人口性别比(上报)",
+            "sex ratio as reported",
+            ["出生人口性别比", "出生性别比", "性别比", "reported_sex_ratio"],
+            kind="rate",
+        ),
+    )
+    reported_policy_rate: float | None = Field(
+        default=None,
+        json_schema_extra=_meta(
+            "符合政策生育率(上报)",
+            "policy-compliant birth rate as reported (%)",
+            ["符合政策生育率", "政策生育率", "计划生育率", "reported_policy_rate"],
+            kind="rate",
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -232,6 +252,7 @@ class FieldSpec:
     aliases: tuple[str, ...]
     is_count: bool
     part_of: str | None
+    kind: str  # key, count or rate (a rate as a sheet reports it: used by `audit` only)
 
     def label(self, lang: str) -> str:
         return self.en if lang == "en" else self.zh
@@ -247,8 +268,9 @@ def _build_specs() -> dict[str, FieldSpec]:
             zh=str(extra["zh"]),
             en=str(extra["en"]),
             aliases=tuple(extra["aliases"]),  # type: ignore[arg-type]
-            is_count=name not in KEY_FIELDS,
+            is_count=name not in KEY_FIELDS and extra.get("kind") == "count",
             part_of=extra.get("part_of"),  # type: ignore[arg-type]
+            kind="key" if name in KEY_FIELDS else str(extra.get("kind")),
         )
     return specs
 
@@ -256,6 +278,7 @@ def _build_specs() -> dict[str, FieldSpec]:
 KEY_FIELDS: tuple[str, ...] = ("township", "code", "period")
 FIELDS: dict[str, FieldSpec] = _build_specs()
 COUNT_FIELDS: tuple[str, ...] = tuple(n for n, s in FIELDS.items() if s.is_count)
+RATE_FIELDS: tuple[str, ...] = tuple(n for n, s in FIELDS.items() if s.kind == "rate")
 
 _TRAILING_UNIT = re.compile(r"[(\[](?:人|例|个|户|%|‰|‰|人次|名|数|次)[)\]]$")
 _SEPARATORS = re.compile(r"[\s/\-_·・.。:：、|]+")

@@ -171,6 +171,66 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{units} 个乡镇,{flagged} 个在控制限之外(方法: {method})",
         "{units} townships, {flagged} outside the limits (method: {method})",
     ),
+    # audit
+    "audit_title": ("数据质量信号 — {ruleset}", "Data-quality signals — {ruleset}"),
+    "audit_none": (
+        "没有发现超出偶然的信号(α = {alpha})。",
+        "No signal beyond chance (α = {alpha}).",
+    ),
+    "audit_no_periods": (
+        "输入没有统计期(月份/年度)列:逐期比较(性别比突变、过于平稳)未做。",
+        "The input has no period column (month/year): period-to-period signals were not computed.",
+    ),
+    "col_signal": ("信号", "Signal"),
+    "col_p": ("p 值", "p"),
+    "col_explanation": ("说明", "Explanation"),
+    "a_all_units": ("全部乡镇", "all townships"),
+    "a_jump": (
+        "性别比由 {a} 变为 {b},两期差异超出偶然(Fisher 精确检验 p = {p})",
+        "sex ratio {a} → {b}: larger than chance (Fisher exact p = {p})",
+    ),
+    "a_hetero": (
+        "{k} 期性别比的波动超出二项随机波动(χ² = {chi2}, 自由度 {df})",
+        "sex ratio varies across {k} periods more than chance (χ² = {chi2}, df {df})",
+    ),
+    "a_smooth": (
+        "{k} 期性别比过于平稳:随机波动应更大(χ² = {chi2}, 自由度 {df}, 下尾 p = {p}),数字可能经过修饰",
+        "sex ratio over {k} periods is smoother than binomial noise allows (χ² = {chi2}, df {df}, lower tail p = {p}): figures may be invented",
+    ),
+    "a_impossible": (
+        "上报的 {reported} 不可能由 {n} 个出生的整数人数得到",
+        "the reported {reported} cannot come from whole numbers out of {n} births",
+    ),
+    "a_mismatch": (
+        "上报的 {reported} 与人数计算值 {computed} 不符",
+        "the reported {reported} differs from {computed} computed from the counts",
+    ),
+    "a_digits": (
+        "{n} 个人数的末位数字分布不均匀(χ² = {chi2}, 自由度 9)",
+        "last digits of {n} counts are far from uniform (χ² = {chi2}, df 9)",
+    ),
+    "a_heaping": (
+        "{share}% 的人数以 0 或 5 结尾(应约 20%,共 {n} 个)",
+        "{share}% of {n} counts end in 0 or 5 (about 20% expected)",
+    ),
+    "a_bunching": (
+        "刚好达标的乡镇({passing} 个)远多于刚好不达标的({failing} 个)(标准 {bound}, 窗口 ±{window})",
+        "{passing} units just pass against {failing} just failing (bound {bound}, window ±{window})",
+    ),
+    "a_stat_error": (
+        "统计误差率 {value}%(95%区间 {low}–{high}%),标准 ≤ {bound}%",
+        "statistical error {value}% (95% interval {low}–{high}%), bound ≤ {bound}%",
+    ),
+    "signal_too_smooth": ("过于平稳", "too smooth"),
+    "signal_sex_ratio_jump": ("性别比突变", "sex-ratio jump"),
+    "signal_sex_ratio_heterogeneity": ("性别比波动大", "sex-ratio swings"),
+    "signal_impossible_rate": ("不可能的比率", "impossible rate"),
+    "signal_reported_rate_mismatch": ("上报比率不符", "rate ≠ counts"),
+    "signal_terminal_digits": ("末位数字异常", "last digits"),
+    "signal_heaping_0_5": ("逢0/5堆积", "0/5 heaping"),
+    "signal_threshold_bunching": ("达标线堆积", "bunching at bound"),
+    "signal_totals_mismatch": ("合计不符", "totals"),
+    "signal_stat_error": ("统计误差", "stat. error"),
     # --explain
     "explain_table": (
         "{where}: 表头在第 {rows} 行,{units} 个乡镇行,{totals} 个合计行",

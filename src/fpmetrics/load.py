@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import InputError
-from .fields import COUNT_FIELDS, alias_table
+from .fields import COUNT_FIELDS, RATE_FIELDS, alias_table
 from .i18n import t
 from .io.readers import read_file
 from .io.sniff import INPUT_EXTENSIONS
@@ -86,7 +86,7 @@ def _records(table: Table, data: pd.DataFrame) -> pd.DataFrame:
     frame["township"] = data["township"].astype(str)
     frame["code"] = _key_text(data["code"]) if "code" in data else None
     frame["period"] = _key_text(data["period"]) if "period" in data else None
-    for field in COUNT_FIELDS:
+    for field in (*COUNT_FIELDS, *RATE_FIELDS):
         frame[field] = data.get(field)
         frame[f"_header_{field}"] = table.headers.get(field)
     frame["_header_township"] = table.headers["township"]

@@ -219,6 +219,23 @@ class EvidenceSettings(BaseModel):
     method: Literal["wilson", "exact"] = "wilson"
 
 
+class AuditSettings(BaseModel):
+    """Levels and minimum counts for ``fpmetrics audit``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    alpha: float = Field(default=0.01, gt=0, lt=0.5, description="report signals with p < alpha")
+    min_period_births: int = Field(
+        default=10, ge=1, description="periods with fewer births are not compared"
+    )
+    digits_min_values: int = Field(
+        default=50, ge=10, description="counts ≥ 10 needed for a terminal-digit test"
+    )
+    bunching_share: float = Field(
+        default=0.03, gt=0, lt=1, description="window each side of a bound, as a share of it"
+    )
+
+
 class RuleSet(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -233,6 +250,7 @@ class RuleSet(BaseModel):
     indicators: dict[str, Indicator]
     scoring: Scoring | None = None
     evidence: EvidenceSettings = Field(default_factory=EvidenceSettings)
+    audit: AuditSettings = Field(default_factory=AuditSettings)
 
     @model_validator(mode="after")
     def _scoring_names_indicators(self) -> RuleSet:
