@@ -154,7 +154,10 @@ def _evaluate_indicator(
     reason = np.select(
         [invalid, empty, zero], ["invalid_data", "value_missing", "denominator_zero"], default=None
     )
-    names = np.where(invalid, bad_names, np.where(empty, empty_names, ""))
+    zero_names = ",".join(rule.denominator_expr.fields) + ","
+    names = np.where(
+        invalid, bad_names, np.where(empty, empty_names, np.where(zero, zero_names, ""))
+    )
     result["status"] = status
     result["reason"] = reason
     result["fields"] = [s.rstrip(",").split(",") if s else [] for s in names]

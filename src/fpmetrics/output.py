@@ -14,7 +14,9 @@ def refuse_inputs(output: Path, inputs: list[Path], lang: str) -> None:
     """An output path that is one of the inputs would destroy the data it was computed from."""
     if not output.exists():
         return
-    for path in inputs:
+    from .load import expand_paths
+
+    for path in expand_paths(inputs, lang):  # a folder's files too
         try:
             if path.exists() and output.samefile(path):
                 raise InputError(t("output_is_input", lang, file=output))

@@ -16,6 +16,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -26,6 +27,11 @@ from .fields import FIELDS
 from .i18n import t
 
 EvidenceModel = Literal["binomial", "sex_ratio", "poisson", "poisson_difference", "none"]
+
+
+def _is_share(numerator: str, denominator: str) -> bool:
+    spec = FIELDS.get(numerator.strip())
+    return spec is not None and spec.part_of == denominator.strip()
 
 
 class Indicator(BaseModel):
@@ -86,29 +92,30 @@ class Indicator(BaseModel):
 
     @field_validator("min", "max")
     @classmethod
-    def _finite(cls, value: float | None) -> float | None:
-        if value is not None and not math.isfinite(value):
+    def _bound_makes_sense(cls, value: float | None, info: ValidationInfo) -> float | None:
+        """Checked per key, so that an error names the line of the bound that is wrong."""
+        if value is None:
+            return value
+        if not math.isfinite(value):
             raise ValueError("a bound must be a finite number")
+        data = info.data
+        if info.field_name == "max" and data.get("min") is not None and data["min"] > value:
+            raise ValueError(f"max ({value:g}) is smaller than min ({data['min']:g})")
+        numerator, denominator = data.get("numerator"), data.get("denominator")
+        scale = data.get("scale")
+        share = numerator and denominator and scale and _is_share(numerator, denominator)
+        if share and not 0 <= value <= scale:
+            raise ValueError(
+                f"{info.field_name} {value:g} is impossible for a share of "
+                f"{denominator.strip()} (0 to {scale:g})"
+            )
         return value
 
     @model_validator(mode="after")
-    def _bounds_make_sense(self) -> Indicator:
+    def _has_a_bound(self) -> Indicator:
         if self.min is None and self.max is None:
             raise ValueError("give at least one of min and max")
-        if self.min is not None and self.max is not None and self.min > self.max:
-            raise ValueError(f"min ({self.min}) is larger than max ({self.max})")
-        if self._is_share():
-            for label, bound in (("min", self.min), ("max", self.max)):
-                if bound is not None and not 0 <= bound <= self.scale:
-                    raise ValueError(
-                        f"{label} {bound:g} is impossible for a share of "
-                        f"{self.denominator} (0 to {self.scale:g})"
-                    )
         return self
-
-    def _is_share(self) -> bool:
-        spec = FIELDS.get(self.numerator.strip())
-        return spec is not None and spec.part_of == self.denominator.strip()
 
     @cached_property
     def numerator_expr(self) -> Expression:
@@ -205,9 +212,9 @@ class Scoring(BaseModel):
     )
     source: str = ""
 
-    @property
-    def max_total(self) -> float:
-        return sum(item.points for item in self.indicators.values())
+    def max_total(self, active: set[str]) -> float:
+        """Full marks over the indicators that are enabled."""
+        return sum(item.points for key, item in self.indicators.items() if key in active)
 
 
 class EvidenceSettings(BaseModel):
@@ -256,15 +263,14 @@ class RuleSet(BaseModel):
     def _scoring_names_indicators(self) -> RuleSet:
         if self.scoring is None:
             return self
-        known = set(self.active)
+        known = set(self.indicators)  # a disabled indicator simply does not score
         named = list(self.scoring.indicators)
         for group in (*self.scoring.veto, *self.scoring.award_gate):
             named += group.indicators
         unknown = sorted(set(named) - known)
         if unknown:
             raise ValueError(
-                f"scoring names indicators this rule set does not have (or disables): "
-                f"{', '.join(unknown)}"
+                f"scoring names indicators this rule set does not have: {', '.join(unknown)}"
             )
         return self
 
@@ -382,9 +388,17 @@ def _describe(exc: ValidationError, sources: list[tuple[Path, dict[tuple, int]]]
     lines = []
     for error in exc.errors(include_url=False):
         loc = tuple(p for p in error["loc"] if p != "[key]")
+        # min and max are judged together: if this file sets only the other one, that is the
+        # line the user wrote (an extending file raising min above an inherited max).
+        partner = {"min": "max", "max": "min"}.get(str(loc[-1])) if loc else None
+        candidates = [loc] + ([(*loc[:-1], partner)] if partner else [])
         where = None
         for path, line_map in sources:  # the extending file first: that is what the user edits
-            for n in range(len(loc), -1, -1):
+            exact = [c for c in candidates if c in line_map]
+            if exact:
+                where = f"{path}:{line_map[exact[0]]}"
+                break
+            for n in range(len(loc) - 1, -1, -1):
                 if loc[:n] in line_map:
                     where = f"{path}:{line_map[loc[:n]]}"
                     break

@@ -74,7 +74,7 @@ def score_units(results: pd.DataFrame, verdicts: pd.DataFrame, ruleset: RuleSet)
     units["_period"] = units["period"].fillna("")
     index = pd.MultiIndex.from_frame(units[["unit", "_period"]])
     units["total"] = totals.reindex(index).fillna(0.0).to_numpy()
-    units["max_total"] = scoring.max_total
+    units["max_total"] = scoring.max_total(set(ruleset.active))
 
     all_keyed = results.assign(period=results["period"].fillna(""))
     units["vetoed_by"] = _blocked_by(all_keyed, scoring.veto, index)

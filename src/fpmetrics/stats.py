@@ -67,9 +67,9 @@ def binom_at_least(x: np.ndarray, n: np.ndarray, p: float | np.ndarray) -> np.nd
 
 
 def binom_at_most(x: np.ndarray, n: np.ndarray, p: float | np.ndarray) -> np.ndarray:
-    """P(X ≤ x) for X ~ Bin(n, p)."""
+    """P(X ≤ x) for X ~ Bin(n, p), as 1 − I_p(x + 1, n − x) = I_{1−p}(n − x, x + 1)."""
     with np.errstate(invalid="ignore"):
-        return np.where(x >= n, 1.0, special.bdtr(x, n, p))
+        return np.where(x >= n, 1.0, special.betainc(np.maximum(n - x, 1e-300), x + 1, 1 - p))
 
 
 def poisson_at_least(x: np.ndarray, mean: np.ndarray) -> np.ndarray:

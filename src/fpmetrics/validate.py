@@ -42,8 +42,8 @@ def parse_counts(raw: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     text = text.str.replace(r"[\s,]", "", regex=True)
     excel_error = text.str.upper().isin(_EXCEL_ERRORS).fillna(False)
     empty = text.isna() | text.str.lower().isin(_EMPTY_TEXT).fillna(False) | excel_error
-    parsed = pd.to_numeric(text.where(~empty), errors="coerce")
-    values = direct.fillna(parsed).astype(float)
+    parsed = pd.to_numeric(text.where(~empty), errors="coerce").astype(float)
+    values = direct.astype(float).fillna(parsed)
     not_number = values.isna() & ~empty
     return values, not_number.astype(bool), excel_error.astype(bool)
 

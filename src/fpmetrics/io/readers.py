@@ -21,7 +21,10 @@ def read_file(path: Path, lang: str, sheet: str | None = None) -> list[RawSheet]
         raise InputError(t("file_missing", lang, file=path))
     kind = sniff_format(path)
     if kind in ("xlsx", "xls", "ods"):
-        return _read_workbook(path, lang, sheet)
+        sheets = _read_workbook(path, lang, sheet)
+        if kind == "xlsx":
+            _restore_errors(path, sheets)
+        return sheets
     if kind == "text":
         return [_read_text(path, lang)]
     if kind == "html":
@@ -39,7 +42,10 @@ def _read_workbook(path: Path, lang: str, wanted: str | None) -> list[RawSheet]:
     from python_calamine import CalamineWorkbook
 
     try:
-        workbook = CalamineWorkbook.from_path(str(path))
+        # From the bytes, not the name: calamine picks the format from a path's extension,
+        # but from a file's content.
+        with path.open("rb") as handle:
+            workbook = CalamineWorkbook.from_filelike(handle)
     except Exception as exc:  # calamine raises several private error types
         raise InputError(t("file_unreadable", lang, file=path, detail=_short(exc))) from None
     names = [
@@ -69,6 +75,17 @@ def _read_workbook(path: Path, lang: str, wanted: str | None) -> list[RawSheet]:
         cells = pd.DataFrame(rows, dtype=object) if rows else pd.DataFrame(dtype=object)
         sheets.append(RawSheet(file=path, sheet=name, cells=cells, merged=merged))
     return sheets
+
+
+def _restore_errors(path: Path, sheets: list[RawSheet]) -> None:
+    """Put Excel error values back where calamine left empty cells."""
+    from .xlsx_errors import error_cells
+
+    errors = error_cells(path)
+    for sheet in sheets:
+        for row, col, text in errors.get(sheet.sheet or "", []):
+            if row < sheet.cells.shape[0] and col < sheet.cells.shape[1]:
+                sheet.cells.iat[row, col] = text
 
 
 def _read_text(path: Path, lang: str) -> RawSheet:

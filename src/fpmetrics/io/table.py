@@ -25,6 +25,7 @@ _TOTAL_NAMES |= {"合計", "總計", "小計", "全縣", "全鎮", "全鄉", "�
 _TOTAL_RE = re.compile(
     r"^(?:合计|总计|小计|全县|全镇|全乡|全区|全市|合計|總計|小計|全縣|全鎮|全鄉|全區)"
 )
+_SUBTOTAL_RE = re.compile(r"(?:小计|小計|合计|合計|总计|總計)$")
 _FOOTER_RE = re.compile(
     r"(?:填表人|审核人|统计负责人|单位负责人|填报日期|报出日期|制表人|负责人:|负责人：)"
 )
@@ -105,12 +106,28 @@ def _match_band(labels: list[tuple[str, ...]], aliases: dict[str, str]) -> dict[
     lowest cell alone (``出生统计核查`` over ``上报出生数`` → ``上报出生数``)."""
     matched: dict[int, str] = {}
     for c, parts in enumerate(labels):
+        normalised = [normalize_header(part) for part in parts]  # 出生人数(人) over 男
         for k in range(len(parts)):
-            found = aliases.get(normalize_header("".join(parts[k:])))
+            found = aliases.get("".join(normalised[k:]))
             if found is not None:
                 matched[c] = found
                 break
     return matched
+
+
+def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Cells as stripped text (also U+3000 and U+00A0); whole numbers without ".0"."""
+    text = frame.fillna("").astype(str)
+    return text.apply(lambda col: col.str.strip().str.replace(r"^(-?\d+)\.0$", r"\1", regex=True))
+
+
+def _squeezed(text: pd.Series) -> pd.Series:
+    return text.str.normalize("NFKC").str.replace(" ", "", regex=False)
+
+
+def _is_total(name: pd.Series) -> pd.Series:
+    """合计, 全县 … and area subtotals such as 东片小计."""
+    return name.isin(_TOTAL_NAMES) | name.str.match(_TOTAL_RE) | name.str.contains(_SUBTOTAL_RE)
 
 
 def _column_number_rows(text: pd.DataFrame) -> pd.Series:
@@ -170,17 +187,22 @@ def _build_table(
         headers[name] = written
     ignored = ["".join(labels[c]) for c in range(len(labels)) if labels[c] and c not in matched]
 
-    body = sheet.cells.iloc[start + height :, list(columns.values())].copy()
+    # Below the header, merged cells hold their value in every cell they cover (a 合计 merged
+    # across 序号:乡镇 labels the whole row).
+    cells = _spread_merged(sheet.cells, sheet.merged)
+    rows = pd.RangeIndex(start + height + 1, start + height + 1 + len(cells) - start - height)
+    full = _as_text(cells.iloc[start + height :]).set_axis(rows, axis=0)
+    body = cells.iloc[start + height :, list(columns.values())].set_axis(rows, axis=0)
     body.columns = list(columns.keys())
-    body.index = pd.RangeIndex(start + height + 1, start + height + 1 + len(body))
+    text = full.iloc[:, list(columns.values())].set_axis(list(columns.keys()), axis=1)
 
-    text = body.fillna("").astype(str).apply(lambda col: col.str.strip(" \t\u3000\r\n"))
     blank = (text == "").all(axis=1)
-    unit = text["township"].str.normalize("NFKC").str.replace(" ", "", regex=False)
-    footer = text.apply(lambda col: col.str.contains(_FOOTER_RE)).any(axis=1)
+    unit = _squeezed(text["township"])
+    first = _squeezed(full.replace("", pd.NA).bfill(axis=1).iloc[:, 0].fillna(""))
+    footer = full.apply(lambda col: col.str.contains(_FOOTER_RE)).any(axis=1)
     after_footer = footer.cumsum() > 0
     column_numbers = unit.isin(_COLUMN_NUMBER_CELLS) | _column_number_rows(text)
-    totals = unit.isin(_TOTAL_NAMES) | unit.str.match(_TOTAL_RE)
+    totals = _is_total(unit) | (_is_total(first) & (unit == ""))
     keep = ~(blank | after_footer | column_numbers | totals)
 
     data = body[keep].copy()
@@ -193,7 +215,7 @@ def _build_table(
         header_rows=list(range(start + 1, start + height + 1)),
         ignored=ignored,
         duplicate_headers=duplicates,
-        totals=body[totals & ~after_footer & ~unit.str.startswith(("小计", "小計"))].assign(
-            township=text.loc[totals & ~after_footer, "township"]
+        totals=body[totals & ~after_footer & ~(unit + first).str.contains("小计|小計")].assign(
+            township=first[totals & ~after_footer]
         ),
     )

@@ -30,3 +30,14 @@ def defuse_frame(frame: pd.DataFrame, columns: tuple[str, ...] = TEXT_COLUMNS) -
         if risky.any():
             frame[name] = frame[name].where(~risky, "'" + text)
     return frame
+
+
+def write_cell(ws, row: int, col: int, value: object):
+    """Write an openpyxl cell; text that looks like a formula is stored as text, never run."""
+    if isinstance(value, float) and value != value:
+        value = None
+    cell = ws.cell(row=row, column=col, value=value)
+    if is_formula_like(value):
+        cell.data_type = "s"
+        cell.quotePrefix = True
+    return cell

@@ -34,7 +34,8 @@ def points_matrix(report: ScoreReport) -> pd.DataFrame:
     matrix = points.pivot_table(
         index=["unit", "period"], columns="indicator", values="points", aggfunc="sum", sort=False
     )
-    order = list(report.check.ruleset.scoring.indicators)  # type: ignore[union-attr]
+    active = report.check.ruleset.active
+    order = [k for k in report.check.ruleset.scoring.indicators if k in active]  # type: ignore[union-attr]
     keys = pd.MultiIndex.from_arrays(
         [report.scores["unit"], report.scores["period"].fillna("")], names=["unit", "period"]
     )
@@ -83,7 +84,7 @@ def render_score_table(report: ScoreReport, lang: str, out: Console, err: Consol
             units=len(scores),
             vetoed=int(scores["vetoed"].sum()),
             eligible=int(scores["award_eligible"].sum()),
-            max_total=report.check.ruleset.scoring.max_total,  # type: ignore[union-attr]
+            max_total=report.check.ruleset.scoring.max_total(set(report.check.ruleset.active)),  # type: ignore[union-attr]
         )
     )
     render_problems(report.check.problems, lang, err)

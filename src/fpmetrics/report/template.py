@@ -17,6 +17,7 @@ from rich.cells import cell_len
 
 from ..fields import FIELDS
 from ..rules import RuleSet
+from .safety import write_cell
 
 HEADER_ROW = 3
 THIN = Side(style="thin", color="A6A6A6")
@@ -93,7 +94,7 @@ def to_template(ruleset: RuleSet, units: list[str], rows: int, lang: str) -> byt
             cell.protection = unlocked
             cell.border = BORDER
     for i, unit in enumerate(units):
-        ws.cell(row=first + i, column=1, value=unit)
+        write_cell(ws, first + i, 1, unit)
 
     if fields:
         validation = DataValidation(

@@ -16,13 +16,12 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 from rich.cells import cell_len
 
 from .. import __version__
 from ..i18n import t
 from ..pipeline import CheckReport, ScoreReport
-from .safety import is_formula_like
+from .safety import write_cell as _set
 from .values import decimals_needed
 
 RED = PatternFill("solid", fgColor="FFC7CE")
@@ -71,17 +70,6 @@ _LABELS = {
 def _l(key: str, lang: str) -> str:
     zh, en = _LABELS[key]
     return en if lang == "en" else zh
-
-
-def _set(ws: Worksheet, row: int, col: int, value: object):
-    """Write a cell; text that looks like a formula is stored as text, never run."""
-    if isinstance(value, float) and value != value:
-        value = None
-    cell = ws.cell(row=row, column=col, value=value)
-    if is_formula_like(value):
-        cell.data_type = "s"
-        cell.quotePrefix = True
-    return cell
 
 
 def _number_format(symbol: str, decimals: int) -> str:
