@@ -97,23 +97,25 @@ def _summary(check: CheckReport, scores: ScoreReport | None, lang: str) -> str:
 
 
 def _ranking(scores: ScoreReport, lang: str) -> str:
-    from .scores import _group_text
+    from .scores import group_text, ranking_headers
 
+    has_period = scores.scores["period"].notna().any()
     rows = []
     for r in scores.scores.to_dict("records"):
-        veto = _group_text(r["vetoed_by"], scores, lang)
+        veto = group_text(r["vetoed_by"], scores, lang)
         award = t("yes", lang) if r["award_eligible"] else t("no", lang)
-        blocked = _group_text(r["award_blocked_by"], scores, lang)
+        blocked = group_text(r["award_blocked_by"], scores, lang)
         if blocked:
             award += f" ({blocked})"
         rows.append(
             f'<tr class="{"vetoed" if r["vetoed"] else ""}"><td class="num">{r["rank"]}</td>'
-            f'<td>{escape(r["unit"])}</td><td class="num">{r["total"]:.2f}</td>'
+            f"<td>{escape(r['unit'])}</td>"
+            + (f"<td>{escape(r['period'] or '')}</td>" if has_period else "")
+            + f'<td class="num">{r["total"]:.2f}</td>'
             f'<td class="num">{r["rank_from_bottom"]}</td><td class="veto">{escape(veto)}</td>'
             f"<td>{escape(award)}</td></tr>"
         )
-    headers = ["col_rank", "col_unit", "col_total", "col_rank_bottom", "col_veto", "col_award"]
-    return _table([t(h, lang) for h in headers], rows)
+    return _table([t(h, lang) for h in ranking_headers(has_period)], rows)
 
 
 def _matrix(check: CheckReport, lang: str) -> str:

@@ -37,21 +37,24 @@ def to_markdown(check: CheckReport, scores: ScoreReport | None, lang: str) -> st
     )
     lines.append("")
     if scores is not None:
-        from .scores import _group_text
+        from .scores import group_text, ranking_headers
 
+        has_period = scores.scores["period"].notna().any()
         rows = [
             [
                 r["rank"],
                 r["unit"],
+                *([r["period"] or ""] if has_period else []),
                 f"{r['total']:.2f}",
                 r["rank_from_bottom"],
-                _group_text(r["vetoed_by"], scores, lang),
+                group_text(r["vetoed_by"], scores, lang),
                 t("yes", lang) if r["award_eligible"] else t("no", lang),
             ]
             for r in scores.scores.to_dict("records")
         ]
-        headers = ["col_rank", "col_unit", "col_total", "col_rank_bottom", "col_veto", "col_award"]
-        lines += [*_table([t(h, lang) for h in headers], rows, {0, 2, 3}), ""]
+        headers = ranking_headers(has_period)
+        right = {0, 3, 4} if has_period else {0, 2, 3}
+        lines += [*_table([t(h, lang) for h in headers], rows, right), ""]
 
     results = check.results.assign(period=check.results["period"].fillna(""))
     cells = {(r["unit"], r["period"], r["indicator"]): r for r in results.to_dict("records")}

@@ -19,13 +19,26 @@ from .machine import _none, problem_records, result_records
 from .safety import defuse_frame
 
 
-def _group_text(blocked: list[dict], report: ScoreReport, lang: str) -> str:
-    rules = report.check.ruleset.active
+def group_text(blocked: list[dict], report: ScoreReport, lang: str) -> str:
+    """Each veto or award group a unit trips ("三控制一达标: 出生率"), in the output language."""
+    ruleset = report.check.ruleset
+    rules = ruleset.active
+    scoring = ruleset.scoring
+    groups = {g.name: g for g in (*scoring.veto, *scoring.award_gate)} if scoring else {}
     parts = []
     for hit in blocked:
+        group = groups.get(hit["group"])
+        label = group.label(lang) if group is not None else hit["group"]
         names = "、".join(rules[i].short_label(lang) for i in hit["indicators"])
-        parts.append(f"{hit['group']}: {names}")
+        parts.append(f"{label}: {names}")
     return "; ".join(parts)
+
+
+def ranking_headers(has_period: bool) -> list[str]:
+    """Message keys of the ranking columns; ranks are per period, so a period column is shown."""
+    period = ["col_period"] if has_period else []
+    tail = ["col_total", "col_rank_bottom", "col_veto", "col_award"]
+    return ["col_rank", "col_unit", *period, *tail]
 
 
 def points_matrix(report: ScoreReport) -> pd.DataFrame:
@@ -65,14 +78,14 @@ def render_score_table(report: ScoreReport, lang: str, out: Console, err: Consol
         style = "red" if vetoed else ("green" if row["award_eligible"] else "")
         award = t("yes", lang) if row["award_eligible"] else t("no", lang)
         if row["award_blocked_by"]:
-            award += f" ({_group_text(row['award_blocked_by'], report, lang)})"
+            award += f" ({group_text(row['award_blocked_by'], report, lang)})"
         cells = [str(row["rank"]), row["unit"]]
         if has_period:
             cells.append(row["period"] or "")
         cells += [
             f"{row['total']:.2f}",
             str(row["rank_from_bottom"]),
-            Text(_group_text(row["vetoed_by"], report, lang), style="red"),
+            Text(group_text(row["vetoed_by"], report, lang), style="red"),
             award,
         ]
         table.add_row(*cells, style=style if not vetoed else None)

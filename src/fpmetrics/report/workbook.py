@@ -167,7 +167,7 @@ def to_xlsx(check: CheckReport, scores: ScoreReport | None, lang: str) -> bytes:
 def _ranking_sheet(
     wb: Workbook, scores: ScoreReport, lang: str, title: str, meta: list[str]
 ) -> None:
-    from .scores import _group_text, points_matrix
+    from .scores import group_text, points_matrix
 
     rules = scores.check.ruleset.active
     sheet = _Sheet(wb, _l("sheet_ranking", lang), t("score_title", lang, ruleset=title), meta)
@@ -183,9 +183,9 @@ def _ranking_sheet(
     ):
         values = {
             **row,
-            "vetoed_by": _group_text(row["vetoed_by"], scores, lang) or None,
+            "vetoed_by": group_text(row["vetoed_by"], scores, lang) or None,
             "award_eligible": yes if row["award_eligible"] else no,
-            "award_blocked_by": _group_text(row["award_blocked_by"], scores, lang) or None,
+            "award_blocked_by": group_text(row["award_blocked_by"], scores, lang) or None,
         }
         cells = sheet.row(n, [values[k] for k in keys] + list(points))
         for cell in cells[keys.index("total") :]:
@@ -213,11 +213,11 @@ def _matrix_sheet(
     has_period = (units["period"] != "").any()
     vetoed: dict[tuple[str, str], str] = {}
     if scores is not None:
-        from .scores import _group_text
+        from .scores import group_text
 
         for row in scores.scores.to_dict("records"):
             if row["vetoed"]:
-                vetoed[(row["unit"], row["period"] or "")] = _group_text(
+                vetoed[(row["unit"], row["period"] or "")] = group_text(
                     row["vetoed_by"], scores, lang
                 )
     head = ["unit", "code"] + (["period"] if has_period else [])
