@@ -1,0 +1,277 @@
+"""Issue 2, point 5: the table (Chinese / English), JSON and CSV outputs."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+
+from conftest import INDICATORS, by_key
+
+RESULT_KEYS = {
+    "unit", "period", "indicator", "name", "value", "numerator", "denominator", "scale",
+    "symbol", "min", "max", "severity", "status", "reason", "fields",
+}  # fmt: skip
+# Keys documented in the README beyond the brief's contract (area code; evidence intervals).
+RESULT_EXTRA_ALLOWED = {"code", "ci_low", "ci_high", "p_value", "evidence", "evidence_note"}
+UNIT_KEYS = {"unit", "period", "status", "failed", "invalid", "warned", "no_data"}
+UNIT_EXTRA_ALLOWED = {"code"}
+SUMMARY_KEYS = {"units", "checks", "pass", "fail", "warn", "no_data", "invalid"}
+PROBLEM_KEYS = {"level", "code", "file", "sheet", "row", "column", "message"}
+PROBLEM_CODES = {
+    "not_a_number", "negative", "fractional", "part_exceeds_whole", "births_sum",
+    "duplicate_unit", "missing_unit", "excel_error",
+    "totals_mismatch", "unit_missing_from_input",  # README: warnings of later issues
+}  # fmt: skip
+
+
+@pytest.fixture
+def every_status(build, tmp_path):
+    """Input and rules giving pass, fail, warn, no_data and invalid, plus one problem."""
+    rules = tmp_path / "warn.yaml"
+    rules.write_text(
+        "name: mixed\ntitle: 混合\nextends: default\nindicators:\n"
+        "  sex_ratio_at_birth:\n    severity: warn\n",
+        encoding="utf-8",
+    )
+    towns = [
+        build.town("张秋镇"),  # all pass
+        build.town("阿城镇", births_male=110, births_female=100, births=210),  # warn (110)
+        build.town("七级镇", station_staff=9, station_tech_staff=5),  # fail
+        build.town("大布乡", migrant_women=0, migrant_archived=0, migrant_certified=0,
+                   migrant_contacted=0),  # no_data
+        build.town("定水镇", birth_defects="三"),  # invalid
+    ]  # fmt: skip
+    return build.csv("county.csv", build.grid(towns)), rules
+
+
+def test_json_document_shape(cli, every_status):
+    path, rules = every_status
+    result = cli("check", path, "--rules", rules, "--format", "json")
+    assert result.code == 1
+    data = result.json()
+    assert set(data) == {"fpmetrics", "ruleset", "results", "units", "summary", "problems"}
+    from fpmetrics import __version__
+
+    assert data["fpmetrics"] == __version__
+    assert data["ruleset"] == "mixed"
+
+    for r in data["results"]:
+        assert set(r) >= RESULT_KEYS, RESULT_KEYS - set(r)
+        assert set(r) - RESULT_KEYS <= RESULT_EXTRA_ALLOWED, set(r) - RESULT_KEYS
+        assert r["status"] in {"pass", "fail", "warn", "no_data", "invalid"}
+        assert r["reason"] in {None, "field_missing", "value_missing", "denominator_zero",
+                               "invalid_data"}  # fmt: skip
+        assert isinstance(r["fields"], list)
+        assert r["indicator"] in INDICATORS
+        assert (r["value"] is None) == (r["status"] in ("no_data", "invalid"))
+        assert (r["reason"] is None) == (r["status"] in ("pass", "fail", "warn"))
+    assert {r["status"] for r in data["results"]} == {"pass", "fail", "warn", "no_data", "invalid"}
+
+    for u in data["units"]:
+        assert set(u) >= UNIT_KEYS, UNIT_KEYS - set(u)
+        assert set(u) - UNIT_KEYS <= UNIT_EXTRA_ALLOWED
+    status = {u["unit"]: u["status"] for u in data["units"]}
+    assert status == {
+        "张秋镇": "pass",
+        "阿城镇": "warn",
+        "七级镇": "fail",
+        "大布乡": "pass",
+        "定水镇": "invalid",
+    }
+    units = {u["unit"]: u for u in data["units"]}
+    assert units["阿城镇"]["warned"] == ["sex_ratio_at_birth"]
+    assert units["七级镇"]["failed"] == ["tech_staff_share"]
+    assert units["定水镇"]["invalid"] == ["birth_defect_rate"]
+
+    assert set(data["summary"]) == SUMMARY_KEYS
+    assert data["summary"] == {
+        "units": 5, "checks": 50, "pass": 44, "fail": 1, "warn": 1, "no_data": 3, "invalid": 1,
+    }  # fmt: skip
+
+    [problem] = data["problems"]
+    assert set(problem) == PROBLEM_KEYS
+    assert problem["code"] in PROBLEM_CODES
+    assert problem["level"] in {"error", "warning"}
+    assert (problem["code"], problem["row"], problem["column"]) == ("not_a_number", 6, "出生缺陷数")
+
+
+def test_json_example_values(cli, build):
+    """The issue's example: 阿城镇 268 boys / 250 girls = 107.2, unrounded, fails 103–107."""
+    town = build.town(
+        "阿城镇",
+        births_male=268,
+        births_female=250,
+        births=518,
+        births_policy=516,
+        population=55000,
+        deaths=391,
+    )
+    data = cli("check", build.csv("t.csv", build.grid([town])), "-f", "json").json()
+    r = by_key(data)[("阿城镇", "sex_ratio_at_birth")]
+    assert r["name"] == "出生人口性别比"
+    assert r["value"] == pytest.approx(107.2)
+    assert (r["numerator"], r["denominator"], r["scale"]) == (268, 250, 100)
+    assert (r["min"], r["max"], r["severity"], r["status"]) == (103, 107, "fail", "fail")
+    assert r["period"] is None
+    assert r["reason"] is None and r["fields"] == []
+    assert data["units"][0]["failed"] == ["sex_ratio_at_birth"]
+
+
+def test_json_value_is_unrounded(cli, build):
+    town = build.town("张秋镇", station_staff=9, station_tech_staff=7)
+    data = cli("check", build.csv("t.csv", build.grid([town])), "-f", "json").json()
+    value = by_key(data)[("张秋镇", "tech_staff_share")]["value"]
+    assert value == pytest.approx(700 / 9, rel=1e-15)
+
+
+def test_json_names_follow_lang(cli, build):
+    path = build.csv("t.csv", build.grid([build.town("张秋镇")]))
+    zh = by_key(cli("check", path, "-f", "json").json())
+    en = by_key(cli("check", path, "-f", "json", "--lang", "en").json())
+    assert zh[("张秋镇", "sex_ratio_at_birth")]["name"] == "出生人口性别比"
+    assert en[("张秋镇", "sex_ratio_at_birth")]["name"] == "Sex ratio at birth"
+
+
+def test_json_on_stdout_stays_clean_when_there_are_problems(cli, every_status):
+    path, _ = every_status
+    result = cli("check", path, "--format", "json")
+    json.loads(result.stdout)  # nothing but the document on stdout
+    assert "三" in result.stderr  # the problem is reported on stderr
+
+
+# ---------------------------------------------------------------------- CSV
+
+
+def _rows(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_csv_on_stdout_has_no_bom(cli, every_status):
+    path, _ = every_status
+    result = cli("check", path, "--format", "csv")
+    assert result.code == 1
+    assert not result.stdout.startswith("\ufeff")
+    rows = _rows(result.stdout)
+    assert len(rows) == 50
+    assert set(rows[0]) >= RESULT_KEYS
+    invalid = [r for r in rows if r["status"] == "invalid"]
+    assert invalid and invalid[0]["reason"] == "invalid_data"
+    missing = [r for r in rows if r["reason"] == "denominator_zero"]
+    assert len(missing) == 3
+
+
+def test_csv_on_stdout_bytes_have_no_bom(run_fpmetrics, every_status):
+    path, _ = every_status
+    proc = run_fpmetrics("check", path, "--format", "csv")
+    assert proc.returncode == 1, proc.stderr.decode()
+    assert proc.stdout.startswith(b"unit,")
+    assert len(_rows(proc.stdout.decode("utf-8"))) == 50
+
+
+def test_csv_file_has_a_bom_and_the_same_rows(cli, every_status, tmp_path):
+    path, _ = every_status
+    out = tmp_path / "results.csv"
+    result = cli("check", path, "--output", out)  # format from the suffix
+    assert result.code == 1
+    assert result.stdout == ""
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    assert raw.count(b"\xef\xbb\xbf") == 1
+    from_file = _rows(raw.decode("utf-8-sig"))
+    from_stdout = _rows(cli("check", path, "--format", "csv").stdout)
+    assert from_file == from_stdout
+    assert {r["unit"] for r in from_file} == {"张秋镇", "阿城镇", "七级镇", "大布乡", "定水镇"}
+
+
+def test_csv_fields_are_joined(cli, build):
+    path = build.csv("t.csv", build.grid([build.town("张秋镇")], fields=["births_male"]))
+    rows = _rows(cli("check", path, "--format", "csv").stdout)
+    tech = next(r for r in rows if r["indicator"] == "tech_staff_share")
+    assert tech["reason"] == "field_missing"
+    assert sorted(tech["fields"].split(";")) == ["station_staff", "station_tech_staff"]
+
+
+def test_json_file_from_suffix(cli, every_status, tmp_path):
+    path, _ = every_status
+    out = tmp_path / "results.json"
+    result = cli("check", path, "--output", out)
+    assert result.code == 1
+    assert result.stdout == ""
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["summary"]["checks"] == 50
+    assert not out.read_bytes().startswith(b"\xef\xbb\xbf")
+
+
+def test_explicit_format_wins_over_the_suffix(cli, every_status, tmp_path):
+    path, _ = every_status
+    out = tmp_path / "results.json"
+    cli("check", path, "--format", "csv", "--output", out)
+    assert out.read_text(encoding="utf-8-sig").startswith("unit,")
+
+
+# ---------------------------------------------------------------------- table
+
+
+def test_table_is_chinese_by_default(cli, every_status):
+    path, _ = every_status
+    result = cli("check", path)
+    assert result.code == 1
+    out = result.stdout
+    assert "性别比" in out
+    assert "个乡镇" in out
+    assert "50 项检查" in out
+    for name in ("张秋镇", "阿城镇", "七级镇", "大布乡", "定水镇"):
+        assert name in out
+    assert "—" in out  # no data
+    assert "数据有误" in out  # invalid
+    assert "55.6%" in out  # 5 / 9 tech staff, failing
+    assert "不达标乡镇" in out and "七级镇" in out
+    assert "townships" not in out
+    # Data problems go to stderr, not into the table.
+    assert "三" in result.stderr
+    assert "三" not in out
+
+
+def test_table_in_english(cli, every_status):
+    path, _ = every_status
+    result = cli("check", path, "--lang", "en")
+    out = result.stdout
+    assert "SRB" in out
+    assert "5 townships" in out
+    assert "个乡镇" not in out
+    assert "性别比" not in out
+
+
+def test_table_language_from_environment(cli, every_status, monkeypatch):
+    path, _ = every_status
+    monkeypatch.setenv("FPMETRICS_LANG", "en")
+    assert "townships" in cli("check", path).stdout
+
+
+@pytest.mark.parametrize(
+    ("boys", "girls", "shown", "never"),
+    [
+        (1071, 1000, "107.10", None),
+        (107004, 100000, "107.01", "107.00"),
+        (102996, 100000, "102.99", "103.00"),
+        (107, 100, "107.00", None),  # exactly the bound: passes, shown as is
+    ],
+)
+def test_table_never_shows_a_failing_value_as_passing(cli, build, boys, girls, shown, never):
+    town = build.town("阿城镇", births_male=boys, births_female=girls, births=boys + girls)
+    result = cli("check", build.csv("t.csv", build.grid([town])))
+    assert shown in result.stdout
+    if never is not None:
+        assert never not in result.stdout
+        assert result.code == 1
+
+
+def test_table_keeps_percent_and_permille_units(cli, build):
+    result = cli("check", build.csv("t.csv", build.grid([build.town("张秋镇")])))
+    assert result.code == 0
+    assert "80.0%" in result.stdout  # tech staff 8 / 10
+    assert "10.25‰" in result.stdout  # births 205 / 20000
+    assert "105.00" in result.stdout  # sex ratio has no unit

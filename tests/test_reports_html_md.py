@@ -1,0 +1,276 @@
+"""Issue 4, point 3: the self-contained HTML report and the Markdown for pasting."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+
+from scoring_builders import (
+    COUNT_FIELDS,
+    SAMPLE_MESSY_XLSX,
+    SHORT_ZH,
+    VETO_GROUP,
+    failing,
+    fpm,
+    town,
+    write_csv,
+)
+
+SHORT_EN = [
+    "SRB",
+    "Tech staff",
+    "Defects",
+    "Archived",
+    "Certified",
+    "Contacted",
+    "Policy births",
+    "Stat. error",
+    "Birth rate",
+    "Growth",
+]
+SVG_NS = "http://www.w3.org/2000/svg"
+
+
+class Tags(HTMLParser):
+    """Start and end tags with their attributes, and the text of table cells."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.starts: list[tuple[str, dict[str, str | None]]] = []
+        self.ends: list[str] = []
+        self.cells: list[str] = []
+        self._in_cell = False
+
+    def handle_starttag(self, tag, attrs):
+        self.starts.append((tag, dict(attrs)))
+        if tag in ("td", "th"):
+            self._in_cell = True
+            self.cells.append("")
+
+    def handle_endtag(self, tag):
+        self.ends.append(tag)
+        if tag in ("td", "th"):
+            self._in_cell = False
+
+    def handle_data(self, data):
+        if self._in_cell:
+            self.cells[-1] += data
+
+    def count(self, tag: str) -> int:
+        return sum(t == tag for t, _ in self.starts)
+
+
+def parse(html: str) -> Tags:
+    tags = Tags()
+    tags.feed(html)
+    tags.close()
+    return tags
+
+
+def html_report(tmp_path, command, *inputs, lang="zh") -> str:
+    out = tmp_path / "report.html"
+    run = fpm(command, *inputs, "--output", out, "--lang", lang)
+    assert run.code in (0, 1), run
+    assert run.stdout == ""
+    return out.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def towns_csv(tmp_path):
+    towns = [
+        town("甲镇"),
+        failing("<b>x</b>", "tech_staff_share"),
+        failing("定水镇", "birth_stat_error_rate"),
+    ]
+    return write_csv(tmp_path / "in.csv", towns)
+
+
+# ---------------------------------------------------------------- HTML
+
+
+def test_html_is_self_contained(tmp_path):
+    html = html_report(tmp_path, "score", SAMPLE_MESSY_XLSX)
+    assert html.lstrip().lower().startswith("<!doctype html")
+    urls = re.findall(r"(?i)https?://[^\s\"'<>)]*", html)
+    assert urls, "the SVG charts carry their namespace"
+    assert set(urls) == {SVG_NS}
+    tags = parse(html)
+    assert tags.count("link") == 0
+    for tag, attrs in tags.starts:  # nothing fetched, nothing linked
+        assert not attrs.get("src") and not attrs.get("href"), (tag, attrs)
+        assert "xlink:href" not in attrs, (tag, attrs)
+    assert tags.count("script") == 0
+    assert tags.count("style") == 1  # inline CSS
+    assert "@import" not in html and "url(" not in html
+
+
+def test_html_score_report_contents(tmp_path):
+    html = html_report(tmp_path, "score", SAMPLE_MESSY_XLSX)
+    tags = parse(html)
+    # A ranking table: rank, township, points, rank from bottom, veto, award.
+    for label in ("名次", "乡镇", "得分", "倒数", "一票否决", "可评奖"):
+        assert label in tags.cells
+    rows = [a.get("class") for t, a in tags.starts if t == "tr" and a.get("class") is not None]
+    assert rows.count("vetoed") == 3
+    assert VETO_GROUP + ": 出生率" in tags.cells
+    # One chart per active indicator (all ten have data in the sample).
+    assert tags.count("svg") == 10
+    assert tags.ends.count("svg") == 10
+    assert html.count(f'xmlns="{SVG_NS}"') == 10
+    # One dot per township with a value: 18 × 10 checks less the 3 without data.
+    assert tags.count("circle") == 18 * 10 - 3
+    # The data problems, with file, sheet and row.
+    assert "数据问题" in html
+    assert "county_2024_messy.xlsx" in html
+    assert "出生情况" in tags.cells
+    assert "6" in tags.cells
+    # The ranking comes in rank order.
+    cells = tags.cells
+    start = cells.index("可评奖") + 1
+    first = cells[start : start + 6]
+    assert first[0] == "1" and first[2] == "100.00"
+
+
+def test_html_check_report_has_no_ranking(tmp_path, towns_csv):
+    html = html_report(tmp_path, "check", towns_csv)
+    tags = parse(html)
+    assert "名次" not in tags.cells
+    assert tags.count("svg") == 10
+    assert "没有发现数据问题" in html
+
+
+def test_html_one_chart_per_indicator_with_data(tmp_path):
+    migrant = {"migrant_women", "migrant_archived", "migrant_certified", "migrant_contacted"}
+    fields = [f for f in COUNT_FIELDS if f not in migrant]
+    path = write_csv(tmp_path / "in.csv", [town("甲镇"), town("乙镇")], fields=fields)
+    html = html_report(tmp_path, "score", path)
+    tags = parse(html)
+    assert tags.count("svg") == 7
+    assert tags.count("circle") == 7 * 2
+
+
+def test_html_escapes_township_names(tmp_path, towns_csv):
+    for command in ("check", "score"):
+        html = html_report(tmp_path, command, towns_csv)
+        assert "<b>x</b>" not in html, command
+        assert "&lt;b&gt;x&lt;/b&gt;" in html, command
+        # Read back as text, the name is intact.
+        assert "<b>x</b>" in parse(html).cells, command
+
+
+def test_html_escapes_script_in_names(tmp_path):
+    path = write_csv(tmp_path / "in.csv", [town('"><script>alert(1)</script>'), town("甲镇")])
+    html = html_report(tmp_path, "score", path)
+    assert "<script" not in html.lower()
+    assert parse(html).count("script") == 0
+
+
+def test_html_english(tmp_path, towns_csv):
+    html = html_report(tmp_path, "score", towns_csv, lang="en")
+    assert '<html lang="en"' in html
+    cells = parse(html).cells
+    assert "Rank" in cells and "Township" in cells
+
+
+# ---------------------------------------------------------------- Markdown
+
+
+def split_row(line: str) -> list[str]:
+    """Cells of a Markdown table row, splitting on pipes that are not escaped."""
+    assert line.startswith("|") and line.endswith("|"), line
+    return [c.strip() for c in re.split(r"(?<!\\)\|", line[1:-1])]
+
+
+def md_tables(text: str) -> list[list[list[str]]]:
+    tables, current = [], []
+    for line in text.splitlines():
+        if line.startswith("|"):
+            current.append(split_row(line))
+        elif current:
+            tables.append(current)
+            current = []
+    if current:
+        tables.append(current)
+    return tables
+
+
+def test_markdown_matrix_and_ranking(tmp_path):
+    towns = [
+        town("甲镇"),
+        failing("乙|镇", "tech_staff_share"),
+        failing("丙镇", "policy_birth_rate"),
+    ]
+    path = write_csv(tmp_path / "in.csv", towns)
+    run = fpm("score", path, "--format", "markdown")
+    assert run.code == 1
+    tables = md_tables(run.stdout)
+    assert len(tables) == 2
+    ranking, matrix = tables
+    for table in tables:  # every row has as many cells as the header: pipes are escaped
+        assert {len(row) for row in table} == {len(table[0])}
+        assert all(re.fullmatch(r"-+:?", c) for c in table[1])
+    assert ranking[0][:2] == ["名次", "乡镇"]
+    assert [r[1] for r in ranking[2:]] == ["甲镇", "乙\\|镇", "丙镇"]
+    assert [r[0] for r in ranking[2:]] == ["1", "2", "3"]
+    assert VETO_GROUP in ranking[4][4]
+
+    header = matrix[0]
+    assert header[0] == "乡镇"
+    for short, cell in zip(SHORT_ZH, header[1:], strict=True):
+        assert cell.startswith(short), (short, cell)
+    rows = {r[0]: r[1:] for r in matrix[2:]}
+    assert set(rows) == {"甲镇", "乙\\|镇", "丙镇"}
+    tech = rows["乙\\|镇"][1]
+    assert tech.startswith("**") and tech.endswith("**") and "60.0%" in tech
+    assert rows["丙镇"][6].startswith("**") and "92.7%" in rows["丙镇"][6]
+    # Passing values are not bold.
+    assert not any("**" in c for c in rows["甲镇"])
+    assert sum("**" in c for c in rows["乙\\|镇"]) == 1
+    assert "\\|" in run.stdout and "乙|镇" not in run.stdout
+
+
+def test_markdown_english_short_labels(tmp_path, towns_csv):
+    run = fpm("check", towns_csv, "--format", "markdown", "--lang", "en")
+    [matrix] = md_tables(run.stdout)
+    for short, cell in zip(SHORT_EN, matrix[0][1:], strict=True):
+        assert cell.startswith(short), (short, cell)
+    assert "Rank" not in matrix[0]
+
+
+# ---------------------------------------------------------------- periods
+
+
+@pytest.fixture
+def periods_csv(tmp_path):
+    towns = [
+        town("甲镇", period=2023),
+        failing("乙镇", "tech_staff_share", period=2023),
+        failing("甲镇", "tech_staff_share", period=2024),
+        town("乙镇", period=2024),
+    ]
+    return write_csv(tmp_path / "periods.csv", towns)
+
+
+def test_markdown_ranking_says_which_period(periods_csv):
+    """Ranks are per period: a ranking row without its period reads 甲镇 first and last."""
+    run = fpm("score", periods_csv, "--format", "markdown")
+    ranking = md_tables(run.stdout)[0]
+    assert ranking[0][0] == "名次"
+    rows = ranking[2:]
+    assert len(rows) == 4
+    for row in rows:
+        assert any("2023" in c or "2024" in c for c in row), row
+    firsts = {next(p for p in ("2023", "2024") if p in " ".join(r)) for r in rows if r[0] == "1"}
+    assert firsts == {"2023", "2024"}
+
+
+def test_html_ranking_says_which_period(tmp_path, periods_csv):
+    html = html_report(tmp_path, "score", periods_csv)
+    start = html.index("<table", html.index("名次") - 200)
+    ranking = html[start : html.index("</table>", start)]
+    rows = re.findall(r"<tr[ >].*?</tr>", ranking)[1:]
+    assert len(rows) == 4
+    for row in rows:
+        assert "2023" in row or "2024" in row, row

@@ -1,0 +1,437 @@
+"""Issue 4, point 2: the Excel report, opened again with openpyxl (and LibreOffice if present)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+import subprocess
+from decimal import ROUND_HALF_UP, Decimal
+
+import pytest
+from openpyxl import load_workbook
+from openpyxl.utils.cell import coordinate_from_string
+
+from scoring_builders import (
+    INDICATORS,
+    SAMPLE_MESSY_XLSX,
+    SAMPLE_XLSX,
+    SHORT_ZH,
+    VETO_GROUP,
+    failing,
+    fpm,
+    town,
+    write_csv,
+)
+
+TITLE_ZH = "计划生育优质服务先进县考核标准(省级)"
+TITLE_EN = "Provincial standard, family-planning quality-service advanced county"
+SHEETS_ZH = ["排名", "指标矩阵", "明细", "数据问题"]
+SHEETS_EN = ["Ranking", "Indicators", "Results", "Problems"]
+PERCENT = {
+    "tech_staff_share",
+    "migrant_archive_rate",
+    "migrant_certificate_rate",
+    "migrant_contact_rate",
+    "policy_birth_rate",
+    "birth_stat_error_rate",
+}
+PERMILLE = {"birth_defect_rate", "crude_birth_rate", "natural_growth_rate"}
+
+
+def _report(tmp_path, command, *inputs, lang="zh", name="report.xlsx", with_json=True):
+    out = tmp_path / name
+    run = fpm(command, *inputs, "--output", out, "--lang", lang)
+    assert run.code in (0, 1), run
+    assert run.stdout == ""
+    assert out.is_file()
+    data = fpm(command, *inputs, "--format", "json").json() if with_json else None
+    return load_workbook(out), data, out
+
+
+@pytest.fixture(scope="module")
+def sample_score(tmp_path_factory):
+    return _report(tmp_path_factory.mktemp("xlsx"), "score", SAMPLE_XLSX)
+
+
+def header_row(ws) -> int:
+    """The table's header: the first row below the title block with several labels."""
+    for row in ws.iter_rows(min_row=2, max_row=12):
+        if sum(c.value is not None for c in row) >= 3:
+            return row[0].row
+    raise AssertionError(f"no header row in {ws.title}")
+
+
+def columns(ws, row: int) -> dict[str, int]:
+    """Header label (first line) → column number."""
+    return {str(c.value).split("\n")[0]: c.column for c in ws[row] if c.value is not None}
+
+
+def is_red(cell) -> bool:
+    return cell.fill.fill_type == "solid" and str(cell.fill.fgColor.rgb).upper().endswith("FFC7CE")
+
+
+def shown(value: float, number_format: str) -> Decimal:
+    """What Excel shows for ``value`` under ``number_format`` (0.00%, 0.00"‰", 0.000)."""
+    digits = len(re.search(r"0\.?(0*)", number_format).group(1))
+    scaled = value * 100 if number_format.endswith("%") else value
+    return Decimal(repr(scaled)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+
+
+def within(display: Decimal, result: dict) -> bool:
+    """Would a reader take the displayed number for a pass?"""
+    low, high = result["min"], result["max"]
+    return (low is None or display >= Decimal(repr(low))) and (
+        high is None or display <= Decimal(repr(high))
+    )
+
+
+# ---------------------------------------------------------------- sheets and page setup
+
+
+def test_score_workbook_sheets(sample_score, tmp_path):
+    wb, _, _ = sample_score
+    assert wb.sheetnames == SHEETS_ZH
+    en, _, _ = _report(tmp_path, "score", SAMPLE_XLSX, lang="en", with_json=False)
+    assert en.sheetnames == SHEETS_EN
+    assert TITLE_EN in en["Ranking"]["A1"].value
+
+
+def test_english_workbook_names_groups_in_english(tmp_path):
+    """rules/default.yaml gives the groups an English name (name_en): --lang en uses it."""
+    wb, _, _ = _report(tmp_path, "score", SAMPLE_XLSX, lang="en", with_json=False)
+    ws = wb["Ranking"]
+    h = header_row(ws)
+    cols = columns(ws, h)
+    reasons = {
+        ws.cell(row=r, column=cols["Township"]).value: ws.cell(
+            row=r, column=cols["Vetoed by"]
+        ).value
+        for r in range(h + 1, ws.max_row + 1)
+    }
+    assert reasons["狮子楼街道"] == "Three controls, one standard: Birth rate"
+    assert reasons["定水镇"] == "Three controls, one standard: Stat. error"
+    blocked = {
+        ws.cell(row=r, column=cols["Township"]).value: ws.cell(
+            row=r, column=cols["Award blocked by"]
+        ).value
+        for r in range(h + 1, ws.max_row + 1)
+    }
+    assert blocked["七级镇"] == "Quality service: Tech staff"
+
+
+def test_check_workbook_has_no_ranking_sheet(tmp_path):
+    wb, _, _ = _report(tmp_path, "check", SAMPLE_XLSX, with_json=False)
+    assert wb.sheetnames == SHEETS_ZH[1:]
+    en, _, _ = _report(tmp_path, "check", SAMPLE_XLSX, lang="en", name="en.xlsx", with_json=False)
+    assert en.sheetnames == SHEETS_EN[1:]
+
+
+def test_every_sheet_is_ready_to_print(sample_score):
+    wb, _, _ = sample_score
+    today = dt.date.today().isoformat()
+    for ws in wb.worksheets:
+        h = header_row(ws)
+        assert h >= 3, ws.title  # a title block above the table
+        assert ws.freeze_panes is not None, ws.title
+        assert coordinate_from_string(ws.freeze_panes)[1] == h + 1, (ws.title, ws.freeze_panes)
+        assert ws.print_title_rows is not None, ws.title
+        assert ws.print_title_rows.replace("$", "") == f"{h}:{h}", ws.title
+        assert ws.page_setup.orientation == "landscape", ws.title
+        assert int(ws.page_setup.paperSize) == 9, ws.title  # A4
+        assert TITLE_ZH in ws["A1"].value, ws.title
+        meta = " ".join(str(ws.cell(row=r, column=1).value) for r in range(2, h))
+        assert "county_2024.xlsx" in meta, ws.title
+        assert today in meta, ws.title
+
+
+def test_column_widths_fit_township_names(sample_score):
+    wb, data, _ = sample_score
+    longest = max(len(s["unit"]) for s in data["scores"])  # CJK: two cells per character
+    for title in ("排名", "指标矩阵", "明细"):
+        ws = wb[title]
+        col = columns(ws, header_row(ws))["乡镇"]
+        letter = ws.cell(row=1, column=col).column_letter
+        assert ws.column_dimensions[letter].width >= 2 * longest, title
+
+
+# ---------------------------------------------------------------- the matrix
+
+
+def test_matrix_values_formats_and_fills(sample_score):
+    wb, data, _ = sample_score
+    ws = wb["指标矩阵"]
+    h = header_row(ws)
+    cols = columns(ws, h)
+    for short in SHORT_ZH:
+        assert short in cols
+    col_of = dict(zip(INDICATORS, (cols[s] for s in SHORT_ZH), strict=True))
+    rows = {ws.cell(row=r, column=cols["乡镇"]).value: r for r in range(h + 1, ws.max_row + 1)}
+    assert len(rows) == 18
+    fails = 0
+    for r in data["results"]:
+        cell = ws.cell(row=rows[r["unit"]], column=col_of[r["indicator"]])
+        if r["status"] in ("pass", "fail"):
+            scale = 100 if r["indicator"] in PERCENT else 1
+            assert cell.value == pytest.approx(r["value"] / scale), (r["unit"], r["indicator"])
+            if r["indicator"] in PERCENT:
+                assert cell.number_format.endswith("%"), cell.number_format
+            elif r["indicator"] in PERMILLE:
+                assert "‰" in cell.number_format, cell.number_format
+            else:
+                assert "%" not in cell.number_format and "‰" not in cell.number_format
+            assert is_red(cell) == (r["status"] == "fail"), (r["unit"], r["indicator"])
+            fails += r["status"] == "fail"
+        else:
+            assert r["status"] == "no_data"
+            assert cell.value == "—"
+            assert not is_red(cell)
+    assert fails == 11
+
+
+def test_matrix_marks_vetoed_units(sample_score):
+    wb, data, _ = sample_score
+    ws = wb["指标矩阵"]
+    h = header_row(ws)
+    cols = columns(ws, h)
+    veto_col = cols["一票否决"]
+    vetoed = {s["unit"] for s in data["scores"] if s["vetoed"]}
+    assert vetoed == {"狮子楼街道", "定水镇", "寿张镇"}
+    for r in range(h + 1, ws.max_row + 1):
+        unit = ws.cell(row=r, column=1).value
+        mark = ws.cell(row=r, column=veto_col).value
+        if unit in vetoed:
+            assert mark and VETO_GROUP in mark, unit
+            assert is_red(ws.cell(row=r, column=1)), unit
+        else:
+            assert mark is None, unit
+            assert not is_red(ws.cell(row=r, column=1)), unit
+
+
+def test_ranking_sheet_rows(sample_score):
+    wb, data, _ = sample_score
+    ws = wb["排名"]
+    h = header_row(ws)
+    cols = columns(ws, h)
+    for label in ("名次", "倒数名次", "乡镇", "得分", "否决原因", "可评奖", *SHORT_ZH):
+        assert label in cols, label
+    assert ws.max_row - h == len(data["scores"])
+    for i, s in enumerate(data["scores"], start=h + 1):
+
+        def at(label, row=i):
+            return ws.cell(row=row, column=cols[label])
+
+        assert at("乡镇").value == s["unit"]
+        assert at("名次").value == s["rank"]
+        assert at("倒数名次").value == s["rank_from_bottom"]
+        assert at("得分").value == pytest.approx(s["total"])
+        assert at("得分").number_format == "0.00"
+        assert at("可评奖").value == ("是" if s["award_eligible"] else "否")
+        assert at("性别比").value == pytest.approx(s["points"]["sex_ratio_at_birth"])
+        if s["vetoed"]:
+            assert VETO_GROUP in at("否决原因").value
+            assert is_red(at("乡镇"))
+        else:
+            assert at("否决原因").value is None
+            assert not is_red(at("乡镇"))
+
+
+# ---------------------------------------------------------------- rounding and problems
+
+
+def test_failing_values_never_display_as_passing(tmp_path):
+    towns = [
+        town(
+            "建档",
+            migrant_women=2500,
+            migrant_archived=2249,
+            migrant_certified=2400,
+            migrant_contacted=2400,
+        ),  # 89.96% vs ≥ 90%
+        # |96996 − 100000| / 100000 = 3.004% vs ≤ 3%
+        town(
+            "误差",
+            births_verified=100000,
+            births_reported=96996,
+            births=100000,
+            births_male=51000,
+            births_female=49000,
+            births_policy=99000,
+            population=20_000_000,
+            deaths=60000,
+        ),
+        # 26751 / 25000 = 107.004 vs ≤ 107
+        town(
+            "性别比",
+            births_male=26751,
+            births_female=25000,
+            births=51751,
+            births_policy=51000,
+            births_reported=51751,
+            births_verified=51751,
+            population=5_000_000,
+            deaths=30000,
+        ),
+        # 2876 / 250000 = 11.504‰ vs ≤ 11.5‰
+        town(
+            "出生率",
+            population=250000,
+            births=2876,
+            births_male=1480,
+            births_female=1396,
+            births_policy=2850,
+            births_reported=2876,
+            births_verified=2876,
+            deaths=2000,
+        ),
+    ]
+    path = write_csv(tmp_path / "in.csv", towns)
+    wb, data, _ = _report(tmp_path, "check", path)
+    fails = {(r["unit"], r["indicator"]): r for r in data["results"] if r["status"] == "fail"}
+    cases = {
+        ("建档", "migrant_archive_rate"): "0.00%",
+        ("误差", "birth_stat_error_rate"): "0.000%",
+        ("性别比", "sex_ratio_at_birth"): "0.000",
+        ("出生率", "crude_birth_rate"): '0.000"‰"',
+    }
+    assert set(fails) == set(cases), sorted(fails)
+    ws = wb["指标矩阵"]
+    h = header_row(ws)
+    cols = columns(ws, h)
+    col_of = dict(zip(INDICATORS, (cols[s] for s in SHORT_ZH), strict=True))
+    rows = {ws.cell(row=r, column=1).value: r for r in range(h + 1, ws.max_row + 1)}
+    for (unit, indicator), expected in cases.items():
+        result = fails[(unit, indicator)]
+        cell = ws.cell(row=rows[unit], column=col_of[indicator])
+        assert is_red(cell)
+        assert cell.number_format == expected, (unit, cell.number_format)
+        display = shown(cell.value, cell.number_format)
+        assert not within(display, result), (unit, display)
+    # The long results sheet never shows them as passing either.
+    ws = wb["明细"]
+    h = header_row(ws)
+    cols = columns(ws, h)
+    for r in range(h + 1, ws.max_row + 1):
+        if ws.cell(row=r, column=cols["结论"]).value != "不达标":
+            continue
+        cell = ws.cell(row=r, column=cols["数值"])
+        unit = ws.cell(row=r, column=cols["乡镇"]).value
+        result = next(v for k, v in fails.items() if k[0] == unit)
+        display = shown(cell.value, cell.number_format)
+        assert not within(display, result), (unit, cell.number_format, display)
+
+
+def test_problems_sheet_lists_file_sheet_row(tmp_path):
+    wb, data, _ = _report(tmp_path, "score", SAMPLE_MESSY_XLSX)
+    assert data["problems"], "the messy sample has data problems"
+    ws = wb["数据问题"]
+    h = header_row(ws)
+    cols = columns(ws, h)
+    for label in ("文件", "工作表", "行", "问题"):
+        assert label in cols, label
+    listed = [
+        (
+            ws.cell(row=r, column=cols["文件"]).value,
+            ws.cell(row=r, column=cols["工作表"]).value,
+            ws.cell(row=r, column=cols["行"]).value,
+            ws.cell(row=r, column=cols["问题"]).value,
+        )
+        for r in range(h + 1, ws.max_row + 1)
+    ]
+    expected = [(p["file"], p["sheet"], p["row"], p["message"]) for p in data["problems"]]
+    assert listed == expected
+    assert any(sheet == "出生情况" and row == 6 for _, sheet, row, _ in listed)
+
+
+def test_no_problems_says_so(sample_score):
+    wb, data, _ = sample_score
+    assert data["problems"] == []
+    ws = wb["数据问题"]
+    h = header_row(ws)
+    assert ws.cell(row=h + 1, column=1).value == "没有发现数据问题。"
+
+
+def test_workbook_with_a_disabled_scored_indicator(tmp_path):
+    rules = tmp_path / "r.yaml"
+    rules.write_text(
+        "extends: default\nname: fewer\nindicators:\n  tech_staff_share: {enabled: false}\n",
+        encoding="utf-8",
+    )
+    path = write_csv(tmp_path / "in.csv", [town("甲镇"), town("乙镇", migrant_archived=80)])
+    out = tmp_path / "report.xlsx"
+    run = fpm("score", path, "--rules", rules, "--output", out)
+    assert run.code == 1, run  # 乙镇 fails the archive rate; not an internal error (2)
+    wb = load_workbook(out)
+    assert wb.sheetnames == SHEETS_ZH
+    ws = wb["排名"]
+    h = header_row(ws)
+    cols = columns(ws, h)
+    totals = {
+        ws.cell(row=r, column=cols["乡镇"]).value: ws.cell(row=r, column=cols["得分"]).value
+        for r in range(h + 1, ws.max_row + 1)
+    }
+    assert totals == {"甲镇": 90, "乙镇": 82}  # 80% vs ≥ 90%: 10 × 1, capped at 8
+    assert {ws.cell(row=r, column=cols["满分"]).value for r in range(h + 1, ws.max_row + 1)} == {90}
+    assert "技术人员占比" not in cols  # no points column for an indicator that is off
+    assert "政策生育率" in cols
+    assert "技术人员占比" not in columns(wb["指标矩阵"], h)
+
+
+def test_ranking_sheet_with_periods(tmp_path):
+    towns = [
+        town("甲镇", period=2023),
+        failing("乙镇", "crude_birth_rate", period=2023),
+        failing("甲镇", "natural_growth_rate", period=2024),
+        town("乙镇", period=2024),
+    ]
+    path = write_csv(tmp_path / "in.csv", towns)
+    wb, _, _ = _report(tmp_path, "score", path, with_json=False)
+    ws = wb["排名"]
+    h = header_row(ws)
+    cols = columns(ws, h)
+    got = {
+        (ws.cell(row=r, column=cols["统计期"]).value, ws.cell(row=r, column=cols["乡镇"]).value): (
+            ws.cell(row=r, column=cols["名次"]).value,
+            ws.cell(row=r, column=cols["否决原因"]).value,
+        )
+        for r in range(h + 1, ws.max_row + 1)
+    }
+    assert got == {
+        ("2023", "甲镇"): (1, None),
+        ("2023", "乙镇"): (2, f"{VETO_GROUP}: 出生率"),
+        ("2024", "乙镇"): (1, None),
+        ("2024", "甲镇"): (2, f"{VETO_GROUP}: 自然增长率"),
+    }
+    matrix = wb["指标矩阵"]
+    mcols = columns(matrix, header_row(matrix))
+    assert "统计期" in mcols and "一票否决" in mcols
+
+
+# ---------------------------------------------------------------- other spreadsheet programs
+
+
+def test_workbook_converts_with_libreoffice(sample_score, tmp_path):
+    """openpyxl-level checks always; a PDF through LibreOffice where it is installed."""
+    _, _, path = sample_score
+    wb = load_workbook(path)  # opens cleanly again
+    assert wb.sheetnames == SHEETS_ZH
+    assert wb.properties.title and TITLE_ZH in wb.properties.title
+    for ws in wb.worksheets:
+        assert ws.page_setup.orientation == "landscape"
+        assert ws.print_title_rows
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        return  # LibreOffice is not installed here: the openpyxl checks above still ran
+    outdir = tmp_path / "pdf"
+    profile = (tmp_path / "lo-profile").as_uri()
+    subprocess.run(
+        [soffice, f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf",
+         "--outdir", str(outdir), str(path)],
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )  # fmt: skip
+    pdf = outdir / "report.pdf"
+    assert pdf.is_file(), "LibreOffice did not convert the workbook"
+    assert pdf.read_bytes().startswith(b"%PDF")
+    assert pdf.stat().st_size > 1000

@@ -1,0 +1,75 @@
+"""Issue 2, point 7: the bundled synthetic county, as .xlsx and as .csv."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import INDICATORS, SAMPLE_CSV, SAMPLE_XLSX, by_key
+from fpmetrics.pipeline import run_check
+from fpmetrics.report.machine import to_json
+from fpmetrics.rules import load_ruleset
+
+MIGRANT_RATES = ["migrant_archive_rate", "migrant_certificate_rate", "migrant_contact_rate"]
+
+
+@pytest.fixture(scope="module")
+def sample_reports():
+    rules = load_ruleset("default")
+    return {
+        path.suffix: json.loads(to_json(run_check([path], rules)))
+        for path in (SAMPLE_XLSX, SAMPLE_CSV)
+    }
+
+
+def test_xlsx_and_csv_give_identical_results(sample_reports):
+    xlsx, csv = sample_reports[".xlsx"], sample_reports[".csv"]
+    assert xlsx["results"] == csv["results"]
+    assert xlsx["units"] == csv["units"]
+    assert xlsx["summary"] == csv["summary"]
+    assert xlsx["problems"] == csv["problems"] == []
+
+
+def test_sample_has_18_townships_and_some_fail(sample_reports):
+    data = sample_reports[".xlsx"]
+    assert data["summary"]["units"] == 18
+    assert data["summary"]["checks"] == 18 * len(INDICATORS)
+    failing = [u["unit"] for u in data["units"] if u["status"] == "fail"]
+    assert failing
+    assert data["summary"]["fail"] >= 1
+
+
+def test_dabu_has_no_in_migrants(sample_reports):
+    results = by_key(sample_reports[".xlsx"])
+    for key in MIGRANT_RATES:
+        r = results[("大布乡", key)]
+        assert r["status"] == "no_data"
+        assert r["reason"] == "denominator_zero"
+    [dabu] = [u for u in sample_reports[".xlsx"]["units"] if u["unit"] == "大布乡"]
+    assert sorted(dabu["no_data"]) == sorted(MIGRANT_RATES)
+
+
+def test_hand_set_boundary_cases(sample_reports):
+    results = by_key(sample_reports[".xlsx"])
+    yanlou = results[("闫楼镇", "tech_staff_share")]  # 7 of 10: exactly 70%
+    assert (yanlou["numerator"], yanlou["denominator"], yanlou["status"]) == (7, 10, "pass")
+    acheng = results[("阿城镇", "sex_ratio_at_birth")]  # 268 / 250 = 107.2
+    assert acheng["status"] == "fail"
+    assert acheng["value"] == pytest.approx(107.2)
+
+
+def test_sample_via_cli_exits_1(cli):
+    result = cli("check", SAMPLE_XLSX)
+    assert result.code == 1
+    assert "18 个乡镇" in result.stdout
+
+
+def test_sample_workbook_is_labelled_synthetic():
+    from openpyxl import load_workbook
+
+    wb = load_workbook(SAMPLE_XLSX, read_only=True)
+    first = next(wb.worksheets[0].iter_rows(max_row=1, values_only=True))
+    title = " ".join(str(v) for v in first if v)
+    assert "合成" in title or "synthetic" in title.lower()
+    wb.close()

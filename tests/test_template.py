@@ -1,0 +1,192 @@
+"""Issue 4, point 4: `fpmetrics template`, the fill-in workbook sent to townships."""
+
+from __future__ import annotations
+
+import pytest
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
+
+from scoring_builders import (
+    HEADERS,
+    INDICATORS,
+    PASSING,
+    assert_refused,
+    fpm,
+    statuses,
+)
+
+HEADER_ROW = 3
+# Every count the default rule set needs; no separate births total (boys + girls are asked).
+DEFAULT_FIELDS = [
+    "births_male",
+    "births_female",
+    "births_policy",
+    "births_reported",
+    "births_verified",
+    "perinatal_births",
+    "birth_defects",
+    "population",
+    "deaths",
+    "station_staff",
+    "station_tech_staff",
+    "migrant_women",
+    "migrant_archived",
+    "migrant_certified",
+    "migrant_contacted",
+]
+
+
+def make_template(tmp_path, *args, name="form.xlsx"):
+    out = tmp_path / name
+    run = fpm("template", out, *args)
+    assert run.code == 0, run
+    assert out.is_file()
+    return load_workbook(out), out
+
+
+def headers(ws) -> list[str]:
+    return [c.value for c in ws[HEADER_ROW] if c.value is not None]
+
+
+def validations(ws):
+    return list(ws.data_validations.dataValidation)
+
+
+def test_default_template_headers(tmp_path):
+    wb, _ = make_template(tmp_path)
+    assert wb.sheetnames[0] == "填报表"
+    ws = wb["填报表"]
+    got = headers(ws)
+    assert got[0] == HEADERS["township"]
+    assert sorted(got[1:]) == sorted(HEADERS[f] for f in DEFAULT_FIELDS)
+    assert len(got) == len(set(got)) == 1 + len(DEFAULT_FIELDS)
+    assert HEADERS["births"] not in got
+    assert ws["A1"].value and "计划生育优质服务先进县考核标准(省级)" in ws["A1"].value
+    assert ws.print_title_rows.replace("$", "") == f"{HEADER_ROW}:{HEADER_ROW}"
+
+
+def test_instructions_sheet(tmp_path):
+    wb, _ = make_template(tmp_path)
+    assert len(wb.sheetnames) == 2
+    help_ws = wb[wb.sheetnames[1]]
+    assert wb.sheetnames[1] == "填表说明"
+    text = [c for row in help_ws.iter_rows(values_only=True) for c in row if c]
+    assert any("整数" in str(c) for c in text)
+    for field in DEFAULT_FIELDS:  # every asked-for column is explained
+        assert HEADERS[field] in text
+        assert field in text
+
+
+def test_validation_protection_and_units(tmp_path):
+    wb, _ = make_template(tmp_path, "--units", "甲镇,乙镇、丙镇", "--rows", "5")
+    ws = wb["填报表"]
+    ncols = 1 + len(DEFAULT_FIELDS)
+    first, last = HEADER_ROW + 1, HEADER_ROW + 5
+    assert [ws.cell(row=r, column=1).value for r in range(first, first + 4)] == [
+        "甲镇",
+        "乙镇",
+        "丙镇",
+        None,
+    ]
+
+    [dv] = [v for v in validations(ws) if v.type == "whole"]
+    assert dv.operator == "greaterThanOrEqual"
+    assert str(dv.formula1) == "0"
+    assert dv.showErrorMessage
+    for r in range(first, last + 1):
+        for col in range(2, ncols + 1):
+            assert f"{get_column_letter(col)}{r}" in dv.sqref, (r, col)
+    for col in range(1, ncols + 1):
+        assert f"{get_column_letter(col)}{HEADER_ROW}" not in dv.sqref  # not the header
+    assert f"A{first}" not in dv.sqref  # township names are text
+
+    assert ws.protection.sheet is True
+    for col in range(1, ncols + 1):
+        assert ws.cell(row=HEADER_ROW, column=col).protection.locked is True
+        for r in range(first, last + 1):
+            assert ws.cell(row=r, column=col).protection.locked is False, (r, col)
+    assert ws["A1"].protection.locked is True
+
+
+def test_rows_grow_to_fit_the_units(tmp_path):
+    wb, _ = make_template(tmp_path, "--units", "甲镇,乙镇,丙镇", "--rows", "1")
+    ws = wb["填报表"]
+    [dv] = validations(ws)
+    for r in range(HEADER_ROW + 1, HEADER_ROW + 4):
+        assert ws.cell(row=r, column=2).protection.locked is False
+        assert f"B{r}" in dv.sqref
+    assert ws.cell(row=HEADER_ROW + 3, column=1).value == "丙镇"
+
+
+def test_fields_follow_the_rule_set(tmp_path):
+    """Without the sex ratio, the total of births is asked for instead of boys and girls."""
+    rules = tmp_path / "r.yaml"
+    rules.write_text(
+        "extends: default\nname: nosrb\nscoring: null\n"
+        "indicators:\n  sex_ratio_at_birth: {enabled: false}\n"
+        "  tech_staff_share: {enabled: false}\n",
+        encoding="utf-8",
+    )
+    wb, _ = make_template(tmp_path, "--rules", rules)
+    got = headers(wb["填报表"])
+    assert HEADERS["births"] in got
+    assert HEADERS["births_male"] not in got and HEADERS["births_female"] not in got
+    assert HEADERS["station_staff"] not in got and HEADERS["station_tech_staff"] not in got
+    assert HEADERS["births_policy"] in got and HEADERS["deaths"] in got
+
+    only = tmp_path / "migrants.yaml"
+    only.write_text(
+        "extends: default\nname: migrants\nscoring: null\nindicators:\n"
+        + "".join(
+            f"  {key}: {{enabled: false}}\n"
+            for key in INDICATORS
+            if key not in ("migrant_archive_rate", "migrant_contact_rate")
+        ),
+        encoding="utf-8",
+    )
+    wb, _ = make_template(tmp_path, "--rules", only, name="m.xlsx")
+    assert headers(wb["填报表"]) == [
+        HEADERS[f] for f in ("township", "migrant_women", "migrant_archived", "migrant_contacted")
+    ]
+
+
+def test_filled_template_goes_through_check(tmp_path):
+    _, path = make_template(tmp_path, "--units", "甲镇,乙镇", "--rows", "6")
+    wb = load_workbook(path)
+    ws = wb["填报表"]
+    columns = {c.value: c.column for c in ws[HEADER_ROW] if c.value}
+    values = {"甲镇": dict(PASSING), "乙镇": {**PASSING, "births_male": 110}}  # 110: fails
+    for r, unit in ((HEADER_ROW + 1, "甲镇"), (HEADER_ROW + 2, "乙镇")):
+        assert ws.cell(row=r, column=1).value == unit
+        for field, value in values[unit].items():
+            if HEADERS[field] in columns:
+                ws.cell(row=r, column=columns[HEADERS[field]], value=value)
+    wb.save(path)
+
+    run = fpm("check", path, "--format", "json")
+    assert run.code == 1, run
+    data = run.json()
+    st = statuses(data)
+    assert {u for u, _ in st} == {"甲镇", "乙镇"}  # blank rows and the title are not units
+    assert all(st[("甲镇", k)] == "pass" for k in INDICATORS), st
+    assert [k for k in INDICATORS if st[("乙镇", k)] != "pass"] == ["sex_ratio_at_birth"]
+    assert [p for p in data["problems"] if p["level"] == "error"] == []
+
+    score = fpm("score", path, "--format", "json").json()
+    assert [(s["unit"], s["rank"]) for s in score["scores"]] == [("甲镇", 1), ("乙镇", 2)]
+
+
+def test_english_template_keeps_the_chinese_headers(tmp_path):
+    wb, _ = make_template(tmp_path, "--lang", "en")
+    assert wb.sheetnames == ["Form", "Instructions"]
+    got = headers(wb["Form"])
+    assert got[0] == HEADERS["township"]
+    assert sorted(got[1:]) == sorted(HEADERS[f] for f in DEFAULT_FIELDS)
+
+
+@pytest.mark.parametrize("name", ["form.xls", "form.csv", "form"])
+def test_template_must_be_xlsx(tmp_path, name):
+    out = tmp_path / name
+    assert_refused(fpm("template", out))
+    assert not out.exists()
+    assert list(tmp_path.iterdir()) == []
