@@ -15,7 +15,10 @@ RESULT_KEYS = {
     "symbol", "min", "max", "severity", "status", "reason", "fields",
 }  # fmt: skip
 # Keys documented in the README beyond the brief's contract (area code; evidence intervals).
-RESULT_EXTRA_ALLOWED = {"code", "ci_low", "ci_high", "p_value", "evidence", "evidence_note"}
+RESULT_EXTRA_ALLOWED = {
+    "code", "ci_low", "ci_high", "p_value", "evidence", "evidence_note",
+    "notes",  # registers and period windows (issue 6)
+}  # fmt: skip
 UNIT_KEYS = {"unit", "period", "status", "failed", "invalid", "warned", "no_data"}
 UNIT_EXTRA_ALLOWED = {"code"}
 SUMMARY_KEYS = {"units", "checks", "pass", "fail", "warn", "no_data", "invalid"}
@@ -24,6 +27,7 @@ PROBLEM_CODES = {
     "not_a_number", "negative", "fractional", "part_exceeds_whole", "births_sum",
     "duplicate_unit", "missing_unit", "excel_error",
     "totals_mismatch", "unit_missing_from_input",  # README: warnings of later issues
+    "unknown_sex", "unknown_code", "bad_date", "unknown_unit", "duplicate_id",  # registers
 }  # fmt: skip
 
 
@@ -52,7 +56,9 @@ def test_json_document_shape(cli, every_status):
     result = cli("check", path, "--rules", rules, "--format", "json")
     assert result.code == 1
     data = result.json()
-    assert set(data) == {"fpmetrics", "ruleset", "results", "units", "summary", "problems"}
+    assert set(data) == {
+        "fpmetrics", "ruleset", "results", "units", "summary", "problems", "windows",
+    }  # fmt: skip
     from fpmetrics import __version__
 
     assert data["fpmetrics"] == __version__

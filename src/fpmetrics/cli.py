@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -16,6 +17,7 @@ import typer
 
 from . import __version__
 from .errors import InputError
+from .i18n import t
 
 app = typer.Typer(
     add_completion=False,
@@ -41,6 +43,23 @@ class FailOn(StrEnum):
     fail = "fail"
     warn = "warn"
     never = "never"
+
+
+class Kind(StrEnum):
+    births = "births"
+    migrants = "migrants"
+    staff = "staff"
+
+
+class PeriodBy(StrEnum):
+    year = "year"
+    month = "month"
+
+
+class Level(StrEnum):
+    village = "village"
+    township = "township"
+    county = "county"
 
 
 class Lang(StrEnum):
@@ -103,7 +122,37 @@ FieldsOption = Annotated[
     typer.Option("--fields", help="YAML file of your own headers: aliases: {field: [header]}."),
 ]
 ExplainOption = Annotated[
-    bool, typer.Option("--explain", help="Show, per input, which column became which field.")
+    bool,
+    typer.Option(
+        "--explain",
+        help="Show which column became which field; names given after it (fpmetrics check "
+        "births.csv --explain 阿城镇) list the counts behind each of that unit's indicators.",
+    ),
+]
+KindOption = Annotated[
+    Kind | None,
+    typer.Option(
+        "--kind", help="Read registers as births, migrants or staff (default: by columns)."
+    ),
+]
+PeriodOption = Annotated[
+    PeriodBy | None,
+    typer.Option("--period", help="Group register births by year or month of the birth date."),
+]
+UnitsOption = Annotated[
+    str | None,
+    typer.Option(
+        "--units",
+        help="The townships' names (a file, one per line, or names separated by commas); "
+        "register records of any other township are not counted.",
+    ),
+]
+ByOption = Annotated[
+    Level, typer.Option("--by", help="Report per village, township (default) or county.")
+]
+RecordsOption = Annotated[
+    Path | None,
+    typer.Option("--records", help="Write the register rows behind each failing check (CSV)."),
 ]
 FailOnOption = Annotated[
     FailOn,
@@ -126,36 +175,107 @@ def _ruleset_and_aliases(rules: str, fields_file: Path | None, language: str):
     return ruleset, aliases
 
 
-def _run(
-    command: str,
-    inputs: list[Path],
-    rules: str,
-    fmt: Format | None,
-    output: Path | None,
-    sheet: str | None,
-    fields_file: Path | None,
-    explain: bool,
-    fail_on: FailOn,
-    lang: Lang,
-) -> None:
-    from .output import refuse_inputs
+@dataclass(frozen=True)
+class RunOptions:
+    rules: str = "default"
+    fmt: Format | None = None
+    output: Path | None = None
+    sheet: str | None = None
+    fields_file: Path | None = None
+    explain: bool = False
+    fail_on: FailOn = FailOn.fail
+    lang: Lang = Lang.zh
+    kind: Kind | None = None
+    period: PeriodBy | None = None
+    units: str | None = None
+    by: Level = Level.township
+    records: Path | None = None
+
+
+def _units(value: str | None, lang: str) -> frozenset[str] | None:
+    """--units: a file of names (one per line; a header line 乡镇 is skipped) or a list."""
+    import re
+
+    if value is None:
+        return None
+    path = Path(value)
+    if path.is_file():
+        from .io.encoding import decode_text
+
+        decoded = decode_text(path.read_bytes())
+        if decoded is None:
+            raise InputError(t("file_encoding_unknown", lang, file=path))
+        text = decoded[0].lstrip("\ufeff")
+        names = [line.split(",")[0].strip() for line in text.splitlines()]
+        names = [n for n in names if n and n not in ("乡镇", "乡镇(街道)", "township")]
+    else:
+        names = [u.strip() for u in re.split(r"[,,、\n]", value) if u.strip()]
+    if not names:
+        raise InputError(t("bad_option", lang, detail="--units names no township"))
+    return frozenset(names)
+
+
+def _run(command: str, inputs: list[Path], o: RunOptions) -> None:
+    from .load import RegisterOptions
+    from .output import refuse_inputs, write_atomic
     from .pipeline import exit_code, run_check, run_score
     from .render import choose_format, render
 
-    language = lang.value
+    language = o.lang.value
     out, err = _consoles()
-    chosen = choose_format(fmt.value if fmt else None, output, language)
-    ruleset, aliases = _ruleset_and_aliases(rules, fields_file, language)
-    if output is not None:
-        refuse_inputs(output, inputs, language)
-    report = run_check(inputs, ruleset, language, sheet=sheet, extra_aliases=aliases)
+    names: list[str] = []
+    if o.explain:  # --explain 阿城镇: names that are not files are units to explain
+        names = [str(p) for p in inputs if not p.exists()]
+        inputs = [p for p in inputs if p.exists()]
+        if not inputs:
+            raise InputError(t("file_missing", language, file=names[0]))
+    chosen = choose_format(o.fmt.value if o.fmt else None, o.output, language)
+    ruleset, aliases = _ruleset_and_aliases(o.rules, o.fields_file, language)
+    for target in (o.output, o.records):
+        if target is not None:
+            refuse_inputs(target, inputs, language)
+    options = RegisterOptions(
+        kind=o.kind.value if o.kind else None,
+        period=o.period.value if o.period else None,
+        units=_units(o.units, language),
+    )
+    report = run_check(
+        inputs,
+        ruleset,
+        language,
+        sheet=o.sheet,
+        extra_aliases=aliases,
+        registers=options,
+        by=o.by.value,
+    )
     scores = run_score(report, language) if command == "score" else None
-    if explain:
+    if o.explain:
         from .report.explain import render_explain
 
         render_explain(report.inputs, language, err)
-    render(report, scores, chosen, output, language, out, err)
-    raise typer.Exit(exit_code(report, fail_on.value))
+        if names:
+            from .report.unit_explain import render_unit_explain
+
+            render_unit_explain(report, names, language, err)
+    if o.records is not None:
+        from .registers.drill import records_csv, rows_behind
+
+        behind = rows_behind(
+            report.results,
+            report.inputs.registers,
+            ruleset,
+            o.by.value,
+            options.period,
+            set(options.units) if options.units else None,
+            language,
+        )
+        if behind.empty:
+            err.print(t("records_none", language, file=o.records))
+        else:
+            write_atomic(o.records, records_csv(behind), language)
+            err.print(t("records_written", language, count=len(behind), file=o.records))
+    render(report, scores, chosen, o.output, language, out, err)
+    raise typer.Exit(exit_code(report, o.fail_on.value))
 
 
 @app.command()
@@ -168,10 +288,16 @@ def check(
     fields_file: FieldsOption = None,
     explain: ExplainOption = False,
     fail_on: FailOnOption = FailOn.fail,
+    kind: KindOption = None,
+    period: PeriodOption = None,
+    units: UnitsOption = None,
+    by: ByOption = Level.township,
+    records: RecordsOption = None,
     lang: LangOption = Lang.zh,
 ) -> None:
     """Check every township against the rule set; exit 1 if any check fails."""
-    _run("check", inputs, rules, fmt, output, sheet, fields_file, explain, fail_on, lang)
+    _run("check", inputs, RunOptions(rules, fmt, output, sheet, fields_file, explain, fail_on,
+                                     lang, kind, period, units, by, records))  # fmt: skip
 
 
 @app.command()
@@ -184,10 +310,16 @@ def score(
     fields_file: FieldsOption = None,
     explain: ExplainOption = False,
     fail_on: FailOnOption = FailOn.fail,
+    kind: KindOption = None,
+    period: PeriodOption = None,
+    units: UnitsOption = None,
+    by: ByOption = Level.township,
+    records: RecordsOption = None,
     lang: LangOption = Lang.zh,
 ) -> None:
     """Score and rank every township: points, one-vote vetoes, award eligibility."""
-    _run("score", inputs, rules, fmt, output, sheet, fields_file, explain, fail_on, lang)
+    _run("score", inputs, RunOptions(rules, fmt, output, sheet, fields_file, explain, fail_on,
+                                     lang, kind, period, units, by, records))  # fmt: skip
 
 
 @app.command()

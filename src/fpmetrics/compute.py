@@ -38,7 +38,13 @@ def unit_counts(records: pd.DataFrame, checked: Checked, present: set[str]) -> p
     counts = grouped[list(COUNT_FIELDS)].sum(min_count=1)
     flags = grouped[list(bad.columns)].any()
     codes = records.loc[named, "code"].groupby([keys["township"], keys["period"]], sort=False)
-    units = pd.concat([counts, flags, codes.first().rename("code")], axis=1).reset_index()
+    excluded_columns = [c for c in records.columns if c.startswith("_excluded_")]
+    excluded = (
+        records.loc[named, excluded_columns]
+        .groupby([keys["township"], keys["period"]], sort=False)
+        .sum(min_count=1)
+    )
+    units = pd.concat([counts, flags, codes.first().rename("code"), excluded], axis=1).reset_index()
 
     derived = units["births_male"] + units["births_female"]
     units["births"] = units["births"].fillna(derived)
@@ -114,8 +120,15 @@ def _evaluate_indicator(
             "p_value": np.nan,
             "evidence": None,
             "evidence_note": None,
+            "notes": [[] for _ in range(n)],
         }
     )
+    excluded = np.zeros(n, dtype=bool)
+    for f in rule.fields:
+        if f"_excluded_{f}" in units:
+            excluded |= units[f"_excluded_{f}"].fillna(0).to_numpy() > 0
+    if excluded.any():
+        result["notes"] = [["records_excluded"] if e else [] for e in excluded]
     missing = [f for f in rule.fields if f not in available]
     if missing:
         result["reason"] = "field_missing"

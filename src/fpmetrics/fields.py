@@ -51,6 +51,28 @@ class UnitRecord(BaseModel):
             ["统计用区划代码", "区划代码", "行政区划代码", "乡镇代码", "单位代码", "代码", "code"],
         ),
     )
+    village: str | None = Field(
+        default=None,
+        json_schema_extra=_meta(
+            "村(居)",
+            "village",
+            [
+                "村",
+                "村(居)",
+                "村居",
+                "村(社区)",
+                "村委会",
+                "村(居)委会",
+                "行政村",
+                "村名称",
+                "village",
+            ],
+        ),
+    )
+    county: str | None = Field(
+        default=None,
+        json_schema_extra=_meta("县(区)", "county", ["县", "县(区)", "县区", "县名称", "county"]),
+    )
     period: str | None = Field(
         default=None,
         json_schema_extra=_meta(
@@ -275,7 +297,7 @@ def _build_specs() -> dict[str, FieldSpec]:
     return specs
 
 
-KEY_FIELDS: tuple[str, ...] = ("township", "code", "period")
+KEY_FIELDS: tuple[str, ...] = ("township", "code", "village", "county", "period")
 FIELDS: dict[str, FieldSpec] = _build_specs()
 COUNT_FIELDS: tuple[str, ...] = tuple(n for n, s in FIELDS.items() if s.is_count)
 RATE_FIELDS: tuple[str, ...] = tuple(n for n, s in FIELDS.items() if s.kind == "rate")

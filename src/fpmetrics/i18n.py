@@ -100,6 +100,72 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "totals row says {total}, the townships add up to {summed} (difference {difference})",
     ),
     "p_missing_unit": ("有数据但没有乡镇名称", "row has data but no township name"),
+    "whole_county": ("全县", "county"),
+    "window_line": ("{name}(近 {n} 期均须达标):", "{name} (each of the last {n} periods):"),
+    "window_failed": ("不达标 {units}", "failed: {units}"),
+    "window_short": (
+        "期数不足 {n} 期,仅按已有数据判断: {units}",
+        "fewer than {n} periods, checked on what was given: {units}",
+    ),
+    "explain_register": (
+        "{where}: {kind}登记表,表头在第 {row} 行",
+        "{where}: {kind} register, header on row {row}",
+    ),
+    "explain_unit_title": ("{unit}: 各指标的计数来源", "{unit}: the counts behind each indicator"),
+    "explain_unit_missing": (
+        "没有名为“{unit}”的单位(也没有此文件)。现有单位: {units}",
+        "No unit named '{unit}' (and no such file). Units: {units}",
+    ),
+    "explain_excluded": (
+        "未计入的记录 {count} 条(见问题列表)",
+        "{count} records not counted (see problems)",
+    ),
+    "records_written": ("已写出 {count} 条记录: {file}", "Wrote {count} records: {file}"),
+    "records_none": (
+        "没有不达标的登记表指标,未写出 {file}",
+        "No failing register-based check; {file} not written",
+    ),
+    "col_counts": ("计数(分子 / 分母)", "counts (numerator / denominator)"),
+    "explain_absent": (
+        "输入中没有所需字段: {indicators}",
+        "no input gives the fields of: {indicators}",
+    ),
+    "col_notes": ("备注", "notes"),
+    "note_records_excluded": ("有记录未计入", "records excluded"),
+    "note_fewer_periods": ("期数不足", "fewer periods than required"),
+    # register records (one row per birth, migrant woman, staff member)
+    "p_unknown_sex": (
+        "性别代码无法识别: “{value}”(应为 男/女、1/2、M/F);该记录未计入",
+        "unknown sex code '{value}' (expected 男/女, 1/2, M/F); record not counted",
+    ),
+    "p_unknown_code": (
+        "代码无法识别: “{value}”(应为 {expected});该记录未计入",
+        "unknown code '{value}' (expected {expected}); record not counted",
+    ),
+    "p_bad_date": (
+        "不是有效日期: “{value}”;该记录未计入",
+        "not a date: '{value}'; record not counted",
+    ),
+    "p_bad_date_unused": (
+        "不是有效日期: “{value}”(未按期间分组,记录仍计入)",
+        "not a date: '{value}' (no --period, so the record still counts)",
+    ),
+    "p_unknown_unit": (
+        "乡镇“{value}”不在 --units 名单中;该记录未计入",
+        "township '{value}' is not in the --units list; record not counted",
+    ),
+    "p_missing_unit_record": ("记录没有乡镇名称;未计入", "record has no township; not counted"),
+    "p_duplicate_id": (
+        "编号 {value} 重复(首次出现在第 {first} 行);重复记录未计入",
+        "id {value} appears again (first at row {first}); the repeat is not counted",
+    ),
+    "p_more_records": (
+        "{file}: 共 {count} 条记录有此问题({code}, 列“{column}”),以上仅列出前 {shown} 条",
+        "{file}: {count} records have this problem ({code}, column '{column}'); "
+        "the first {shown} are listed",
+    ),
+    "p_expected_yes_no": ("是/否、有/无、Y/N、1/0、√/×", "是/否, 有/无, Y/N, 1/0, √/×"),
+    "p_expected_outcome": ("活产/死胎/死产", "活产/死胎/死产 (live/stillbirth)"),
     "p_unknown_columns": (
         "未识别的列(已忽略): {columns}",
         "columns not recognised (ignored): {columns}",
@@ -245,6 +311,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # fields / rules listing
     "fields_title": ("可识别的字段与表头", "Canonical fields and accepted headers"),
     "col_field": ("字段", "Field"),
+    "col_status": ("结果", "Status"),
     "col_meaning": ("含义", "Meaning"),
     "col_headers": ("可接受的表头", "Accepted headers"),
     "rules_title": ("内置规则集", "Shipped rule sets"),

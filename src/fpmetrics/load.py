@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,8 +12,10 @@ from .errors import InputError
 from .fields import COUNT_FIELDS, RATE_FIELDS, alias_table
 from .i18n import t
 from .io.readers import read_file
-from .io.sniff import INPUT_EXTENSIONS
+from .io.sniff import INPUT_EXTENSIONS, sniff_format
 from .io.table import HEADER_SEARCH_ROWS, Table, locate_table
+from .registers.aggregate import Aggregated, aggregate, to_records
+from .registers.source import Register, csv_register, sheet_register
 
 LOCATION_COLUMNS = ["_file", "_sheet", "_row"]
 
@@ -24,6 +27,17 @@ class Inputs:
     records: pd.DataFrame
     totals: pd.DataFrame
     present: set[str]
+    registers: list[Aggregated] = dataclasses.field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class RegisterOptions:
+    """How register inputs are read: the kind forced, the period births are grouped by, the
+    township names every record must use."""
+
+    kind: str | None = None
+    period: str | None = None
+    units: frozenset[str] | None = None
 
 
 def expand_paths(paths: list[Path], lang: str) -> list[Path]:
@@ -53,31 +67,64 @@ def load_inputs(
     lang: str = "zh",
     sheet: str | None = None,
     extra_aliases: dict[str, list[str]] | None = None,
+    registers: RegisterOptions | None = None,
 ) -> Inputs:
+    options = registers or RegisterOptions()
     aliases = alias_table(extra_aliases)
     files = expand_paths(paths, lang)
     tables: list[Table] = []
+    found_registers: list[Register] = []
     for file in files:
+        if sniff_format(file) == "text":
+            register = csv_register(file, lang, options.kind)
+            if register is not None:
+                found_registers.append(register)
+                continue
         found = []
         sheets = read_file(file, lang, sheet)
         for raw in sheets:
+            register = sheet_register(raw, options.kind)
+            if register is not None:
+                found_registers.append(register)
+                continue
             table = locate_table(raw, aliases)
             if table is not None:
                 found.append(table)
-        if not found:
+        if not found and not any(r.file == file for r in found_registers):
             where = sheets[0].where if len(sheets) == 1 else str(file)
             raise InputError(t("no_header", lang, where=where, rows=HEADER_SEARCH_ROWS))
         tables.extend(found)
-    records = pd.concat(
-        [_records(table, table.data).assign(_table=n) for n, table in enumerate(tables)],
-        ignore_index=True,
-    )
+    units = set(options.units) if options.units is not None else None
+    aggregated = [aggregate(r, lang, options.period, units) for r in found_registers]
+    frames = [_records(table, table.data).assign(_table=n) for n, table in enumerate(tables)]
+    frames += [to_records(a).assign(_table=len(tables) + n) for n, a in enumerate(aggregated)]
+    records = _join_undated(pd.concat(frames, ignore_index=True))
     totals = pd.concat(
-        [_records(table, table.totals).assign(_table=n) for n, table in enumerate(tables)],
+        [_records(table, table.totals).assign(_table=n) for n, table in enumerate(tables)]
+        or [records.iloc[:0]],
         ignore_index=True,
     )
     present = {name for table in tables for name in table.headers}
-    return Inputs(files=files, tables=tables, records=records, totals=totals, present=present)
+    present |= {name for a in aggregated for name in a.fields}
+    present |= {k for a in aggregated for k in ("village", "county") if k in a.register.columns}
+    return Inputs(
+        files=files,
+        tables=tables,
+        records=records,
+        totals=totals,
+        present=present,
+        registers=aggregated,
+    )
+
+
+def _join_undated(records: pd.DataFrame) -> pd.DataFrame:
+    """Inputs without periods (a migrant register, a staff list) describe the present: when
+    other inputs have periods, their rows join the latest period (not a unit of their own)."""
+    dated = records.groupby("_table")["period"].transform(lambda p: p.notna().any())
+    if not dated.any() or dated.all():
+        return records
+    latest = records.loc[dated, "period"].dropna().astype(str).max()
+    return records.assign(period=records["period"].where(dated, latest))
 
 
 def _records(table: Table, data: pd.DataFrame) -> pd.DataFrame:
@@ -86,6 +133,9 @@ def _records(table: Table, data: pd.DataFrame) -> pd.DataFrame:
     frame["township"] = data["township"].astype(str)
     frame["code"] = _key_text(data["code"]) if "code" in data else None
     frame["period"] = _key_text(data["period"]) if "period" in data else None
+    for key in ("village", "county"):
+        frame[key] = _key_text(data[key]) if key in data else None
+        frame[f"_header_{key}"] = table.headers.get(key)
     for field in (*COUNT_FIELDS, *RATE_FIELDS):
         frame[field] = data.get(field)
         frame[f"_header_{field}"] = table.headers.get(field)

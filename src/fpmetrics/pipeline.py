@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from .compute import evaluate, summarise, unit_counts, unit_verdicts
-from .load import Inputs, load_inputs
+from .levels import at_level
+from .load import Inputs, RegisterOptions, load_inputs
 from .rules import RuleSet
 from .validate import PROBLEM_COLUMNS, check_records, check_totals
+from .windows import WINDOW_COLUMNS, period_windows
 
 
 @dataclass
@@ -22,6 +24,8 @@ class CheckReport:
     verdicts: pd.DataFrame
     summary: dict[str, int]
     problems: pd.DataFrame
+    windows: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=WINDOW_COLUMNS))
+    level: str = "township"
 
 
 def run_check(
@@ -30,15 +34,18 @@ def run_check(
     lang: str = "zh",
     sheet: str | None = None,
     extra_aliases: dict[str, list[str]] | None = None,
+    registers: RegisterOptions | None = None,
+    by: str = "township",
 ) -> CheckReport:
-    inputs = load_inputs(paths, lang, sheet=sheet, extra_aliases=extra_aliases)
+    inputs = load_inputs(paths, lang, sheet=sheet, extra_aliases=extra_aliases, registers=registers)
     checked = check_records(inputs.records, inputs.present, lang)
-    units = unit_counts(inputs.records, checked, inputs.present)
-    results = evaluate(units, ruleset, inputs.present, lang)
+    units = unit_counts(at_level(inputs.records, by, lang), checked, inputs.present)
+    results, windows = period_windows(evaluate(units, ruleset, inputs.present, lang), ruleset)
     frames = [
         f
         for f in (
             checked.problems,
+            *(r.problems for r in inputs.registers),
             check_totals(inputs.totals, inputs.records, checked.values, lang),
         )
         if not f.empty
@@ -58,6 +65,8 @@ def run_check(
         verdicts=unit_verdicts(results),
         summary=summarise(results),
         problems=problems.reset_index(drop=True),
+        windows=windows,
+        level=by,
     )
 
 

@@ -194,11 +194,13 @@ def _check_duplicates(
     """
     township = records["township"]
     period = records["period"].fillna("")
-    same_table = named & records.duplicated(["_table", "township", "period"], keep=False)
+    village = records["village"].fillna("") if "village" in records else period.where(False, "")
+    keyed = records.assign(_village=village, _period=period)
+    same_table = named & keyed.duplicated(["_table", "township", "_village", "_period"], keep=False)
     if same_table.any():
         rows = (
             records.loc[same_table]
-            .groupby([records["_table"], township, period], sort=False)["_row"]
+            .groupby([records["_table"], township, village, period], sort=False)["_row"]
             .transform(lambda r: ", ".join(map(str, r)))
         )
         problems.add(
@@ -218,7 +220,7 @@ def _check_duplicates(
         if field not in present:
             continue
         given = named & ~same_table & (values[field].notna() | bad[field])
-        count = given.groupby([township, period]).transform("sum")
+        count = given.groupby([township, village, period]).transform("sum")
         clash = given & (count > 1)
         if clash.any():
             bad[field] |= clash
@@ -233,7 +235,7 @@ def _check_duplicates(
             "p_conflicting_inputs",
             unit=township.astype("string"),
             columns=conflicting.str.rstrip("、"),
-            where=_locations(records, clash_rows, [township, period]),
+            where=_locations(records, clash_rows, [township, village, period]),
         )
 
 

@@ -112,7 +112,34 @@ def render_table(report: CheckReport, lang: str, out: Console, err: Console) -> 
     failing = report.verdicts.loc[report.verdicts["status"] == "fail", "unit"].drop_duplicates()
     if len(failing):
         out.print(Text(t("failing_units", lang, units="、".join(failing)), style="red"))
+    render_windows(report, lang, out)
     render_problems(report.problems, lang, err)
+
+
+def render_windows(report: CheckReport, lang: str, out: Console) -> None:
+    """Rules over the last N periods: who failed in which period, who has too few periods."""
+    windows = report.windows
+    if windows.empty:
+        return
+    for key, group in windows.groupby("indicator", sort=False):
+        rule = report.ruleset.active[key]
+        failed = group[group["status"].isin(["fail", "warn"])]
+        short = group[group["notes"].map(lambda n: "fewer_periods" in n)]
+        if failed.empty and short.empty:
+            continue
+        parts = [
+            f"{u}({'、'.join(p or '—' for p in ps)})"
+            for u, ps in zip(failed["unit"], failed["failed_periods"], strict=True)
+        ]
+        line = Text(
+            t("window_line", lang, name=rule.short_label(lang), n=rule.periods), style="bold"
+        )
+        if parts:
+            line.append(" " + t("window_failed", lang, units="、".join(parts)), style="red")
+        if not short.empty:
+            names = "、".join(short["unit"])
+            line.append(" " + t("window_short", lang, units=names, n=rule.periods), style="dim")
+        out.print(line)
 
 
 def render_problems(problems: pd.DataFrame, lang: str, err: Console) -> None:

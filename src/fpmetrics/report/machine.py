@@ -17,7 +17,7 @@ from .values import plain_number
 CSV_COLUMNS = [
     "unit", "code", "period", "indicator", "name", "value", "numerator", "denominator", "scale",
     "symbol", "min", "max", "severity", "status", "reason", "fields", "ci_low", "ci_high",
-    "p_value", "evidence", "evidence_note",
+    "p_value", "evidence", "evidence_note", "notes",
 ]  # fmt: skip
 
 
@@ -59,6 +59,7 @@ def result_records(results: pd.DataFrame) -> list[dict]:
                 "p_value": _none(float(row["p_value"])),
                 "evidence": _none(row["evidence"]),
                 "evidence_note": _none(row["evidence_note"]),
+                "notes": list(row.get("notes") or []),
             }
         )
     return records
@@ -88,6 +89,7 @@ def to_json(report: CheckReport) -> str:
         units=verdicts,
         summary=report.summary,
         problems=problem_records(report.problems),
+        windows=[{**w, "code": _none(w["code"])} for w in report.windows.to_dict("records")],
     )
     return json.dumps(output.model_dump(mode="json"), ensure_ascii=False, indent=2) + "\n"
 
@@ -98,6 +100,7 @@ def to_csv(report: CheckReport, for_spreadsheet: bool = False) -> str:
     rows = result_records(report.results)
     frame = pd.DataFrame(rows, columns=CSV_COLUMNS, dtype=object)
     frame["fields"] = frame["fields"].str.join(";")
+    frame["notes"] = frame["notes"].str.join(";")
     if for_spreadsheet:
         frame = defuse_frame(frame)
     buffer = io.StringIO()

@@ -39,6 +39,7 @@ class CheckResult(_Strict):
     p_value: float | None
     evidence: Literal["clear_fail", "clear_pass", "inconclusive"] | None
     evidence_note: Literal["small_sample"] | None
+    notes: list[Literal["records_excluded", "fewer_periods"]] = []
 
 
 class UnitVerdict(_Strict):
@@ -50,6 +51,17 @@ class UnitVerdict(_Strict):
     invalid: list[str]
     warned: list[str]
     no_data: list[str]
+
+
+class PeriodWindow(_Strict):
+    unit: str
+    code: str | None
+    indicator: str
+    periods_required: int
+    periods: list[str | None]
+    status: Literal["pass", "fail", "warn", "invalid", "no_data"]
+    failed_periods: list[str | None]
+    notes: list[Literal["fewer_periods"]]
 
 
 class Problem(_Strict):
@@ -69,3 +81,4 @@ class CheckOutput(_Strict):
     units: list[UnitVerdict]
     summary: dict[Literal["units", "checks", "pass", "fail", "warn", "no_data", "invalid"], int]
     problems: list[Problem]
+    windows: list[PeriodWindow] = []

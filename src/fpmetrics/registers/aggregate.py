@@ -1,0 +1,410 @@
+"""From register rows to count fields per unit and period, and the records that were not counted.
+
+Polars groups the rows by their raw values first (township, village, date, sex, …): a
+province's births have only a few hundred thousand distinct combinations. The codes are then
+read on those combinations (:mod:`.codes`), and each combination's count goes to the fields
+it feeds. Only when some value is bad does a second scan fetch the rows behind it, for their
+row numbers. Nothing loops over rows in Python.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+import polars as pl
+
+from ..i18n import t
+from ..validate import PROBLEM_COLUMNS
+from . import codes
+from .source import Register
+
+PLACE_ROLES = ("township", "village", "county", "code")
+VALUE_ROLES = {
+    "births": ("birth_date", "sex", "policy", "defect", "outcome"),
+    "migrants": ("archived", "certified", "contacted"),
+    "staff": ("established", "technical"),
+}
+# field → (role it is read from, role that must be present for the field to exist)
+FIELD_SOURCES = {
+    "births": {
+        "births_male": ("sex", "sex"),
+        "births_female": ("sex", "sex"),
+        "births": ("sex", "sex"),
+        "births_policy": ("policy", "policy"),
+        "perinatal_births": ("outcome", "defect"),
+        "birth_defects": ("defect", "defect"),
+    },
+    "migrants": {
+        "migrant_women": ("id", "id"),
+        "migrant_archived": ("archived", "archived"),
+        "migrant_certified": ("certified", "certified"),
+        "migrant_contacted": ("contacted", "contacted"),
+    },
+    "staff": {
+        "station_staff": ("established", "established"),
+        "station_tech_staff": ("technical", "technical"),
+    },
+}
+LISTED_PER_PROBLEM = 1000
+_FETCH_LIMIT = 200_000
+
+
+@dataclass
+class Aggregated:
+    register: Register
+    units: pd.DataFrame
+    """One row per unit key (township, village, county, code, period): the count fields,
+    and ``_excluded``: the records of that unit not counted."""
+    problems: pd.DataFrame
+    fields: list[str]
+
+
+def register_fields(register: Register) -> list[str]:
+    return [
+        f
+        for f, (_, needs) in FIELD_SOURCES[register.kind].items()
+        if needs in register.columns or (needs == "id" and register.kind == "migrants")
+    ]
+
+
+def classify(
+    frame: pd.DataFrame, register: Register, period: str | None, units: set[str] | None
+) -> pd.DataFrame:
+    """Per row of raw role columns: the fields it counts in (bool), its period, and the
+    problem that keeps it out of the counts (``_problem``/``_role``; None when counted)."""
+    roles = register.columns
+    out = pd.DataFrame(index=frame.index)
+    problem = pd.Series(None, index=frame.index, dtype=object)
+    role_of = pd.Series(None, index=frame.index, dtype=object)
+
+    def flag(mask: pd.Series, code: str, role: str) -> None:
+        hit = mask.fillna(False).astype(bool) & problem.isna()
+        problem[hit] = code
+        role_of[hit] = role
+
+    township = frame["township"].fillna("")
+    flag(township == "", "missing_unit", "township")
+    if units is not None:
+        flag(~township.isin(units) & (township != ""), "unknown_unit", "township")
+
+    if register.kind == "births":
+        sex = codes.sex(frame["sex"])
+        flag(sex.isna(), "unknown_sex", "sex")
+        live = pd.Series(True, index=frame.index)
+        if "outcome" in roles:
+            outcome = codes.outcome(frame["outcome"])
+            flag(outcome.isna(), "unknown_code", "outcome")
+            live = outcome == "live"
+        yes = {}
+        for role in ("policy", "defect"):
+            if role in roles:
+                yes[role] = codes.yes_no(frame[role], empty=False if role == "defect" else None)
+                flag(yes[role].isna(), "unknown_code", role)
+        when = codes.dates(frame["birth_date"])
+        out["_date_ok"] = when.notna()
+        if period is not None:
+            flag(when.isna(), "bad_date", "birth_date")
+        counted = problem.isna()
+        out["births_male"] = counted & live & (sex == "m")
+        out["births_female"] = counted & live & (sex == "f")
+        out["births"] = out["births_male"] | out["births_female"]
+        if "policy" in yes:
+            out["births_policy"] = out["births"] & (yes["policy"] == True)  # noqa: E712
+        if "defect" in yes:
+            out["perinatal_births"] = counted
+            out["birth_defects"] = counted & (yes["defect"] == True)  # noqa: E712
+        out["period"] = codes.period_of(when, period) if period else None
+    else:
+        value_roles = [r for r in VALUE_ROLES[register.kind] if r in roles]
+        yes = {role: codes.yes_no(frame[role]) for role in value_roles}
+        for role in value_roles:
+            flag(yes[role].isna(), "unknown_code", role)
+        counted = problem.isna()
+        if register.kind == "migrants":
+            out["migrant_women"] = counted
+            for role in value_roles:
+                out[f"migrant_{role}"] = counted & (yes[role] == True)  # noqa: E712
+        else:
+            out["station_staff"] = counted & (yes["established"] == True)  # noqa: E712
+            if "technical" in yes:
+                out["station_tech_staff"] = out["station_staff"] & (yes["technical"] == True)  # noqa: E712
+        out["period"] = None
+    out["_problem"] = problem
+    out["_role"] = role_of
+    return out
+
+
+def aggregate(
+    register: Register, lang: str, period: str | None = None, units: set[str] | None = None
+) -> Aggregated:
+    roles = [r for r in (*PLACE_ROLES, *VALUE_ROLES[register.kind]) if r in register.columns]
+    scan = register.scan()
+    combos = _to_pandas(
+        scan.group_by(roles).agg(pl.len().alias("_n")).collect(engine="streaming"), roles
+    )
+    classes = classify(combos, register, period, units)
+    weight = combos["_n"].to_numpy()
+    fields = register_fields(register)
+    keys = _unit_keys(combos, classes)
+
+    counts = pd.DataFrame(
+        {f: classes[f].to_numpy(dtype=bool) * weight for f in fields}, index=combos.index
+    )
+    counts["_excluded"] = classes["_problem"].notna().to_numpy() * weight
+    problems = [_problem_rows(register, scan, combos, classes, roles, period, units, lang)]
+
+    if "id" in register.columns:
+        repeats, repeat_problems = _repeated_ids(register, scan, roles, period, units, lang)
+        if not repeats.empty:
+            minus = pd.DataFrame({f: repeats[f].to_numpy(dtype=bool) for f in fields})
+            minus = -minus.astype(int)
+            minus["_excluded"] = 1
+            counts = pd.concat([counts, minus], ignore_index=True)
+            keys = pd.concat([keys, _unit_keys(repeats, repeats)], ignore_index=True)
+        problems.append(repeat_problems)
+
+    named = keys["township"] != ""
+    grouped = counts[named].groupby([keys.loc[named, k] for k in keys.columns], dropna=False)
+    units_frame = grouped.sum().reset_index()
+    for column in keys.columns:
+        units_frame[column] = units_frame[column].replace("", None)
+    frames = [p for p in problems if not p.empty]
+    return Aggregated(
+        register=register,
+        units=units_frame,
+        problems=pd.concat(frames, ignore_index=True) if frames else _no_problems(),
+        fields=fields,
+    )
+
+
+def _to_pandas(frame: pl.DataFrame, roles: list[str]) -> pd.DataFrame:
+    """A small Polars frame as pandas without pyarrow; nulls stay None."""
+    data = frame.to_dict(as_series=False)
+    return pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in data.items()})
+
+
+def _unit_keys(rows: pd.DataFrame, classes: pd.DataFrame) -> pd.DataFrame:
+    """township, village, county, code and period of each row ("" where absent)."""
+    keys = pd.DataFrame(index=rows.index)
+    for role in PLACE_ROLES:
+        keys[role] = rows[role].fillna("").astype(str) if role in rows else ""
+    keys["period"] = classes["period"].fillna("").astype(str)
+    # Records that belong to no unit (or, with --period, to no period) are only problems.
+    keys.loc[classes["_problem"].isin(["missing_unit", "unknown_unit", "bad_date"]), "township"] = (
+        ""
+    )
+    return keys
+
+
+def _no_problems() -> pd.DataFrame:
+    return pd.DataFrame(columns=PROBLEM_COLUMNS)
+
+
+def _message(code: str, value: pd.Series, lang: str, expected: str) -> pd.Series:
+    """One message per located row (a few thousand at most: LISTED_PER_PROBLEM per code)."""
+    if code == "unknown_code":
+        template = t("p_unknown_code", lang, value="\x00", expected=expected)
+        return value.map(lambda v: template.replace("\x00", v)).astype(object)
+    key = {
+        "unknown_sex": "p_unknown_sex",
+        "bad_date": "p_bad_date",
+        "bad_date_unused": "p_bad_date_unused",
+        "unknown_unit": "p_unknown_unit",
+        "missing_unit": "p_missing_unit_record",
+    }[code]
+    template = t(key, lang, value="\x00")
+    return value.map(lambda v: template.replace("\x00", v)).astype(object)
+
+
+def _problem_rows(
+    register: Register,
+    scan: pl.LazyFrame,
+    combos: pd.DataFrame,
+    classes: pd.DataFrame,
+    roles: list[str],
+    period: str | None,
+    units: set[str] | None,
+    lang: str,
+) -> pd.DataFrame:
+    """The rows behind each bad value, located, at most LISTED_PER_PROBLEM per problem.
+
+    Without --period a date that is not a date does not keep a birth out of the counts; it
+    is still located, as a warning (code ``bad_date``)."""
+    code = classes["_problem"].copy()
+    role = classes["_role"].copy()
+    if "_date_ok" in classes:
+        unused = code.isna() & ~classes["_date_ok"].astype(bool)
+        code[unused] = "bad_date_unused"
+        role[unused] = "birth_date"
+    hit = code.notna()
+    if not hit.any():
+        return _no_problems()
+    totals = combos.loc[hit, "_n"].groupby(code[hit]).sum()
+    conditions = []
+    for name in role[hit].unique():
+        values = combos.loc[hit & (role == name), name]
+        expr = pl.col(name).is_in(list(values.dropna().unique()))
+        if values.isna().any():
+            expr = expr | pl.col(name).is_null()
+        conditions.append(expr)
+    fetched = _to_pandas(
+        scan.filter(pl.any_horizontal(conditions)).head(_FETCH_LIMIT).collect(engine="streaming"),
+        ["_row", *roles],
+    )
+    rows = classify(fetched, register, period, units)
+    row_code = rows["_problem"].copy()
+    row_role = rows["_role"].copy()
+    if "_date_ok" in rows:
+        unused = row_code.isna() & ~rows["_date_ok"].astype(bool)
+        row_code[unused] = "bad_date_unused"
+        row_role[unused] = "birth_date"
+    frames = []
+    located = fetched.assign(_code=row_code, _at=row_role).dropna(subset=["_code"])
+    for (name, at), group in located.groupby(["_code", "_at"], sort=True):
+        shown = group.sort_values("_row").head(LISTED_PER_PROBLEM)
+        value = shown[at].fillna("").astype(str)
+        expected = t("p_expected_outcome" if at == "outcome" else "p_expected_yes_no", lang)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "level": "warning" if name == "bad_date_unused" else "error",
+                    "code": _public(name),
+                    "file": str(register.file),
+                    "sheet": register.sheet,
+                    "row": shown["_row"].astype(int).to_numpy(),
+                    "column": register.headers[at],
+                    "message": _message(name, value, lang, expected).to_numpy(),
+                }
+            )
+        )
+        total = int(totals.get(name, len(group)))
+        if total > len(shown):
+            frames.append(_summary(register, name, at, total, len(shown), lang))
+    return pd.concat(frames, ignore_index=True) if frames else _no_problems()
+
+
+def _public(code: str) -> str:
+    return "bad_date" if code == "bad_date_unused" else code
+
+
+def _summary(
+    register: Register, code: str, role: str, total: int, shown: int, lang: str
+) -> pd.DataFrame:
+    public = _public(code)
+    text = t(
+        "p_more_records",
+        lang,
+        file=register.where,
+        count=total,
+        code=public,
+        column=register.headers[role],
+        shown=shown,
+    )
+    return pd.DataFrame(
+        {
+            "level": ["warning" if code == "bad_date_unused" else "error"],
+            "code": [public],
+            "file": [str(register.file)],
+            "sheet": [register.sheet],
+            "row": [None],
+            "column": [register.headers[role]],
+            "message": [text],
+        }
+    )
+
+
+def _repeated_ids(
+    register: Register,
+    scan: pl.LazyFrame,
+    roles: list[str],
+    period: str | None,
+    units: set[str] | None,
+    lang: str,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Rows whose id appeared on an earlier row, classified (to subtract them), and their
+    problems. Ids are compared trimmed and upper-cased; candidates are found by a 64-bit hash
+    (a cheap group-by over millions of ids), then confirmed on the text itself."""
+    ident = pl.col("id").str.to_uppercase()
+    hashes = (
+        scan.filter(pl.col("id").is_not_null())
+        .group_by(ident.hash().alias("_h"))
+        .agg(pl.len().alias("_n"))
+        .filter(pl.col("_n") > 1)
+        .select("_h")
+        .collect(engine="streaming")["_h"]
+    )
+    if hashes.is_empty():
+        return pd.DataFrame(), _no_problems()
+    rows = _to_pandas(
+        scan.filter(pl.col("id").is_not_null() & ident.hash().is_in(hashes.implode()))
+        .select(["_row", "id", *roles])
+        .collect(engine="streaming"),
+        ["_row", "id", *roles],
+    ).sort_values("_row", kind="stable")
+    key = rows["id"].astype(str).str.upper()
+    repeat = key.duplicated(keep="first")
+    if not repeat.any():
+        return pd.DataFrame(), _no_problems()
+    first = rows.groupby(key)["_row"].transform("min")
+    classes = classify(rows, register, period, units)
+    counted = classes["_problem"].isna() & repeat
+    later = rows[repeat]
+    shown = later.head(LISTED_PER_PROBLEM)
+    template = t("p_duplicate_id", lang, value="\x00", first="\x01")
+    messages = [
+        template.replace("\x00", str(v)).replace("\x01", str(int(f)))
+        for v, f in zip(shown["id"], first[shown.index], strict=True)
+    ]
+    problems = pd.DataFrame(
+        {
+            "level": "error",
+            "code": "duplicate_id",
+            "file": str(register.file),
+            "sheet": register.sheet,
+            "row": shown["_row"].astype(int).to_numpy(),
+            "column": register.headers["id"],
+            "message": messages,
+        }
+    )
+    if len(later) > len(shown):
+        problems = pd.concat(
+            [problems, _summary(register, "duplicate_id", "id", len(later), len(shown), lang)],
+            ignore_index=True,
+        )
+    subtract = pd.concat([rows[counted], classes[counted]], axis=1)
+    return subtract.loc[:, ~subtract.columns.duplicated()], problems
+
+
+def to_records(aggregated: Aggregated) -> pd.DataFrame:
+    """The unit rows of a register in the shape of report-form rows (see :mod:`fpmetrics.load`):
+    counts under canonical names, ``_header_<field>`` naming the register column each count
+    was read from, and the file. A register row has no single spreadsheet row (``_row`` empty).
+    """
+    from ..fields import COUNT_FIELDS, RATE_FIELDS
+
+    register = aggregated.register
+    units = aggregated.units
+    frame = pd.DataFrame(index=units.index)
+    frame["township"] = units["township"].astype(str)
+    for key in ("code", "village", "county", "period"):
+        frame[key] = units[key].astype(object).where(units[key].notna(), None)
+    sources = FIELD_SOURCES[register.kind]
+    for field in (*COUNT_FIELDS, *RATE_FIELDS):
+        given = field in aggregated.fields
+        frame[field] = units[field].astype(float) if given else None
+        role = sources[field][0] if given else None
+        if role is not None and role not in register.headers:
+            role = sources[field][1]
+        frame[f"_header_{field}"] = register.headers.get(role) if given else None
+    for key in ("township", "code", "village", "county"):
+        frame[f"_header_{key}"] = register.headers.get(key)
+    frame["_header_period"] = (
+        register.headers.get("birth_date") if register.kind == "births" else None
+    )
+    frame["_file"] = str(register.file)
+    frame["_sheet"] = register.sheet
+    frame["_row"] = pd.NA
+    for field in aggregated.fields:
+        frame[f"_excluded_{field}"] = units["_excluded"].astype(float)
+    return frame.reset_index(drop=True)

@@ -1,0 +1,180 @@
+"""Open a register: find its header row, and scan its rows lazily with Polars.
+
+A CSV register is never read whole into Python: only its first 256 KB are decoded to find the
+header; Polars then scans the file (in parallel, streaming). Polars reads UTF-8 only, so a
+GB18030 or Big5 file is first transcoded, in 16 MB chunks, to a temporary UTF-8 copy. Excel
+registers come from the grid the workbook reader already gives.
+"""
+
+from __future__ import annotations
+
+import atexit
+import codecs
+import csv
+import io
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import polars as pl
+
+from ..errors import InputError
+from ..i18n import t
+from ..io.encoding import detect_encoding
+from ..io.grid import RawSheet
+from ..io.table import HEADER_SEARCH_ROWS, _cell_text
+from .kinds import detect
+
+_PREVIEW_BYTES = 256 * 1024
+_CHUNK = 16 * 1024 * 1024
+
+
+@dataclass
+class Register:
+    """One register table: where it is, its kind, and which column holds each role."""
+
+    file: Path
+    sheet: str | None
+    kind: str
+    headers: dict[str, str]
+    """role → the header as written."""
+    columns: dict[str, int]
+    """role → column index."""
+    header_row: int
+    """1-based row of the header; data rows follow it."""
+    csv_path: Path | None = None
+    separator: str = ","
+    grid: pd.DataFrame | None = field(default=None, repr=False)
+
+    @property
+    def where(self) -> str:
+        return f"{self.file}" + (f" [{self.sheet}]" if self.sheet else "")
+
+    def scan(self) -> pl.LazyFrame:
+        """The rows: one string column per role, plus ``_row`` (the row number as the file
+        shows it). Blank rows are dropped."""
+        if self.csv_path is not None:
+            frame = pl.scan_csv(
+                self.csv_path,
+                has_header=False,
+                skip_rows=self.header_row,
+                separator=self.separator,
+                infer_schema=False,
+                truncate_ragged_lines=True,
+                quote_char='"',
+            ).with_row_index("_row", offset=self.header_row + 1)
+            names = frame.collect_schema().names()
+            picked = [
+                (pl.col(names[i + 1]) if i + 1 < len(names) else pl.lit(None, pl.String)).alias(
+                    role
+                )
+                for role, i in self.columns.items()
+            ]
+        else:
+            assert self.grid is not None
+            body = self.grid.iloc[self.header_row :, list(self.columns.values())]
+            data = {
+                role: body.iloc[:, n].map(_cell_text).astype(str).tolist()
+                for n, role in enumerate(self.columns)
+            }
+            data["_row"] = (body.index.to_numpy() + 1).tolist()
+            frame = pl.DataFrame(data, schema_overrides={"_row": pl.UInt32}).lazy()
+            picked = [pl.col(role).replace("", None) for role in self.columns]
+        roles = list(self.columns)
+        return (
+            frame.select([pl.col("_row"), *picked])
+            .filter(pl.any_horizontal([pl.col(r).is_not_null() for r in roles]))
+            .with_columns([pl.col(r).str.strip_chars() for r in roles])
+        )
+
+
+def csv_register(path: Path, lang: str, kind: str | None) -> Register | None:
+    """The register in CSV ``path``, or None when its first rows name no register."""
+    with path.open("rb") as handle:
+        sample = handle.read(_PREVIEW_BYTES)
+        complete = len(sample) < _PREVIEW_BYTES
+    if not complete and b"\n" in sample:
+        sample = sample[: sample.rindex(b"\n") + 1]
+    encoding = detect_encoding(sample)
+    if encoding is None:
+        return None
+    text = sample.decode(encoding).lstrip("\ufeff")
+    separator = _separator(text)
+    rows = list(csv.reader(io.StringIO(text), delimiter=separator))[:HEADER_SEARCH_ROWS]
+    for index, row in enumerate(rows):
+        found = detect([cell.strip() for cell in row], kind)
+        if found is None:
+            continue
+        name, columns = found
+        source = path if encoding in ("utf-8", "utf-8-sig") else _transcode(path, encoding, lang)
+        return Register(
+            file=path,
+            sheet=None,
+            kind=name,
+            headers={role: row[i].strip() for role, i in columns.items()},
+            columns=columns,
+            header_row=index + 1,
+            csv_path=source,
+            separator=separator,
+        )
+    return None
+
+
+def sheet_register(sheet: RawSheet, kind: str | None) -> Register | None:
+    """The register in a workbook sheet, or None when its first rows name no register."""
+    top = sheet.cells.iloc[:HEADER_SEARCH_ROWS]
+    for index, row in enumerate(top.itertuples(index=False)):
+        cells = [_cell_text(v) for v in row]
+        found = detect(cells, kind)
+        if found is None:
+            continue
+        name, columns = found
+        return Register(
+            file=sheet.file,
+            sheet=sheet.sheet,
+            kind=name,
+            headers={role: cells[i] for role, i in columns.items()},
+            columns=columns,
+            header_row=index + 1,
+            grid=sheet.cells,
+        )
+    return None
+
+
+def _separator(sample: str) -> str:
+    lines = [line for line in sample.splitlines()[:30] if line.strip()]
+    counts = {c: sum(line.count(c) for line in lines) for c in (",", "\t", ";")}
+    return max(counts, key=lambda c: counts[c])
+
+
+_TEMP: list[Path] = []
+
+
+def _temp_dir() -> Path:
+    if not _TEMP:
+        _TEMP.append(Path(tempfile.mkdtemp(prefix="fpmetrics-")))
+        atexit.register(shutil.rmtree, _TEMP[0], True)
+    return _TEMP[0]
+
+
+def _transcode(path: Path, encoding: str, lang: str) -> Path:
+    """A UTF-8 copy of ``path`` in a private temporary folder (removed at exit)."""
+    target = _temp_dir() / f"{len(list(_temp_dir().iterdir()))}-{path.stem}.utf8.csv"
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    offset = 0
+    try:
+        with path.open("rb") as src, target.open("w", encoding="utf-8", newline="") as dst:
+            while chunk := src.read(_CHUNK):
+                dst.write(decoder.decode(chunk))
+                offset += len(chunk)
+            dst.write(decoder.decode(b"", final=True))
+    except UnicodeDecodeError as exc:
+        detail = (
+            f"第 {offset + exc.start} 字节处不是 {encoding} 编码"
+            if lang != "en"
+            else f"byte {offset + exc.start} is not valid {encoding}"
+        )
+        raise InputError(t("file_unreadable", lang, file=path, detail=detail)) from None
+    return target
