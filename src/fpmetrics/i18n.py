@@ -33,6 +33,23 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{where}: no recognisable header in the first {rows} rows (a township column and at "
         "least one count field are needed). See `fpmetrics fields` for accepted headers.",
     ),
+    "not_a_register": (
+        "{where}: 不是 --kind {name} 所指的{kind}表: 前 30 行中没有含 {columns} 的表头行。",
+        "{where}: not a {kind} register (--kind {name}): no header row with {columns} in the first 30 rows.",
+    ),
+    "register_any_of": (",以及 {columns} 中至少一列", ", and at least one of {columns}"),
+    "no_tables_in": (
+        "输入中没有可用的数据表(已跳过: {files})。",
+        "No usable table in the input (skipped: {files}).",
+    ),
+    "skipped_own_report": (
+        "已跳过: 这是 fpmetrics 生成的报告,不是乡镇报表",
+        "skipped: a report fpmetrics wrote, not a township sheet",
+    ),
+    "skipped_no_table": (
+        "已跳过: 其中没有乡镇数据表或登记表",
+        "skipped: no township table or register in it",
+    ),
     "no_tables": (
         "输入中没有可用的数据表。",
         "No usable table in the input.",

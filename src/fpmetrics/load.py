@@ -12,9 +12,10 @@ from .errors import InputError
 from .fields import COUNT_FIELDS, RATE_FIELDS, alias_table
 from .i18n import t
 from .io.readers import read_file
-from .io.sniff import INPUT_EXTENSIONS, sniff_format
+from .io.sniff import INPUT_EXTENSIONS, is_own_report, sniff_format
 from .io.table import HEADER_SEARCH_ROWS, Table, locate_table
 from .registers.aggregate import Aggregated, aggregate, to_records
+from .registers.kinds import not_a_register
 from .registers.source import Register, csv_register, sheet_register
 
 LOCATION_COLUMNS = ["_file", "_sheet", "_row"]
@@ -28,6 +29,9 @@ class Inputs:
     totals: pd.DataFrame
     present: set[str]
     registers: list[Aggregated] = dataclasses.field(default_factory=list)
+    skipped: list[tuple[Path, str]] = dataclasses.field(default_factory=list)
+    """Files in an input folder that were not read: ``own_report`` (a report fpmetrics
+    wrote) or ``no_table`` (no township table or register in it)."""
 
 
 @dataclass(frozen=True)
@@ -40,9 +44,10 @@ class RegisterOptions:
     units: frozenset[str] | None = None
 
 
-def expand_paths(paths: list[Path], lang: str) -> list[Path]:
-    """Files as given, folders as the spreadsheet files inside them (sorted, no temp files)."""
-    files: list[Path] = []
+def expand_inputs(paths: list[Path], lang: str) -> list[tuple[Path, bool]]:
+    """(file, named on the command line) for each input file: files as given, folders as the
+    spreadsheet files inside them (sorted, no temp files)."""
+    files: list[tuple[Path, bool]] = []
     for path in paths:
         if path.is_dir():
             found = sorted(
@@ -54,11 +59,11 @@ def expand_paths(paths: list[Path], lang: str) -> list[Path]:
             )
             if not found:
                 raise InputError(t("file_is_dir_empty", lang, file=path))
-            files.extend(found)
+            files.extend((f, False) for f in found)
         elif not path.exists():
             raise InputError(t("file_missing", lang, file=path))
         else:
-            files.append(path)
+            files.append((path, True))
     return files
 
 
@@ -71,10 +76,15 @@ def load_inputs(
 ) -> Inputs:
     options = registers or RegisterOptions()
     aliases = alias_table(extra_aliases)
-    files = expand_paths(paths, lang)
+    files: list[Path] = []
+    skipped: list[tuple[Path, str]] = []
     tables: list[Table] = []
     found_registers: list[Register] = []
-    for file in files:
+    for file, named in expand_inputs(paths, lang):
+        if not named and is_own_report(file):
+            skipped.append((file, "own_report"))
+            continue
+        files.append(file)
         if sniff_format(file) == "text":
             register = csv_register(file, lang, options.kind)
             if register is not None:
@@ -91,9 +101,17 @@ def load_inputs(
             if table is not None:
                 found.append(table)
         if not found and not any(r.file == file for r in found_registers):
+            if not named:  # a notes file in a folder of township sheets
+                files.pop()
+                skipped.append((file, "no_table"))
+                continue
             where = sheets[0].where if len(sheets) == 1 else str(file)
+            if options.kind is not None:
+                raise InputError(not_a_register(where, options.kind, lang))
             raise InputError(t("no_header", lang, where=where, rows=HEADER_SEARCH_ROWS))
         tables.extend(found)
+    if not files:
+        raise InputError(t("no_tables_in", lang, files="、".join(str(f) for f, _ in skipped)))
     units = set(options.units) if options.units is not None else None
     aggregated = [aggregate(r, lang, options.period, units) for r in found_registers]
     frames = [_records(table, table.data).assign(_table=n) for n, table in enumerate(tables)]
@@ -114,6 +132,7 @@ def load_inputs(
         totals=totals,
         present=present,
         registers=aggregated,
+        skipped=skipped,
     )
 
 
@@ -124,7 +143,7 @@ def _join_undated(records: pd.DataFrame) -> pd.DataFrame:
     if not dated.any() or dated.all():
         return records
     latest = records.loc[dated, "period"].dropna().astype(str).max()
-    return records.assign(period=records["period"].where(dated, latest))
+    return records.assign(period=records["period"].where(dated, latest), _undated=~dated)
 
 
 def _records(table: Table, data: pd.DataFrame) -> pd.DataFrame:

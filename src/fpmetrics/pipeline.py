@@ -44,6 +44,7 @@ def run_check(
     frames = [
         f
         for f in (
+            _skipped_files(inputs, lang),
             checked.problems,
             *(r.problems for r in inputs.registers),
             check_totals(inputs.totals, inputs.records, checked.values, lang),
@@ -68,6 +69,25 @@ def run_check(
         windows=windows,
         level=by,
     )
+
+
+def _skipped_files(inputs: Inputs, lang: str) -> pd.DataFrame:
+    """A warning for each file of an input folder that was not read, and why."""
+    from .i18n import t
+
+    rows = [
+        {
+            "level": "warning",
+            "code": "file_skipped",
+            "file": str(file),
+            "sheet": None,
+            "row": None,
+            "column": None,
+            "message": t(f"skipped_{why}", lang),
+        }
+        for file, why in inputs.skipped
+    ]
+    return pd.DataFrame(rows, columns=PROBLEM_COLUMNS)
 
 
 @dataclass

@@ -250,6 +250,13 @@ def _check_coverage(
     keys = [rows["township"], rows["period"].fillna("")]
     has = pd.DataFrame({f: rows[f"_header_{f}"].notna() for f in fields})
     provided = has.groupby(keys, sort=False).any()
+    if "_undated" in rows and rows["_undated"].any():
+        # An undated input (a migrant register) joined a unit's latest period only: it
+        # covers the unit's other periods too.
+        undated = rows["_undated"].astype(bool)
+        by_unit = has[undated].groupby(rows.loc[undated, "township"]).any()
+        towns = provided.index.get_level_values(0)
+        provided |= by_unit.reindex(towns, fill_value=False).to_numpy()
     if {"births", "births_male", "births_female"} <= set(fields):
         provided["births"] |= provided["births_male"] & provided["births_female"]
     lacking = ~provided

@@ -141,12 +141,17 @@ def aggregate(
     roles = [r for r in (*PLACE_ROLES, *VALUE_ROLES[register.kind]) if r in register.columns]
     scan = register.scan()
     combos = _to_pandas(
-        scan.group_by(roles).agg(pl.len().alias("_n")).collect(engine="streaming"), roles
+        scan.group_by(roles)
+        .agg(pl.len().alias("_n"), pl.col("_row").min().alias("_first"))
+        .collect(engine="streaming"),
+        roles,
     )
     classes = classify(combos, register, period, units)
     weight = combos["_n"].to_numpy()
     fields = register_fields(register)
-    keys = _unit_keys(combos, classes)
+    dated_by = period if register.kind == "births" else None  # only births carry dates
+    keys = _unit_keys(combos, classes, dated_by)
+    first_row = combos["_first"].astype(float).groupby(keys["township"]).min()
 
     counts = pd.DataFrame(
         {f: classes[f].to_numpy(dtype=bool) * weight for f in fields}, index=combos.index
@@ -161,12 +166,16 @@ def aggregate(
             minus = -minus.astype(int)
             minus["_excluded"] = 1
             counts = pd.concat([counts, minus], ignore_index=True)
-            keys = pd.concat([keys, _unit_keys(repeats, repeats)], ignore_index=True)
+            keys = pd.concat([keys, _unit_keys(repeats, repeats, dated_by)], ignore_index=True)
         problems.append(repeat_problems)
 
     named = keys["township"] != ""
     grouped = counts[named].groupby([keys.loc[named, k] for k in keys.columns], dropna=False)
     units_frame = grouped.sum().reset_index()
+    # Units in the order the file first names them, then by period.
+    units_frame["_first"] = units_frame["township"].map(first_row)
+    units_frame = units_frame.sort_values(["_first", "period"], kind="stable")
+    units_frame = units_frame.drop(columns="_first").reset_index(drop=True)
     for column in keys.columns:
         units_frame[column] = units_frame[column].replace("", None)
     frames = [p for p in problems if not p.empty]
@@ -184,16 +193,17 @@ def _to_pandas(frame: pl.DataFrame, roles: list[str]) -> pd.DataFrame:
     return pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in data.items()})
 
 
-def _unit_keys(rows: pd.DataFrame, classes: pd.DataFrame) -> pd.DataFrame:
+def _unit_keys(rows: pd.DataFrame, classes: pd.DataFrame, period: str | None) -> pd.DataFrame:
     """township, village, county, code and period of each row ("" where absent)."""
     keys = pd.DataFrame(index=rows.index)
     for role in PLACE_ROLES:
         keys[role] = rows[role].fillna("").astype(str) if role in rows else ""
     keys["period"] = classes["period"].fillna("").astype(str)
     # Records that belong to no unit (or, with --period, to no period) are only problems.
-    keys.loc[classes["_problem"].isin(["missing_unit", "unknown_unit", "bad_date"]), "township"] = (
-        ""
-    )
+    nowhere = classes["_problem"].isin(["missing_unit", "unknown_unit", "bad_date"])
+    if period is not None:  # a record with no period (a bad date behind another problem)
+        nowhere |= classes["period"].isna()
+    keys.loc[nowhere, "township"] = ""
     return keys
 
 

@@ -122,3 +122,15 @@ def detect(headers: list[str], forced: str | None = None) -> tuple[str, dict[str
         if fits(kind, roles):
             return kind, roles
     return None
+
+
+def not_a_register(where: str, kind: str, lang: str) -> str:
+    """The message for ``--kind KIND`` on a file whose header names no such register."""
+    from ..i18n import t
+
+    spec = KINDS[kind]
+    names = {**PLACE_ROLES, **spec.roles}
+    needed = "、".join(names[r][0] for r in spec.required)
+    if spec.any_of:
+        needed += t("register_any_of", lang, columns="/".join(names[r][0] for r in spec.any_of))
+    return t("not_a_register", lang, where=where, name=kind, kind=spec.label(lang), columns=needed)
