@@ -255,3 +255,46 @@ def test_a_folder_of_township_files(tmp_path):
     assert results[("城关镇", "sex_ratio_at_birth")] == ("pass", 104.0)
     assert results[("城关镇", "crude_birth_rate")] == ("pass", 10.2)
     assert data["problems"] == []
+
+
+def test_a_notes_file_in_a_folder_is_skipped_with_a_warning(tmp_path):
+    folder = tmp_path / "各乡镇报表"
+    header = ["乡镇", "出生男婴数", "出生女婴数"]
+    sheet(folder / "张秋镇.xlsx", [header, ["张秋镇", 106, 100]])
+    text_file(folder / "说明.txt", [["报送说明: 请于 4 月 10 日前报送"]], "gb18030")
+    proc = run_main("check", folder, "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    data = cli_json(proc)
+    skipped = [p for p in data["problems"] if p["code"] == "file_skipped"]
+    assert [(p["level"], p["file"]) for p in skipped] == [("warning", str(folder / "说明.txt"))]
+    assert {r["unit"] for r in data["results"]} == {"张秋镇"}
+    # Named on the command line, the same file is still an error: the user asked for it.
+    assert_clean_failure(run_main("check", folder / "说明.txt"))
+
+
+def test_a_folder_without_any_table_is_refused(tmp_path):
+    folder = tmp_path / "空"
+    folder.mkdir()
+    text_file(folder / "说明.txt", [["报送说明"]], "utf-8")
+    proc = run_main("check", folder)
+    assert_clean_failure(proc)
+    assert "说明.txt" in proc.stderr
+
+
+def test_a_report_saved_in_the_input_folder_is_not_read_back(tmp_path):
+    """score 各乡镇报表/ -o 各乡镇报表/report.xlsx, then check the folder again: the report
+    is fpmetrics' own output, not a township sheet, and may be written again."""
+    folder = tmp_path / "各乡镇报表"
+    folder.mkdir()
+    shutil.copy(SAMPLE_XLSX, folder / "county.xlsx")
+    report = folder / "report.xlsx"
+    first = run_main("score", folder, "-o", report)
+    assert first.returncode == 1 and report.exists(), first.stderr
+    again = run_main("check", folder, "--format", "json")
+    data = cli_json(again)
+    assert data["summary"]["invalid"] == 0 and data["summary"]["units"] == 18
+    skipped = [p for p in data["problems"] if p["code"] == "file_skipped"]
+    assert [p["file"] for p in skipped] == [str(report)]
+    assert run_main("score", folder, "-o", report).returncode == 1  # replacing it is allowed
+    # The report named as an input is still an input: writing over it is refused.
+    assert_clean_failure(run_main("score", report, "-o", report))

@@ -14,9 +14,12 @@ def refuse_inputs(output: Path, inputs: list[Path], lang: str) -> None:
     """An output path that is one of the inputs would destroy the data it was computed from."""
     if not output.exists():
         return
-    from .load import expand_paths
+    from .io.sniff import is_own_report
+    from .load import expand_inputs
 
-    for path in expand_paths(inputs, lang):  # a folder's files too
+    for path, named in expand_inputs(inputs, lang):  # a folder's files too
+        if not named and is_own_report(path):
+            continue  # an earlier report in the folder is skipped as input: it may be replaced
         try:
             if path.exists() and output.samefile(path):
                 raise InputError(t("output_is_input", lang, file=output))

@@ -35,3 +35,12 @@ def sniff_format(path: Path) -> str:
     if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "binary"
     return "text"
+
+
+def is_own_report(path: Path) -> bool:
+    """An .xlsx report fpmetrics wrote (its document category says so): not an input."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return b"<cp:category>fpmetrics report</cp:category>" in zf.read("docProps/core.xml")
+    except (zipfile.BadZipFile, KeyError, OSError):
+        return False

@@ -147,6 +147,9 @@ def _meta(check: CheckReport, lang: str) -> list[str]:
     ]
 
 
+REPORT_MARK = "fpmetrics report"
+
+
 def to_xlsx(check: CheckReport, scores: ScoreReport | None, lang: str) -> bytes:
     wb = Workbook()
     wb.remove(wb.active)
@@ -159,6 +162,7 @@ def to_xlsx(check: CheckReport, scores: ScoreReport | None, lang: str) -> bytes:
     _problems_sheet(wb, check, lang, title, meta)
     wb.properties.title = title
     wb.properties.creator = f"fpmetrics {__version__}"
+    wb.properties.category = REPORT_MARK  # so that a later run over the folder skips it
     buffer = BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
