@@ -24,12 +24,14 @@ Cross-sectional signals:
 - ``threshold_bunching``: units piled up just on the passing side of a bound (exact
   binomial, above vs below within a window).
 - ``totals_mismatch``: a totals row the townships do not add up to.
-- ``stat_error``: reported vs surveyed births (统计误差率) whose interval lies above the bound.
+- ``stat_error``: reported vs surveyed births (统计误差率) beyond the bound by more than chance
+  (exact one-sided p < alpha), with its interval.
 """
 
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -51,7 +53,7 @@ def run_audit(report: CheckReport, settings: AuditSettings, lang: str) -> pd.Dat
         _terminal_digits(report, settings, lang),
         _bunching(report, settings, lang),
         _totals(report, lang),
-        _stat_error(report, lang),
+        _stat_error(report, settings, lang),
     ]
     frames = [f for f in frames if not f.empty]
     if not frames:
@@ -78,7 +80,9 @@ def _sex_ratio_series(report: CheckReport, settings: AuditSettings, lang: str) -
         return _frame([])
     data = units.dropna(subset=["births_male", "births_female", "period"])
     data = data[~(data["_bad_births_male"] | data["_bad_births_female"])]
-    data = data.sort_values(["township", "period"], kind="stable")
+    order = {p: i for i, p in enumerate(sorted(data["period"].unique(), key=_period_key))}
+    data = data.assign(_order=data["period"].map(order))
+    data = data.sort_values(["township", "_order"], kind="stable")
     rows: list[dict] = []
     jumps: list[dict] = []
     for unit, series in data.groupby("township", sort=False):  # one pass per township
@@ -162,6 +166,13 @@ def _sex_ratio_series(report: CheckReport, settings: AuditSettings, lang: str) -
     return _frame(rows)
 
 
+def _period_key(period: object) -> tuple:
+    """Periods in natural order: "2024-2" before "2024-10", "2月" before "10月" (as text,
+    "10月" sorts first and month-to-month comparisons would pair the wrong months)."""
+    parts = re.findall(r"\d+|\D+", str(period))
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts)
+
+
 def benjamini_hochberg(p: np.ndarray) -> np.ndarray:
     """Benjamini–Hochberg adjusted p-values (q-values), in the input order."""
     n = len(p)
@@ -199,6 +210,12 @@ def _reported_rates(report: CheckReport, settings: AuditSettings, lang: str) -> 
         text = records[field].astype("string").str.normalize("NFKC").str.strip()
         reported, _, _ = parse_counts(text.str.rstrip("%‰"))
         decimals = _decimals(records[field])
+        if kind == "share":
+            # A spreadsheet cell formatted as a percentage holds the fraction: 0.9756 is
+            # 97.56%. No share in these reports is really 1% or less of births.
+            fraction = (reported <= 1) & ~text.str.endswith("%").fillna(False)
+            reported = reported.where(~fraction, reported * 100)
+            decimals = decimals.where(~fraction, (decimals - 2).clip(lower=0))
         total = part + other if kind == "sex_ratio" else other
         ok = reported.notna() & total.notna() & (total > 0)
         if not ok.any():
@@ -384,10 +401,12 @@ def _totals(report: CheckReport, lang: str) -> pd.DataFrame:
     return _frame(rows)
 
 
-def _stat_error(report: CheckReport, lang: str) -> pd.DataFrame:
+def _stat_error(report: CheckReport, settings: AuditSettings, lang: str) -> pd.DataFrame:
+    """Failing statistical error rates that chance does not explain (exact p < alpha)."""
     results = report.results[
         (report.results["indicator"] == "birth_stat_error_rate")
         & report.results["status"].isin(["fail", "warn"])
+        & (report.results["p_value"] < settings.alpha)
     ]
     rows = []
     for r in results.to_dict("records"):

@@ -3,7 +3,9 @@
 Control limits are exact binomial or Poisson quantiles with the interpolation of the paper's
 Appendix A.1.1 — r_p = the smallest r with F(r) ≥ p, α = (F(r_p) − p) / (F(r_p) − F(r_p − 1)),
 limit = (r_p − α) / n — at 95% (p = 0.025, 0.975) and 99.8% (p = 0.001, 0.999), clipped to the
-possible range. The sex ratio is funnelled on the male share and mapped by scale·p/(1−p).
+possible range. A binomial upper limit with r_p = n is 1: all n events are then not improbable,
+and the unclipped (n − α)/n would flag every unit at 100%. The sex ratio is funnelled on the
+male share and mapped by scale·p/(1−p).
 
 Optional overdispersion (the paper's §3): z-scores winsorised at the 10th/90th percentiles,
 φ = mean(z²); ``multiplicative`` widens the normal limits by √φ, ``additive`` adds the
@@ -49,8 +51,14 @@ def _exact_limits(model: str, n: np.ndarray, theta0: float, p: float) -> np.ndar
     with np.errstate(invalid="ignore", divide="ignore"):
         alpha = np.where(f_r > f_before, (f_r - p) / (f_r - f_before), 0.0)
         limit = (r - alpha) / n
-    upper = 1.0 if model != "poisson" else np.inf
-    return np.clip(limit, 0.0, upper)
+    if model == "poisson":
+        return np.clip(limit, 0.0, np.inf)
+    if p > 0.5:
+        # r_p = n: even all n events are not improbable (P(X = n) > 1 − p), so nothing possible
+        # lies above this limit: it is the top of the range, 1. Unclipped, (n − α)/n < 1 would
+        # put every unit at 100% above the limit, however likely 100% is.
+        limit = np.where(r >= n, 1.0, limit)
+    return np.clip(limit, 0.0, 1.0)
 
 
 def _to_value(model: str, share: np.ndarray | float, scale: float) -> np.ndarray:
@@ -100,7 +108,8 @@ def build_funnel(
             limits[f"lower_{level}"] = _exact_limits(model, n, theta0, lo_p)
             limits[f"upper_{level}"] = _exact_limits(model, n, theta0, hi_p)
     else:
-        z = (y - theta0) / s
+        with np.errstate(invalid="ignore", divide="ignore"):  # θ0 = 0 or 1: s = 0, no φ
+            z = (y - theta0) / s
         lo_q, hi_q = np.quantile(z, [0.1, 0.9]) if len(z) else (0, 0)
         winsorised = np.clip(z, lo_q, hi_q)
         phi = float(np.mean(winsorised**2)) if len(z) else float("nan")
@@ -110,8 +119,9 @@ def build_funnel(
             spread = s * np.sqrt(max(phi, 1.0))
         else:
             method = "additive"
-            w = 1 / s**2
-            denom = w.sum() - (w**2).sum() / w.sum()
+            with np.errstate(invalid="ignore", divide="ignore"):
+                w = 1 / s**2
+                denom = w.sum() - (w**2).sum() / w.sum()
             tau2 = float(max(0.0, (count * phi - (count - 1)) / denom)) if denom > 0 else 0.0
             spread = np.sqrt(s**2 + tau2)
         upper_cap = np.inf if model == "poisson" else 1.0

@@ -5,7 +5,9 @@ functions scipy.stats builds on), so a check pays ~0.1 s for them, not ~0.6 s.
 
 Models (see ``../shared/spec/statistics.md``):
 
-- ``binomial``: x events of n (a share). Wilson or exact Clopper–Pearson interval.
+- ``binomial``: x events of n (a share). Wilson or exact Clopper–Pearson interval. A count
+  above its denominator (an error count larger than the verified births) is no share: it is
+  treated as ``poisson``.
 - ``sex_ratio``: M boys, F girls. Interval for the male share p = M/(M+F), mapped by
   scale·p/(1−p); the ratio is monotone in p, so coverage is kept.
 - ``poisson``: x events in an exposure N (a ‰ rate). Exact Garwood interval.
@@ -36,7 +38,12 @@ def wilson(x: np.ndarray, n: np.ndarray, level: float) -> tuple[np.ndarray, np.n
     with np.errstate(invalid="ignore", divide="ignore"):
         centre = (x + z * z / 2) / (n + z * z)
         half = z / (n + z * z) * np.sqrt(x * (n - x) / n + z * z / 4)
-    return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
+    # No events: the lower end is 0; all events: the upper end is 1 — exactly, not 1 − 1e-16
+    # (which would give a finite sex ratio for no girls).
+    some = n > 0  # no trials: no interval (NaN)
+    low = np.where(some & (x <= 0), 0.0, np.clip(centre - half, 0, 1))
+    high = np.where(some & (x >= n), 1.0, np.clip(centre + half, 0, 1))
+    return low, high
 
 
 def clopper_pearson(x: np.ndarray, n: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
@@ -95,6 +102,13 @@ def interval(
     """Interval for the indicator value (on its own scale: %, ‰, ratio)."""
     if model == "binomial":
         lo, hi = (clopper_pearson if method == "exact" else wilson)(num, den, level)
+        # More events than the denominator (an error count above the verified births): not a
+        # share of it, so the count is treated as Poisson in that exposure.
+        over = num > den
+        if over.any():
+            p_lo, p_hi = garwood(num, level)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                lo, hi = np.where(over, p_lo / den, lo), np.where(over, p_hi / den, hi)
         return lo * scale, hi * scale
     if model == "sex_ratio":
         n = num + den
@@ -128,7 +142,13 @@ def p_value_beyond(
     """
     if model == "binomial":
         p0 = bound / scale
-        return binom_at_least(num, den, p0) if side == "above" else binom_at_most(num, den, p0)
+        if side == "above":
+            p = binom_at_least(num, den, p0)
+            over = poisson_at_least(num, den * p0)
+        else:
+            p = binom_at_most(num, den, p0)
+            over = poisson_at_most(num, den * p0)
+        return np.where(num > den, over, p)  # see interval(): such a count is Poisson
     if model == "sex_ratio":
         p0 = bound / (scale + bound)
         n = num + den

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 from pathlib import Path
 
@@ -18,6 +19,14 @@ from ..output import write_atomic
 from ..pipeline import CheckReport
 from .machine import _none
 from .values import plain_number
+
+
+def _number(value: float | None) -> int | float | None:
+    """JSON has no NaN or infinity: an unbounded limit (a sex ratio with share 1) or a φ that
+    cannot be estimated is null."""
+    if value is None or not math.isfinite(value):
+        return None
+    return plain_number(value)
 
 
 def render_funnel(
@@ -41,8 +50,12 @@ def render_funnel(
         raise InputError(t("funnel_model", lang, indicator=indicator))
     if target not in ("overall", "bound"):
         try:
-            float(target)
+            value = float(target)
         except ValueError:
+            value = math.nan
+        # a share lies in 0…scale (0–100%); a rate or a sex ratio is ≥ 0
+        top = rule.scale if rule.evidence_model == "binomial" else math.inf
+        if not (math.isfinite(value) and 0 <= value <= top):
             raise InputError(t("bad_option", lang, detail=f"--target {target}")) from None
     funnel = build_funnel(report.results, indicator, rule, target, overdispersion)
     units = funnel.units
@@ -51,11 +64,11 @@ def render_funnel(
             "fpmetrics": __version__,
             "indicator": indicator,
             "method": funnel.method,
-            "target": funnel.target,
-            "phi": funnel.phi,
-            "tau2": funnel.tau2,
+            "target": _number(funnel.target),
+            "phi": _number(funnel.phi),
+            "tau2": _number(funnel.tau2),
             "units": [
-                {k: (plain_number(v) if isinstance(v, float) else _none(v)) for k, v in r.items()}
+                {k: (_number(v) if isinstance(v, float) else _none(v)) for k, v in r.items()}
                 for r in units.to_dict("records")
             ],
         }
