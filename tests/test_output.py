@@ -281,3 +281,33 @@ def test_table_keeps_percent_and_permille_units(cli, build):
     assert "80.0%" in result.stdout  # tech staff 8 / 10
     assert "10.25‰" in result.stdout  # births 205 / 20000
     assert "105.00" in result.stdout  # sex ratio has no unit
+
+
+def test_summary_counts_townships_and_periods_not_unit_periods(cli):
+    from conftest import REPO
+
+    result = cli("check", REPO / "sample_data" / "county_2024_monthly.csv")
+    assert "18 个乡镇 × 12 期, 2160 项检查" in result.stdout
+
+
+def test_lists_under_the_table_break_between_names_at_80_columns(cli, monkeypatch):
+    from conftest import SAMPLE_XLSX
+
+    monkeypatch.setenv("COLUMNS", "80")
+    result = cli("check", SAMPLE_XLSX)
+    lines = result.stdout.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("不达标乡镇: "))
+    block = [lines[start].removeprefix("不达标乡镇: ")]
+    for line in lines[start + 1 :]:
+        if not line.startswith("  "):
+            break
+        block.append(line.strip())
+    names = [n for line in block for n in line.split("、") if n]
+    assert names == [
+        "侨润街道", "狮子楼街道", "阿城镇", "七级镇", "定水镇", "石佛镇", "寿张镇", "西湖镇",
+        "大布乡", "郭屯镇",
+    ]  # fmt: skip
+    assert all(len(line) <= 80 for line in lines[start:])
+    # Without periods the two-year defect rule is noted once, not per township.
+    window = [line for line in lines if line.startswith("出生缺陷(近 2 期均须达标)")]
+    assert len(window) == 1 and "输入没有统计期" in window[0]

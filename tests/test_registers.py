@@ -190,6 +190,22 @@ def test_a_single_period_is_checked_and_noted_not_no_data(build, cli):
     assert "fewer_periods" not in results_of(data, "阿城镇", "2024")["sex_ratio_at_birth"]["notes"]
 
 
+def test_window_takes_the_last_periods_in_natural_order(build, cli):
+    """2月 comes before 10月 (as text it would not); a unit without a value in one of the
+    last two periods is checked on the one it has, and noted."""
+    grid = [["乡镇(街道)", "月份", "围产儿数", "出生缺陷数"]]
+    grid += [["阿城镇", "1月", 200, 5], ["阿城镇", "2月", 200, 1], ["阿城镇", "10月", 200, 1]]
+    grid += [["张秋镇", "1月", 200, 1], ["张秋镇", "2月", 200, 5]]
+    data = cli("check", build.xlsx("monthly.xlsx", grid), "-f", "json").json()
+    windows = {w["unit"]: w for w in data["windows"] if w["indicator"] == "birth_defect_rate"}
+    assert windows["阿城镇"]["periods"] == ["2月", "10月"]
+    assert windows["阿城镇"]["status"] == "pass"  # January's 25‰ is outside the window
+    assert windows["张秋镇"]["periods"] == ["2月"] and windows["张秋镇"]["notes"] == [
+        "fewer_periods"
+    ]
+    assert windows["张秋镇"]["failed_periods"] == ["2月"]
+
+
 def test_period_month_groups_by_month(build, cli):
     rows = births("阿城镇", 3, 2, date="2024-01-15") + births("阿城镇", 1, 4, date="2024-02-03")
     path = build.csv("births.csv", [BIRTH_HEADER, *rows])

@@ -31,13 +31,13 @@ Cross-sectional signals:
 from __future__ import annotations
 
 import math
-import re
 
 import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
 from .i18n import t
+from .periods import period_rank
 from .pipeline import CheckReport
 from .rules import AuditSettings
 
@@ -80,7 +80,7 @@ def _sex_ratio_series(report: CheckReport, settings: AuditSettings, lang: str) -
         return _frame([])
     data = units.dropna(subset=["births_male", "births_female", "period"])
     data = data[~(data["_bad_births_male"] | data["_bad_births_female"])]
-    order = {p: i for i, p in enumerate(sorted(data["period"].unique(), key=_period_key))}
+    order = period_rank(data["period"].unique())
     data = data.assign(_order=data["period"].map(order))
     data = data.sort_values(["township", "_order"], kind="stable")
     rows: list[dict] = []
@@ -164,13 +164,6 @@ def _sex_ratio_series(report: CheckReport, settings: AuditSettings, lang: str) -
             if q_value < settings.alpha:
                 rows.append({**jump, "q_value": float(q_value)})
     return _frame(rows)
-
-
-def _period_key(period: object) -> tuple:
-    """Periods in natural order: "2024-2" before "2024-10", "2月" before "10月" (as text,
-    "10月" sorts first and month-to-month comparisons would pair the wrong months)."""
-    parts = re.findall(r"\d+|\D+", str(period))
-    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts)
 
 
 def benjamini_hochberg(p: np.ndarray) -> np.ndarray:

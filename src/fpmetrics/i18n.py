@@ -124,6 +124,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "期数不足 {n} 期,仅按已有数据判断: {units}",
         "fewer than {n} periods, checked on what was given: {units}",
     ),
+    "window_short_all": (
+        "输入只有 {have} 期,少于规则要求的 {n} 期,仅按已有数据判断",
+        "the input has {have} period(s), fewer than the {n} the rule asks for; checked on what was given",
+    ),
+    "window_no_periods": (
+        "输入没有统计期,仅按已有数据判断(按年分期: 统计期列,或登记表的 --period year)",
+        "the input has no periods; checked on what was given (a period column, or --period year for registers)",
+    ),
     "explain_register": (
         "{where}: {kind}登记表,表头在第 {row} 行",
         "{where}: {kind} register, header on row {row}",
@@ -205,11 +213,23 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{units} 个乡镇, {checks} 项检查: 达标 {pass_} · 不达标 {fail} · 警告 {warn} · 无数据 {no_data} · 数据有误 {invalid}",
         "{units} townships, {checks} checks: {pass_} pass · {fail} fail · {warn} warn · {no_data} no data · {invalid} invalid",
     ),
+    "summary_counts": (
+        "{units}, {checks} 项检查: 达标 {pass_} · 不达标 {fail} · 警告 {warn} · 无数据 {no_data} · 数据有误 {invalid}",
+        "{units}, {checks} checks: {pass_} pass · {fail} fail · {warn} warn · {no_data} no data · {invalid} invalid",
+    ),
+    "units_village": ("{n} 个村(居)", "{n} villages"),
+    "units_township": ("{n} 个乡镇", "{n} townships"),
+    "units_county": ("{n} 个县(区)", "{n} counties"),
+    "units_periods": (" × {n} 期", " × {n} periods"),
+    "col_unit_village": ("村(居)", "Village"),
+    "col_unit_county": ("县(区)", "County"),
     "evidence_legend": (
         "● 95%置信区间整体越过标准:不是偶然  ○ 区间跨越标准:可能是偶然波动",
         "● the whole 95% interval is beyond the bound: not chance  ○ the interval straddles the bound: could be chance",
     ),
     "failing_units": ("不达标乡镇: {units}", "Townships failing: {units}"),
+    "failing_units_village": ("不达标村(居): {units}", "Villages failing: {units}"),
+    "failing_units_county": ("不达标县(区): {units}", "Counties failing: {units}"),
     "problems_header": ("数据问题 {count} 条:", "{count} data problems:"),
     "problems_more": (
         "……另有 {count} 条(用 --format json 查看全部)",
@@ -340,6 +360,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "col_severity": ("级别", "Severity"),
     "col_source": ("来源", "Source"),
 }
+
+
+def join(items: list[str] | tuple[str, ...], lang: str) -> str:
+    """A list as a reader of ``lang`` writes it: 张秋镇、阿城镇 / Zhangqiu, Acheng."""
+    return (", " if lang == "en" else "、").join(items)
 
 
 def t(key: str, lang: str = "zh", /, **values: object) -> str:

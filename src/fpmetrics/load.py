@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -14,9 +15,12 @@ from .i18n import t
 from .io.readers import read_file
 from .io.sniff import INPUT_EXTENSIONS, is_own_report, sniff_format
 from .io.table import HEADER_SEARCH_ROWS, Table, locate_table
-from .registers.aggregate import Aggregated, aggregate, to_records
+from .periods import period_rank
 from .registers.kinds import not_a_register
 from .registers.source import Register, csv_register, sheet_register
+
+if TYPE_CHECKING:
+    from .registers.aggregate import Aggregated
 
 LOCATION_COLUMNS = ["_file", "_sheet", "_row"]
 
@@ -113,9 +117,12 @@ def load_inputs(
     if not files:
         raise InputError(t("no_tables_in", lang, files="、".join(str(f) for f, _ in skipped)))
     units = set(options.units) if options.units is not None else None
-    aggregated = [aggregate(r, lang, options.period, units) for r in found_registers]
+    aggregated = _aggregate(found_registers, lang, options.period, units)
     frames = [_records(table, table.data).assign(_table=n) for n, table in enumerate(tables)]
-    frames += [to_records(a).assign(_table=len(tables) + n) for n, a in enumerate(aggregated)]
+    if aggregated:
+        from .registers.aggregate import to_records
+
+        frames += [to_records(a).assign(_table=len(tables) + n) for n, a in enumerate(aggregated)]
     records = _join_undated(pd.concat(frames, ignore_index=True))
     totals = pd.concat(
         [_records(table, table.totals).assign(_table=n) for n, table in enumerate(tables)]
@@ -136,13 +143,24 @@ def load_inputs(
     )
 
 
+def _aggregate(
+    registers: list[Register], lang: str, period: str | None, units: set[str] | None
+) -> list[Aggregated]:
+    if not registers:
+        return []
+    from .registers.aggregate import aggregate  # Polars: imported only for registers
+
+    return [aggregate(r, lang, period, units) for r in registers]
+
+
 def _join_undated(records: pd.DataFrame) -> pd.DataFrame:
     """Inputs without periods (a migrant register, a staff list) describe the present: when
     other inputs have periods, their rows join the latest period (not a unit of their own)."""
     dated = records.groupby("_table")["period"].transform(lambda p: p.notna().any())
     if not dated.any() or dated.all():
         return records
-    latest = records.loc[dated, "period"].dropna().astype(str).max()
+    rank = period_rank(records.loc[dated, "period"].dropna().astype(str))
+    latest = max(rank, key=rank.__getitem__)
     return records.assign(period=records["period"].where(dated, latest), _undated=~dated)
 
 

@@ -1,15 +1,16 @@
 """Rules over the last N periods: "≤ 6‰ in each of the last two years".
 
 Every period is still checked on its own (one result per unit, period and indicator). For a
-rule with ``periods: N`` a unit also gets a *window*: its last N periods that have a result,
-with the status over them and the periods that failed. A unit with fewer periods than the
-rule asks for is checked on what it has; its results and window carry ``fewer_periods``.
+rule with ``periods: N`` a unit also gets a *window*: the last N periods of the input, with
+the status over them and the periods that failed. A unit with a value in fewer of them than
+the rule asks for is checked on what it has; its results and window carry ``fewer_periods``.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
+from .periods import period_rank
 from .rules import RuleSet
 
 WINDOW_COLUMNS = [
@@ -30,11 +31,13 @@ def period_windows(results: pd.DataFrame, ruleset: RuleSet) -> tuple[pd.DataFram
         if mine.empty:
             continue
         units = mine.groupby("unit", sort=False)["code"].first()
-        dated = mine[mine["status"] != "no_data"]
-        rank = dated.groupby("unit")["_p"].rank(method="dense", ascending=False)
-        last = dated[rank <= rule.periods].sort_values("_p", kind="stable")
+        # The last N periods of the input (natural order: 2月 before 10月), the same for all.
+        rank = period_rank(mine["_p"])
+        window = sorted(rank, key=rank.__getitem__)[-rule.periods :]
+        last = mine[mine["_p"].isin(window) & (mine["status"] != "no_data")]
+        last = last.assign(_o=last["_p"].map(rank)).sort_values("_o", kind="stable")
         grouped = last.groupby("unit", sort=False)
-        periods = grouped["_p"].agg(lambda p: sorted(set(p))).reindex(units.index)
+        periods = grouped["_p"].agg(list).reindex(units.index)
         periods = periods.map(lambda p: p if isinstance(p, list) else [])
         order = last["status"].map({s: i for i, s in enumerate(_ORDER)})
         best = order.groupby(last["unit"]).min().reindex(units.index)
@@ -53,7 +56,8 @@ def period_windows(results: pd.DataFrame, ruleset: RuleSet) -> tuple[pd.DataFram
                 ],
             }
         )
-        short = frame["periods"].str.len() < rule.periods
+        given = frame["periods"].str.len()
+        short = (given > 0) & (given < rule.periods)  # no data at all is not "too few periods"
         frame["notes"] = [["fewer_periods"] if s else [] for s in short]
         short_keys |= {(u, key) for u in frame.loc[short, "unit"]}
         frames.append(frame)

@@ -16,9 +16,9 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
-import polars as pl
 
 from ..errors import InputError
 from ..i18n import t
@@ -26,6 +26,9 @@ from ..io.encoding import detect_encoding
 from ..io.grid import RawSheet
 from ..io.table import HEADER_SEARCH_ROWS, _cell_text
 from .kinds import detect
+
+if TYPE_CHECKING:
+    import polars as pl
 
 _PREVIEW_BYTES = 256 * 1024
 _CHUNK = 16 * 1024 * 1024
@@ -55,6 +58,8 @@ class Register:
     def scan(self) -> pl.LazyFrame:
         """The rows: one string column per role, plus ``_row`` (the row number as the file
         shows it). Blank rows are dropped."""
+        import polars as pl  # imported only when a register is read
+
         if self.csv_path is not None:
             frame = pl.scan_csv(
                 self.csv_path,

@@ -6,6 +6,8 @@ terminal the indicators are split over several tables rather than squeezed unrea
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 from rich import box
 from rich.cells import cell_len
@@ -13,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ..i18n import t
+from ..i18n import join, t
 from ..pipeline import CheckReport
 from .values import display_value
 
@@ -38,6 +40,18 @@ def _cell(row: dict, lang: str, decimals: int) -> Text:
     if status in ("fail", "warn"):
         mark = {"clear_fail": "●", "inconclusive": "○"}.get(row.get("evidence") or "", "")
     return Text(f"{shown}{row['symbol']}{mark}", style=_STYLE[status])
+
+
+def unit_column_key(level: str) -> str:
+    return "col_unit" if level == "township" else f"col_unit_{level}"
+
+
+def units_text(report: CheckReport, lang: str) -> str:
+    """ "18 个乡镇" or, with periods, "18 个乡镇 × 12 期" (not 216 townships)."""
+    results = report.results
+    text = t(f"units_{report.level}", lang, n=results["unit"].nunique())
+    periods = results["period"].dropna().nunique()
+    return text + (t("units_periods", lang, n=periods) if periods else "")
 
 
 def render_table(report: CheckReport, lang: str, out: Console, err: Console) -> None:
@@ -78,7 +92,7 @@ def render_table(report: CheckReport, lang: str, out: Console, err: Console) -> 
             header_style="bold",
             title_style="bold",
         )
-        table.add_column(t("col_unit", lang), no_wrap=True)
+        table.add_column(t(unit_column_key(report.level), lang), no_wrap=True)
         if has_period:
             table.add_column(t("col_period", lang), no_wrap=True)
         for key in chunk:
@@ -96,9 +110,9 @@ def render_table(report: CheckReport, lang: str, out: Console, err: Console) -> 
     s = report.summary
     out.print(
         t(
-            "summary",
+            "summary_counts",
             lang,
-            units=s["units"],
+            units=units_text(report, lang),
             checks=s["checks"],
             pass_=s["pass"],
             fail=s["fail"],
@@ -111,7 +125,10 @@ def render_table(report: CheckReport, lang: str, out: Console, err: Console) -> 
         out.print(Text(t("evidence_legend", lang), style="dim"))
     failing = report.verdicts.loc[report.verdicts["status"] == "fail", "unit"].drop_duplicates()
     if len(failing):
-        out.print(Text(t("failing_units", lang, units="、".join(failing)), style="red"))
+        key = "failing_units" if report.level == "township" else f"failing_units_{report.level}"
+        label, _, _ = t(key, lang, units="\x00").partition("\x00")
+        tokens = [(label, "red"), *_list_tokens(list(failing), lang, "red")]
+        out.print(wrapped(tokens, out.width))
     render_windows(report, lang, out)
     render_problems(report.problems, lang, err)
 
@@ -121,25 +138,60 @@ def render_windows(report: CheckReport, lang: str, out: Console) -> None:
     windows = report.windows
     if windows.empty:
         return
+    dated = report.results["period"].notna().any()
     for key, group in windows.groupby("indicator", sort=False):
         rule = report.ruleset.active[key]
-        failed = group[group["status"].isin(["fail", "warn"])]
+        failed = group[group["status"].isin(["fail", "warn"])] if dated else group.iloc[:0]
         short = group[group["notes"].map(lambda n: "fewer_periods" in n)]
         if failed.empty and short.empty:
             continue
-        parts = [
-            f"{u}({'、'.join(p or '—' for p in ps)})"
-            for u, ps in zip(failed["unit"], failed["failed_periods"], strict=True)
-        ]
-        line = Text(
-            t("window_line", lang, name=rule.short_label(lang), n=rule.periods), style="bold"
-        )
-        if parts:
-            line.append(" " + t("window_failed", lang, units="、".join(parts)), style="red")
-        if not short.empty:
-            names = "、".join(short["unit"])
-            line.append(" " + t("window_short", lang, units=names, n=rule.periods), style="dim")
-        out.print(line)
+        head = t("window_line", lang, name=rule.short_label(lang), n=rule.periods)
+        tokens: list[tuple[str, str]] = [(head + " ", "bold")]
+        if not failed.empty:
+            parts = [
+                f"{u}({join(ps, lang)})"
+                for u, ps in zip(failed["unit"], failed["failed_periods"], strict=True)
+            ]
+            tokens += [(t("window_failed", lang, units="").rstrip() + " ", "red")]
+            tokens += _list_tokens(parts, lang, "red")
+            tokens[-1] = (tokens[-1][0] + " ", "red")
+        if not dated:
+            tokens += _phrases(t("window_no_periods", lang), "dim")
+        elif len(short) == len(group):  # every unit: say it once
+            have = group["periods"].str.len().max()
+            tokens += _phrases(t("window_short_all", lang, have=have, n=rule.periods), "dim")
+        elif not short.empty:
+            label = t("window_short", lang, units="", n=rule.periods)
+            tokens += [(label + " ", "dim"), *_list_tokens(list(short["unit"]), lang, "dim")]
+        out.print(wrapped(tokens, out.width))
+
+
+def _phrases(text: str, style: str) -> list[tuple[str, str]]:
+    """A sentence as pieces that may go on separate lines: words, or Chinese clauses."""
+    return [(p, style) for p in re.findall(r"[^,;:,;: ]+[,;:,;: ]*", text)]
+
+
+def _list_tokens(names: list[str], lang: str, style: str) -> list[tuple[str, str]]:
+    sep = ", " if lang == "en" else "、"
+    return [(n + (sep if i < len(names) - 1 else ""), style) for i, n in enumerate(names)]
+
+
+def wrapped(tokens: list[tuple[str, str]], width: int) -> Text:
+    """Styled pieces filled into lines no wider than ``width``, breaking only between pieces
+    (rich breaks Chinese text inside names: 郭⏎屯镇). A piece wider than a line is split."""
+    text = Text()
+    used = 0
+    for piece, style in tokens:
+        size = cell_len(piece.rstrip())
+        if used and used + size > width:
+            text.rstrip()
+            text.append("\n  ")
+            used = 2
+            piece = piece.lstrip()
+        text.append(piece, style=style)
+        used += cell_len(piece)
+    text.rstrip()
+    return text
 
 
 def render_problems(problems: pd.DataFrame, lang: str, err: Console) -> None:
