@@ -280,8 +280,103 @@ def write_monthly(frame: pd.DataFrame) -> None:
     pd.DataFrame(rows).to_csv(HERE / "county_2024_monthly.csv", index=False, encoding="utf-8-sig")
 
 
+VILLAGES = ["东村", "西村", "南村", "北村", "中心村"]
+
+
+def write_registers(frame: pd.DataFrame) -> None:
+    """Individual records, as the population information system exports them.
+
+    Births (2023 and 2024, one row per birth; 2024 has the county sample's boys, girls,
+    policy births and defects, with stillbirths making up its perinatal births where it has
+    more of them than births), in-migrant married women (GB18030, as
+    Windows Excel saves CSV) and station staff, plus the population and deaths that another
+    office sends. A few records are wrong on purpose: a sex of 不详, a date that is not a
+    date, an id entered twice.
+    """
+    rng = np.random.default_rng(20231001)
+    births = []
+    for row in frame.itertuples(index=False):
+        years = {
+            2023: (int(rng.binomial(row.births, 0.51)), row.births, row.births_policy),
+            2024: (row.births_male, row.births, row.births_policy),
+        }
+        for year, (boys, total, policy) in years.items():
+            if year == 2023:
+                total = int(total * rng.uniform(0.95, 1.08))
+                boys = int(rng.binomial(total, 0.512))
+                policy = total - int(rng.integers(0, max(2, total // 40)))
+            stillborn = max(0, int(row.perinatal_births - row.births)) if year == 2024 else 1
+            defects = int(row.birth_defects) if year == 2024 else int(rng.binomial(total, 0.003))
+            n = total + stillborn
+            days = rng.integers(0, 365, n)
+            record = pd.DataFrame(
+                {
+                    "乡镇": row.township,
+                    "村(居)": rng.choice(VILLAGES, n),
+                    "出生日期": (pd.Timestamp(f"{year}-01-01") + pd.to_timedelta(days, "D"))
+                    .strftime("%Y-%m-%d")
+                    .to_numpy(),
+                    "性别": np.where(np.arange(n) < boys, "男", "女"),
+                    "是否符合政策": np.where(np.arange(n) < policy, "是", "否"),
+                    "是否出生缺陷": "否",
+                    "妊娠结局": np.where(np.arange(n) < total, "活产", "死胎"),
+                }
+            )
+            record.loc[rng.choice(n, defects, replace=False), "是否出生缺陷"] = "是"
+            if stillborn:
+                record.loc[total:, "性别"] = rng.choice(["男", "女"], stillborn)
+            births.append(record.sample(frac=1, random_state=int(rng.integers(1 << 31))))
+    register = pd.concat(births, ignore_index=True).sort_values("出生日期", kind="stable")
+    register.insert(0, "出生医学证明编号", [f"Q37{n:07d}" for n in range(len(register))])
+    register.iloc[57, register.columns.get_loc("性别")] = "不详"
+    register.iloc[1203, register.columns.get_loc("出生日期")] = "2024-02-30"
+    register.to_csv(HERE / "births_register_2023_2024.csv", index=False, encoding="utf-8-sig")
+
+    women = []
+    for row in frame.itertuples(index=False):
+        n = int(row.migrant_women)
+        women.append(
+            pd.DataFrame(
+                {
+                    "乡镇": row.township,
+                    "身份证号": [f"3715{int(rng.integers(10**13, 10**14))}" for _ in range(n)],
+                    "是否建档": np.where(np.arange(n) < row.migrant_archived, "是", "否"),
+                    "是否查验证": np.where(np.arange(n) < row.migrant_certified, "是", "否"),
+                    "是否信息联系": np.where(np.arange(n) < row.migrant_contacted, "是", "否"),
+                }
+            )
+        )
+    migrants = pd.concat(women, ignore_index=True)
+    repeat = migrants.iloc[[40]].assign(是否建档="否")  # the same woman entered again
+    migrants = pd.concat([migrants.iloc[:300], repeat, migrants.iloc[300:]], ignore_index=True)
+    migrants.to_csv(HERE / "migrants_register.csv", index=False, encoding="gb18030")
+
+    staff = []
+    for row in frame.itertuples(index=False):
+        n, technical = int(row.station_staff), int(row.station_tech_staff)
+        names = [f"{row.township[:2]}{i + 1:02d}" for i in range(n + 2)]
+        staff.append(
+            pd.DataFrame(
+                {
+                    "服务站": row.township,
+                    "姓名": names,
+                    "是否在编": ["在编"] * n + ["编外"] * 2,  # two contract staff: not counted
+                    "是否专业技术人员": ["是"] * technical + ["否"] * (n - technical) + ["是"] * 2,
+                }
+            )
+        )
+    with pd.ExcelWriter(HERE / "station_staff.xlsx", engine="openpyxl") as writer:
+        pd.concat(staff).to_excel(writer, sheet_name="服务站人员", index=False)
+
+    others = frame[["township", "population", "deaths", "births_reported", "births_verified"]]
+    others.rename(columns=HEADERS).to_csv(
+        HERE / "county_2024_population.csv", index=False, encoding="utf-8-sig"
+    )
+
+
 if __name__ == "__main__":
     samples = build()
     write(samples)
     write_messy(samples)
     write_monthly(samples)
+    write_registers(samples)

@@ -73,3 +73,50 @@ def test_sample_workbook_is_labelled_synthetic():
     title = " ".join(str(v) for v in first if v)
     assert "合成" in title or "synthetic" in title.lower()
     wb.close()
+
+
+SAMPLE_DIR = SAMPLE_XLSX.parent
+REGISTERS = [
+    SAMPLE_DIR / "births_register_2023_2024.csv",
+    SAMPLE_DIR / "migrants_register.csv",  # GB18030
+    SAMPLE_DIR / "station_staff.xlsx",
+    SAMPLE_DIR / "county_2024_population.csv",  # the other office's population and deaths
+]
+
+
+@pytest.fixture(scope="module")
+def register_report():
+    from fpmetrics.load import RegisterOptions
+
+    report = run_check(REGISTERS, load_ruleset("default"), registers=RegisterOptions(period="year"))
+    return json.loads(to_json(report))
+
+
+def test_sample_registers_add_up_to_the_county_sample(register_report, sample_reports):
+    """The 2024 records count to the county workbook's figures: the same indicators from
+    individual records as from the report form (the births and migrants with a planted
+    error excepted)."""
+    form = by_key(sample_reports[".xlsx"])
+    registers = {
+        (r["unit"], r["indicator"]): r for r in register_report["results"] if r["period"] == "2024"
+    }
+    assert {u for u, _ in registers} == {u for u, _ in form}
+    keys = ["sex_ratio_at_birth", "tech_staff_share", "policy_birth_rate", "crude_birth_rate"]
+    for key in [*keys, *MIGRANT_RATES]:
+        for unit in {u for u, _ in form}:
+            mine, theirs = registers[(unit, key)], form[(unit, key)]
+            if theirs["denominator"] == 0:  # no in-migrants: no rows in the register, no data
+                assert (mine["status"], mine["reason"]) == ("no_data", "value_missing")
+                continue
+            assert (mine["numerator"], mine["denominator"], mine["status"]) == (
+                theirs["numerator"],
+                theirs["denominator"],
+                theirs["status"],
+            ), (unit, key)
+
+
+def test_sample_registers_locate_their_planted_errors(register_report):
+    found = {(p["code"], p["row"]) for p in register_report["problems"] if p["level"] == "error"}
+    assert found == {("unknown_sex", 59), ("bad_date", 1205), ("duplicate_id", 302)}
+    windows = [w for w in register_report["windows"] if w["status"] == "fail"]
+    assert all(w["indicator"] == "birth_defect_rate" and w["failed_periods"] for w in windows)

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .fields import COUNT_FIELDS
+from .periods import period_rank
 from .rules import EvidenceSettings, Indicator, RuleSet
 from .validate import Checked
 
@@ -52,7 +53,11 @@ def unit_counts(records: pd.DataFrame, checked: Checked, present: set[str]) -> p
         units["births"].eq(derived) & (units["_bad_births_male"] | units["_bad_births_female"])
     )
     units["period"] = units["period"].replace("", None)
-    return units
+    # Townships in the order the inputs first name them, each one's periods in natural order.
+    town_order = units["township"].map({t: i for i, t in enumerate(units["township"].unique())})
+    period_order = units["period"].fillna("").map(period_rank(units["period"].fillna("")))
+    order = np.lexsort((period_order.to_numpy(), town_order.to_numpy()))
+    return units.iloc[order].reset_index(drop=True)
 
 
 def available_fields(present: set[str]) -> set[str]:

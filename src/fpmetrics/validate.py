@@ -261,6 +261,8 @@ def _check_coverage(
         provided["births"] |= provided["births_male"] & provided["births_female"]
     lacking = ~provided
     short = lacking[lacking.any(axis=1)]
+    # One warning per township and set of missing fields, not one per period.
+    short = short[~short.reset_index(level=1, drop=True).reset_index().duplicated().to_numpy()]
     if short.empty:
         return
     first = rows.groupby(keys, sort=False)["_row"].head(1).index
