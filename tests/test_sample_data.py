@@ -120,3 +120,11 @@ def test_sample_registers_locate_their_planted_errors(register_report):
     assert found == {("unknown_sex", 59), ("bad_date", 1205), ("duplicate_id", 302)}
     windows = [w for w in register_report["windows"] if w["status"] == "fail"]
     assert all(w["indicator"] == "birth_defect_rate" and w["failed_periods"] for w in windows)
+
+
+def test_explain_a_township_of_the_sample_registers(cli):
+    result = cli("check", *REGISTERS, "--period", "year", "--explain", "寿张镇", "-f", "json")
+    assert result.code == 1
+    assert "(births - deaths) = 79 / population = 38000" in result.stderr
+    assert "migrant_archived = 235 / migrant_women = 254" in result.stderr
+    assert "station_staff.xlsx [服务站人员]" in result.stderr  # where each count came from

@@ -62,6 +62,8 @@ def render_unit_explain(report: CheckReport, names: list[str], lang: str, err: C
 
 
 def _side(expression: str, value: float) -> str:
+    if any(op in expression for op in ("+", " - ", "*")):  # (births - deaths) / population
+        expression = f"({expression})"
     number = plain_number(value)
     return f"{expression} = {number}" if number is not None else expression
 
