@@ -1,3 +1,3 @@
 """fpmetrics: check township family-planning spreadsheets against provincial indicators."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
