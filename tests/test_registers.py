@@ -434,3 +434,33 @@ def test_register_cli_as_a_subprocess(build, run_fpmetrics):
     assert done.returncode == 0, done.stderr.decode()
     assert b"Traceback" not in done.stderr
     assert "阿城镇" in done.stdout.decode()
+
+
+def test_village_codes_roll_up_without_a_village_column(build, cli):
+    """12-digit codes name the village, its township (9 digits) and its county (6)."""
+    grid = [
+        ["乡镇(街道)", "统计用区划代码", "出生男婴数", "出生女婴数"],
+        ["阿城镇", "371521101201", 60, 40],
+        ["阿城镇", "371521101202", 45, 55],
+        ["张秋镇", "371521102001", 21, 20],
+        ["古城镇", "371522100001", 10, 10],  # another county
+    ]
+    path = build.xlsx("villages.xlsx", grid)
+    data = cli("check", path, "-f", "json").json()
+    assert not [p for p in data["problems"] if p["code"] == "duplicate_unit"]
+    towns = {u["unit"]: u["code"] for u in data["units"]}
+    assert towns == {"阿城镇": "371521101000", "张秋镇": "371521102000", "古城镇": "371522100000"}
+    acheng = results_of(data, "阿城镇")["sex_ratio_at_birth"]
+    assert (acheng["numerator"], acheng["denominator"]) == (105, 95)
+    villages = cli("check", path, "--by", "village", "-f", "json").json()
+    assert [u["unit"] for u in villages["units"]][:2] == [
+        "阿城镇/371521101201",
+        "阿城镇/371521101202",
+    ]
+    counties = cli("check", path, "--by", "county", "-f", "json").json()
+    assert {u["unit"]: u["code"] for u in counties["units"]} == {
+        "371521000000": "371521000000",
+        "371522000000": "371522000000",
+    }
+    yanggu = results_of(counties, "371521000000")["sex_ratio_at_birth"]
+    assert (yanggu["numerator"], yanggu["denominator"]) == (126, 115)

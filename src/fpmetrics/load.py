@@ -15,6 +15,7 @@ from .i18n import t
 from .io.readers import read_file
 from .io.sniff import INPUT_EXTENSIONS, is_own_report, sniff_format
 from .io.table import HEADER_SEARCH_ROWS, Table, locate_table
+from .levels import village_from_code
 from .periods import period_rank
 from .registers.kinds import not_a_register
 from .registers.source import Register, csv_register, sheet_register
@@ -124,6 +125,8 @@ def load_inputs(
 
         frames += [to_records(a).assign(_table=len(tables) + n) for n, a in enumerate(aggregated)]
     records = _join_undated(pd.concat(frames, ignore_index=True))
+    village = village_from_code(records)  # villages told apart by their code, too
+    records["village"] = village.where(village != "", None)
     totals = pd.concat(
         [_records(table, table.totals).assign(_table=n) for n, table in enumerate(tables)]
         or [records.iloc[:0]],
