@@ -249,6 +249,14 @@ def _run(command: str, inputs: list[Path], o: RunOptions) -> None:
         by=o.by.value,
     )
     scores = run_score(report, language) if command == "score" else None
+    if scores is not None:
+        from rich.text import Text
+
+        from .report.scores import absent_fields_warning
+
+        warning = absent_fields_warning(scores, language)
+        if warning:
+            err.print(Text(warning, style="yellow"))
     if o.explain:
         from .report.explain import render_explain
 

@@ -5,6 +5,8 @@ Keep every message a user reads here, keyed by a stable id, so both languages st
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 LANGS = ("zh", "en")
 
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -233,6 +235,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "yes": ("是", "yes"),
     "no": ("否", "no"),
     "rank_bottom_text": ("倒数第{n}", "{n} from bottom"),
+    "veto_unverified": (
+        "{group} 未核实(缺数据): {indicators}",
+        "{group} unverified (no data): {indicators}",
+    ),
+    "gate_absent": ("{group} 缺数据: {indicators}", "{group}, no data: {indicators}"),
+    "award_veto_unverified": ("一票否决项未核实", "veto items unverified"),
+    "score_unverified": (
+        "{count} 个乡镇的一票否决项缺数据、未能核实:不算否决,也不能评奖。",
+        "{count} townships have veto items that could not be verified (no data): "
+        "not vetoed, but not eligible for awards either.",
+    ),
+    "score_fields_absent": (
+        "注意: 所有输入都缺少 {fields} 列,以下指标无法评估(计 0 分;一票否决项记为未核实;不能据此评奖): {indicators}",
+        "Note: no input has the columns {fields}; these indicators cannot be evaluated "
+        "(0 points; veto items unverified; no award eligibility on missing data): {indicators}",
+    ),
     "score_summary": (
         "{units} 个乡镇: 否决 {vetoed} 个,可评奖 {eligible} 个;满分 {max_total:g}",
         "{units} townships: {vetoed} vetoed, {eligible} eligible for awards; full marks {max_total:g}",
@@ -340,6 +358,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "col_severity": ("级别", "Severity"),
     "col_source": ("来源", "Source"),
 }
+
+
+def join(items: Iterable[object], lang: str = "zh") -> str:
+    """A list as the language writes it: 甲、乙、丙 in Chinese, "a, b, c" in English."""
+    return (", " if lang == "en" else "、").join(str(i) for i in items)
 
 
 def t(key: str, lang: str = "zh", /, **values: object) -> str:
