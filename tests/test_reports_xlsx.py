@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 from openpyxl.utils.cell import coordinate_from_string
 
 from scoring_builders import (
+    COUNT_FIELDS,
     INDICATORS,
     SAMPLE_MESSY_XLSX,
     SAMPLE_XLSX,
@@ -435,3 +436,32 @@ def test_workbook_converts_with_libreoffice(sample_score, tmp_path):
     assert pdf.is_file(), "LibreOffice did not convert the workbook"
     assert pdf.read_bytes().startswith(b"%PDF")
     assert pdf.stat().st_size > 1000
+
+
+def test_workbook_shows_unverified_vetoes_and_gates_lacking_data(tmp_path):
+    absent = ("births_policy", "station_staff", "station_tech_staff")
+    fields = [f for f in COUNT_FIELDS if f not in absent]  # a veto and a gate item lack data
+    path = write_csv(
+        tmp_path / "in.csv", [town("甲镇"), failing("乙镇", "crude_birth_rate")], fields
+    )
+    wb, _, _ = _report(tmp_path, "score", path, with_json=False)
+    ws = wb["排名"]
+    h = header_row(ws)
+    cols = columns(ws, h)
+    rows = {ws.cell(row=r, column=cols["乡镇"]).value: r for r in range(h + 1, ws.max_row + 1)}
+    veto = {u: ws.cell(row=r, column=cols["否决原因"]).value for u, r in rows.items()}
+    assert veto["甲镇"] == f"{VETO_GROUP} 未核实(缺数据): 政策生育率"
+    assert veto["乙镇"] == f"{VETO_GROUP}: 出生率\n{VETO_GROUP} 未核实(缺数据): 政策生育率"
+    award = {u: ws.cell(row=r, column=cols["可评奖"]).value for u, r in rows.items()}
+    assert award == {"甲镇": "否", "乙镇": "否"}
+    blocked = ws.cell(row=rows["甲镇"], column=cols["不能评奖原因"]).value
+    assert blocked == "优质服务 缺数据: 技术人员占比; 一票否决项未核实"
+    matrix = wb["指标矩阵"]
+    mh = header_row(matrix)
+    mcols = columns(matrix, mh)
+    marks = {
+        matrix.cell(row=r, column=1).value: matrix.cell(row=r, column=mcols["一票否决"])
+        for r in range(mh + 1, matrix.max_row + 1)
+    }
+    assert marks["甲镇"].value == f"{VETO_GROUP} 未核实(缺数据): 政策生育率"
+    assert marks["甲镇"].fill.fgColor.rgb.endswith("FFEB9C")

@@ -159,20 +159,31 @@ def render_score_table(report: ScoreReport, lang: str, out: Console, err: Consol
         cells += [f"{row['total']:.2f}", str(row["rank_from_bottom"]), veto, texts.award(row)]
         table.add_row(*cells, style=style if not vetoed else None)
     out.print(table)
-    out.print(
+    summary, *unverified = score_summary_lines(report, lang)
+    out.print(summary)
+    for line in unverified:
+        out.print(Text(line, style="yellow"))
+    render_problems(report.check.problems, lang, err)
+
+
+def score_summary_lines(report: ScoreReport, lang: str) -> list[str]:
+    """ "18 个乡镇: 否决 3 个,可评奖 9 个;满分 100", and a line on unverified vetoes if any."""
+    scores = report.scores
+    ruleset = report.check.ruleset
+    lines = [
         t(
             "score_summary",
             lang,
             units=len(scores),
             vetoed=int(scores["vetoed"].sum()),
             eligible=int(scores["award_eligible"].sum()),
-            max_total=report.check.ruleset.scoring.max_total(set(report.check.ruleset.active)),  # type: ignore[union-attr]
+            max_total=ruleset.scoring.max_total(set(ruleset.active)),  # type: ignore[union-attr]
         )
-    )
+    ]
     unverified = int((scores["veto_unverified"].str.len() > 0).sum())
     if unverified:
-        out.print(Text(t("score_unverified", lang, count=unverified), style="yellow"))
-    render_problems(report.check.problems, lang, err)
+        lines.append(t("score_unverified", lang, count=unverified))
+    return lines
 
 
 def absent_fields_warning(report: ScoreReport, lang: str) -> str | None:

@@ -171,8 +171,9 @@ def to_xlsx(check: CheckReport, scores: ScoreReport | None, lang: str) -> bytes:
 def _ranking_sheet(
     wb: Workbook, scores: ScoreReport, lang: str, title: str, meta: list[str]
 ) -> None:
-    from .scores import group_text, points_matrix
+    from .scores import ScoreTexts, points_matrix
 
+    texts = ScoreTexts(scores, lang)
     rules = scores.check.ruleset.active
     sheet = _Sheet(wb, _l("sheet_ranking", lang), t("score_title", lang, ruleset=title), meta)
     matrix = points_matrix(scores)
@@ -187,9 +188,10 @@ def _ranking_sheet(
     ):
         values = {
             **row,
-            "vetoed_by": group_text(row["vetoed_by"], scores, lang) or None,
+            "vetoed_by": "\n".join(x for x in (texts.veto(row), texts.unverified(row)) if x)
+            or None,
             "award_eligible": yes if row["award_eligible"] else no,
-            "award_blocked_by": group_text(row["award_blocked_by"], scores, lang) or None,
+            "award_blocked_by": texts.award_reasons(row) or None,
         }
         cells = sheet.row(n, [values[k] for k in keys] + list(points))
         for cell in cells[keys.index("total") :]:
@@ -216,14 +218,17 @@ def _matrix_sheet(
     units = results[["unit", "code", "period"]].drop_duplicates(["unit", "period"])
     has_period = (units["period"] != "").any()
     vetoed: dict[tuple[str, str], str] = {}
+    unverified: dict[tuple[str, str], str] = {}
     if scores is not None:
-        from .scores import group_text
+        from .scores import ScoreTexts
 
+        texts = ScoreTexts(scores, lang)
         for row in scores.scores.to_dict("records"):
+            key = (row["unit"], row["period"] or "")
             if row["vetoed"]:
-                vetoed[(row["unit"], row["period"] or "")] = group_text(
-                    row["vetoed_by"], scores, lang
-                )
+                vetoed[key] = texts.veto(row)
+            if row["veto_unverified"]:
+                unverified[key] = texts.unverified(row)
     head = ["unit", "code"] + (["period"] if has_period else [])
     labels = [_l(k, lang) for k in head]
     labels += [f"{r.short_label(lang)}\n{r.bounds_text()}" for r in rules.values()]
@@ -238,7 +243,7 @@ def _matrix_sheet(
             values.append(unit["period"])
         values += [None] * len(rules)
         if scores is not None:
-            values.append(vetoed.get(key))
+            values.append("\n".join(x for x in (vetoed.get(key), unverified.get(key)) if x) or None)
         cells = sheet.row(n, values)
         for i, (indicator, rule) in enumerate(rules.items()):
             cell = cells[len(head) + i]
@@ -261,6 +266,8 @@ def _matrix_sheet(
         if key in vetoed:
             cells[0].fill = RED
             cells[-1].font = RED_FONT
+        elif key in unverified:
+            cells[-1].fill = AMBER
     sheet.ws.row_dimensions[sheet.header_row].height = 32
     sheet.finish(len(labels), len(units))
 
