@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 
 import pytest
@@ -76,6 +77,51 @@ def test_rules_show_lists_every_indicator(cli):
         assert key in result.stdout
     assert "103–107" in result.stdout
     assert "≥ 70%" in result.stdout
+
+
+@pytest.mark.parametrize("columns", ["80", "200"])
+def test_rules_show_never_cuts_ids_or_sources(cli, monkeypatch, columns):
+    """Ids are what users type: whole on one line, at any width (and in a pipe)."""
+    monkeypatch.setenv("COLUMNS", columns)
+    result = cli("rules", "show", "default")
+    assert result.code == 0, result.stderr
+    assert "…" not in result.stdout
+    lines = result.stdout.splitlines()
+    for key in INDICATORS:
+        assert any(re.search(rf"(^|[\s│]){key}(\s|$)", line) for line in lines), key
+    # Wrapped text, joined again, holds every source in full.
+    flat = re.sub(r"[\s│┃]", "", result.stdout)
+    for rule in load_ruleset("default").active.values():
+        assert re.sub(r"\s", "", rule.source) in flat, rule.source
+
+
+@pytest.mark.parametrize("columns", ["80", "200"])
+def test_rules_show_parenthesises_a_compound_numerator(cli, monkeypatch, columns):
+    monkeypatch.setenv("COLUMNS", columns)
+    out = cli("rules", "show", "default").stdout
+    assert "(births - deaths) / population × 1000" in out
+    assert "births - deaths / population" not in out
+
+
+@pytest.mark.parametrize(
+    ("numerator", "denominator", "expected"),
+    [
+        ("births - deaths", "population", "(births - deaths) / population × 1000"),
+        ("(births - deaths)", "population", "(births - deaths) / population × 1000"),
+        ("abs(births_verified - births_reported)", "births_verified",
+         "abs(births_verified - births_reported) / births_verified × 1000"),
+        ("births", "population + deaths", "births / (population + deaths) × 1000"),
+        ("births_male", "births_female", "births_male / births_female × 1000"),
+    ],
+)  # fmt: skip
+def test_formula_text(numerator, denominator, expected):
+    from fpmetrics.rules import Indicator
+
+    rule = Indicator(
+        name="x", name_en="x", numerator=numerator, denominator=denominator, scale=1000,
+        max=5, source="test",
+    )  # fmt: skip
+    assert rule.formula_text() == expected
 
 
 def test_rules_show_unknown_name_is_a_clean_error(cli):

@@ -432,19 +432,10 @@ def template(
 @app.command()
 def fields(lang: LangOption = Lang.zh) -> None:
     """List the canonical fields and the headers each accepts."""
-    from rich.table import Table
-
-    from .fields import FIELDS
-    from .i18n import t
+    from .report.listing import render_fields
 
     out, _ = _consoles()
-    table = Table(title=t("fields_title", lang.value), show_lines=False)
-    table.add_column(t("col_field", lang.value), no_wrap=True)
-    table.add_column(t("col_meaning", lang.value))
-    table.add_column(t("col_headers", lang.value))
-    for spec in FIELDS.values():
-        table.add_row(spec.name, spec.label(lang.value), "、".join(spec.aliases))
-    out.print(table)
+    render_fields(lang.value, out)
 
 
 @rules_app.command("list")
@@ -472,27 +463,11 @@ def rules_show(
     lang: LangOption = Lang.zh,
 ) -> None:
     """Every indicator of a rule set: formula, bounds, severity, source."""
-    from rich.table import Table
-
-    from .i18n import t
+    from .report.listing import render_rules
     from .rules import load_ruleset
 
-    language = lang.value
     out, _ = _consoles()
-    ruleset = load_ruleset(name, language)
-    table = Table(title=f"{ruleset.name}: {ruleset.label(language)}", show_lines=True)
-    for key in ("col_indicator", "col_formula", "col_bounds", "col_severity", "col_source"):
-        table.add_column(t(key, language))
-    for key, rule in ruleset.active.items():
-        formula = f"{rule.numerator} / {rule.denominator} × {rule.scale:g}"
-        table.add_row(
-            f"{key}\n{rule.label(language)}",
-            formula,
-            rule.bounds_text() + (f" (×{rule.periods})" if rule.periods else ""),
-            rule.severity,
-            rule.source,
-        )
-    out.print(table)
+    render_rules(load_ruleset(name, lang.value), lang.value, out)
 
 
 @rules_app.command("validate")

@@ -140,6 +140,11 @@ class Indicator(BaseModel):
         value = self.min if which == "min" else self.max
         return None if value is None else Fraction(Decimal(repr(value)))
 
+    def formula_text(self) -> str:
+        """ "(births - deaths) / population × 1000": a compound numerator or denominator is
+        parenthesised, since ``/`` binds tighter than ``-``."""
+        return f"{_operand(self.numerator)} / {_operand(self.denominator)} × {self.scale:g}"
+
     def bounds_text(self) -> str:
         lo, hi, sym = self.min, self.max, self.symbol
         if lo is not None and hi is not None:
@@ -147,6 +152,15 @@ class Indicator(BaseModel):
         if lo is not None:
             return f"≥ {lo:g}{sym}"
         return f"≤ {hi:g}{sym}"
+
+
+def _operand(text: str) -> str:
+    """An expression as an operand of ``/``: in parentheses unless it is a single term."""
+    import ast
+
+    node = ast.parse(text.strip(), mode="eval").body
+    plain = ast.unparse(node)
+    return f"({plain})" if isinstance(node, ast.BinOp | ast.UnaryOp) else plain
 
 
 def _known_field(name: str) -> str:
