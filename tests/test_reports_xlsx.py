@@ -372,7 +372,8 @@ def test_workbook_with_a_disabled_scored_indicator(tmp_path):
         for r in range(h + 1, ws.max_row + 1)
     }
     assert totals == {"甲镇": 90, "乙镇": 82}  # 80% vs ≥ 90%: 10 × 1, capped at 8
-    assert {ws.cell(row=r, column=cols["满分"]).value for r in range(h + 1, ws.max_row + 1)} == {90}
+    meta = [ws.cell(row=r, column=1).value for r in range(2, h)]
+    assert "满分: 90" in meta  # full marks over the enabled indicators
     assert "技术人员占比" not in cols  # no points column for an indicator that is off
     assert "政策生育率" in cols
     assert "技术人员占比" not in columns(wb["指标矩阵"], h)
@@ -411,8 +412,25 @@ def test_ranking_sheet_with_periods(tmp_path):
 # ---------------------------------------------------------------- other spreadsheet programs
 
 
+def _word_heights(pdf) -> list[float]:
+    """Per page of ``pdf``: the median height of its word boxes (pdftotext -bbox)."""
+    import statistics
+
+    text = subprocess.run(
+        ["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    heights = []
+    for page in text.split("<page ")[1:]:
+        boxes = re.findall(r'yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)"', page)
+        heights.append(statistics.median(float(b) - float(a) for a, b in boxes))
+    return heights
+
+
 def test_workbook_converts_with_libreoffice(sample_score, tmp_path):
-    """openpyxl-level checks always; a PDF through LibreOffice where it is installed."""
+    """openpyxl-level checks always; a PDF through LibreOffice where it is installed, and
+    there every page prints body text at 70% or more of its size (M6)."""
+    from openpyxl import Workbook
+
     _, _, path = sample_score
     wb = load_workbook(path)  # opens cleanly again
     assert wb.sheetnames == SHEETS_ZH
@@ -423,19 +441,29 @@ def test_workbook_converts_with_libreoffice(sample_score, tmp_path):
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:
         return  # LibreOffice is not installed here: the openpyxl checks above still ran
+    # A small table that prints unscaled: what 100% looks like with this machine's fonts.
+    calibration = Workbook()
+    for _ in range(10):
+        calibration.active.append(["测试乡镇", 12.5, 100.0, "达标"])
+    calibration.save(tmp_path / "calibration.xlsx")
     outdir = tmp_path / "pdf"
     profile = (tmp_path / "lo-profile").as_uri()
     subprocess.run(
         [soffice, f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf",
-         "--outdir", str(outdir), str(path)],
+         "--outdir", str(outdir), str(path), str(tmp_path / "calibration.xlsx")],
         capture_output=True,
-        timeout=120,
+        timeout=180,
         check=False,
     )  # fmt: skip
     pdf = outdir / "report.pdf"
     assert pdf.is_file(), "LibreOffice did not convert the workbook"
     assert pdf.read_bytes().startswith(b"%PDF")
     assert pdf.stat().st_size > 1000
+    if shutil.which("pdftotext") is None:
+        return  # poppler-utils not installed: the PDF exists, its scale is not measured
+    [full] = _word_heights(outdir / "calibration.pdf")
+    scales = [h / full for h in _word_heights(pdf)]
+    assert min(scales) >= 0.7, [f"{s:.0%}" for s in scales]
 
 
 def test_workbook_shows_unverified_vetoes_and_gates_lacking_data(tmp_path):
@@ -465,3 +493,72 @@ def test_workbook_shows_unverified_vetoes_and_gates_lacking_data(tmp_path):
     }
     assert marks["甲镇"].value == f"{VETO_GROUP} 未核实(缺数据): 政策生育率"
     assert marks["甲镇"].fill.fgColor.rgb.endswith("FFEB9C")
+
+
+# ---------------------------------------------------------------- printing at a readable size
+
+# LibreOffice here prints one Excel width unit as about 7 points at 100%; an A4 landscape page
+# has about 784 points between the margins. 160 units print at 70%.
+WIDTH_BUDGET = 160
+
+
+def _total_width(ws) -> float:
+    return sum(d.width for d in ws.column_dimensions.values() if d.width)
+
+
+def _long_reasons_csv(tmp_path):
+    towns = [
+        failing("甲镇", "policy_birth_rate", "birth_stat_error_rate", "tech_staff_share",
+                "birth_defect_rate", "migrant_archive_rate"),
+        failing("十五里园镇", "crude_birth_rate", "migrant_certificate_rate",
+                "migrant_contact_rate", "tech_staff_share"),
+        town("乙镇"),
+    ]  # fmt: skip
+    return write_csv(tmp_path / "long.csv", towns)
+
+
+@pytest.mark.parametrize("source", ["sample", "messy", "long_reasons"])
+def test_sheets_fit_a_page_at_a_readable_scale(tmp_path, source):
+    """M6: fit to width over 19 columns printed the ranking at ~50% (~38% with long reasons)."""
+    inputs = {
+        "sample": SAMPLE_XLSX,
+        "messy": SAMPLE_MESSY_XLSX,
+        "long_reasons": _long_reasons_csv(tmp_path) if source == "long_reasons" else None,
+    }[source]
+    wb, _, _ = _report(tmp_path, "score", inputs, with_json=False)
+    for ws in wb.worksheets:
+        assert _total_width(ws) <= WIDTH_BUDGET, (ws.title, _total_width(ws))
+        assert ws.page_setup.fitToWidth == 1, ws.title
+        assert ws.page_setup.fitToHeight == 0, ws.title  # as many pages tall as needed
+        assert ws.sheet_properties.pageSetUpPr.fitToPage
+
+
+def test_long_reasons_wrap_in_a_narrow_column(tmp_path):
+    wb, _, _ = _report(tmp_path, "score", _long_reasons_csv(tmp_path), with_json=False)
+    ws = wb["排名"]
+    h = header_row(ws)
+    cols = columns(ws, h)
+    for label in ("否决原因", "不能评奖原因"):
+        letter = ws.cell(row=h, column=cols[label]).column_letter
+        assert ws.column_dimensions[letter].width <= 20, label
+    rows = {ws.cell(row=r, column=cols["乡镇"]).value: r for r in range(h + 1, ws.max_row + 1)}
+    cell = ws.cell(row=rows["甲镇"], column=cols["不能评奖原因"])
+    assert cell.value == "优质服务: 技术人员占比、出生缺陷、流入建档率"
+    assert cell.alignment.wrap_text
+    assert ws.row_dimensions[rows["甲镇"]].height >= 2 * 15  # tall enough for the wrap
+    # Points columns are narrow: their headers wrap instead.
+    letter = ws.cell(row=h, column=cols["技术人员占比"]).column_letter
+    assert ws.column_dimensions[letter].width <= 8
+    assert ws.cell(row=h, column=cols["技术人员占比"]).alignment.wrap_text
+
+
+def test_vetoed_row_is_filled_to_the_last_column(sample_score):
+    """M6: the pink fill of a vetoed row stopped before the points columns."""
+    wb, data, _ = sample_score
+    ws = wb["排名"]
+    h = header_row(ws)
+    vetoed = {s["unit"] for s in data["scores"] if s["vetoed"]}
+    for r in range(h + 1, ws.max_row + 1):
+        unit = ws.cell(row=r, column=columns(ws, h)["乡镇"]).value
+        fills = [is_red(ws.cell(row=r, column=c)) for c in range(1, ws.max_column + 1)]
+        assert all(fills) if unit in vetoed else not any(fills), unit
