@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import shutil
-import subprocess
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
@@ -21,6 +19,8 @@ from scoring_builders import (
     VETO_GROUP,
     failing,
     fpm,
+    print_scales,
+    print_to_pdf,
     town,
     write_csv,
 )
@@ -412,25 +412,9 @@ def test_ranking_sheet_with_periods(tmp_path):
 # ---------------------------------------------------------------- other spreadsheet programs
 
 
-def _word_heights(pdf) -> list[float]:
-    """Per page of ``pdf``: the median height of its word boxes (pdftotext -bbox)."""
-    import statistics
-
-    text = subprocess.run(
-        ["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True
-    ).stdout
-    heights = []
-    for page in text.split("<page ")[1:]:
-        boxes = re.findall(r'yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)"', page)
-        heights.append(statistics.median(float(b) - float(a) for a, b in boxes))
-    return heights
-
-
 def test_workbook_converts_with_libreoffice(sample_score, tmp_path):
     """openpyxl-level checks always; a PDF through LibreOffice where it is installed, and
     there every page prints body text at 70% or more of its size (M6)."""
-    from openpyxl import Workbook
-
     _, _, path = sample_score
     wb = load_workbook(path)  # opens cleanly again
     assert wb.sheetnames == SHEETS_ZH
@@ -438,32 +422,16 @@ def test_workbook_converts_with_libreoffice(sample_score, tmp_path):
     for ws in wb.worksheets:
         assert ws.page_setup.orientation == "landscape"
         assert ws.print_title_rows
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
-    if soffice is None:
+    outdir = print_to_pdf(tmp_path, path)
+    if outdir is None:
         return  # LibreOffice is not installed here: the openpyxl checks above still ran
-    # A small table that prints unscaled: what 100% looks like with this machine's fonts.
-    calibration = Workbook()
-    for _ in range(10):
-        calibration.active.append(["测试乡镇", 12.5, 100.0, "达标"])
-    calibration.save(tmp_path / "calibration.xlsx")
-    outdir = tmp_path / "pdf"
-    profile = (tmp_path / "lo-profile").as_uri()
-    subprocess.run(
-        [soffice, f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf",
-         "--outdir", str(outdir), str(path), str(tmp_path / "calibration.xlsx")],
-        capture_output=True,
-        timeout=180,
-        check=False,
-    )  # fmt: skip
     pdf = outdir / "report.pdf"
     assert pdf.is_file(), "LibreOffice did not convert the workbook"
     assert pdf.read_bytes().startswith(b"%PDF")
     assert pdf.stat().st_size > 1000
-    if shutil.which("pdftotext") is None:
-        return  # poppler-utils not installed: the PDF exists, its scale is not measured
-    [full] = _word_heights(outdir / "calibration.pdf")
-    scales = [h / full for h in _word_heights(pdf)]
-    assert min(scales) >= 0.7, [f"{s:.0%}" for s in scales]
+    scales = print_scales(outdir, pdf)
+    if scales is not None:  # poppler-utils installed: measure
+        assert min(scales) >= 0.7, [f"{s:.0%}" for s in scales]
 
 
 def test_workbook_shows_unverified_vetoes_and_gates_lacking_data(tmp_path):

@@ -409,6 +409,7 @@ def template(
         typer.Option("--units", help="Township names to pre-fill, separated by commas or 、."),
     ] = None,
     rows: Annotated[int, typer.Option("--rows", min=1, max=5000, help="Blank rows.")] = 30,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite OUTPUT if it exists.")] = False,
     lang: LangOption = Lang.zh,
 ) -> None:
     """Write the fill-in workbook for townships: the columns the rule set needs."""
@@ -422,6 +423,8 @@ def template(
     language = lang.value
     if output.suffix.lower() != ".xlsx":
         raise InputError(t("bad_option", language, detail="the template is an .xlsx file"))
+    if output.exists() and not force:  # it may be a workbook a township has filled in
+        raise InputError(t("template_exists", language, file=output))
     ruleset = load_ruleset(rules, language)
     names = [u.strip() for u in re.split(r"[,,、\n]", units or "") if u.strip()]
     write_atomic(output, to_template(ruleset, names, rows, language), language)

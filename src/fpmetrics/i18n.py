@@ -60,6 +60,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "输出文件 {file} 与输入文件相同,已拒绝写入,以免覆盖原始数据。",
         "Refusing to write {file}: it is one of the input files.",
     ),
+    "template_exists": (
+        "文件 {file} 已经存在,未写入(以免覆盖已填写的数据)。换一个文件名,或加 --force 覆盖。",
+        "{file} already exists: not written (it may hold data already filled in). "
+        "Choose another name, or add --force to overwrite it.",
+    ),
     "output_failed": ("无法写入 {file}: {detail}", "Cannot write {file}: {detail}"),
     "bad_option": ("选项错误: {detail}", "Bad option: {detail}"),
     # rule files

@@ -77,5 +77,5 @@ def render_fields(lang: str, out: Console) -> None:
     table.add_column(t("col_meaning", lang), overflow="fold", ratio=2)
     table.add_column(t("col_headers", lang), overflow="fold", ratio=3, min_width=widest_header)
     for spec in FIELDS.values():
-        table.add_row(spec.name, spec.label(lang), HEADER_SEPARATOR[lang].join(spec.aliases))
+        table.add_row(spec.name, spec.meaning(lang), HEADER_SEPARATOR[lang].join(spec.aliases))
     out.print(table)
