@@ -700,12 +700,32 @@ def test_csv_format(tmp_path):
         assert column in rows[0]
     assert {f"points_{k}" for k in INDICATORS} <= set(rows[0])
     second = rows[1]
-    assert second["vetoed_by"] == VETO_GROUP
-    assert second["award_blocked_by"] == AWARD_GROUP
+    assert second["vetoed_by"] == f"{VETO_GROUP}: natural_growth_rate"
+    assert second["award_blocked_by"] == f"{AWARD_GROUP}: tech_staff_share"
+    assert second["veto_unverified"] == ""
+    # Booleans as JSON writes them, not Python's True/False.
+    assert (rows[0]["vetoed"], rows[0]["award_eligible"]) == ("false", "true")
+    assert (second["vetoed"], second["award_eligible"]) == ("true", "false")
     # (205 − 60) / 20000 = 7.25‰ vs 5.5‰: 1.75 × 4 = 7 off
     assert float(second["points_natural_growth_rate"]) == pytest.approx(1)
     assert float(second["points_tech_staff_share"]) == 0
     assert (rows[0]["rank"], rows[1]["rank"]) == ("1", "2")
+
+
+def test_csv_groups_and_booleans_read_back(tmp_path):
+    import pandas as pd
+
+    fields = [f for f in COUNT_FIELDS if f != "births_policy"]
+    towns = [failing("乙镇", "crude_birth_rate", "birth_stat_error_rate", "tech_staff_share")]
+    path = write_csv(tmp_path / "in.csv", towns, fields=fields)
+    run = fpm("score", path, "--format", "csv")
+    [row] = list(csv.DictReader(io.StringIO(run.stdout)))
+    assert row["vetoed_by"] == f"{VETO_GROUP}: birth_stat_error_rate, crude_birth_rate"
+    assert row["veto_unverified"] == f"{VETO_GROUP}: policy_birth_rate"
+    assert row["award_blocked_by"] == f"{AWARD_GROUP}: tech_staff_share"
+    frame = pd.read_csv(io.StringIO(run.stdout))
+    assert frame["vetoed"].dtype == bool and bool(frame["vetoed"][0]) is True
+    assert frame["award_eligible"].dtype == bool and bool(frame["award_eligible"][0]) is False
 
 
 def test_table_format(tmp_path):

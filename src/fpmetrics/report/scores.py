@@ -251,13 +251,22 @@ def score_json(report: ScoreReport) -> str:
     return json.dumps(payload, ensure_ascii=False, indent=2) + "\n"
 
 
+def _groups_csv(hits: list[dict]) -> str:
+    """ "三控制一达标: crude_birth_rate, policy_birth_rate; 另一组: …" (ids: stable for scripts)."""
+    return "; ".join(f"{h['group']}: {', '.join(h['indicators'])}" for h in hits)
+
+
 def score_csv(report: ScoreReport, for_spreadsheet: bool = False) -> str:
+    """One row per unit. Booleans are written ``true``/``false`` (as in the JSON; pandas,
+    Excel, WPS and LibreOffice read them as booleans); veto and award groups as
+    "group: indicator, indicator", groups separated by "; "."""
     rows = []
     for record in score_records(report):
-        flat = {k: v for k, v in record.items() if k != "points"}
-        flat["vetoed_by"] = ";".join(h["group"] for h in record["vetoed_by"])
-        flat["veto_unverified"] = ";".join(h["group"] for h in record["veto_unverified"])
-        flat["award_blocked_by"] = ";".join(h["group"] for h in record["award_blocked_by"])
+        flat: dict[str, object] = {k: v for k, v in record.items() if k != "points"}
+        for key in ("vetoed", "award_eligible"):
+            flat[key] = "true" if record[key] else "false"
+        for key in ("vetoed_by", "veto_unverified", "award_blocked_by"):
+            flat[key] = _groups_csv(record[key])
         flat.update({f"points_{k}": v for k, v in record["points"].items()})
         rows.append(flat)
     frame = pd.DataFrame(rows, dtype=object)
