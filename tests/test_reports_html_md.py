@@ -326,3 +326,23 @@ def test_score_html_shows_unverified_vetoes(tmp_path, absent_csv):
     assert f'<span class="unverified">{VETO_GROUP} 未核实(缺数据): 政策生育率</span>' in html
     assert "否 (优质服务 缺数据: 技术人员占比; 一票否决项未核实)" in html
     assert ("1", "否决项未核实") in re.findall(r'<div class="card"><b>(\d+)</b>([^<]+)</div>', html)
+
+
+def test_html_chart_titles_say_who_has_no_data(tmp_path):
+    """The chart title used to end in a cryptic "· 1 —"."""
+    many = [town(f"{n}镇", migrant_women=0, migrant_archived=0, migrant_certified=0,
+                 migrant_contacted=0) for n in "子丑寅卯辰巳"]  # fmt: skip
+    path = write_csv(tmp_path / "in.csv", [town("甲镇", births_policy=None), *many])
+    html = html_report(tmp_path, "score", path)
+    assert " · 1 —" not in html and "— </div>" not in html
+    assert "<b>符合政策生育率 (≥ 95%)</b> · 无数据: 甲镇<br>" in html
+    assert "<b>流入已婚育龄妇女建档管理率 (≥ 90%)</b> · 6 个乡镇无数据<br>" in html
+    en = html_report(tmp_path, "score", path, lang="en")
+    assert " · no data: 甲镇<br>" in en and " · 6 townships without data<br>" in en
+
+
+def test_html_chart_of_an_indicator_without_any_data(tmp_path):
+    fields = [f for f in COUNT_FIELDS if f != "births_policy"]
+    path = write_csv(tmp_path / "in.csv", [town("甲镇"), town("乙镇")], fields=fields)
+    html = html_report(tmp_path, "score", path)
+    assert "<b>符合政策生育率 (≥ 95%)</b> · 无数据: 甲镇、乙镇</div>" in html

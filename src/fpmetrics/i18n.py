@@ -216,6 +216,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "● 95%置信区间整体越过标准:不是偶然  ○ 区间跨越标准:可能是偶然波动",
         "● the whole 95% interval is beyond the bound: not chance  ○ the interval straddles the bound: could be chance",
     ),
+    "chart_no_data": ("无数据: {units}", "no data: {units}"),
+    "chart_no_data_count": ("{count} 个乡镇无数据", "{count} townships without data"),
     "failing_units": ("不达标乡镇: {units}", "Townships failing: {units}"),
     "problems_header": ("数据问题 {count} 条:", "{count} data problems:"),
     "problems_more": (

@@ -13,7 +13,7 @@ from html import escape
 import pandas as pd
 
 from .. import __version__
-from ..i18n import t
+from ..i18n import join, t
 from ..pipeline import CheckReport, ScoreReport
 from ..rules import Indicator
 from .values import display_value
@@ -166,8 +166,9 @@ def _chart(results: pd.DataFrame, rule: Indicator, lang: str) -> str:
     """Townships as dots on the indicator's scale, the passing band shaded, fails in red."""
     shown = results[results["status"].isin(["pass", "fail", "warn"])]
     title = f"{rule.label(lang)} ({rule.bounds_text()})"
+    note = _no_data_note(results, shown, lang)
     if shown.empty:
-        return f'<div class="chart"><b>{escape(title)}</b> —</div>'
+        return f'<div class="chart"><b>{escape(title)}</b>{note}</div>'
     values = shown["value"].astype(float)
     bounds = [b for b in (rule.min, rule.max) if b is not None]
     lo = min([*values, *bounds])
@@ -214,9 +215,21 @@ def _chart(results: pd.DataFrame, rule: Indicator, lang: str) -> str:
             f"<title>{escape(label)}: {value}{escape(rule.symbol)}</title></circle>"
         )
     svg.append("</svg>")
-    missing = len(results) - len(shown)
-    note = f" · {missing} —" if missing else ""
     return f'<div class="chart"><b>{escape(title)}</b>{note}<br>{"".join(svg)}</div>'
+
+
+def _no_data_note(results: pd.DataFrame, shown: pd.DataFrame, lang: str) -> str:
+    """ " · 无数据: 大布乡" under a chart, or " · 7 个乡镇无数据" when there are many."""
+    missing = results.drop(shown.index)
+    if missing.empty:
+        return ""
+    pairs = zip(missing["unit"], missing["period"], strict=True)
+    names = [f"{unit} {period or ''}".strip() for unit, period in pairs]
+    if len(names) <= 5:
+        text = t("chart_no_data", lang, units=join(names, lang))
+    else:
+        text = t("chart_no_data_count", lang, count=len(names))
+    return f" · {escape(text)}"
 
 
 def _problems(check: CheckReport, lang: str) -> str:
