@@ -211,8 +211,20 @@ def _units(value: str | None, lang: str) -> frozenset[str] | None:
     else:
         names = [u.strip() for u in re.split(r"[,,、\n]", value) if u.strip()]
     if not names:
-        raise InputError(t("bad_option", lang, detail="--units names no township"))
+        raise InputError(t("bad_option", lang, detail=t("opt_units_empty", lang)))
     return frozenset(names)
+
+
+def _refuse_empty(inputs: list[Path], lang: str) -> None:
+    """A file named on the command line with nothing in it (0 bytes, or only blank lines):
+    say so, rather than that no header was found in its first 30 rows. (An empty file inside
+    an input folder is skipped like any file without a table.)"""
+    for path in inputs:
+        if not path.is_file():
+            continue
+        size = path.stat().st_size
+        if size == 0 or (size < 4096 and not path.read_bytes().strip(b"\xef\xbb\xbf \t\r\n")):
+            raise InputError(t("file_empty", lang, file=path))
 
 
 def _run(command: str, inputs: list[Path], o: RunOptions) -> None:
@@ -229,6 +241,7 @@ def _run(command: str, inputs: list[Path], o: RunOptions) -> None:
         inputs = [p for p in inputs if p.exists()]
         if not inputs:
             raise InputError(t("file_missing", language, file=names[0]))
+    _refuse_empty(inputs, language)
     chosen = choose_format(o.fmt.value if o.fmt else None, o.output, language)
     ruleset, aliases = _ruleset_and_aliases(o.rules, o.fields_file, language)
     for target in (o.output, o.records):
@@ -361,11 +374,14 @@ def funnel(
 
     language = lang.value
     if overdispersion not in ("none", "multiplicative", "additive"):
-        raise InputError(t("bad_option", language, detail=f"--overdispersion {overdispersion}"))
+        detail = t("opt_overdispersion", language, value=overdispersion)
+        raise InputError(t("bad_option", language, detail=detail))
     if output is not None:
         if output.suffix.lower() not in (".png", ".svg"):
-            raise InputError(t("bad_option", language, detail="the chart is a .png or .svg file"))
+            detail = t("opt_chart_suffix", language, file=output)
+            raise InputError(t("bad_option", language, detail=detail))
         refuse_inputs(output, inputs, language)
+    _refuse_empty(inputs, language)
     ruleset, aliases = _ruleset_and_aliases(rules, fields_file, language)
     report = run_check(inputs, ruleset, language, sheet=sheet, extra_aliases=aliases)
     out, err = _consoles()
@@ -389,6 +405,7 @@ def audit(
     from .report.audit_out import audit_json, render_audit
 
     language = lang.value
+    _refuse_empty(inputs, language)
     ruleset, aliases = _ruleset_and_aliases(rules, fields_file, language)
     report = run_check(inputs, ruleset, language, sheet=sheet, extra_aliases=aliases)
     signals = run_audit(report, ruleset.audit, language)
@@ -422,7 +439,8 @@ def template(
 
     language = lang.value
     if output.suffix.lower() != ".xlsx":
-        raise InputError(t("bad_option", language, detail="the template is an .xlsx file"))
+        detail = t("opt_template_suffix", language, file=output)
+        raise InputError(t("bad_option", language, detail=detail))
     if output.exists() and not force:  # it may be a workbook a township has filled in
         raise InputError(t("template_exists", language, file=output))
     ruleset = load_ruleset(rules, language)

@@ -12,6 +12,10 @@ LANGS = ("zh", "en")
 MESSAGES: dict[str, tuple[str, str]] = {
     # input files
     "file_missing": ("找不到文件: {file}", "No such file: {file}"),
+    "file_empty": (
+        "文件 {file} 是空的(没有任何内容)。请确认保存的是填好数据的那个文件。",
+        "{file} is empty (it has no content at all). Check that the file with the data was saved.",
+    ),
     "file_is_dir_empty": (
         "文件夹中没有可读的表格文件: {file}",
         "No spreadsheet files in folder: {file}",
@@ -67,6 +71,37 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "output_failed": ("无法写入 {file}: {detail}", "Cannot write {file}: {detail}"),
     "bad_option": ("选项错误: {detail}", "Bad option: {detail}"),
+    "opt_units_empty": ("--units 中没有乡镇名称", "--units names no township"),
+    "opt_overdispersion": (
+        "--overdispersion 只能是 none、multiplicative 或 additive(给的是 {value})",
+        "--overdispersion must be none, multiplicative or additive (not {value})",
+    ),
+    "opt_chart_suffix": (
+        "漏斗图只能写成 .png 或 .svg 文件(给的是 {file})",
+        "the chart is written as a .png or .svg file (not {file})",
+    ),
+    "opt_template_suffix": (
+        "填报模板是 .xlsx 文件(给的是 {file})",
+        "the template is an .xlsx file (not {file})",
+    ),
+    "opt_needs_output": (
+        "--format {fmt} 需要用 --output 指定要写入的文件",
+        "--format {fmt} needs --output FILE",
+    ),
+    "opt_unknown_format": ("未知的格式 {fmt}", "unknown format {fmt}"),
+    "opt_unknown_suffix": (
+        "无法从文件名 {file} 判断输出格式。请使用以下后缀之一: {suffixes};或用 --format 指定格式",
+        "cannot tell the output format from {file}: use one of the suffixes {suffixes}, "
+        "or give --format",
+    ),
+    "opt_no_indicator": (
+        "没有指标 {indicator}(现有: {indicators})",
+        "no indicator '{indicator}' (there are: {indicators})",
+    ),
+    "opt_target": (
+        "--target 只能是 overall、bound 或一个数值(给的是 {value})",
+        "--target must be overall, bound or a number (not {value})",
+    ),
     # rule files
     "rules_not_found": (
         "找不到规则集 {name}(既不是文件,也不是内置规则集;内置: {shipped})。",

@@ -13,7 +13,7 @@ from rich.table import Table
 from .. import __version__
 from ..errors import InputError
 from ..funnel import build_funnel, draw
-from ..i18n import t
+from ..i18n import join, t
 from ..output import write_atomic
 from ..pipeline import CheckReport
 from .machine import _none
@@ -33,9 +33,8 @@ def render_funnel(
 ) -> None:
     rules = report.ruleset.active
     if indicator not in rules:
-        raise InputError(
-            t("bad_option", lang, detail=f"no indicator '{indicator}' ({', '.join(rules)})")
-        )
+        detail = t("opt_no_indicator", lang, indicator=indicator, indicators=join(rules, lang))
+        raise InputError(t("bad_option", lang, detail=detail))
     rule = rules[indicator]
     if rule.evidence_model not in ("binomial", "sex_ratio", "poisson"):
         raise InputError(t("funnel_model", lang, indicator=indicator))
@@ -43,7 +42,8 @@ def render_funnel(
         try:
             float(target)
         except ValueError:
-            raise InputError(t("bad_option", lang, detail=f"--target {target}")) from None
+            detail = t("opt_target", lang, value=target)
+            raise InputError(t("bad_option", lang, detail=detail)) from None
     funnel = build_funnel(report.results, indicator, rule, target, overdispersion)
     units = funnel.units
     if str(fmt) == "json":
