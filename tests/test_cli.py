@@ -96,3 +96,25 @@ def test_fields_piped_at_80_columns(run_fpmetrics):
     assert proc.returncode == 0
     assert "…" not in out
     assert "在编医疗卫生专业技术人员数" in out and "reported_policy_rate" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "usage"),
+    [
+        (["check"], "Usage: fpmetrics check [OPTIONS] INPUTS..."),
+        (["score"], "Usage: fpmetrics score [OPTIONS] INPUTS..."),
+        (["audit"], "Usage: fpmetrics audit [OPTIONS] INPUTS..."),
+        (["funnel"], "Usage: fpmetrics funnel [OPTIONS] INDICATOR INPUTS..."),
+        (["template"], "Usage: fpmetrics template [OPTIONS] OUTPUT"),
+        (["rules", "show"], "Usage: fpmetrics rules show [OPTIONS] NAME"),
+        (["rules", "validate"], "Usage: fpmetrics rules validate [OPTIONS] FILE"),
+    ],
+)
+def test_usage_names_arguments_in_capitals(cli, args, usage):
+    """Usage lines read `{inputs}...` / `{output}`, like unfilled placeholders."""
+    help_text = cli(*args, "--help").stdout
+    assert help_text.splitlines()[0] == usage
+    assert "{" not in help_text.splitlines()[0]
+    missing = cli(*args)  # a missing argument prints the usage line on stderr
+    assert missing.code == 2
+    assert usage in missing.stderr

@@ -14,10 +14,27 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from typer.core import TyperCommand
 
 from . import __version__
 from .errors import InputError
 from .i18n import t
+
+
+class _Command(TyperCommand):
+    """Usage lines that name arguments as their ``metavar`` says: ``fpmetrics check
+    [OPTIONS] INPUTS...``. (Recent typer writes a required argument as ``{inputs}...``,
+    which reads like a placeholder left unfilled.)"""
+
+    def collect_usage_pieces(self, ctx):  # type: ignore[no-untyped-def]
+        pieces = [self.options_metavar] if self.options_metavar else []
+        for param in self.get_params(ctx):
+            if getattr(param, "param_type_name", "") == "argument" and param.metavar:
+                pieces.append(param.metavar)
+            else:
+                pieces.extend(param.get_usage_pieces(ctx))
+        return pieces
+
 
 app = typer.Typer(
     add_completion=False,
@@ -97,7 +114,10 @@ def _consoles():
 
 
 InputsArg = Annotated[
-    list[Path], typer.Argument(help="Spreadsheets (.xlsx .xls .ods .csv) or folders of them.")
+    list[Path],
+    typer.Argument(
+        metavar="INPUTS...", help="Spreadsheets (.xlsx .xls .ods .csv) or folders of them."
+    ),
 ]
 RulesOption = Annotated[
     str, typer.Option("--rules", "-r", help="Shipped rule set name or a YAML file.")
@@ -299,7 +319,7 @@ def _run(command: str, inputs: list[Path], o: RunOptions) -> None:
     raise typer.Exit(exit_code(report, o.fail_on.value))
 
 
-@app.command()
+@app.command(cls=_Command)
 def check(
     inputs: InputsArg,
     rules: RulesOption = "default",
@@ -321,7 +341,7 @@ def check(
                                      lang, kind, period, units, by, records))  # fmt: skip
 
 
-@app.command()
+@app.command(cls=_Command)
 def score(
     inputs: InputsArg,
     rules: RulesOption = "default",
@@ -343,9 +363,11 @@ def score(
                                      lang, kind, period, units, by, records))  # fmt: skip
 
 
-@app.command()
+@app.command(cls=_Command)
 def funnel(
-    indicator: Annotated[str, typer.Argument(help="Indicator id, e.g. sex_ratio_at_birth.")],
+    indicator: Annotated[
+        str, typer.Argument(metavar="INDICATOR", help="Indicator id, e.g. sex_ratio_at_birth.")
+    ],
     inputs: InputsArg,
     rules: RulesOption = "default",
     target: Annotated[
@@ -388,7 +410,7 @@ def funnel(
     render_funnel(report, indicator, target, overdispersion, fmt, output, language, out, err)
 
 
-@app.command()
+@app.command(cls=_Command)
 def audit(
     inputs: InputsArg,
     rules: RulesOption = "default",
@@ -417,9 +439,9 @@ def audit(
         render_audit(report, signals, periods, language, out, err)
 
 
-@app.command()
+@app.command(cls=_Command)
 def template(
-    output: Annotated[Path, typer.Argument(help="The .xlsx file to write.")],
+    output: Annotated[Path, typer.Argument(metavar="OUTPUT", help="The .xlsx file to write.")],
     rules: RulesOption = "default",
     units: Annotated[
         str | None,
@@ -450,7 +472,7 @@ def template(
     err.print(t("written", language, file=output))
 
 
-@app.command()
+@app.command(cls=_Command)
 def fields(lang: LangOption = Lang.zh) -> None:
     """List the canonical fields and the headers each accepts."""
     from .report.listing import render_fields
@@ -459,7 +481,7 @@ def fields(lang: LangOption = Lang.zh) -> None:
     render_fields(lang.value, out)
 
 
-@rules_app.command("list")
+@rules_app.command("list", cls=_Command)
 def rules_list(lang: LangOption = Lang.zh) -> None:
     """The shipped rule sets."""
     from rich.table import Table
@@ -478,9 +500,11 @@ def rules_list(lang: LangOption = Lang.zh) -> None:
     out.print(table)
 
 
-@rules_app.command("show")
+@rules_app.command("show", cls=_Command)
 def rules_show(
-    name: Annotated[str, typer.Argument(help="Shipped rule set name or a YAML file.")],
+    name: Annotated[
+        str, typer.Argument(metavar="NAME", help="Shipped rule set name or a YAML file.")
+    ],
     lang: LangOption = Lang.zh,
 ) -> None:
     """Every indicator of a rule set: formula, bounds, severity, source."""
@@ -491,9 +515,9 @@ def rules_show(
     render_rules(load_ruleset(name, lang.value), lang.value, out)
 
 
-@rules_app.command("validate")
+@rules_app.command("validate", cls=_Command)
 def rules_validate(
-    file: Annotated[Path, typer.Argument(help="A rule file to check.")],
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="A rule file to check.")],
     lang: LangOption = Lang.zh,
 ) -> None:
     """Check a rule file; exit 2 with the file and line of each mistake."""
