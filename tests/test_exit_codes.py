@@ -320,3 +320,11 @@ def test_option_messages_are_in_the_chosen_language(cli, passing, tmp_path, args
     english = cli(*argv, "--lang", "en")
     assert_clean_error(english)
     assert english.stderr.startswith("Bad option: ") and en in english.stderr, english.stderr
+
+
+def test_no_such_sheet_in_the_chosen_language(cli):
+    zh = cli("check", SAMPLE_XLSX, "--sheet", "nope")
+    assert_clean_error(zh)
+    assert "没有名为“nope”的工作表(有: 乡镇汇总)" in zh.stderr
+    en = cli("check", SAMPLE_XLSX, "--sheet", "nope", "--lang", "en")
+    assert "no sheet named 'nope' (sheets: 乡镇汇总)" in en.stderr

@@ -24,6 +24,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "无法读取文件 {file}: {detail}",
         "Cannot read {file}: {detail}",
     ),
+    "file_is_html": (
+        "这是网页(HTML)表格,只是扩展名为表格文件;请在 Excel/WPS 中打开并另存为 .xlsx",
+        "it is an HTML table with a spreadsheet extension; open it in Excel/WPS "
+        "and save it as .xlsx",
+    ),
+    "no_such_sheet": (
+        "没有名为“{sheet}”的工作表(有: {sheets})",
+        "no sheet named '{sheet}' (sheets: {sheets})",
+    ),
     "file_format_unknown": (
         "无法识别文件 {file} 的格式(既不是 Excel 也不是文本表格)。请用 Excel 或 WPS 另存为 .xlsx 或 CSV 后重试。",
         "Cannot tell what kind of file {file} is (neither Excel nor a text table). "
