@@ -180,8 +180,8 @@ class _Sheet:
                 if not isinstance(cell.value, str):
                     continue
                 header = r == self.header_row
-                width = self.widths.get(c, 6)
-                usable = width - 2 if header else int(width * 0.92)
+                # The same margin as fit_text: text that set its column's width is one line.
+                usable = self.widths.get(c, 6) - 2
                 needed = _text_lines(cell.value, usable)
                 if needed > 1 and not header:
                     cell.alignment = Alignment(
