@@ -245,3 +245,58 @@ def scores_by_unit(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 def statuses(data: dict[str, Any]) -> dict[tuple[str, str], str]:
     return {(r["unit"], r["indicator"]): r["status"] for r in data["results"]}
+
+
+# ---------------------------------------------------------------- printing through LibreOffice
+
+
+def print_to_pdf(tmp_path: Path, *workbooks: Path) -> Path | None:
+    """Convert ``workbooks`` to PDF with LibreOffice, with a small unscaled calibration
+    table first; the PDF directory, or None where LibreOffice is not installed."""
+    import shutil
+    import subprocess
+
+    from openpyxl import Workbook
+
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        return None
+    calibration = Workbook()
+    for _ in range(10):
+        calibration.active.append(["测试乡镇", 12.5, 100.0, "达标"])
+    calibration.save(tmp_path / "calibration.xlsx")
+    outdir = tmp_path / "pdf"
+    profile = (tmp_path / "lo-profile").as_uri()
+    subprocess.run(
+        [soffice, f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf",
+         "--outdir", str(outdir), str(tmp_path / "calibration.xlsx"), *map(str, workbooks)],
+        capture_output=True,
+        timeout=180,
+        check=False,
+    )  # fmt: skip
+    return outdir
+
+
+def print_scales(outdir: Path, pdf: Path) -> list[float] | None:
+    """Per page of ``pdf``: its body text's size relative to the unscaled calibration table
+    (median height of the word boxes, pdftotext -bbox); None without poppler-utils."""
+    import re
+    import shutil
+    import statistics
+    import subprocess
+
+    if shutil.which("pdftotext") is None:
+        return None
+
+    def heights(path: Path) -> list[float]:
+        text = subprocess.run(
+            ["pdftotext", "-bbox", str(path), "-"], capture_output=True, text=True, check=True
+        ).stdout
+        pages = []
+        for page in text.split("<page ")[1:]:
+            boxes = re.findall(r'yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)"', page)
+            pages.append(statistics.median(float(b) - float(a) for a, b in boxes))
+        return pages
+
+    [full] = heights(outdir / "calibration.pdf")
+    return [h / full for h in heights(pdf)]

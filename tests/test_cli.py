@@ -59,3 +59,62 @@ def test_module_entry_point_runs(run_fpmetrics):
     proc = run_fpmetrics("--version")
     assert proc.returncode == 0
     assert proc.stdout.decode().strip() == f"fpmetrics {fpmetrics.__version__}"
+
+
+# ---------------------------------------------------------------------- fields: never cut
+
+
+@pytest.mark.parametrize("columns", ["80", "200"])
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_fields_lists_every_header_whole(cli, monkeypatch, columns, lang):
+    """Listing the accepted headers is the command's purpose: at 80 columns (and in a pipe,
+    which rich treats as 80) they wrap between headers, never cut with "…"."""
+    from fpmetrics.fields import FIELDS
+
+    monkeypatch.setenv("COLUMNS", columns)
+    result = cli("fields", "--lang", lang)
+    assert result.code == 0
+    assert "…" not in result.stdout
+    assert max(len(line) for line in result.stdout.splitlines()) <= int(columns)
+    for spec in FIELDS.values():
+        for alias in spec.aliases:
+            assert alias in result.stdout, alias
+
+
+def test_fields_piped_at_80_columns(run_fpmetrics):
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
+    env["PYTHONIOENCODING"] = "utf-8"
+    proc = subprocess.run(
+        [sys.executable, "-m", "fpmetrics.cli", "fields"],
+        capture_output=True,
+        env=env,
+        timeout=60,
+    )
+    out = proc.stdout.decode("utf-8")
+    assert proc.returncode == 0
+    assert "…" not in out
+    assert "在编医疗卫生专业技术人员数" in out and "reported_policy_rate" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "usage"),
+    [
+        (["check"], "Usage: fpmetrics check [OPTIONS] INPUTS..."),
+        (["score"], "Usage: fpmetrics score [OPTIONS] INPUTS..."),
+        (["audit"], "Usage: fpmetrics audit [OPTIONS] INPUTS..."),
+        (["funnel"], "Usage: fpmetrics funnel [OPTIONS] INDICATOR INPUTS..."),
+        (["template"], "Usage: fpmetrics template [OPTIONS] OUTPUT"),
+        (["rules", "show"], "Usage: fpmetrics rules show [OPTIONS] NAME"),
+        (["rules", "validate"], "Usage: fpmetrics rules validate [OPTIONS] FILE"),
+    ],
+)
+def test_usage_names_arguments_in_capitals(cli, args, usage):
+    """Usage lines read `{inputs}...` / `{output}`, like unfilled placeholders."""
+    help_text = cli(*args, "--help").stdout
+    assert help_text.splitlines()[0] == usage
+    assert "{" not in help_text.splitlines()[0]
+    missing = cli(*args)  # a missing argument prints the usage line on stderr
+    assert missing.code == 2
+    assert usage in missing.stderr

@@ -250,3 +250,81 @@ def test_output_onto_an_input_inside_a_folder_is_refused(cli, build, tmp_path):
     result = cli("check", folder, "--output", path)
     assert_clean_error(result)
     assert path.read_bytes() == before
+
+
+# ---------------------------------------------------------------------- messages in one language
+
+
+@pytest.mark.parametrize(
+    "make", [lambda b: b.bytes("empty.csv", b""), lambda b: b.bytes("empty.xlsx", b""),
+             lambda b: b.bytes("blank.csv", b"\xef\xbb\xbf\r\n\r\n")],
+    ids=["csv", "xlsx", "blank_lines"],
+)  # fmt: skip
+@pytest.mark.parametrize("command", ["check", "score", "audit"])
+def test_empty_file_says_it_is_empty(cli, build, make, command):
+    path = make(build)
+    result = cli(command, path)
+    assert_clean_error(result)
+    assert f"文件 {path} 是空的" in result.stderr
+    assert "表头" not in result.stderr  # not "no recognisable header in the first 30 rows"
+    en = cli(command, path, "--lang", "en")
+    assert f"{path} is empty" in en.stderr
+
+
+def test_empty_file_inside_a_folder_is_skipped(cli, build, passing):
+    build.bytes("empty.csv", b"")
+    result = cli("check", build.root, "--format", "json")
+    assert result.code == 0, result.stderr
+    assert any(p["code"] == "file_skipped" for p in result.json()["problems"])
+
+
+def test_unknown_output_suffix_is_refused(cli, passing, tmp_path):
+    out = tmp_path / "r.foo"
+    result = cli("score", passing, "--output", out)
+    assert_clean_error(result)
+    assert not out.exists()
+    for suffix in (".json", ".csv", ".md", ".html", ".xlsx", ".txt"):
+        assert suffix in result.stderr
+    assert "--format" in result.stderr
+    assert_clean_error(cli("check", passing, "--output", tmp_path / "report"))  # no suffix
+    # With --format the name is the user's business.
+    assert cli("check", passing, "--output", out, "--format", "json").code == 0
+    assert out.read_text(encoding="utf-8").startswith("{")
+
+
+@pytest.mark.parametrize(
+    ("args", "zh", "en"),
+    [
+        (["check", "{csv}", "--format", "xlsx"], "--format xlsx 需要用 --output 指定要写入的文件",
+         "--format xlsx needs --output FILE"),
+        (["template", "{tmp}/t.xls"], "填报模板是 .xlsx 文件", "the template is an .xlsx file"),
+        (["funnel", "no_such_rate", "{csv}"], "没有指标 no_such_rate",
+         "no indicator 'no_such_rate'"),
+        (["funnel", "sex_ratio_at_birth", "{csv}", "--target", "x"], "--target 只能是",
+         "--target must be"),
+        (["funnel", "sex_ratio_at_birth", "{csv}", "--overdispersion", "x"],
+         "--overdispersion 只能是", "--overdispersion must be"),
+        (["funnel", "sex_ratio_at_birth", "{csv}", "-o", "{tmp}/f.pdf"], "漏斗图只能写成",
+         "the chart is written as"),
+        (["check", "{csv}", "--units", ","], "--units 中没有乡镇名称", "--units names no township"),
+    ],
+    ids=["needs_output", "template_suffix", "indicator", "target", "overdispersion",
+         "chart_suffix", "units"],
+)  # fmt: skip
+def test_option_messages_are_in_the_chosen_language(cli, passing, tmp_path, args, zh, en):
+    """'选项错误: --format xlsx needs --output FILE' mixed the two languages."""
+    argv = [a.format(csv=passing, tmp=tmp_path) for a in args]
+    result = cli(*argv)
+    assert_clean_error(result)
+    assert result.stderr.startswith("选项错误: ") and zh in result.stderr, result.stderr
+    english = cli(*argv, "--lang", "en")
+    assert_clean_error(english)
+    assert english.stderr.startswith("Bad option: ") and en in english.stderr, english.stderr
+
+
+def test_no_such_sheet_in_the_chosen_language(cli):
+    zh = cli("check", SAMPLE_XLSX, "--sheet", "nope")
+    assert_clean_error(zh)
+    assert "没有名为“nope”的工作表(有: 乡镇汇总)" in zh.stderr
+    en = cli("check", SAMPLE_XLSX, "--sheet", "nope", "--lang", "en")
+    assert "no sheet named 'nope' (sheets: 乡镇汇总)" in en.stderr

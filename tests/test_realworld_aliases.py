@@ -140,3 +140,31 @@ def test_rule_file_carries_aliases(tmp_path, own_sheet):
     results = json_results(data)
     assert results[("张秋镇", "sex_ratio_at_birth")] == ("pass", 106.0)
     assert results[("阿城镇", "sex_ratio_at_birth")] == ("fail", 120.0)
+
+
+def test_explain_shows_headers_with_line_breaks_on_one_line(tmp_path):
+    """Ignored headers with a line break inside the cell were printed raw, over two lines."""
+    path = tmp_path / "nl.xlsx"
+    workbook(
+        path,
+        {
+            "出生": [
+                [
+                    "乡镇",
+                    "出生男婴数\n(人)",
+                    "出生女婴数",
+                    "建档率\n(%)",
+                    "备注\r\n说明",
+                    "[bold]x",
+                ],
+                ["东镇", 104, 100, 95, None, None],
+            ]
+        },
+    )
+    proc = run_main("check", path, "--explain", "--format", "json")
+    err = proc.stderr
+    assert "未识别(已忽略): 建档率⏎(%)、备注⏎说明、[bold]x" in err
+    assert re.search(r"^\s*B\s+出生男婴数⏎?\(人\)\s+→ births_male\b", err, re.M)
+    assert "建档率\n" not in err and "出生男婴数\n" not in err
+    en = run_main("check", path, "--explain", "--format", "json", "--lang", "en").stderr
+    assert "not recognised (ignored): 建档率⏎(%), 备注⏎说明, [bold]x" in en

@@ -68,7 +68,8 @@ def test_same_field_for_the_same_township_in_two_inputs(tmp_path):
     ]
     for p in duplicates:
         assert "张秋镇" in p["message"]
-        assert f"{first}:2" in p["message"] and f"{second}:2" in p["message"]
+        # Where each copy is: file, [sheet] and row.
+        assert f"{first} [报表]:2" in p["message"] and f"{second} [报表]:2" in p["message"]
     assert status(report, "张秋镇", "sex_ratio_at_birth") == ("invalid", None)
     assert status(report, "张秋镇", "crude_birth_rate") == ("invalid", None)
     assert status(report, "阿城镇", "sex_ratio_at_birth") == ("pass", 104.0)
@@ -76,3 +77,15 @@ def test_same_field_for_the_same_township_in_two_inputs(tmp_path):
     assert where(report, "unit_missing_from_input") == [("warning", "报表", 3, "乡镇")]
     row = result(report, "阿城镇", "crude_birth_rate")
     assert (row["status"], row["reason"]) == ("no_data", "value_missing")
+
+
+def test_conflicting_fields_message_names_sheets_and_joins_in_the_language(tmp_path):
+    header = ["乡镇", "出生男婴数", "出生女婴数"]
+    first = sheet(tmp_path / "a.xlsx", [header, ["张秋镇", 106, 100]], title="出生")
+    second = text_file(tmp_path / "b.csv", [header, ["张秋镇", 110, 100]])
+    for lang, joined in (("en", "出生男婴数, 出生女婴数"), ("zh", "出生男婴数、出生女婴数")):
+        report = check([first, second], lang=lang)
+        for p in problems(report, "duplicate_unit"):
+            assert joined in p["message"], p["message"]
+            assert f"{first} [出生]:2" in p["message"]  # the workbook's sheet
+            assert f"{second}:2" in p["message"] and f"{second} [" not in p["message"]

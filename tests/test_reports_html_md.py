@@ -274,3 +274,75 @@ def test_html_ranking_says_which_period(tmp_path, periods_csv):
     assert len(rows) == 4
     for row in rows:
         assert "2023" in row or "2024" in row, row
+
+
+# ---------------------------------------------------------------- score summaries, absent data
+
+
+@pytest.fixture
+def absent_csv(tmp_path):
+    """No policy-birth or staff columns: the veto is unverified, the gate lacks data."""
+    fields = [f for f in COUNT_FIELDS if f not in ("births_policy", "station_staff")]
+    return write_csv(tmp_path / "absent.csv", [town("甲镇")], fields=fields)
+
+
+def test_score_markdown_has_the_score_title_and_summary(tmp_path, towns_csv):
+    run = fpm("score", towns_csv, "--format", "markdown")
+    assert run.stdout.startswith("## 考核计分与排名")
+    assert "3 个乡镇: 否决 1 个,可评奖 1 个;满分 100" in run.stdout
+    check = fpm("check", towns_csv, "--format", "markdown")
+    assert check.stdout.startswith("## 考核指标检查")
+    assert "否决" not in check.stdout
+
+
+def test_score_markdown_award_column_gives_the_reason(towns_csv):
+    ranking = md_tables(fpm("score", towns_csv, "--format", "markdown").stdout)[0]
+    award = {row[1]: row[-1] for row in ranking[2:]}
+    assert award["甲镇"] == "是"
+    assert award["<b>x</b>"] == "否 (优质服务: 技术人员占比)"
+
+
+def test_score_markdown_shows_unverified_vetoes(absent_csv):
+    run = fpm("score", absent_csv, "--format", "markdown")
+    ranking = md_tables(run.stdout)[0]
+    [row] = ranking[2:]
+    assert row[-2] == f"{VETO_GROUP} 未核实(缺数据): 政策生育率"
+    assert row[-1] == "否 (优质服务 缺数据: 技术人员占比; 一票否决项未核实)"
+    assert "1 个乡镇的一票否决项缺数据、未能核实" in run.stdout
+
+
+def test_score_html_has_the_score_title_and_summary(tmp_path, towns_csv):
+    html = html_report(tmp_path, "score", towns_csv)
+    assert "<h1>考核计分与排名" in html
+    assert "3 个乡镇: 否决 1 个,可评奖 1 个;满分 100" in html
+    cards = re.findall(r'<div class="card"><b>(\d+)</b>([^<]+)</div>', html)
+    assert ("1", "一票否决") in cards and ("1", "可评奖") in cards
+    check = html_report(tmp_path, "check", towns_csv)
+    assert "<h1>考核指标检查" in check and "可评奖" not in check
+
+
+def test_score_html_shows_unverified_vetoes(tmp_path, absent_csv):
+    html = html_report(tmp_path, "score", absent_csv)
+    assert f'<span class="unverified">{VETO_GROUP} 未核实(缺数据): 政策生育率</span>' in html
+    assert "否 (优质服务 缺数据: 技术人员占比; 一票否决项未核实)" in html
+    assert ("1", "否决项未核实") in re.findall(r'<div class="card"><b>(\d+)</b>([^<]+)</div>', html)
+
+
+def test_html_chart_titles_say_who_has_no_data(tmp_path):
+    """The chart title used to end in a cryptic "· 1 —"."""
+    many = [town(f"{n}镇", migrant_women=0, migrant_archived=0, migrant_certified=0,
+                 migrant_contacted=0) for n in "子丑寅卯辰巳"]  # fmt: skip
+    path = write_csv(tmp_path / "in.csv", [town("甲镇", births_policy=None), *many])
+    html = html_report(tmp_path, "score", path)
+    assert " · 1 —" not in html and "— </div>" not in html
+    assert "<b>符合政策生育率 (≥ 95%)</b> · 无数据: 甲镇<br>" in html
+    assert "<b>流入已婚育龄妇女建档管理率 (≥ 90%)</b> · 6 个乡镇无数据<br>" in html
+    en = html_report(tmp_path, "score", path, lang="en")
+    assert " · no data: 甲镇<br>" in en and " · 6 townships without data<br>" in en
+
+
+def test_html_chart_of_an_indicator_without_any_data(tmp_path):
+    fields = [f for f in COUNT_FIELDS if f != "births_policy"]
+    path = write_csv(tmp_path / "in.csv", [town("甲镇"), town("乙镇")], fields=fields)
+    html = html_report(tmp_path, "score", path)
+    assert "<b>符合政策生育率 (≥ 95%)</b> · 无数据: 甲镇、乙镇</div>" in html

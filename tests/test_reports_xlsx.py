@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import shutil
-import subprocess
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
@@ -13,6 +11,7 @@ from openpyxl import load_workbook
 from openpyxl.utils.cell import coordinate_from_string
 
 from scoring_builders import (
+    COUNT_FIELDS,
     INDICATORS,
     SAMPLE_MESSY_XLSX,
     SAMPLE_XLSX,
@@ -20,6 +19,8 @@ from scoring_builders import (
     VETO_GROUP,
     failing,
     fpm,
+    print_scales,
+    print_to_pdf,
     town,
     write_csv,
 )
@@ -371,7 +372,8 @@ def test_workbook_with_a_disabled_scored_indicator(tmp_path):
         for r in range(h + 1, ws.max_row + 1)
     }
     assert totals == {"甲镇": 90, "乙镇": 82}  # 80% vs ≥ 90%: 10 × 1, capped at 8
-    assert {ws.cell(row=r, column=cols["满分"]).value for r in range(h + 1, ws.max_row + 1)} == {90}
+    meta = [ws.cell(row=r, column=1).value for r in range(2, h)]
+    assert "满分: 90" in meta  # full marks over the enabled indicators
     assert "技术人员占比" not in cols  # no points column for an indicator that is off
     assert "政策生育率" in cols
     assert "技术人员占比" not in columns(wb["指标矩阵"], h)
@@ -411,7 +413,8 @@ def test_ranking_sheet_with_periods(tmp_path):
 
 
 def test_workbook_converts_with_libreoffice(sample_score, tmp_path):
-    """openpyxl-level checks always; a PDF through LibreOffice where it is installed."""
+    """openpyxl-level checks always; a PDF through LibreOffice where it is installed, and
+    there every page prints body text at 70% or more of its size (M6)."""
     _, _, path = sample_score
     wb = load_workbook(path)  # opens cleanly again
     assert wb.sheetnames == SHEETS_ZH
@@ -419,19 +422,111 @@ def test_workbook_converts_with_libreoffice(sample_score, tmp_path):
     for ws in wb.worksheets:
         assert ws.page_setup.orientation == "landscape"
         assert ws.print_title_rows
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
-    if soffice is None:
+    outdir = print_to_pdf(tmp_path, path)
+    if outdir is None:
         return  # LibreOffice is not installed here: the openpyxl checks above still ran
-    outdir = tmp_path / "pdf"
-    profile = (tmp_path / "lo-profile").as_uri()
-    subprocess.run(
-        [soffice, f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf",
-         "--outdir", str(outdir), str(path)],
-        capture_output=True,
-        timeout=120,
-        check=False,
-    )  # fmt: skip
     pdf = outdir / "report.pdf"
     assert pdf.is_file(), "LibreOffice did not convert the workbook"
     assert pdf.read_bytes().startswith(b"%PDF")
     assert pdf.stat().st_size > 1000
+    scales = print_scales(outdir, pdf)
+    if scales is not None:  # poppler-utils installed: measure
+        assert min(scales) >= 0.7, [f"{s:.0%}" for s in scales]
+
+
+def test_workbook_shows_unverified_vetoes_and_gates_lacking_data(tmp_path):
+    absent = ("births_policy", "station_staff", "station_tech_staff")
+    fields = [f for f in COUNT_FIELDS if f not in absent]  # a veto and a gate item lack data
+    path = write_csv(
+        tmp_path / "in.csv", [town("甲镇"), failing("乙镇", "crude_birth_rate")], fields
+    )
+    wb, _, _ = _report(tmp_path, "score", path, with_json=False)
+    ws = wb["排名"]
+    h = header_row(ws)
+    cols = columns(ws, h)
+    rows = {ws.cell(row=r, column=cols["乡镇"]).value: r for r in range(h + 1, ws.max_row + 1)}
+    veto = {u: ws.cell(row=r, column=cols["否决原因"]).value for u, r in rows.items()}
+    assert veto["甲镇"] == f"{VETO_GROUP} 未核实(缺数据): 政策生育率"
+    assert veto["乙镇"] == f"{VETO_GROUP}: 出生率\n{VETO_GROUP} 未核实(缺数据): 政策生育率"
+    award = {u: ws.cell(row=r, column=cols["可评奖"]).value for u, r in rows.items()}
+    assert award == {"甲镇": "否", "乙镇": "否"}
+    blocked = ws.cell(row=rows["甲镇"], column=cols["不能评奖原因"]).value
+    assert blocked == "优质服务 缺数据: 技术人员占比; 一票否决项未核实"
+    matrix = wb["指标矩阵"]
+    mh = header_row(matrix)
+    mcols = columns(matrix, mh)
+    marks = {
+        matrix.cell(row=r, column=1).value: matrix.cell(row=r, column=mcols["一票否决"])
+        for r in range(mh + 1, matrix.max_row + 1)
+    }
+    assert marks["甲镇"].value == f"{VETO_GROUP} 未核实(缺数据): 政策生育率"
+    assert marks["甲镇"].fill.fgColor.rgb.endswith("FFEB9C")
+
+
+# ---------------------------------------------------------------- printing at a readable size
+
+# LibreOffice here prints one Excel width unit as about 7 points at 100%; an A4 landscape page
+# has about 784 points between the margins. 160 units print at 70%.
+WIDTH_BUDGET = 160
+
+
+def _total_width(ws) -> float:
+    return sum(d.width for d in ws.column_dimensions.values() if d.width)
+
+
+def _long_reasons_csv(tmp_path):
+    towns = [
+        failing("甲镇", "policy_birth_rate", "birth_stat_error_rate", "tech_staff_share",
+                "birth_defect_rate", "migrant_archive_rate"),
+        failing("十五里园镇", "crude_birth_rate", "migrant_certificate_rate",
+                "migrant_contact_rate", "tech_staff_share"),
+        town("乙镇"),
+    ]  # fmt: skip
+    return write_csv(tmp_path / "long.csv", towns)
+
+
+@pytest.mark.parametrize("source", ["sample", "messy", "long_reasons"])
+def test_sheets_fit_a_page_at_a_readable_scale(tmp_path, source):
+    """M6: fit to width over 19 columns printed the ranking at ~50% (~38% with long reasons)."""
+    inputs = {
+        "sample": SAMPLE_XLSX,
+        "messy": SAMPLE_MESSY_XLSX,
+        "long_reasons": _long_reasons_csv(tmp_path) if source == "long_reasons" else None,
+    }[source]
+    wb, _, _ = _report(tmp_path, "score", inputs, with_json=False)
+    for ws in wb.worksheets:
+        assert _total_width(ws) <= WIDTH_BUDGET, (ws.title, _total_width(ws))
+        assert ws.page_setup.fitToWidth == 1, ws.title
+        assert ws.page_setup.fitToHeight == 0, ws.title  # as many pages tall as needed
+        assert ws.sheet_properties.pageSetUpPr.fitToPage
+
+
+def test_long_reasons_wrap_in_a_narrow_column(tmp_path):
+    wb, _, _ = _report(tmp_path, "score", _long_reasons_csv(tmp_path), with_json=False)
+    ws = wb["排名"]
+    h = header_row(ws)
+    cols = columns(ws, h)
+    for label in ("否决原因", "不能评奖原因"):
+        letter = ws.cell(row=h, column=cols[label]).column_letter
+        assert ws.column_dimensions[letter].width <= 20, label
+    rows = {ws.cell(row=r, column=cols["乡镇"]).value: r for r in range(h + 1, ws.max_row + 1)}
+    cell = ws.cell(row=rows["甲镇"], column=cols["不能评奖原因"])
+    assert cell.value == "优质服务: 技术人员占比、出生缺陷、流入建档率"
+    assert cell.alignment.wrap_text
+    assert ws.row_dimensions[rows["甲镇"]].height >= 2 * 15  # tall enough for the wrap
+    # Points columns are narrow: their headers wrap instead.
+    letter = ws.cell(row=h, column=cols["技术人员占比"]).column_letter
+    assert ws.column_dimensions[letter].width <= 8
+    assert ws.cell(row=h, column=cols["技术人员占比"]).alignment.wrap_text
+
+
+def test_vetoed_row_is_filled_to_the_last_column(sample_score):
+    """M6: the pink fill of a vetoed row stopped before the points columns."""
+    wb, data, _ = sample_score
+    ws = wb["排名"]
+    h = header_row(ws)
+    vetoed = {s["unit"] for s in data["scores"] if s["vetoed"]}
+    for r in range(h + 1, ws.max_row + 1):
+        unit = ws.cell(row=r, column=columns(ws, h)["乡镇"]).value
+        fills = [is_red(ws.cell(row=r, column=c)) for c in range(1, ws.max_column + 1)]
+        assert all(fills) if unit in vetoed else not any(fills), unit

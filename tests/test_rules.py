@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 
 import pytest
@@ -76,6 +77,51 @@ def test_rules_show_lists_every_indicator(cli):
         assert key in result.stdout
     assert "103–107" in result.stdout
     assert "≥ 70%" in result.stdout
+
+
+@pytest.mark.parametrize("columns", ["80", "200"])
+def test_rules_show_never_cuts_ids_or_sources(cli, monkeypatch, columns):
+    """Ids are what users type: whole on one line, at any width (and in a pipe)."""
+    monkeypatch.setenv("COLUMNS", columns)
+    result = cli("rules", "show", "default")
+    assert result.code == 0, result.stderr
+    assert "…" not in result.stdout
+    lines = result.stdout.splitlines()
+    for key in INDICATORS:
+        assert any(re.search(rf"(^|[\s│]){key}(\s|$)", line) for line in lines), key
+    # Wrapped text, joined again, holds every source in full.
+    flat = re.sub(r"[\s│┃]", "", result.stdout)
+    for rule in load_ruleset("default").active.values():
+        assert re.sub(r"\s", "", rule.source) in flat, rule.source
+
+
+@pytest.mark.parametrize("columns", ["80", "200"])
+def test_rules_show_parenthesises_a_compound_numerator(cli, monkeypatch, columns):
+    monkeypatch.setenv("COLUMNS", columns)
+    out = cli("rules", "show", "default").stdout
+    assert "(births - deaths) / population × 1000" in out
+    assert "births - deaths / population" not in out
+
+
+@pytest.mark.parametrize(
+    ("numerator", "denominator", "expected"),
+    [
+        ("births - deaths", "population", "(births - deaths) / population × 1000"),
+        ("(births - deaths)", "population", "(births - deaths) / population × 1000"),
+        ("abs(births_verified - births_reported)", "births_verified",
+         "abs(births_verified - births_reported) / births_verified × 1000"),
+        ("births", "population + deaths", "births / (population + deaths) × 1000"),
+        ("births_male", "births_female", "births_male / births_female × 1000"),
+    ],
+)  # fmt: skip
+def test_formula_text(numerator, denominator, expected):
+    from fpmetrics.rules import Indicator
+
+    rule = Indicator(
+        name="x", name_en="x", numerator=numerator, denominator=denominator, scale=1000,
+        max=5, source="test",
+    )  # fmt: skip
+    assert rule.formula_text() == expected
 
 
 def test_rules_show_unknown_name_is_a_clean_error(cli):
@@ -391,3 +437,83 @@ def test_extends_unknown_parent_is_a_clean_error(cli, tmp_path):
 def test_unknown_rules_name_for_check(cli, build):
     data = build.csv("t.csv", build.grid([build.town("张秋镇")]))
     assert_clean_error(cli("check", data, "--rules", "no_such_province"))
+
+
+# ---------------------------------------------------------------------- messages in one language
+
+NEW_RULE = """\
+  new_rate:
+    name: 新指标
+    name_en: New rate
+    numerator: {numerator}
+    denominator: migrant_women
+    scale: 100
+    min: 80
+    source: test
+"""
+
+
+@pytest.mark.parametrize(
+    ("body", "zh", "en"),
+    [
+        ("  sex_ratio_at_birth:\n    maxx: 108\n", "maxx: 未知的键", "maxx: unknown key"),
+        ("  sex_ratio_at_birth:\n    max: abc\n", "max: 应为数字", "max: must be a number"),
+        ("  sex_ratio_at_birth:\n    severity: sometimes\n", "severity: 只能是以下之一: fail、warn",
+         "severity: must be one of: fail, warn"),
+        ("  sex_ratio_at_birth:\n    min: 110\n    max: 100\n", "max (100) 小于 min (110)",
+         "max (100) is smaller than min (110)"),
+        ("  tech_staff_share:\n    min: 170\n", "min 170 不可能", "min 170 is impossible"),
+        ("  sex_ratio_at_birth:\n    decimals: -1\n", "decimals: 应不小于 0",
+         "decimals: must be at least 0"),
+        (NEW_RULE.format(numerator="nobody"), "未知的字段 'nobody'", "unknown field 'nobody'"),
+        (NEW_RULE.format(numerator="migrant_archived / 2"), "不允许", "is not allowed"),
+        (NEW_RULE.format(numerator="migrant_archived +"), "无法解析", "cannot parse"),
+        ("  new_rate:\n    name: 新指标\n", "source: 缺少必填项", "source: required key missing"),
+        ("  NewRate:\n    name: x\n    name_en: x\n    numerator: births\n"
+         "    denominator: population\n    scale: 1000\n    max: 5\n    source: s\n",
+         "应为小写字母加下划线", "must be lower_snake_case"),
+    ],
+    ids=["unknown_key", "number", "literal", "min_max", "share", "ge", "field", "operator",
+         "syntax", "missing", "id_case"],
+)  # fmt: skip
+def test_rule_file_mistakes_in_the_chosen_language(cli, tmp_path, body, zh, en):
+    """Rule-file messages used to end in English in Chinese mode (…: unknown key)."""
+    path = tmp_path / "my.yaml"
+    path.write_text(
+        f"name: my\ntitle: 我的\nextends: default\nindicators:\n{body}", encoding="utf-8"
+    )
+    result = cli("rules", "validate", path)
+    assert_clean_error(result)
+    assert zh in result.stderr, result.stderr
+    for english in ("unknown", "must", "should", "Input", "Field required", "Value error"):
+        assert english not in result.stderr, result.stderr
+    english = cli("rules", "validate", path, "--lang", "en")
+    assert_clean_error(english)
+    assert en in english.stderr, english.stderr
+
+
+def test_rule_file_that_is_not_a_mapping(cli, tmp_path):
+    path = tmp_path / "list.yaml"
+    path.write_text("- a\n- b\n", encoding="utf-8")
+    assert "文件内容应为映射(键: 值)" in cli("rules", "validate", path).stderr
+    assert "must be a mapping" in cli("rules", "validate", path, "--lang", "en").stderr
+
+
+def test_scoring_naming_unknown_indicators_in_chinese(cli, tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text(
+        "extends: default\nname: s\nscoring:\n  veto:\n    - name: x\n      indicators: [nope]\n",
+        encoding="utf-8",
+    )
+    result = cli("rules", "validate", path)
+    assert "scoring 中提到了本规则集没有的指标: nope" in result.stderr
+
+
+def test_fields_file_unknown_field_in_chinese(cli, tmp_path):
+    from conftest import SAMPLE_CSV
+
+    path = tmp_path / "f.yaml"
+    path.write_text("aliases:\n  boys: [男孩]\n", encoding="utf-8")
+    result = cli("check", SAMPLE_CSV, "--fields", path)
+    assert_clean_error(result)
+    assert "未知的字段 'boys'" in result.stderr

@@ -29,7 +29,7 @@ from scoring_builders import (
 
 SCORE_KEYS = {
     "unit", "code", "period", "rank", "rank_from_bottom", "units_ranked", "total", "max_total",
-    "vetoed", "vetoed_by", "award_eligible", "award_blocked_by", "points",
+    "vetoed", "vetoed_by", "veto_unverified", "award_eligible", "award_blocked_by", "points",
 }  # fmt: skip
 
 # The shipped scheme's full points per indicator (rules/default.yaml `scoring:`).
@@ -107,8 +107,11 @@ def test_sample_county_shipped_scheme(sample):
         assert s["total"] == pytest.approx(sum(s["points"].values()))
         for key, points in s["points"].items():
             assert 0 <= points <= DEFAULT_POINTS[key]
-        assert s["award_eligible"] == (not s["vetoed"] and not s["award_blocked_by"])
+        assert s["award_eligible"] == (
+            not s["vetoed"] and not s["veto_unverified"] and not s["award_blocked_by"]
+        )
         assert s["vetoed"] == bool(s["vetoed_by"])
+        assert s["veto_unverified"] == []  # every field is there
 
     vetoed = {u: s for u, s in scores.items() if s["vetoed"]}
     assert {u: s["vetoed_by"] for u, s in vetoed.items()} == {
@@ -319,7 +322,8 @@ def test_zero_denominator_scores_zero_when_the_scheme_says_so(tmp_path):
 
 
 def test_missing_data_scores_zero_and_does_not_veto(tmp_path):
-    """A column nobody sent, or an empty cell, is not a zero denominator: 0 points."""
+    """A column nobody sent, or an empty cell, is not a zero denominator: 0 points. It does
+    not veto either, but it leaves the veto unverified and blocks award eligibility."""
     fields = [f for f in COUNT_FIELDS if f not in NO_MIGRANTS]  # no migrant columns at all
     towns = [town("甲镇", deaths=None), town("乙镇")]
     path = write_csv(tmp_path / "in.csv", towns, fields=fields)
@@ -333,9 +337,117 @@ def test_missing_data_scores_zero_and_does_not_veto(tmp_path):
     assert s["甲镇"]["points"]["natural_growth_rate"] == 0
     assert s["甲镇"]["total"] == 68
     assert s["甲镇"]["vetoed"] is False  # no data is not a failure
-    assert s["甲镇"]["award_eligible"] is True
-    assert (s["乙镇"]["rank"], s["甲镇"]["rank"]) == (1, 2)
+    assert s["甲镇"]["vetoed_by"] == []
+    assert s["甲镇"]["veto_unverified"] == [
+        {"group": VETO_GROUP, "indicators": ["natural_growth_rate"]}
+    ]
+    assert s["乙镇"]["veto_unverified"] == []
+    for unit in ("甲镇", "乙镇"):  # nobody sent the migrant figures: nobody is eligible
+        assert s[unit]["award_blocked_by"] == [{"group": AWARD_GROUP, "indicators": MIGRANT_RATES}]
+        assert s[unit]["award_eligible"] is False
+    assert (s["乙镇"]["rank"], s["甲镇"]["rank"]) == (1, 2)  # unverified is not vetoed
     assert code == 0
+
+
+# ---------------------------------------------------------------- absent data and the gates
+
+
+def test_award_gate_field_missing_blocks_eligibility(tmp_path):
+    """H1: every gate indicator field_missing used to leave the unit award-eligible."""
+    fields = [f for f in COUNT_FIELDS if f not in ("station_staff", "station_tech_staff")]
+    path = write_csv(tmp_path / "in.csv", [town("甲镇")], fields=fields)
+    run = fpm("score", path, "--format", "json")
+    s = scores_by_unit(run.json())["甲镇"]
+    assert s["vetoed"] is False
+    assert s["veto_unverified"] == []
+    assert s["award_blocked_by"] == [{"group": AWARD_GROUP, "indicators": ["tech_staff_share"]}]
+    assert s["award_eligible"] is False
+    assert s["total"] == 90
+    assert s["rank"] == 1
+    # The run says so, on stderr, in one line naming the columns and the indicator.
+    [line] = [x for x in run.stderr.splitlines() if "注意" in x]
+    assert "服务站在编人员数" in line and "在编专业技术人员数" in line
+    assert "技术人员占比" in line
+
+
+def test_award_gate_value_missing_blocks_only_that_unit(tmp_path):
+    towns = [town("甲镇", birth_defects=None), town("乙镇")]
+    path = write_csv(tmp_path / "in.csv", towns)
+    run = fpm("score", path, "--format", "json")
+    s = scores_by_unit(run.json())
+    assert s["甲镇"]["award_blocked_by"] == [
+        {"group": AWARD_GROUP, "indicators": ["birth_defect_rate"]}
+    ]
+    assert s["甲镇"]["award_eligible"] is False
+    assert s["乙镇"]["award_blocked_by"] == [] and s["乙镇"]["award_eligible"] is True
+    assert "注意" not in run.stderr  # the column is there: only a cell is empty
+
+
+def test_award_gate_zero_denominator_does_not_block(tmp_path):
+    path = write_csv(tmp_path / "in.csv", [town("甲镇", **NO_MIGRANTS)])
+    s = scores_by_unit(score_json(path)[1])["甲镇"]
+    assert s["award_blocked_by"] == [] and s["veto_unverified"] == []
+    assert s["award_eligible"] is True
+
+
+def test_veto_field_missing_is_unverified_not_vetoed(tmp_path):
+    fields = [f for f in COUNT_FIELDS if f not in ("births_reported", "births_verified")]
+    towns = [town("甲镇"), failing("乙镇", "crude_birth_rate")]
+    path = write_csv(tmp_path / "in.csv", towns, fields=fields)
+    run = fpm("score", path, "--format", "json")
+    s = scores_by_unit(run.json())
+    for unit in ("甲镇", "乙镇"):
+        assert s[unit]["veto_unverified"] == [
+            {"group": VETO_GROUP, "indicators": ["birth_stat_error_rate"]}
+        ]
+        assert s[unit]["award_blocked_by"] == []  # the gate itself is fine
+        assert s[unit]["award_eligible"] is False  # but the veto could not be checked
+    assert s["甲镇"]["vetoed"] is False and s["甲镇"]["rank"] == 1
+    assert s["乙镇"]["vetoed_by"] == [{"group": VETO_GROUP, "indicators": ["crude_birth_rate"]}]
+    assert "统计误差率" in run.stderr and "上报出生数" in run.stderr
+
+
+def test_veto_invalid_still_vetoes_and_is_not_unverified(tmp_path):
+    path = write_csv(tmp_path / "in.csv", [town("甲镇", births_verified="x")])
+    s = scores_by_unit(score_json(path)[1])["甲镇"]
+    assert s["vetoed_by"] == [{"group": VETO_GROUP, "indicators": ["birth_stat_error_rate"]}]
+    assert s["veto_unverified"] == []
+
+
+def test_monthly_births_only_file_is_not_award_eligible():
+    """The reviewer's case: a file with births by sex only."""
+    from scoring_builders import REPO
+
+    run = fpm("score", REPO / "sample_data" / "county_2024_monthly.csv", "--format", "json")
+    data = run.json()
+    assert all(not s["award_eligible"] for s in data["scores"])
+    assert all(not s["vetoed"] for s in data["scores"])
+    third = data["scores"][2]
+    assert third["total"] == 0
+    assert [h["group"] for h in third["veto_unverified"]] == [VETO_GROUP]
+    assert sorted(third["veto_unverified"][0]["indicators"]) == sorted(VETO_INDICATORS)
+    assert third["award_blocked_by"] == [{"group": AWARD_GROUP, "indicators": AWARD_INDICATORS}]
+    assert len([x for x in run.stderr.splitlines() if x.startswith("注意")]) == 1
+
+
+def test_absent_data_in_the_table_and_in_english(tmp_path):
+    fields = [f for f in COUNT_FIELDS if f not in ("births_policy", "station_staff")]
+    path = write_csv(tmp_path / "in.csv", [town("甲镇")], fields=fields)
+    run = fpm("score", path)
+    assert "三控制一达标 未核实(缺数据): 政策生育率" in run.stdout
+    assert "否 (优质服务 缺数据: 技术人员占比; 一票否决项未核实)" in run.stdout
+    assert "1 个乡镇的一票否决项缺数据、未能核实" in run.stdout
+    en = fpm("score", path, "--lang", "en")
+    assert "unverified (no data): Policy births" in en.stdout
+    [line] = [x for x in en.stderr.splitlines() if x.startswith("Note:")]
+    assert "births_policy, station_staff" in line
+    assert "注意" not in en.stderr
+
+
+def test_full_data_gives_no_absent_warning():
+    run = fpm("score", SAMPLE_XLSX)
+    assert "注意" not in run.stderr
+    assert "未核实" not in run.stdout
 
 
 def test_disabled_indicator_does_not_score(tmp_path):
@@ -588,12 +700,32 @@ def test_csv_format(tmp_path):
         assert column in rows[0]
     assert {f"points_{k}" for k in INDICATORS} <= set(rows[0])
     second = rows[1]
-    assert second["vetoed_by"] == VETO_GROUP
-    assert second["award_blocked_by"] == AWARD_GROUP
+    assert second["vetoed_by"] == f"{VETO_GROUP}: natural_growth_rate"
+    assert second["award_blocked_by"] == f"{AWARD_GROUP}: tech_staff_share"
+    assert second["veto_unverified"] == ""
+    # Booleans as JSON writes them, not Python's True/False.
+    assert (rows[0]["vetoed"], rows[0]["award_eligible"]) == ("false", "true")
+    assert (second["vetoed"], second["award_eligible"]) == ("true", "false")
     # (205 − 60) / 20000 = 7.25‰ vs 5.5‰: 1.75 × 4 = 7 off
     assert float(second["points_natural_growth_rate"]) == pytest.approx(1)
     assert float(second["points_tech_staff_share"]) == 0
     assert (rows[0]["rank"], rows[1]["rank"]) == ("1", "2")
+
+
+def test_csv_groups_and_booleans_read_back(tmp_path):
+    import pandas as pd
+
+    fields = [f for f in COUNT_FIELDS if f != "births_policy"]
+    towns = [failing("乙镇", "crude_birth_rate", "birth_stat_error_rate", "tech_staff_share")]
+    path = write_csv(tmp_path / "in.csv", towns, fields=fields)
+    run = fpm("score", path, "--format", "csv")
+    [row] = list(csv.DictReader(io.StringIO(run.stdout)))
+    assert row["vetoed_by"] == f"{VETO_GROUP}: birth_stat_error_rate, crude_birth_rate"
+    assert row["veto_unverified"] == f"{VETO_GROUP}: policy_birth_rate"
+    assert row["award_blocked_by"] == f"{AWARD_GROUP}: tech_staff_share"
+    frame = pd.read_csv(io.StringIO(run.stdout))
+    assert frame["vetoed"].dtype == bool and bool(frame["vetoed"][0]) is True
+    assert frame["award_eligible"].dtype == bool and bool(frame["award_eligible"][0]) is False
 
 
 def test_table_format(tmp_path):

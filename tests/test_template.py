@@ -12,6 +12,8 @@ from scoring_builders import (
     PASSING,
     assert_refused,
     fpm,
+    print_scales,
+    print_to_pdf,
     statuses,
 )
 
@@ -190,3 +192,100 @@ def test_template_must_be_xlsx(tmp_path, name):
     assert_refused(fpm("template", out))
     assert not out.exists()
     assert list(tmp_path.iterdir()) == []
+
+
+# ------------------------------------------- instructions, printing, not overwriting (M7)
+
+
+def _help_rows(ws) -> dict[str, list]:
+    """Field name (column B) → the row of the instructions table."""
+    return {
+        row[1]: list(row)
+        for row in ws.iter_rows(values_only=True)
+        if row[1] in DEFAULT_FIELDS or row[1] == "births"
+    }
+
+
+def test_instructions_explain_each_field_in_chinese(tmp_path):
+    wb, _ = make_template(tmp_path)
+    ws = wb["填表说明"]
+    rows = _help_rows(ws)
+    assert set(rows) == set(DEFAULT_FIELDS)
+    for field, (header, _name, meaning, used_by) in rows.items():
+        assert header == HEADERS[field]
+        assert meaning and not meaning.isascii(), (field, meaning)  # Chinese, not English
+        assert used_by and not used_by.isascii(), field
+    assert rows["perinatal_births"][2] == "围产儿数(孕满 28 周至出生后 7 天)"
+    assert rows["migrant_archived"][2] == "流入已婚育龄妇女中已建档的人数"
+    assert "、" in rows["population"][3]  # 人口出生率、人口自然增长率
+
+
+def test_english_instructions_are_english(tmp_path):
+    wb, _ = make_template(tmp_path, "--lang", "en")
+    rows = _help_rows(wb["Instructions"])
+    assert rows["births_male"][2] == "live births, boys"
+    assert rows["population"][3] == "Crude birth rate, Natural growth rate"
+
+
+def test_every_field_has_a_chinese_meaning():
+    from fpmetrics.fields import FIELDS
+
+    for spec in FIELDS.values():
+        assert spec.meaning("zh") and not spec.meaning("zh").isascii(), spec.name
+        assert spec.meaning("en") == spec.en
+
+
+def test_instructions_sheet_prints_one_page_wide_with_wrapped_text(tmp_path):
+    wb, _ = make_template(tmp_path)
+    ws = wb["填表说明"]
+    assert ws.page_setup.orientation == "landscape"
+    assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0
+    assert ws.sheet_properties.pageSetUpPr.fitToPage
+    widths = [ws.column_dimensions[c].width for c in "ABCD"]
+    assert sum(widths) <= 140, widths
+    # The intro sentences span the table's width and wrap inside it: nothing is cut.
+    merged = {str(r) for r in ws.merged_cells.ranges}
+    for row in (1, 2, 3):
+        assert f"A{row}:D{row}" in merged
+        assert ws.cell(row=row, column=1).alignment.wrap_text
+    for row in ws.iter_rows(min_row=6):
+        for cell in row:
+            if cell.value:
+                assert cell.alignment.wrap_text, cell.coordinate
+
+
+def test_form_prints_one_page_wide_at_a_readable_size(tmp_path):
+    wb, path = make_template(tmp_path, "--units", "张秋镇,阿城镇")
+    ws = wb["填报表"]
+    widths = [d.width for d in ws.column_dimensions.values() if d.width]
+    assert sum(widths) <= 160, widths
+    assert all(c.alignment.wrap_text for c in ws[HEADER_ROW] if c.value)
+    outdir = print_to_pdf(tmp_path, path)
+    if outdir is None:
+        return  # no LibreOffice here: the openpyxl checks above still ran
+    pdf = outdir / "form.pdf"
+    assert pdf.is_file()
+    scales = print_scales(outdir, pdf)
+    if scales is not None:
+        assert len(scales) == 2, scales  # the form on one page, the instructions on one
+        assert min(scales) >= 0.7, [f"{s:.0%}" for s in scales]
+
+
+def test_template_refuses_to_overwrite_an_existing_file(tmp_path):
+    out = tmp_path / "已填报.xlsx"
+    out.write_bytes(b"a filled-in workbook")
+    run = fpm("template", out)
+    assert_refused(run)
+    assert "已经存在" in run.stderr and "--force" in run.stderr
+    assert out.read_bytes() == b"a filled-in workbook"
+    en = fpm("template", out, "--lang", "en")
+    assert_refused(en)
+    assert "already exists" in en.stderr
+
+
+def test_template_force_overwrites(tmp_path):
+    out = tmp_path / "form.xlsx"
+    out.write_bytes(b"old")
+    run = fpm("template", out, "--force")
+    assert run.code == 0, run
+    assert load_workbook(out).sheetnames == ["填报表", "填表说明"]

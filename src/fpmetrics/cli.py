@@ -14,10 +14,27 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from typer.core import TyperCommand
 
 from . import __version__
 from .errors import InputError
 from .i18n import t
+
+
+class _Command(TyperCommand):
+    """Usage lines that name arguments as their ``metavar`` says: ``fpmetrics check
+    [OPTIONS] INPUTS...``. (Recent typer writes a required argument as ``{inputs}...``,
+    which reads like a placeholder left unfilled.)"""
+
+    def collect_usage_pieces(self, ctx):  # type: ignore[no-untyped-def]
+        pieces = [self.options_metavar] if self.options_metavar else []
+        for param in self.get_params(ctx):
+            if getattr(param, "param_type_name", "") == "argument" and param.metavar:
+                pieces.append(param.metavar)
+            else:
+                pieces.extend(param.get_usage_pieces(ctx))
+        return pieces
+
 
 app = typer.Typer(
     add_completion=False,
@@ -97,7 +114,10 @@ def _consoles():
 
 
 InputsArg = Annotated[
-    list[Path], typer.Argument(help="Spreadsheets (.xlsx .xls .ods .csv) or folders of them.")
+    list[Path],
+    typer.Argument(
+        metavar="INPUTS...", help="Spreadsheets (.xlsx .xls .ods .csv) or folders of them."
+    ),
 ]
 RulesOption = Annotated[
     str, typer.Option("--rules", "-r", help="Shipped rule set name or a YAML file.")
@@ -211,8 +231,20 @@ def _units(value: str | None, lang: str) -> frozenset[str] | None:
     else:
         names = [u.strip() for u in re.split(r"[,,、\n]", value) if u.strip()]
     if not names:
-        raise InputError(t("bad_option", lang, detail="--units names no township"))
+        raise InputError(t("bad_option", lang, detail=t("opt_units_empty", lang)))
     return frozenset(names)
+
+
+def _refuse_empty(inputs: list[Path], lang: str) -> None:
+    """A file named on the command line with nothing in it (0 bytes, or only blank lines):
+    say so, rather than that no header was found in its first 30 rows. (An empty file inside
+    an input folder is skipped like any file without a table.)"""
+    for path in inputs:
+        if not path.is_file():
+            continue
+        size = path.stat().st_size
+        if size == 0 or (size < 4096 and not path.read_bytes().strip(b"\xef\xbb\xbf \t\r\n")):
+            raise InputError(t("file_empty", lang, file=path))
 
 
 def _run(command: str, inputs: list[Path], o: RunOptions) -> None:
@@ -229,6 +261,7 @@ def _run(command: str, inputs: list[Path], o: RunOptions) -> None:
         inputs = [p for p in inputs if p.exists()]
         if not inputs:
             raise InputError(t("file_missing", language, file=names[0]))
+    _refuse_empty(inputs, language)
     chosen = choose_format(o.fmt.value if o.fmt else None, o.output, language)
     ruleset, aliases = _ruleset_and_aliases(o.rules, o.fields_file, language)
     for target in (o.output, o.records):
@@ -249,6 +282,14 @@ def _run(command: str, inputs: list[Path], o: RunOptions) -> None:
         by=o.by.value,
     )
     scores = run_score(report, language) if command == "score" else None
+    if scores is not None:
+        from rich.text import Text
+
+        from .report.scores import absent_fields_warning
+
+        warning = absent_fields_warning(scores, language)
+        if warning:
+            err.print(Text(warning, style="yellow"))
     if o.explain:
         from .report.explain import render_explain
 
@@ -278,7 +319,7 @@ def _run(command: str, inputs: list[Path], o: RunOptions) -> None:
     raise typer.Exit(exit_code(report, o.fail_on.value))
 
 
-@app.command()
+@app.command(cls=_Command)
 def check(
     inputs: InputsArg,
     rules: RulesOption = "default",
@@ -300,7 +341,7 @@ def check(
                                      lang, kind, period, units, by, records))  # fmt: skip
 
 
-@app.command()
+@app.command(cls=_Command)
 def score(
     inputs: InputsArg,
     rules: RulesOption = "default",
@@ -322,9 +363,11 @@ def score(
                                      lang, kind, period, units, by, records))  # fmt: skip
 
 
-@app.command()
+@app.command(cls=_Command)
 def funnel(
-    indicator: Annotated[str, typer.Argument(help="Indicator id, e.g. sex_ratio_at_birth.")],
+    indicator: Annotated[
+        str, typer.Argument(metavar="INDICATOR", help="Indicator id, e.g. sex_ratio_at_birth.")
+    ],
     inputs: InputsArg,
     rules: RulesOption = "default",
     target: Annotated[
@@ -353,18 +396,21 @@ def funnel(
 
     language = lang.value
     if overdispersion not in ("none", "multiplicative", "additive"):
-        raise InputError(t("bad_option", language, detail=f"--overdispersion {overdispersion}"))
+        detail = t("opt_overdispersion", language, value=overdispersion)
+        raise InputError(t("bad_option", language, detail=detail))
     if output is not None:
         if output.suffix.lower() not in (".png", ".svg"):
-            raise InputError(t("bad_option", language, detail="the chart is a .png or .svg file"))
+            detail = t("opt_chart_suffix", language, file=output)
+            raise InputError(t("bad_option", language, detail=detail))
         refuse_inputs(output, inputs, language)
+    _refuse_empty(inputs, language)
     ruleset, aliases = _ruleset_and_aliases(rules, fields_file, language)
     report = run_check(inputs, ruleset, language, sheet=sheet, extra_aliases=aliases)
     out, err = _consoles()
     render_funnel(report, indicator, target, overdispersion, fmt, output, language, out, err)
 
 
-@app.command()
+@app.command(cls=_Command)
 def audit(
     inputs: InputsArg,
     rules: RulesOption = "default",
@@ -381,6 +427,7 @@ def audit(
     from .report.audit_out import audit_json, render_audit
 
     language = lang.value
+    _refuse_empty(inputs, language)
     ruleset, aliases = _ruleset_and_aliases(rules, fields_file, language)
     report = run_check(inputs, ruleset, language, sheet=sheet, extra_aliases=aliases)
     signals = run_audit(report, ruleset.audit, language)
@@ -392,15 +439,16 @@ def audit(
         render_audit(report, signals, periods, language, out, err)
 
 
-@app.command()
+@app.command(cls=_Command)
 def template(
-    output: Annotated[Path, typer.Argument(help="The .xlsx file to write.")],
+    output: Annotated[Path, typer.Argument(metavar="OUTPUT", help="The .xlsx file to write.")],
     rules: RulesOption = "default",
     units: Annotated[
         str | None,
         typer.Option("--units", help="Township names to pre-fill, separated by commas or 、."),
     ] = None,
     rows: Annotated[int, typer.Option("--rows", min=1, max=5000, help="Blank rows.")] = 30,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite OUTPUT if it exists.")] = False,
     lang: LangOption = Lang.zh,
 ) -> None:
     """Write the fill-in workbook for townships: the columns the rule set needs."""
@@ -413,7 +461,10 @@ def template(
 
     language = lang.value
     if output.suffix.lower() != ".xlsx":
-        raise InputError(t("bad_option", language, detail="the template is an .xlsx file"))
+        detail = t("opt_template_suffix", language, file=output)
+        raise InputError(t("bad_option", language, detail=detail))
+    if output.exists() and not force:  # it may be a workbook a township has filled in
+        raise InputError(t("template_exists", language, file=output))
     ruleset = load_ruleset(rules, language)
     names = [u.strip() for u in re.split(r"[,,、\n]", units or "") if u.strip()]
     write_atomic(output, to_template(ruleset, names, rows, language), language)
@@ -421,25 +472,16 @@ def template(
     err.print(t("written", language, file=output))
 
 
-@app.command()
+@app.command(cls=_Command)
 def fields(lang: LangOption = Lang.zh) -> None:
     """List the canonical fields and the headers each accepts."""
-    from rich.table import Table
-
-    from .fields import FIELDS
-    from .i18n import t
+    from .report.listing import render_fields
 
     out, _ = _consoles()
-    table = Table(title=t("fields_title", lang.value), show_lines=False)
-    table.add_column(t("col_field", lang.value), no_wrap=True)
-    table.add_column(t("col_meaning", lang.value))
-    table.add_column(t("col_headers", lang.value))
-    for spec in FIELDS.values():
-        table.add_row(spec.name, spec.label(lang.value), "、".join(spec.aliases))
-    out.print(table)
+    render_fields(lang.value, out)
 
 
-@rules_app.command("list")
+@rules_app.command("list", cls=_Command)
 def rules_list(lang: LangOption = Lang.zh) -> None:
     """The shipped rule sets."""
     from rich.table import Table
@@ -458,38 +500,24 @@ def rules_list(lang: LangOption = Lang.zh) -> None:
     out.print(table)
 
 
-@rules_app.command("show")
+@rules_app.command("show", cls=_Command)
 def rules_show(
-    name: Annotated[str, typer.Argument(help="Shipped rule set name or a YAML file.")],
+    name: Annotated[
+        str, typer.Argument(metavar="NAME", help="Shipped rule set name or a YAML file.")
+    ],
     lang: LangOption = Lang.zh,
 ) -> None:
     """Every indicator of a rule set: formula, bounds, severity, source."""
-    from rich.table import Table
-
-    from .i18n import t
+    from .report.listing import render_rules
     from .rules import load_ruleset
 
-    language = lang.value
     out, _ = _consoles()
-    ruleset = load_ruleset(name, language)
-    table = Table(title=f"{ruleset.name}: {ruleset.label(language)}", show_lines=True)
-    for key in ("col_indicator", "col_formula", "col_bounds", "col_severity", "col_source"):
-        table.add_column(t(key, language))
-    for key, rule in ruleset.active.items():
-        formula = f"{rule.numerator} / {rule.denominator} × {rule.scale:g}"
-        table.add_row(
-            f"{key}\n{rule.label(language)}",
-            formula,
-            rule.bounds_text() + (f" (×{rule.periods})" if rule.periods else ""),
-            rule.severity,
-            rule.source,
-        )
-    out.print(table)
+    render_rules(load_ruleset(name, lang.value), lang.value, out)
 
 
-@rules_app.command("validate")
+@rules_app.command("validate", cls=_Command)
 def rules_validate(
-    file: Annotated[Path, typer.Argument(help="A rule file to check.")],
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="A rule file to check.")],
     lang: LangOption = Lang.zh,
 ) -> None:
     """Check a rule file; exit 2 with the file and line of each mistake."""

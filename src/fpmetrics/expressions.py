@@ -19,7 +19,15 @@ _BINARY = {ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.multiply}
 
 
 class ExpressionError(ValueError):
-    pass
+    """A numerator or denominator that does not parse; ``key`` and ``params`` give the
+    message in the user's language (:mod:`fpmetrics.i18n`), ``str()`` in English."""
+
+    def __init__(self, key: str, /, **params: object) -> None:
+        from .i18n import t
+
+        super().__init__(t(key, "en", **params))
+        self.key = key
+        self.params = params
 
 
 @dataclass(frozen=True)
@@ -36,7 +44,7 @@ def parse_expression(text: str) -> Expression:
     try:
         tree = ast.parse(str(text).strip(), mode="eval")
     except SyntaxError as exc:
-        raise ExpressionError(f"cannot parse '{text}': {exc.msg}") from None
+        raise ExpressionError("rule_expr_syntax", text=text, detail=exc.msg) from None
     fields: list[str] = []
     evaluate = _compile(tree.body, fields)
     return Expression(str(text), tuple(dict.fromkeys(fields)), evaluate)
@@ -45,7 +53,7 @@ def parse_expression(text: str) -> Expression:
 def _compile(node: ast.AST, fields: list[str]) -> Callable[[Mapping[str, np.ndarray]], object]:
     if isinstance(node, ast.Name):
         if node.id not in COUNT_FIELDS:
-            raise ExpressionError(f"unknown field '{node.id}' (see `fpmetrics fields`)")
+            raise ExpressionError("rule_unknown_field", name=node.id)
         fields.append(node.id)
         name = node.id
         return lambda cols: cols[name]
@@ -68,6 +76,4 @@ def _compile(node: ast.AST, fields: list[str]) -> Callable[[Mapping[str, np.ndar
     ):
         inner = _compile(node.args[0], fields)
         return lambda cols: np.abs(inner(cols))
-    raise ExpressionError(
-        f"'{ast.unparse(node)}' is not allowed (fields, numbers, + - *, parentheses, abs())"
-    )
+    raise ExpressionError("rule_expr_not_allowed", text=ast.unparse(node))

@@ -23,9 +23,14 @@ def _meta(
 
 
 class UnitRecord(BaseModel):
-    """One row of an aggregate report: a unit (township), optionally a period, and counts."""
+    """One row of an aggregate report: a unit (township), optionally a period, and counts.
+
+    ``description`` says in Chinese what goes in the column (the template's 填表说明 and
+    ``fpmetrics fields``); ``en`` in the metadata says it in English.
+    """
 
     township: str = Field(
+        description="填报单位:乡镇、街道或办事处",
         json_schema_extra=_meta(
             "乡镇(街道)",
             "township",
@@ -41,9 +46,10 @@ class UnitRecord(BaseModel):
                 "township",
                 "unit",
             ],
-        )
+        ),
     )
     code: str | None = Field(
+        description="统计用区划代码(12 位)",
         default=None,
         json_schema_extra=_meta(
             "统计用区划代码",
@@ -52,6 +58,7 @@ class UnitRecord(BaseModel):
         ),
     )
     village: str | None = Field(
+        description="村(居)委会",
         default=None,
         json_schema_extra=_meta(
             "村(居)",
@@ -70,16 +77,19 @@ class UnitRecord(BaseModel):
         ),
     )
     county: str | None = Field(
+        description="县(区)",
         default=None,
         json_schema_extra=_meta("县(区)", "county", ["县", "县(区)", "县区", "县名称", "county"]),
     )
     period: str | None = Field(
+        description="数据所属的年度或月份(可不填)",
         default=None,
         json_schema_extra=_meta(
             "统计期", "period", ["年度", "年份", "月份", "统计期", "period", "year", "month"]
         ),
     )
     births_male: int | None = Field(
+        description="活产男婴数",
         default=None,
         ge=0,
         json_schema_extra=_meta(
@@ -89,6 +99,7 @@ class UnitRecord(BaseModel):
         ),
     )
     births_female: int | None = Field(
+        description="活产女婴数",
         default=None,
         ge=0,
         json_schema_extra=_meta(
@@ -98,6 +109,7 @@ class UnitRecord(BaseModel):
         ),
     )
     births: int | None = Field(
+        description="活产婴儿总数(男婴与女婴都填时可不填;填写时须等于两者之和)",
         default=None,
         ge=0,
         json_schema_extra=_meta(
@@ -107,6 +119,7 @@ class UnitRecord(BaseModel):
         ),
     )
     births_policy: int | None = Field(
+        description="出生人数中符合政策生育的人数",
         default=None,
         ge=0,
         json_schema_extra=_meta(
@@ -127,6 +140,7 @@ class UnitRecord(BaseModel):
         ),
     )
     births_reported: int | None = Field(
+        description="本单位上报的出生人数",
         default=None,
         ge=0,
         json_schema_extra=_meta(
@@ -136,6 +150,7 @@ class UnitRecord(BaseModel):
         ),
     )
     births_verified: int | None = Field(
+        description="核查(抽样调查)核实的出生人数",
         default=None,
         ge=0,
         json_schema_extra=_meta(
@@ -145,6 +160,7 @@ class UnitRecord(BaseModel):
         ),
     )
     perinatal_births: int | None = Field(
+        description="围产儿数(孕满 28 周至出生后 7 天)",
         default=None,
         ge=0,
         json_schema_extra=_meta(
@@ -152,6 +168,7 @@ class UnitRecord(BaseModel):
         ),
     )
     birth_defects: int | None = Field(
+        description="围产儿中出生缺陷的例数",
         default=None,
         ge=0,
         json_schema_extra=_meta(
@@ -162,6 +179,7 @@ class UnitRecord(BaseModel):
         ),
     )
     population: int | None = Field(
+        description="年平均人口(或年末总人口)",
         default=None,
         ge=0,
         json_schema_extra=_meta(
@@ -179,11 +197,13 @@ class UnitRecord(BaseModel):
         ),
     )
     deaths: int | None = Field(
+        description="统计期内死亡人数",
         default=None,
         ge=0,
         json_schema_extra=_meta("死亡人数", "deaths", ["死亡人数", "死亡数", "deaths"]),
     )
     station_staff: int | None = Field(
+        description="乡镇计划生育服务站在编人员数",
         default=None,
         ge=0,
         json_schema_extra=_meta(
@@ -193,6 +213,7 @@ class UnitRecord(BaseModel):
         ),
     )
     station_tech_staff: int | None = Field(
+        description="在编人员中医疗卫生专业技术人员数",
         default=None,
         ge=0,
         json_schema_extra=_meta(
@@ -208,6 +229,7 @@ class UnitRecord(BaseModel):
         ),
     )
     migrant_women: int | None = Field(
+        description="流入本地的已婚育龄妇女人数",
         default=None,
         ge=0,
         json_schema_extra=_meta(
@@ -217,6 +239,7 @@ class UnitRecord(BaseModel):
         ),
     )
     migrant_archived: int | None = Field(
+        description="流入已婚育龄妇女中已建档的人数",
         default=None,
         ge=0,
         json_schema_extra=_meta(
@@ -227,6 +250,7 @@ class UnitRecord(BaseModel):
         ),
     )
     migrant_certified: int | None = Field(
+        description="流入已婚育龄妇女中已查验(发放)婚育证明的人数",
         default=None,
         ge=0,
         json_schema_extra=_meta(
@@ -237,6 +261,7 @@ class UnitRecord(BaseModel):
         ),
     )
     migrant_contacted: int | None = Field(
+        description="流入已婚育龄妇女中已与户籍地建立信息联系(反馈)的人数",
         default=None,
         ge=0,
         json_schema_extra=_meta(
@@ -247,6 +272,7 @@ class UnitRecord(BaseModel):
         ),
     )
     reported_sex_ratio: float | None = Field(
+        description="报表上填写的出生人口性别比(用于与人数核对)",
         default=None,
         json_schema_extra=_meta(
             "出生人口性别比(上报)",
@@ -256,6 +282,7 @@ class UnitRecord(BaseModel):
         ),
     )
     reported_policy_rate: float | None = Field(
+        description="报表上填写的符合政策生育率(%)(用于与人数核对)",
         default=None,
         json_schema_extra=_meta(
             "符合政策生育率(上报)",
@@ -275,9 +302,15 @@ class FieldSpec:
     is_count: bool
     part_of: str | None
     kind: str  # key, count or rate (a rate as a sheet reports it: used by `audit` only)
+    meaning_zh: str = ""
 
     def label(self, lang: str) -> str:
         return self.en if lang == "en" else self.zh
+
+    def meaning(self, lang: str) -> str:
+        """What the field counts, in the output language (the header itself in Chinese is
+        :attr:`zh`; this says what goes in it)."""
+        return self.en if lang == "en" else (self.meaning_zh or self.zh)
 
 
 def _build_specs() -> dict[str, FieldSpec]:
@@ -293,6 +326,7 @@ def _build_specs() -> dict[str, FieldSpec]:
             is_count=name not in KEY_FIELDS and extra.get("kind") == "count",
             part_of=extra.get("part_of"),  # type: ignore[arg-type]
             kind="key" if name in KEY_FIELDS else str(extra.get("kind")),
+            meaning_zh=info.description or "",
         )
     return specs
 

@@ -5,11 +5,17 @@ Keep every message a user reads here, keyed by a stable id, so both languages st
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 LANGS = ("zh", "en")
 
 MESSAGES: dict[str, tuple[str, str]] = {
     # input files
     "file_missing": ("找不到文件: {file}", "No such file: {file}"),
+    "file_empty": (
+        "文件 {file} 是空的(没有任何内容)。请确认保存的是填好数据的那个文件。",
+        "{file} is empty (it has no content at all). Check that the file with the data was saved.",
+    ),
     "file_is_dir_empty": (
         "文件夹中没有可读的表格文件: {file}",
         "No spreadsheet files in folder: {file}",
@@ -17,6 +23,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "file_unreadable": (
         "无法读取文件 {file}: {detail}",
         "Cannot read {file}: {detail}",
+    ),
+    "file_is_html": (
+        "这是网页(HTML)表格,只是扩展名为表格文件;请在 Excel/WPS 中打开并另存为 .xlsx",
+        "it is an HTML table with a spreadsheet extension; open it in Excel/WPS "
+        "and save it as .xlsx",
+    ),
+    "no_such_sheet": (
+        "没有名为“{sheet}”的工作表(有: {sheets})",
+        "no sheet named '{sheet}' (sheets: {sheets})",
     ),
     "file_format_unknown": (
         "无法识别文件 {file} 的格式(既不是 Excel 也不是文本表格)。请用 Excel 或 WPS 另存为 .xlsx 或 CSV 后重试。",
@@ -58,8 +73,44 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "输出文件 {file} 与输入文件相同,已拒绝写入,以免覆盖原始数据。",
         "Refusing to write {file}: it is one of the input files.",
     ),
+    "template_exists": (
+        "文件 {file} 已经存在,未写入(以免覆盖已填写的数据)。换一个文件名,或加 --force 覆盖。",
+        "{file} already exists: not written (it may hold data already filled in). "
+        "Choose another name, or add --force to overwrite it.",
+    ),
     "output_failed": ("无法写入 {file}: {detail}", "Cannot write {file}: {detail}"),
     "bad_option": ("选项错误: {detail}", "Bad option: {detail}"),
+    "opt_units_empty": ("--units 中没有乡镇名称", "--units names no township"),
+    "opt_overdispersion": (
+        "--overdispersion 只能是 none、multiplicative 或 additive(给的是 {value})",
+        "--overdispersion must be none, multiplicative or additive (not {value})",
+    ),
+    "opt_chart_suffix": (
+        "漏斗图只能写成 .png 或 .svg 文件(给的是 {file})",
+        "the chart is written as a .png or .svg file (not {file})",
+    ),
+    "opt_template_suffix": (
+        "填报模板是 .xlsx 文件(给的是 {file})",
+        "the template is an .xlsx file (not {file})",
+    ),
+    "opt_needs_output": (
+        "--format {fmt} 需要用 --output 指定要写入的文件",
+        "--format {fmt} needs --output FILE",
+    ),
+    "opt_unknown_format": ("未知的格式 {fmt}", "unknown format {fmt}"),
+    "opt_unknown_suffix": (
+        "无法从文件名 {file} 判断输出格式。请使用以下后缀之一: {suffixes};或用 --format 指定格式",
+        "cannot tell the output format from {file}: use one of the suffixes {suffixes}, "
+        "or give --format",
+    ),
+    "opt_no_indicator": (
+        "没有指标 {indicator}(现有: {indicators})",
+        "no indicator '{indicator}' (there are: {indicators})",
+    ),
+    "opt_target": (
+        "--target 只能是 overall、bound 或指标可能范围内的一个数值(给的是 {value})",
+        "--target must be overall, bound or a number within the indicator's range (not {value})",
+    ),
     # rule files
     "rules_not_found": (
         "找不到规则集 {name}(既不是文件,也不是内置规则集;内置: {shipped})。",
@@ -73,6 +124,51 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "rules_cycle": (
         "规则文件 {file} 的 extends 形成循环。",
         "Rule file {file}: `extends` forms a cycle.",
+    ),
+    # rule-file mistakes (after "file:line: key.path: ")
+    "rule_unknown_key": ("未知的键", "unknown key"),
+    "rule_missing": ("缺少必填项", "required key missing"),
+    "rule_number": ("应为数字", "must be a number"),
+    "rule_integer": ("应为整数", "must be a whole number"),
+    "rule_bool": ("应为 true 或 false", "must be true or false"),
+    "rule_text": ("应为文字", "must be text"),
+    "rule_empty": ("不能为空", "must not be empty"),
+    "rule_too_short": ("至少需要 {min_length} 项", "needs at least {min_length} item(s)"),
+    "rule_literal": ("只能是以下之一: {expected}", "must be one of: {expected}"),
+    "rule_gt": ("应大于 {gt}", "must be greater than {gt}"),
+    "rule_ge": ("应不小于 {ge}", "must be at least {ge}"),
+    "rule_lt": ("应小于 {lt}", "must be less than {lt}"),
+    "rule_le": ("应不大于 {le}", "must be at most {le}"),
+    "rule_mapping": ("应为映射(键: 值)", "must be a mapping (key: value)"),
+    "rule_list": ("应为列表", "must be a list"),
+    "rule_top_level": ("(顶层)", "(top level)"),
+    "rule_not_mapping": ("文件内容应为映射(键: 值)", "the file must be a mapping (key: value)"),
+    "rule_bound_finite": ("界值应为有限的数", "a bound must be a finite number"),
+    "rule_max_below_min": (
+        "max ({max}) 小于 min ({min})",
+        "max ({max}) is smaller than min ({min})",
+    ),
+    "rule_share_impossible": (
+        "{bound} {value} 不可能:{whole} 的占比只能在 0 到 {scale} 之间",
+        "{bound} {value} is impossible for a share of {whole} (0 to {scale})",
+    ),
+    "rule_no_bound": ("min 和 max 至少要给一个", "give at least one of min and max"),
+    "rule_unknown_field": (
+        "未知的字段 '{name}'(字段名见 `fpmetrics fields`)",
+        "unknown field '{name}' (see `fpmetrics fields` for the names)",
+    ),
+    "rule_expr_syntax": ("无法解析 '{text}': {detail}", "cannot parse '{text}': {detail}"),
+    "rule_expr_not_allowed": (
+        "'{text}' 不允许(只能用字段名、数字、+ - *、括号和 abs())",
+        "'{text}' is not allowed (fields, numbers, + - *, parentheses, abs())",
+    ),
+    "rule_scoring_unknown": (
+        "scoring 中提到了本规则集没有的指标: {indicators}",
+        "scoring names indicators this rule set does not have: {indicators}",
+    ),
+    "rule_id_case": (
+        "指标 id '{key}' 应为小写字母加下划线(lower_snake_case)",
+        "indicator id '{key}' must be lower_snake_case",
     ),
     "rules_valid": (
         "规则文件 {file} 有效: {count} 个指标。",
@@ -227,6 +323,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "● 95%置信区间整体越过标准:不是偶然  ○ 区间跨越标准:可能是偶然波动",
         "● the whole 95% interval is beyond the bound: not chance  ○ the interval straddles the bound: could be chance",
     ),
+    "chart_no_data": ("无数据: {units}", "no data: {units}"),
+    "chart_no_data_count": ("{count} 个乡镇无数据", "{count} townships without data"),
     "failing_units": ("不达标乡镇: {units}", "Townships failing: {units}"),
     "failing_units_village": ("不达标村(居): {units}", "Villages failing: {units}"),
     "failing_units_county": ("不达标县(区): {units}", "Counties failing: {units}"),
@@ -253,6 +351,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "yes": ("是", "yes"),
     "no": ("否", "no"),
     "rank_bottom_text": ("倒数第{n}", "{n} from bottom"),
+    "veto_unverified": (
+        "{group} 未核实(缺数据): {indicators}",
+        "{group} unverified (no data): {indicators}",
+    ),
+    "gate_absent": ("{group} 缺数据: {indicators}", "{group}, no data: {indicators}"),
+    "award_veto_unverified": ("一票否决项未核实", "veto items unverified"),
+    "score_unverified": (
+        "{count} 个乡镇的一票否决项缺数据、未能核实:不算否决,也不能评奖。",
+        "{count} townships have veto items that could not be verified (no data): "
+        "not vetoed, but not eligible for awards either.",
+    ),
+    "score_fields_absent": (
+        "注意: 所有输入都缺少 {fields} 列,以下指标无法评估(计 0 分;一票否决项记为未核实;不能据此评奖): {indicators}",
+        "Note: no input has the columns {fields}; these indicators cannot be evaluated "
+        "(0 points; veto items unverified; no award eligibility on missing data): {indicators}",
+    ),
     "score_summary": (
         "{units} 个乡镇: 否决 {vetoed} 个,可评奖 {eligible} 个;满分 {max_total:g}",
         "{units} townships: {vetoed} vetoed, {eligible} eligible for awards; full marks {max_total:g}",
@@ -362,9 +476,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
-def join(items: list[str] | tuple[str, ...], lang: str) -> str:
-    """A list as a reader of ``lang`` writes it: 张秋镇、阿城镇 / Zhangqiu, Acheng."""
-    return (", " if lang == "en" else "、").join(items)
+def join(items: Iterable[object], lang: str = "zh") -> str:
+    """A list as the language writes it: 甲、乙、丙 in Chinese, "a, b, c" in English."""
+    return (", " if lang == "en" else "、").join(str(i) for i in items)
 
 
 def t(key: str, lang: str = "zh", /, **values: object) -> str:

@@ -27,10 +27,21 @@ BINARY_FORMATS = {"xlsx"}
 
 
 def choose_format(fmt: str | None, output: Path | None, lang: str) -> str:
-    """The format asked for, else the one the output's suffix names, else the table."""
-    chosen = fmt or (SUFFIX_FORMATS.get(output.suffix.lower()) if output else None) or "table"
+    """The format asked for, else the one the output's suffix names, else the table.
+
+    An output whose suffix names no format (``-o r.foo``, ``-o report``) is refused rather
+    than silently written as a text table.
+    """
+    if fmt is None and output is not None:
+        if output.suffix.lower() not in SUFFIX_FORMATS:
+            suffixes = " ".join(SUFFIX_FORMATS)
+            detail = t("opt_unknown_suffix", lang, file=output, suffixes=suffixes)
+            raise InputError(t("bad_option", lang, detail=detail))
+        fmt = SUFFIX_FORMATS[output.suffix.lower()]
+    chosen = fmt or "table"
     if chosen in BINARY_FORMATS and output is None:
-        raise InputError(t("bad_option", lang, detail=f"--format {chosen} needs --output FILE"))
+        detail = t("opt_needs_output", lang, fmt=chosen)
+        raise InputError(t("bad_option", lang, detail=detail))
     return chosen
 
 
@@ -100,7 +111,7 @@ def _document(
         from .report.workbook import to_xlsx
 
         return to_xlsx(check, scores, lang)
-    raise InputError(t("bad_option", lang, detail=f"unknown format {fmt}"))
+    raise InputError(t("bad_option", lang, detail=t("opt_unknown_format", lang, fmt=fmt)))
 
 
 def _write(output: Path, data: bytes, lang: str, err: Console) -> None:

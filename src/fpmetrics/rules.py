@@ -24,7 +24,18 @@ from pydantic import (
 from .errors import InputError
 from .expressions import Expression, ExpressionError, parse_expression
 from .fields import FIELDS
-from .i18n import t
+from .i18n import join, t
+
+
+class RuleError(ValueError):
+    """A mistake in a rule file found by a validator: ``key`` and ``params`` give the message
+    in the user's language (see :func:`_describe`); ``str()`` is the English one."""
+
+    def __init__(self, key: str, /, **params: object) -> None:
+        super().__init__(t(key, "en", **params))
+        self.key = key
+        self.params = params
+
 
 EvidenceModel = Literal["binomial", "sex_ratio", "poisson", "poisson_difference", "none"]
 
@@ -87,7 +98,7 @@ class Indicator(BaseModel):
         try:
             parse_expression(text)
         except ExpressionError as exc:
-            raise ValueError(str(exc)) from None
+            raise RuleError(exc.key, **exc.params) from None
         return text
 
     @field_validator("min", "max")
@@ -97,24 +108,27 @@ class Indicator(BaseModel):
         if value is None:
             return value
         if not math.isfinite(value):
-            raise ValueError("a bound must be a finite number")
+            raise RuleError("rule_bound_finite")
         data = info.data
         if info.field_name == "max" and data.get("min") is not None and data["min"] > value:
-            raise ValueError(f"max ({value:g}) is smaller than min ({data['min']:g})")
+            raise RuleError("rule_max_below_min", max=f"{value:g}", min=f"{data['min']:g}")
         numerator, denominator = data.get("numerator"), data.get("denominator")
         scale = data.get("scale")
         share = numerator and denominator and scale and _is_share(numerator, denominator)
         if share and not 0 <= value <= scale:
-            raise ValueError(
-                f"{info.field_name} {value:g} is impossible for a share of "
-                f"{denominator.strip()} (0 to {scale:g})"
+            raise RuleError(
+                "rule_share_impossible",
+                bound=info.field_name,
+                value=f"{value:g}",
+                whole=denominator.strip(),
+                scale=f"{scale:g}",
             )
         return value
 
     @model_validator(mode="after")
     def _has_a_bound(self) -> Indicator:
         if self.min is None and self.max is None:
-            raise ValueError("give at least one of min and max")
+            raise RuleError("rule_no_bound")
         return self
 
     @cached_property
@@ -140,6 +154,11 @@ class Indicator(BaseModel):
         value = self.min if which == "min" else self.max
         return None if value is None else Fraction(Decimal(repr(value)))
 
+    def formula_text(self) -> str:
+        """ "(births - deaths) / population × 1000": a compound numerator or denominator is
+        parenthesised, since ``/`` binds tighter than ``-``."""
+        return f"{_operand(self.numerator)} / {_operand(self.denominator)} × {self.scale:g}"
+
     def bounds_text(self) -> str:
         lo, hi, sym = self.min, self.max, self.symbol
         if lo is not None and hi is not None:
@@ -149,9 +168,18 @@ class Indicator(BaseModel):
         return f"≤ {hi:g}{sym}"
 
 
+def _operand(text: str) -> str:
+    """An expression as an operand of ``/``: in parentheses unless it is a single term."""
+    import ast
+
+    node = ast.parse(text.strip(), mode="eval").body
+    plain = ast.unparse(node)
+    return f"({plain})" if isinstance(node, ast.BinOp | ast.UnaryOp) else plain
+
+
 def _known_field(name: str) -> str:
     if name not in FIELDS:
-        raise ValueError(f"unknown field '{name}' (see `fpmetrics fields` for the names)")
+        raise RuleError("rule_unknown_field", name=name)
     return name
 
 
@@ -269,9 +297,7 @@ class RuleSet(BaseModel):
             named += group.indicators
         unknown = sorted(set(named) - known)
         if unknown:
-            raise ValueError(
-                f"scoring names indicators this rule set does not have: {', '.join(unknown)}"
-            )
+            raise RuleError("rule_scoring_unknown", indicators=", ".join(unknown))
         return self
 
     @field_validator("indicators")
@@ -279,7 +305,7 @@ class RuleSet(BaseModel):
     def _ids(cls, value: dict[str, Indicator]) -> dict[str, Indicator]:
         for key in value:
             if not key.isidentifier() or not key.islower():
-                raise ValueError(f"indicator id '{key}' must be lower_snake_case")
+                raise RuleError("rule_id_case", key=key)
         return value
 
     @property
@@ -353,7 +379,7 @@ def _read_yaml(path: Path, lang: str) -> tuple[dict[str, Any], dict[tuple, int]]
         raise InputError(t("rules_yaml", lang, file=path, line=line, detail=detail)) from None
     if not isinstance(data, dict):
         raise InputError(
-            t("rules_invalid", lang, file=path, detail="  the file must be a mapping (key: value)")
+            t("rules_invalid", lang, file=path, detail="  " + t("rule_not_mapping", lang))
         )
     return data, _line_map(node) if node is not None else {}
 
@@ -384,7 +410,56 @@ def _resolved(
     return data, sources
 
 
-def _describe(exc: ValidationError, sources: list[tuple[Path, dict[tuple, int]]]) -> str:
+# pydantic's own error types, said in the user's language (context keys as pydantic gives them).
+# Any other type keeps pydantic's English message.
+_PYDANTIC_MESSAGES = {
+    "extra_forbidden": "rule_unknown_key",
+    "missing": "rule_missing",
+    "float_parsing": "rule_number",
+    "float_type": "rule_number",
+    "int_parsing": "rule_integer",
+    "int_type": "rule_integer",
+    "int_from_float": "rule_integer",
+    "bool_parsing": "rule_bool",
+    "bool_type": "rule_bool",
+    "string_type": "rule_text",
+    "string_too_short": "rule_empty",
+    "too_short": "rule_too_short",
+    "literal_error": "rule_literal",
+    "greater_than": "rule_gt",
+    "greater_than_equal": "rule_ge",
+    "less_than": "rule_lt",
+    "less_than_equal": "rule_le",
+    "dict_type": "rule_mapping",
+    "model_type": "rule_mapping",
+    "model_attributes_type": "rule_mapping",
+    "list_type": "rule_list",
+}
+
+
+def _message(error: dict, lang: str) -> str:
+    ctx = error.get("ctx") or {}
+    cause = ctx.get("error")
+    if isinstance(cause, RuleError):
+        return t(cause.key, lang, **cause.params)
+    key = _PYDANTIC_MESSAGES.get(error["type"])
+    if key is None:
+        return error["msg"].removeprefix("Value error, ")
+    values = {k: v for k, v in ctx.items() if k != "error"}
+    if error["type"] == "literal_error":  # "'fail' or 'warn'" → fail、warn / fail, warn
+        import re
+
+        choices = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
+        values["expected"] = join(choices, lang) if choices else ctx.get("expected", "")
+    try:
+        return t(key, lang, **values)
+    except (KeyError, IndexError):  # a context key this pydantic version does not give
+        return error["msg"]
+
+
+def _describe(
+    exc: ValidationError, sources: list[tuple[Path, dict[tuple, int]]], lang: str = "zh"
+) -> str:
     lines = []
     for error in exc.errors(include_url=False):
         loc = tuple(p for p in error["loc"] if p != "[key]")
@@ -404,10 +479,8 @@ def _describe(exc: ValidationError, sources: list[tuple[Path, dict[tuple, int]]]
                     break
             if where:
                 break
-        message = error["msg"].removeprefix("Value error, ")
-        if error["type"] == "extra_forbidden":
-            message = "unknown key"
-        dotted = ".".join(str(p) for p in loc) or "(top level)"
+        message = _message(error, lang)
+        dotted = ".".join(str(p) for p in loc) or t("rule_top_level", lang)
         lines.append(f"  {where or sources[0][0]}: {dotted}: {message}")
     return "\n".join(lines)
 
@@ -427,7 +500,7 @@ def load_aliases(path: Path, lang: str = "zh") -> dict[str, list[str]]:
     try:
         return AliasFile.model_validate(data).aliases  # type: ignore[return-value]
     except ValidationError as exc:
-        detail = _describe(exc, [(path, lines)])
+        detail = _describe(exc, [(path, lines)], lang)
         raise InputError(t("rules_invalid", lang, file=path, detail=detail)) from None
 
 
@@ -438,5 +511,5 @@ def load_ruleset(name_or_path: str, lang: str = "zh") -> RuleSet:
         return RuleSet.model_validate(data)
     except ValidationError as exc:
         raise InputError(
-            t("rules_invalid", lang, file=path, detail=_describe(exc, sources))
+            t("rules_invalid", lang, file=path, detail=_describe(exc, sources, lang))
         ) from None

@@ -2,9 +2,22 @@
 
 Per (unit, indicator): full points within the bounds; outside, full points less the graded
 deduction (or 0 without one); ``invalid`` and missing data score 0; a zero denominator scores
-as the scheme's ``no_data`` says. A veto group vetoes the unit when any of its indicators
-fails or is invalid; an award gate does the same for award eligibility. Vetoed units rank
-below all others; ties share a rank (standard competition ranking, 1-2-2-4), counted from the
+as the scheme's ``no_data`` says.
+
+Vetoes and award gates never count absent data as a pass:
+
+- A veto group vetoes the unit when any of its indicators fails or is invalid. An indicator
+  of the group that cannot be evaluated because its data is absent (``no_data`` with reason
+  ``field_missing`` or ``value_missing``) does not veto, but the unit is *unverified* for that
+  group (``veto_unverified``): nobody can say it passes.
+- An award gate blocks eligibility when any of its indicators fails, is invalid, or has
+  absent data (``field_missing`` / ``value_missing``); those indicators are named in
+  ``award_blocked_by``. A zero denominator (no in-migrants: nothing to fail) does not block.
+- A unit is award-eligible only if it is not vetoed, not unverified for any veto group, and
+  no award gate blocks it.
+
+Vetoed units rank below all others (unverified ones are ranked by their total, missing data
+having scored 0); ties share a rank (standard competition ranking, 1-2-2-4), counted from the
 top and from the bottom over the same ordering.
 """
 
@@ -16,11 +29,19 @@ import pandas as pd
 from .rules import RuleSet, Scoring
 
 SCORE_COLUMNS = [
-    "unit", "code", "period", "total", "max_total", "vetoed", "vetoed_by", "award_eligible",
-    "award_blocked_by", "rank", "rank_from_bottom", "units_ranked",
+    "unit", "code", "period", "total", "max_total", "vetoed", "vetoed_by", "veto_unverified",
+    "award_eligible", "award_blocked_by", "rank", "rank_from_bottom", "units_ranked",
 ]  # fmt: skip
 
 _BLOCKING = ("fail", "invalid")
+# Reasons of a ``no_data`` result that mean "could not be evaluated", as opposed to a zero
+# denominator (nothing to evaluate: no in-migrants, no births).
+ABSENT_REASONS = ("field_missing", "value_missing")
+
+
+def is_absent(results: pd.DataFrame) -> pd.Series:
+    """Results that could not be evaluated because their data is absent."""
+    return (results["status"] == "no_data") & results["reason"].isin(ABSENT_REASONS)
 
 
 def item_points(results: pd.DataFrame, scoring: Scoring) -> pd.DataFrame:
@@ -77,10 +98,17 @@ def score_units(results: pd.DataFrame, verdicts: pd.DataFrame, ruleset: RuleSet)
     units["max_total"] = scoring.max_total(set(ruleset.active))
 
     all_keyed = results.assign(period=results["period"].fillna(""))
-    units["vetoed_by"] = _blocked_by(all_keyed, scoring.veto, index)
+    failed = all_keyed["status"].isin(_BLOCKING)
+    absent = is_absent(all_keyed)
+    units["vetoed_by"] = _blocked_by(all_keyed[failed], scoring.veto, index)
     units["vetoed"] = units["vetoed_by"].str.len() > 0
-    units["award_blocked_by"] = _blocked_by(all_keyed, scoring.award_gate, index)
-    units["award_eligible"] = ~units["vetoed"] & (units["award_blocked_by"].str.len() == 0)
+    units["veto_unverified"] = _blocked_by(all_keyed[absent], scoring.veto, index)
+    units["award_blocked_by"] = _blocked_by(all_keyed[failed | absent], scoring.award_gate, index)
+    units["award_eligible"] = (
+        ~units["vetoed"]
+        & (units["veto_unverified"].str.len() == 0)
+        & (units["award_blocked_by"].str.len() == 0)
+    )
 
     # Ranking key: not vetoed first, then the total (rounded so 89.999999 ties 90).
     key = units["total"].round(6) - np.where(units["vetoed"], 1e9, 0.0)
@@ -93,13 +121,12 @@ def score_units(results: pd.DataFrame, verdicts: pd.DataFrame, ruleset: RuleSet)
     return ordered[SCORE_COLUMNS].reset_index(drop=True)
 
 
-def _blocked_by(results: pd.DataFrame, groups: list, index: pd.MultiIndex) -> pd.Series:
-    """Per unit: [{"group": name, "indicators": [...]}] for each group it trips."""
+def _blocked_by(tripped: pd.DataFrame, groups: list, index: pd.MultiIndex) -> pd.Series:
+    """Per unit: [{"group": name, "indicators": [...]}] for each group with an indicator among
+    ``tripped`` (the results that trip it, or could not be evaluated)."""
     blocked = pd.Series([[] for _ in range(len(index))], index=index, dtype=object)
     for group in groups:
-        hits = results[
-            results["indicator"].isin(group.indicators) & results["status"].isin(_BLOCKING)
-        ]
+        hits = tripped[tripped["indicator"].isin(group.indicators)]
         if hits.empty:
             continue
         per_unit = hits.groupby([hits["unit"], hits["period"]], sort=False)["indicator"].agg(list)

@@ -173,8 +173,11 @@ def check_records(records: pd.DataFrame, present: set[str], lang: str) -> Checke
 
 
 def _locations(records: pd.DataFrame, mask: pd.Series, keys: list[pd.Series]) -> pd.Series:
-    """Per row of ``mask``: every "file row N" of the rows sharing its key, joined."""
-    where = records["_file"].astype("string") + ":" + records["_row"].astype("string")
+    """Per row of ``mask``: every "file [sheet]:row" of the rows sharing its key, joined (no
+    [sheet] for a CSV file)."""
+    sheet = records["_sheet"].astype("string")
+    at_sheet = (" [" + sheet + "]").fillna("")
+    where = records["_file"].astype("string") + at_sheet + ":" + records["_row"].astype("string")
     grouped = where[mask].groupby([k[mask] for k in keys], sort=False)
     return grouped.transform(lambda w: ", ".join(w)).reindex(records.index).astype("string")
 
@@ -216,6 +219,7 @@ def _check_duplicates(
     if records["_table"].nunique() < 2:
         return
     conflicting = pd.Series("", index=records.index, dtype="string")
+    separator = ", " if problems.lang == "en" else "、"
     for field in COUNT_FIELDS:
         if field not in present:
             continue
@@ -225,7 +229,7 @@ def _check_duplicates(
         if clash.any():
             bad[field] |= clash
             header = records[f"_header_{field}"].astype("string")
-            conflicting = conflicting.where(~clash, conflicting + header + "、")
+            conflicting = conflicting.where(~clash, conflicting + header + separator)
     clash_rows = conflicting != ""
     if clash_rows.any():
         problems.add(
@@ -234,7 +238,7 @@ def _check_duplicates(
             "township",
             "p_conflicting_inputs",
             unit=township.astype("string"),
-            columns=conflicting.str.rstrip("、"),
+            columns=conflicting.str.removesuffix(separator),
             where=_locations(records, clash_rows, [township, village, period]),
         )
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import InputError
-from ..i18n import t
+from ..i18n import join, t
 from .encoding import decode_text
 from .grid import RawSheet
 from .sniff import sniff_format
@@ -28,12 +28,7 @@ def read_file(path: Path, lang: str, sheet: str | None = None) -> list[RawSheet]
     if kind == "text":
         return [_read_text(path, lang)]
     if kind == "html":
-        detail = (
-            "这是网页(HTML)表格,只是扩展名为表格文件;请在 Excel/WPS 中打开并另存为 .xlsx"
-            if lang != "en"
-            else "it is an HTML table with a spreadsheet extension; open it in Excel/WPS "
-            "and save it as .xlsx"
-        )
+        detail = t("file_is_html", lang)
         raise InputError(t("file_unreadable", lang, file=path, detail=detail))
     raise InputError(t("file_format_unknown", lang, file=path))
 
@@ -55,11 +50,8 @@ def _read_workbook(path: Path, lang: str, wanted: str | None) -> list[RawSheet]:
     ] or list(workbook.sheet_names)
     if wanted is not None:
         if wanted not in workbook.sheet_names:
-            detail = (
-                f"没有名为“{wanted}”的工作表(有: {', '.join(workbook.sheet_names)})"
-                if lang != "en"
-                else f"no sheet named '{wanted}' (sheets: {', '.join(workbook.sheet_names)})"
-            )
+            sheets = join(workbook.sheet_names, lang)
+            detail = t("no_such_sheet", lang, sheet=wanted, sheets=sheets)
             raise InputError(t("file_unreadable", lang, file=path, detail=detail))
         names = [wanted]
     sheets = []

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from rich.console import Console
 from rich.table import Table as RichTable
+from rich.text import Text
 
 from ..fields import FIELDS
-from ..i18n import t
+from ..i18n import join, t
 from ..load import Inputs
 
 
@@ -18,6 +19,13 @@ def column_letter(index: int) -> str:
         index, rest = divmod(index - 1, 26)
         letters = chr(65 + rest) + letters
     return letters
+
+
+def one_line(header: object) -> str:
+    """A header as written, on one line: a line break inside the cell shows as ⏎
+    (围产儿数⏎(例)), so that a list of headers stays a list."""
+    text = str(header).replace("\r\n", "\n").replace("\r", "\n")
+    return "⏎".join(part.strip() for part in text.split("\n"))
 
 
 def render_explain(inputs: Inputs, lang: str, err: Console) -> None:
@@ -42,11 +50,12 @@ def render_explain(inputs: Inputs, lang: str, err: Console) -> None:
         for field, index in table.columns.items():
             mapping.add_row(
                 f"  {column_letter(index)}",
-                table.headers[field],
+                one_line(table.headers[field]),
                 f"→ {field} ({FIELDS[field].label(lang)})",
             )
         err.print(mapping)
-        ignored = "、".join(table.ignored) if table.ignored else None
-        err.print(t("explain_ignored", lang, columns=ignored or "—"))
+        ignored = join(map(one_line, table.ignored), lang) if table.ignored else None
+        err.print(Text(t("explain_ignored", lang, columns=ignored or "—")))  # not markup
         if table.duplicate_headers:
-            err.print(t("explain_duplicate", lang, columns="、".join(table.duplicate_headers)))
+            repeated = join(map(one_line, table.duplicate_headers), lang)
+            err.print(Text(t("explain_duplicate", lang, columns=repeated)))

@@ -14,7 +14,7 @@ from rich.table import Table
 from .. import __version__
 from ..errors import InputError
 from ..funnel import build_funnel, draw
-from ..i18n import t
+from ..i18n import join, t
 from ..output import write_atomic
 from ..pipeline import CheckReport
 from .machine import _none
@@ -42,9 +42,8 @@ def render_funnel(
 ) -> None:
     rules = report.ruleset.active
     if indicator not in rules:
-        raise InputError(
-            t("bad_option", lang, detail=f"no indicator '{indicator}' ({', '.join(rules)})")
-        )
+        detail = t("opt_no_indicator", lang, indicator=indicator, indicators=join(rules, lang))
+        raise InputError(t("bad_option", lang, detail=detail))
     rule = rules[indicator]
     if rule.evidence_model not in ("binomial", "sex_ratio", "poisson"):
         raise InputError(t("funnel_model", lang, indicator=indicator))
@@ -56,7 +55,8 @@ def render_funnel(
         # a share lies in 0…scale (0–100%); a rate or a sex ratio is ≥ 0
         top = rule.scale if rule.evidence_model == "binomial" else math.inf
         if not (math.isfinite(value) and 0 <= value <= top):
-            raise InputError(t("bad_option", lang, detail=f"--target {target}")) from None
+            detail = t("opt_target", lang, value=target)
+            raise InputError(t("bad_option", lang, detail=detail)) from None
     funnel = build_funnel(report.results, indicator, rule, target, overdispersion)
     units = funnel.units
     if str(fmt) == "json":

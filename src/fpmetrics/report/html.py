@@ -13,7 +13,7 @@ from html import escape
 import pandas as pd
 
 from .. import __version__
-from ..i18n import t
+from ..i18n import join, t
 from ..pipeline import CheckReport, ScoreReport
 from ..rules import Indicator
 from .values import display_value
@@ -30,6 +30,7 @@ td.num{text-align:right;font-variant-numeric:tabular-nums}td:first-child{white-s
 td.fail{background:#ffc7ce;color:#9c0006;font-weight:bold}td.warn{background:#ffeb9c}
 td.no_data,td.invalid{background:#ededed;color:#666;text-align:center}
 tr.vetoed td:first-child,tr.vetoed td.veto{background:#ffc7ce;color:#9c0006}
+.unverified{background:#ffeb9c;color:#7f6000}
 .cards{display:flex;gap:1em;flex-wrap:wrap}.card{border:1px solid #ccc;border-radius:6px;
 padding:.5em 1em;min-width:6em}.card b{display:block;font-size:1.6em}
 .chart{margin:.5em 0 1.5em}svg text{font-size:11px;font-family:inherit}
@@ -47,6 +48,7 @@ _WORDS = {
     "inputs": ("输入", "Inputs"),
     "generated": ("生成", "Generated"),
     "units": ("乡镇", "townships"),
+    "unverified": ("否决项未核实", "veto unverified"),
 }
 
 
@@ -62,12 +64,13 @@ def _table(headers: list[str], rows: list[str]) -> str:
 
 def to_html(check: CheckReport, scores: ScoreReport | None, lang: str) -> str:
     title = check.ruleset.label(lang)
+    heading = t("score_title" if scores is not None else "table_title", lang, ruleset=title)
     files = "、".join(str(f) for f in check.inputs.files)
     parts = [
         f'<!DOCTYPE html><html lang="{"en" if lang == "en" else "zh-CN"}"><head>',
         '<meta charset="utf-8"><meta name="viewport" content="width=device-width">',
         f"<title>{escape(title)}</title><style>{_CSS}</style></head><body>",
-        f"<h1>{escape(t('table_title', lang, ruleset=title))}</h1>",
+        f"<h1>{escape(heading)}</h1>",
         f'<p class="meta">{_w("inputs", lang)}: {escape(files)}<br>{_w("generated", lang)}: '
         f"{dt.date.today().isoformat()} · fpmetrics {__version__} · "
         f"{escape(check.ruleset.name)}</p>",
@@ -85,34 +88,47 @@ def to_html(check: CheckReport, scores: ScoreReport | None, lang: str) -> str:
 
 
 def _summary(check: CheckReport, scores: ScoreReport | None, lang: str) -> str:
+    """Score reports lead with the score summary (vetoed, award-eligible); check reports with
+    the verdict counts. Both show the verdict counts as cards."""
     s = check.summary
     cards = [(_w("units", lang), s["units"])]
+    lines = []
+    if scores is not None:
+        from .scores import score_summary_lines
+
+        table = scores.scores
+        cards.append((t("col_veto", lang), int(table["vetoed"].sum())))
+        cards.append((t("col_award", lang), int(table["award_eligible"].sum())))
+        unverified = int((table["veto_unverified"].str.len() > 0).sum())
+        if unverified:
+            cards.append((_w("unverified", lang), unverified))
+        lines = score_summary_lines(scores, lang)
     cards += [
         (t(f"status_{k}", lang), s[k]) for k in ("pass", "fail", "warn", "no_data", "invalid")
     ]
-    if scores is not None:
-        cards.append((t("col_veto", lang), int(scores.scores["vetoed"].sum())))
     html = "".join(f'<div class="card"><b>{v}</b>{escape(k)}</div>' for k, v in cards)
-    return f'<div class="cards">{html}</div>'
+    text = "".join(f"<p>{escape(line)}</p>" for line in lines)
+    return f'{text}<div class="cards">{html}</div>'
 
 
 def _ranking(scores: ScoreReport, lang: str) -> str:
-    from .scores import group_text, ranking_headers
+    from .scores import ScoreTexts, ranking_headers
 
+    texts = ScoreTexts(scores, lang)
     has_period = scores.scores["period"].notna().any()
     rows = []
     for r in scores.scores.to_dict("records"):
-        veto = group_text(r["vetoed_by"], scores, lang)
-        award = t("yes", lang) if r["award_eligible"] else t("no", lang)
-        blocked = group_text(r["award_blocked_by"], scores, lang)
-        if blocked:
-            award += f" ({blocked})"
+        veto = escape(texts.veto(r))
+        unverified = texts.unverified(r)
+        if unverified:
+            veto += (veto and "<br>") + f'<span class="unverified">{escape(unverified)}</span>'
+        award = texts.award(r)
         rows.append(
             f'<tr class="{"vetoed" if r["vetoed"] else ""}"><td class="num">{r["rank"]}</td>'
             f"<td>{escape(r['unit'])}</td>"
             + (f"<td>{escape(r['period'] or '')}</td>" if has_period else "")
             + f'<td class="num">{r["total"]:.2f}</td>'
-            f'<td class="num">{r["rank_from_bottom"]}</td><td class="veto">{escape(veto)}</td>'
+            f'<td class="num">{r["rank_from_bottom"]}</td><td class="veto">{veto}</td>'
             f"<td>{escape(award)}</td></tr>"
         )
     return _table([t(h, lang) for h in ranking_headers(has_period)], rows)
@@ -150,8 +166,9 @@ def _chart(results: pd.DataFrame, rule: Indicator, lang: str) -> str:
     """Townships as dots on the indicator's scale, the passing band shaded, fails in red."""
     shown = results[results["status"].isin(["pass", "fail", "warn"])]
     title = f"{rule.label(lang)} ({rule.bounds_text()})"
+    note = _no_data_note(results, shown, lang)
     if shown.empty:
-        return f'<div class="chart"><b>{escape(title)}</b> —</div>'
+        return f'<div class="chart"><b>{escape(title)}</b>{note}</div>'
     values = shown["value"].astype(float)
     bounds = [b for b in (rule.min, rule.max) if b is not None]
     lo = min([*values, *bounds])
@@ -198,9 +215,21 @@ def _chart(results: pd.DataFrame, rule: Indicator, lang: str) -> str:
             f"<title>{escape(label)}: {value}{escape(rule.symbol)}</title></circle>"
         )
     svg.append("</svg>")
-    missing = len(results) - len(shown)
-    note = f" · {missing} —" if missing else ""
     return f'<div class="chart"><b>{escape(title)}</b>{note}<br>{"".join(svg)}</div>'
+
+
+def _no_data_note(results: pd.DataFrame, shown: pd.DataFrame, lang: str) -> str:
+    """ " · 无数据: 大布乡" under a chart, or " · 7 个乡镇无数据" when there are many."""
+    missing = results.drop(shown.index)
+    if missing.empty:
+        return ""
+    pairs = zip(missing["unit"], missing["period"], strict=True)
+    names = [f"{unit} {period or ''}".strip() for unit, period in pairs]
+    if len(names) <= 5:
+        text = t("chart_no_data", lang, units=join(names, lang))
+    else:
+        text = t("chart_no_data_count", lang, count=len(names))
+    return f" · {escape(text)}"
 
 
 def _problems(check: CheckReport, lang: str) -> str:

@@ -21,7 +21,14 @@ def _table(headers: list[str], rows: list[list[object]], right: set[int]) -> lis
 def to_markdown(check: CheckReport, scores: ScoreReport | None, lang: str) -> str:
     rules = check.ruleset.active
     s = check.summary
-    lines = [f"## {t('table_title', lang, ruleset=check.ruleset.label(lang))}", ""]
+    label = check.ruleset.label(lang)
+    title = t("score_title" if scores is not None else "table_title", lang, ruleset=label)
+    lines = [f"## {title}", ""]
+    if scores is not None:
+        from .scores import score_summary_lines
+
+        for line in score_summary_lines(scores, lang):
+            lines += [line, ""]
     lines.append(
         t(
             "summary",
@@ -37,8 +44,9 @@ def to_markdown(check: CheckReport, scores: ScoreReport | None, lang: str) -> st
     )
     lines.append("")
     if scores is not None:
-        from .scores import group_text, ranking_headers
+        from .scores import ScoreTexts, ranking_headers
 
+        texts = ScoreTexts(scores, lang)
         has_period = scores.scores["period"].notna().any()
         rows = [
             [
@@ -47,8 +55,8 @@ def to_markdown(check: CheckReport, scores: ScoreReport | None, lang: str) -> st
                 *([r["period"] or ""] if has_period else []),
                 f"{r['total']:.2f}",
                 r["rank_from_bottom"],
-                group_text(r["vetoed_by"], scores, lang),
-                t("yes", lang) if r["award_eligible"] else t("no", lang),
+                "; ".join(x for x in (texts.veto(r), texts.unverified(r)) if x),
+                texts.award(r),
             ]
             for r in scores.scores.to_dict("records")
         ]

@@ -16,7 +16,10 @@ def is_formula_like(text: object) -> bool:
     return isinstance(text, str) and text.startswith(FORMULA_STARTS)
 
 
-TEXT_COLUMNS = ("unit", "code", "period", "name", "vetoed_by", "award_blocked_by", "message")
+TEXT_COLUMNS = (
+    "unit", "code", "period", "name", "vetoed_by", "veto_unverified", "award_blocked_by",
+    "message",
+)  # fmt: skip
 
 
 def defuse_frame(frame: pd.DataFrame, columns: tuple[str, ...] = TEXT_COLUMNS) -> pd.DataFrame:

@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .. import __version__
-from ..i18n import t
+from ..i18n import join, t
 from ..pipeline import ScoreReport
 from .console import render_problems
 from .machine import _none, problem_records, result_records
@@ -21,17 +21,89 @@ from .safety import defuse_frame
 
 def group_text(blocked: list[dict], report: ScoreReport, lang: str) -> str:
     """Each veto or award group a unit trips ("三控制一达标: 出生率"), in the output language."""
-    ruleset = report.check.ruleset
-    rules = ruleset.active
-    scoring = ruleset.scoring
-    groups = {g.name: g for g in (*scoring.veto, *scoring.award_gate)} if scoring else {}
-    parts = []
-    for hit in blocked:
-        group = groups.get(hit["group"])
-        label = group.label(lang) if group is not None else hit["group"]
-        names = "、".join(rules[i].short_label(lang) for i in hit["indicators"])
-        parts.append(f"{label}: {names}")
-    return "; ".join(parts)
+    return ScoreTexts(report, lang).groups(blocked)
+
+
+class ScoreTexts:
+    """The words of a ranking row: veto reasons, unverified vetoes, award eligibility.
+
+    Award-gate indicators that block because their data is absent (``field_missing`` /
+    ``value_missing``) are told apart from those that fail: "优质服务 缺数据: 技术人员占比".
+    """
+
+    def __init__(self, report: ScoreReport, lang: str) -> None:
+        from ..scoring import is_absent
+
+        self.lang = lang
+        ruleset = report.check.ruleset
+        self.rules = ruleset.active
+        scoring = ruleset.scoring
+        self.group_defs = (
+            {g.name: g for g in (*scoring.veto, *scoring.award_gate)} if scoring else {}
+        )
+        results = report.check.results
+        absent = results[is_absent(results)]
+        self.absent = set(
+            zip(
+                absent["unit"],
+                absent["period"].fillna(""),
+                absent["indicator"],
+                strict=True,
+            )
+        )
+
+    def _label(self, group: str) -> str:
+        found = self.group_defs.get(group)
+        return found.label(self.lang) if found is not None else group
+
+    def _names(self, indicators: list[str]) -> str:
+        return join((self.rules[i].short_label(self.lang) for i in indicators), self.lang)
+
+    def groups(self, blocked: list[dict]) -> str:
+        """ "三控制一达标: 出生率; 另一组: …" """
+        return "; ".join(
+            f"{self._label(hit['group'])}: {self._names(hit['indicators'])}" for hit in blocked
+        )
+
+    def veto(self, row: dict) -> str:
+        return self.groups(row["vetoed_by"])
+
+    def unverified(self, row: dict) -> str:
+        """ "三控制一达标 未核实(缺数据): 政策生育率、统计误差率" """
+        return "; ".join(
+            t(
+                "veto_unverified",
+                self.lang,
+                group=self._label(hit["group"]),
+                indicators=self._names(hit["indicators"]),
+            )
+            for hit in row.get("veto_unverified") or []
+        )
+
+    def award_reasons(self, row: dict) -> str:
+        """Why a unit is not award-eligible (empty if it is, or if only its veto says why)."""
+        key = (row["unit"], row["period"] or "")
+        parts = []
+        for hit in row["award_blocked_by"]:
+            label = self._label(hit["group"])
+            failed = [i for i in hit["indicators"] if (*key, i) not in self.absent]
+            missing = [i for i in hit["indicators"] if (*key, i) in self.absent]
+            if failed:
+                parts.append(f"{label}: {self._names(failed)}")
+            if missing:
+                parts.append(
+                    t("gate_absent", self.lang, group=label, indicators=self._names(missing))
+                )
+        if row.get("veto_unverified") and not row["vetoed"]:
+            parts.append(t("award_veto_unverified", self.lang))
+        return "; ".join(parts)
+
+    def award(self, row: dict) -> str:
+        """ "是", or "否 (reasons)" """
+        if row["award_eligible"]:
+            return t("yes", self.lang)
+        reasons = self.award_reasons(row)
+        return t("no", self.lang) + (f" ({reasons})" if reasons else "")
 
 
 def ranking_headers(has_period: bool) -> list[str]:
@@ -71,36 +143,74 @@ def render_score_table(report: ScoreReport, lang: str, out: Console, err: Consol
         table.add_column(t("col_period", lang), no_wrap=True)
     table.add_column(t("col_total", lang), justify="right", no_wrap=True)
     table.add_column(t("col_rank_bottom", lang), justify="right", no_wrap=True)
-    table.add_column(t("col_veto", lang))
-    table.add_column(t("col_award", lang))
+    table.add_column(t("col_veto", lang), overflow="fold")
+    table.add_column(t("col_award", lang), overflow="fold")
+    texts = ScoreTexts(report, lang)
     for row in scores.to_dict("records"):
         vetoed = row["vetoed"]
         style = "red" if vetoed else ("green" if row["award_eligible"] else "")
-        award = t("yes", lang) if row["award_eligible"] else t("no", lang)
-        if row["award_blocked_by"]:
-            award += f" ({group_text(row['award_blocked_by'], report, lang)})"
+        veto = Text(texts.veto(row), style="red")
+        unverified = texts.unverified(row)
+        if unverified:
+            veto.append(("\n" if veto.plain else "") + unverified, style="yellow")
         cells = [str(row["rank"]), row["unit"]]
         if has_period:
             cells.append(row["period"] or "")
-        cells += [
-            f"{row['total']:.2f}",
-            str(row["rank_from_bottom"]),
-            Text(group_text(row["vetoed_by"], report, lang), style="red"),
-            award,
-        ]
+        cells += [f"{row['total']:.2f}", str(row["rank_from_bottom"]), veto, texts.award(row)]
         table.add_row(*cells, style=style if not vetoed else None)
     out.print(table)
-    out.print(
+    summary, *unverified = score_summary_lines(report, lang)
+    out.print(summary)
+    for line in unverified:
+        out.print(Text(line, style="yellow"))
+    render_problems(report.check.problems, lang, err)
+
+
+def score_summary_lines(report: ScoreReport, lang: str) -> list[str]:
+    """ "18 个乡镇: 否决 3 个,可评奖 9 个;满分 100", and a line on unverified vetoes if any."""
+    scores = report.scores
+    ruleset = report.check.ruleset
+    lines = [
         t(
             "score_summary",
             lang,
             units=len(scores),
             vetoed=int(scores["vetoed"].sum()),
             eligible=int(scores["award_eligible"].sum()),
-            max_total=report.check.ruleset.scoring.max_total(set(report.check.ruleset.active)),  # type: ignore[union-attr]
+            max_total=ruleset.scoring.max_total(set(ruleset.active)),  # type: ignore[union-attr]
         )
+    ]
+    unverified = int((scores["veto_unverified"].str.len() > 0).sum())
+    if unverified:
+        lines.append(t("score_unverified", lang, count=unverified))
+    return lines
+
+
+def absent_fields_warning(report: ScoreReport, lang: str) -> str | None:
+    """One line when a scored, veto or award-gate indicator has its fields in no input."""
+    from ..fields import FIELDS
+
+    ruleset = report.check.ruleset
+    scoring = ruleset.scoring
+    if scoring is None:
+        return None
+    watched = set(scoring.indicators)
+    for group in (*scoring.veto, *scoring.award_gate):
+        watched |= set(group.indicators)
+    results = report.check.results
+    missing = results[(results["reason"] == "field_missing") & results["indicator"].isin(watched)]
+    if missing.empty:
+        return None
+    indicators = [k for k in ruleset.active if k in set(missing["indicator"])]
+    absent = {f for fs in missing["fields"] for f in fs}
+    fields = [f for f in FIELDS if f in absent]  # in the order of `fpmetrics fields`
+    field_names = [FIELDS[f].zh if lang != "en" else f for f in fields]
+    return t(
+        "score_fields_absent",
+        lang,
+        fields=join(field_names, lang),
+        indicators=join((ruleset.active[k].short_label(lang) for k in indicators), lang),
     )
-    render_problems(report.check.problems, lang, err)
 
 
 def score_records(report: ScoreReport) -> list[dict]:
@@ -119,6 +229,7 @@ def score_records(report: ScoreReport) -> list[dict]:
                 "max_total": float(row["max_total"]),
                 "vetoed": bool(row["vetoed"]),
                 "vetoed_by": row["vetoed_by"],
+                "veto_unverified": row["veto_unverified"],
                 "award_eligible": bool(row["award_eligible"]),
                 "award_blocked_by": row["award_blocked_by"],
                 "points": {k: _none(float(v)) for k, v in points.items()},
@@ -140,12 +251,22 @@ def score_json(report: ScoreReport) -> str:
     return json.dumps(payload, ensure_ascii=False, indent=2) + "\n"
 
 
+def _groups_csv(hits: list[dict]) -> str:
+    """ "三控制一达标: crude_birth_rate, policy_birth_rate; 另一组: …" (ids: stable for scripts)."""
+    return "; ".join(f"{h['group']}: {', '.join(h['indicators'])}" for h in hits)
+
+
 def score_csv(report: ScoreReport, for_spreadsheet: bool = False) -> str:
+    """One row per unit. Booleans are written ``true``/``false`` (as in the JSON; pandas,
+    Excel, WPS and LibreOffice read them as booleans); veto and award groups as
+    "group: indicator, indicator", groups separated by "; "."""
     rows = []
     for record in score_records(report):
-        flat = {k: v for k, v in record.items() if k != "points"}
-        flat["vetoed_by"] = ";".join(h["group"] for h in record["vetoed_by"])
-        flat["award_blocked_by"] = ";".join(h["group"] for h in record["award_blocked_by"])
+        flat: dict[str, object] = {k: v for k, v in record.items() if k != "points"}
+        for key in ("vetoed", "award_eligible"):
+            flat[key] = "true" if record[key] else "false"
+        for key in ("vetoed_by", "veto_unverified", "award_blocked_by"):
+            flat[key] = _groups_csv(record[key])
         flat.update({f"points_{k}": v for k, v in record["points"].items()})
         rows.append(flat)
     frame = pd.DataFrame(rows, dtype=object)

@@ -16,10 +16,12 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from rich.cells import cell_len
 
 from ..fields import FIELDS
+from ..i18n import join
 from ..rules import RuleSet
 from .safety import write_cell
 
 HEADER_ROW = 3
+LINE_HEIGHT = 15  # points per line of 11-point text
 THIN = Side(style="thin", color="A6A6A6")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 
@@ -82,8 +84,10 @@ def to_template(ruleset: RuleSet, units: list[str], rows: int, lang: str) -> byt
         cell.fill = PatternFill("solid", fgColor="DDEBF7")
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         cell.border = BORDER
-        ws.column_dimensions[get_column_letter(col)].width = max(10, cell_len(header) + 2)
-    ws.row_dimensions[HEADER_ROW].height = 32
+        ws.column_dimensions[get_column_letter(col)].width = _form_width(header)
+    # Headers wrap onto up to three lines, so that the form prints one page wide at a
+    # readable size rather than as wide as 流入已婚育龄妇女数 in one line.
+    ws.row_dimensions[HEADER_ROW].height = 3 * LINE_HEIGHT + 4
 
     nrows = max(rows, len(units))
     first, last = HEADER_ROW + 1, HEADER_ROW + nrows
@@ -121,21 +125,64 @@ def to_template(ruleset: RuleSet, units: list[str], rows: int, lang: str) -> byt
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
 
-    help_ws = wb.create_sheet(_x("help_sheet", lang))
-    for i, line in enumerate(_x("help_intro", lang), start=1):
-        help_ws.cell(row=i, column=1, value=line)
-    start = len(_x("help_intro", lang)) + 2
-    for col, label in enumerate(_x("help_head", lang), start=1):
-        help_ws.cell(row=start, column=col, value=label).font = Font(bold=True)
-    for i, field in enumerate(fields, start=start + 1):
-        spec = FIELDS[field]
-        users = [r.label(lang) for r in ruleset.active.values() if field in r.fields]
-        help_ws.cell(row=i, column=1, value=spec.zh)
-        help_ws.cell(row=i, column=2, value=spec.name)
-        help_ws.cell(row=i, column=3, value=spec.en)
-        help_ws.cell(row=i, column=4, value="、".join(users))
-    for col, width in ((1, 24), (2, 20), (3, 40), (4, 60)):
-        help_ws.column_dimensions[get_column_letter(col)].width = width
+    _help_sheet(wb, ruleset, fields, lang)
     buffer = BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
+
+
+# 表头 | 字段名 | 含义 | 用于指标: widths in Excel character units; text wraps within them.
+HELP_WIDTHS = (20, 20, 44, 40)
+
+
+def _help_sheet(wb: Workbook, ruleset: RuleSet, fields: list[str], lang: str) -> None:
+    """The 填表说明 sheet: the rules of filling in, then one row per field, in the output
+    language (the headers themselves are the Chinese ones the form uses). Prints A4
+    landscape, one page wide, every sentence wrapped inside the page."""
+    ws = wb.create_sheet(_x("help_sheet", lang))
+    ncols = len(HELP_WIDTHS)
+    total = sum(HELP_WIDTHS)
+    wrap = Alignment(wrap_text=True, vertical="top")
+    intro = _x("help_intro", lang)
+    for i, line in enumerate(intro, start=1):
+        ws.merge_cells(start_row=i, start_column=1, end_row=i, end_column=ncols)
+        cell = ws.cell(row=i, column=1, value=line)
+        cell.alignment = wrap
+        ws.row_dimensions[i].height = LINE_HEIGHT * _lines(line, total)
+    start = len(intro) + 2
+    for col, label in enumerate(_x("help_head", lang), start=1):
+        cell = ws.cell(row=start, column=col, value=label)
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="DDEBF7")
+        cell.border = BORDER
+    for i, field in enumerate(fields, start=start + 1):
+        spec = FIELDS[field]
+        users = [r.label(lang) for r in ruleset.active.values() if field in r.fields]
+        values = [spec.zh, spec.name, spec.meaning(lang), join(users, lang)]
+        for col, value in enumerate(values, start=1):
+            cell = ws.cell(row=i, column=col, value=value)
+            cell.alignment = wrap
+            cell.border = BORDER
+        lines = max(_lines(v, w) for v, w in zip(values, HELP_WIDTHS, strict=True))
+        ws.row_dimensions[i].height = LINE_HEIGHT * lines + 2
+    for col, width in enumerate(HELP_WIDTHS, start=1):
+        ws.column_dimensions[get_column_letter(col)].width = width
+    ws.print_title_rows = f"{start}:{start}"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_margins.left = ws.page_margins.right = 0.5
+
+
+def _form_width(header: str) -> int:
+    """A form column: room for a six-digit count, and the header on at most three lines."""
+    return max(8, -(-cell_len(header) // 3) + 3)
+
+
+def _lines(text: str, width: int) -> int:
+    """Lines ``text`` wraps onto in a column ``width`` wide (an estimate: two display cells
+    per Chinese character, a little spare)."""
+    usable = max(int(width * 0.92), 1)
+    return max(1, -(-cell_len(text) // usable))

@@ -19,7 +19,7 @@ from openpyxl.utils import get_column_letter
 from rich.cells import cell_len
 
 from .. import __version__
-from ..i18n import t
+from ..i18n import join, t
 from ..pipeline import CheckReport, ScoreReport
 from .safety import write_cell as _set
 from .values import decimals_needed
@@ -86,15 +86,54 @@ def _cell_value(value: float, symbol: str) -> float:
     return value / 100 if symbol == "%" else value
 
 
-class _Sheet:
-    """A sheet with a title block, then a table whose header row is frozen and printed."""
+# Widths in Excel character units. Headers wrap (up to three lines) instead of widening a
+# column of short numbers; long text (reasons, messages, file names) wraps in a column of
+# limited width, so that a sheet fits an A4 landscape page at a readable scale.
+TEXT_WIDTH_CAP = 34
+REASON_WIDTH = 16
+FILE_WIDTH = 30
+MESSAGE_WIDTH = 44
+LINE_HEIGHT = 15  # points per line of 11-point text
 
-    def __init__(self, wb: Workbook, title: str, heading: str, meta: list[str]) -> None:
+
+def _header_width(label: str) -> int:
+    """A short header sets its column's width; a longer first line wraps onto two lines
+    (技术人员占比 → 技术人/员占比) rather than widen a column of short numbers. Later lines
+    (a bound: ≤ 11.5‰) are kept whole."""
+    first, *rest = label.split("\n")
+    longest = cell_len(first)
+    width = longest + 2 if longest <= 6 else min(max(7, -(-longest // 2) + 2), 10)
+    return max([width, *(cell_len(line) + 2 for line in rest)])
+
+
+def _text_lines(text: str, usable: int) -> int:
+    """Lines ``text`` takes when wrapped ``usable`` display cells wide (two per Chinese
+    character): an estimate, since openpyxl cannot measure text."""
+    usable = max(usable, 1)
+    return sum(max(1, -(-cell_len(part) // usable)) for part in text.split("\n"))
+
+
+class _Sheet:
+    """A sheet with a title block, then a table whose header row is frozen and printed.
+
+    Columns are as wide as their content up to a cap (``caps`` per column, else
+    TEXT_WIDTH_CAP); text longer than its column wraps, and its row is made tall enough.
+    """
+
+    def __init__(
+        self,
+        wb: Workbook,
+        title: str,
+        heading: str,
+        meta: list[str],
+        caps: dict[int, int] | None = None,
+    ) -> None:
         self.ws = wb.create_sheet(title)
         self.ws.cell(row=1, column=1, value=heading).font = Font(bold=True, size=14)
         for i, line in enumerate(meta, start=2):
             self.ws.cell(row=i, column=1, value=line).font = Font(color="595959")
         self.header_row = len(meta) + 3
+        self.caps = dict(caps or {})
         self.widths: dict[int, int] = {}
 
     def header(self, labels: list[str]) -> None:
@@ -104,25 +143,53 @@ class _Sheet:
             cell.fill = HEADER
             cell.border = BORDER
             cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-            self._fit(col, label, cap=16)
+            self._widen(col, _header_width(str(label)))
 
     def row(self, index: int, values: list[object]) -> list:
         cells = []
         for col, value in enumerate(values, start=1):
             cell = _set(self.ws, self.header_row + 1 + index, col, value)
             cell.border = BORDER
+            cell.alignment = Alignment(vertical="center")
+            if isinstance(value, str):
+                self.fit_text(col, value)
+            elif isinstance(value, float):
+                self.fit_text(col, f"{value:.2f}")
+            elif value is not None:
+                self.fit_text(col, str(value))
             cells.append(cell)
-            self._fit(col, value)
         return cells
 
-    def _fit(self, col: int, value: object, cap: int = 60) -> None:
-        text = f"{value:.2f}" if isinstance(value, float) else "" if value is None else str(value)
-        self.widths[col] = min(cap, max(self.widths.get(col, 6), cell_len(text) + 2))
+    def fit_text(self, col: int, text: str) -> None:
+        """Make ``col`` wide enough for ``text`` as displayed, up to the column's cap (a
+        number that does not fit would print as ###; text wraps)."""
+        longest = max(cell_len(line) for line in text.split("\n"))
+        self._widen(col, min(self.caps.get(col, TEXT_WIDTH_CAP), longest + 2))
+
+    def _widen(self, col: int, width: int) -> None:
+        self.widths[col] = max(self.widths.get(col, 6), width)
 
     def finish(self, ncols: int, nrows: int) -> None:
         ws = self.ws
         for col, width in self.widths.items():
             ws.column_dimensions[get_column_letter(col)].width = width
+        for r in range(self.header_row, self.header_row + nrows + 1):
+            lines = 1
+            for c in range(1, ncols + 1):
+                cell = ws.cell(row=r, column=c)
+                if not isinstance(cell.value, str):
+                    continue
+                header = r == self.header_row
+                # The same margin as fit_text: text that set its column's width is one line.
+                usable = self.widths.get(c, 6) - 2
+                needed = _text_lines(cell.value, usable)
+                if needed > 1 and not header:
+                    cell.alignment = Alignment(
+                        horizontal=cell.alignment.horizontal, vertical="center", wrap_text=True
+                    )
+                lines = max(lines, needed)
+            if lines > 1:
+                ws.row_dimensions[r].height = LINE_HEIGHT * lines + 2
         last = get_column_letter(max(ncols, 1))
         ws.freeze_panes = ws.cell(row=self.header_row + 1, column=2)
         if nrows:
@@ -131,11 +198,16 @@ class _Sheet:
         ws.page_setup.orientation = "landscape"
         ws.page_setup.paperSize = ws.PAPERSIZE_A4
         ws.page_setup.fitToWidth = 1
-        ws.page_setup.fitToHeight = 0
+        ws.page_setup.fitToHeight = 0  # as many pages tall as it takes
         ws.sheet_properties.pageSetUpPr.fitToPage = True
         ws.print_options.horizontalCentered = True
         ws.page_margins.left = ws.page_margins.right = 0.4
+        ws.page_margins.top = ws.page_margins.bottom = 0.6
         ws.oddFooter.center.text = "&P / &N"
+
+
+def _has_codes(frame: pd.DataFrame) -> bool:
+    return bool(frame["code"].notna().any()) if "code" in frame else False
 
 
 def _meta(check: CheckReport, lang: str) -> list[str]:
@@ -171,14 +243,23 @@ def to_xlsx(check: CheckReport, scores: ScoreReport | None, lang: str) -> bytes:
 def _ranking_sheet(
     wb: Workbook, scores: ScoreReport, lang: str, title: str, meta: list[str]
 ) -> None:
-    from .scores import group_text, points_matrix
+    from .scores import ScoreTexts, points_matrix
 
+    texts = ScoreTexts(scores, lang)
     rules = scores.check.ruleset.active
-    sheet = _Sheet(wb, _l("sheet_ranking", lang), t("score_title", lang, ruleset=title), meta)
     matrix = points_matrix(scores)
     has_period = scores.scores["period"].notna().any()
-    keys = ["rank", "rank_from_bottom", "unit", "code"] + (["period"] if has_period else [])
-    keys += ["total", "max_total", "vetoed_by", "award_eligible", "award_blocked_by"]
+    # No area code here (the matrix and the results have it): the ranking is read by name,
+    # and a 12-digit column would shrink the printed page.
+    keys = ["rank", "rank_from_bottom", "unit"] + (["period"] if has_period else [])
+    keys += ["total", "vetoed_by", "award_eligible", "award_blocked_by"]
+    caps = {
+        keys.index("vetoed_by") + 1: REASON_WIDTH,
+        keys.index("award_blocked_by") + 1: REASON_WIDTH,
+    }
+    full = scores.check.ruleset.scoring.max_total(set(rules))  # type: ignore[union-attr]
+    meta = [*meta, f"{_l('max_total', lang)}: {full:g}"]
+    sheet = _Sheet(wb, _l("sheet_ranking", lang), t("score_title", lang, ruleset=title), meta, caps)
     labels = [_l(k, lang) for k in keys] + [rules[i].short_label(lang) for i in matrix.columns]
     sheet.header(labels)
     yes, no = t("yes", lang), t("no", lang)
@@ -187,18 +268,21 @@ def _ranking_sheet(
     ):
         values = {
             **row,
-            "vetoed_by": group_text(row["vetoed_by"], scores, lang) or None,
+            "vetoed_by": "\n".join(x for x in (texts.veto(row), texts.unverified(row)) if x)
+            or None,
             "award_eligible": yes if row["award_eligible"] else no,
-            "award_blocked_by": group_text(row["award_blocked_by"], scores, lang) or None,
+            "award_blocked_by": texts.award_reasons(row) or None,
         }
         cells = sheet.row(n, [values[k] for k in keys] + list(points))
         for cell in cells[keys.index("total") :]:
             if isinstance(cell.value, float):
                 cell.number_format = "0.00"
         if row["vetoed"]:
-            for cell in cells[: len(keys)]:
+            for cell in cells:  # the whole row, points included
                 cell.fill = RED
             cells[keys.index("vetoed_by")].font = RED_FONT
+        elif row["veto_unverified"]:
+            cells[keys.index("vetoed_by")].fill = AMBER
     sheet.finish(len(labels), len(scores.scores))
 
 
@@ -211,20 +295,24 @@ def _matrix_sheet(
     meta: list[str],
 ) -> None:
     rules = check.ruleset.active
-    sheet = _Sheet(wb, _l("sheet_matrix", lang), t("table_title", lang, ruleset=title), meta)
     results = check.results.assign(period=check.results["period"].fillna(""))
     units = results[["unit", "code", "period"]].drop_duplicates(["unit", "period"])
     has_period = (units["period"] != "").any()
+    head = ["unit"] + (["code"] if _has_codes(units) else []) + (["period"] if has_period else [])
+    caps = {len(head) + len(rules) + 1: REASON_WIDTH} if scores is not None else {}
+    sheet = _Sheet(wb, _l("sheet_matrix", lang), t("table_title", lang, ruleset=title), meta, caps)
     vetoed: dict[tuple[str, str], str] = {}
+    unverified: dict[tuple[str, str], str] = {}
     if scores is not None:
-        from .scores import group_text
+        from .scores import ScoreTexts
 
+        texts = ScoreTexts(scores, lang)
         for row in scores.scores.to_dict("records"):
+            key = (row["unit"], row["period"] or "")
             if row["vetoed"]:
-                vetoed[(row["unit"], row["period"] or "")] = group_text(
-                    row["vetoed_by"], scores, lang
-                )
-    head = ["unit", "code"] + (["period"] if has_period else [])
+                vetoed[key] = texts.veto(row)
+            if row["veto_unverified"]:
+                unverified[key] = texts.unverified(row)
     labels = [_l(k, lang) for k in head]
     labels += [f"{r.short_label(lang)}\n{r.bounds_text()}" for r in rules.values()]
     if scores is not None:
@@ -233,12 +321,10 @@ def _matrix_sheet(
     cells_by_key = {(r["unit"], r["period"], r["indicator"]): r for r in results.to_dict("records")}
     for n, unit in enumerate(units.to_dict("records")):
         key = (unit["unit"], unit["period"])
-        values: list[object] = [unit["unit"], unit["code"]]
-        if has_period:
-            values.append(unit["period"])
+        values: list[object] = [unit[k] for k in head]
         values += [None] * len(rules)
         if scores is not None:
-            values.append(vetoed.get(key))
+            values.append("\n".join(x for x in (vetoed.get(key), unverified.get(key)) if x) or None)
         cells = sheet.row(n, values)
         for i, (indicator, rule) in enumerate(rules.items()):
             cell = cells[len(head) + i]
@@ -250,9 +336,10 @@ def _matrix_sheet(
                 cell.value = _cell_value(result["value"], rule.symbol)
                 digits = decimals_needed(result["value"], rule.decimals, rule.min, rule.max, status)
                 cell.number_format = _number_format(rule.symbol, digits)
+                sheet.fit_text(cell.column, f"{result['value']:.{digits}f}{rule.symbol}")
             else:
                 cell.value = "—" if status == "no_data" else t("status_invalid", lang)
-                cell.alignment = Alignment(horizontal="center")
+                cell.alignment = Alignment(horizontal="center", vertical="center")
                 cell.fill = GREY
             if status == "fail":
                 cell.fill, cell.font = RED, RED_FONT
@@ -261,7 +348,8 @@ def _matrix_sheet(
         if key in vetoed:
             cells[0].fill = RED
             cells[-1].font = RED_FONT
-    sheet.ws.row_dimensions[sheet.header_row].height = 32
+        elif key in unverified:
+            cells[-1].fill = AMBER
     sheet.finish(len(labels), len(units))
 
 
@@ -269,45 +357,49 @@ def _results_sheet(
     wb: Workbook, check: CheckReport, lang: str, title: str, meta: list[str]
 ) -> None:
     rules = check.ruleset.active
-    sheet = _Sheet(wb, _l("sheet_results", lang), t("table_title", lang, ruleset=title), meta)
-    keys = ["unit", "code", "period", "indicator", "value", "numerator", "denominator"]
-    keys += ["bounds", "status", "reason"]
+    results = check.results
+    keys = ["unit"] + (["code"] if _has_codes(results) else [])
+    keys += ["period"] if results["period"].notna().any() else []
+    keys += ["indicator", "value", "numerator", "denominator", "bounds", "status", "reason"]
+    caps = {keys.index("reason") + 1: REASON_WIDTH * 2}
+    sheet = _Sheet(wb, _l("sheet_results", lang), t("table_title", lang, ruleset=title), meta, caps)
     sheet.header([_l(k, lang) for k in keys])
-    for n, r in enumerate(check.results.to_dict("records")):
+    value_at, status_at = keys.index("value"), keys.index("status")
+    for n, r in enumerate(results.to_dict("records")):
         rule = rules[r["indicator"]]
         reason = None
         if r["reason"]:
-            fields = "、".join(r["fields"])
+            fields = join(r["fields"], lang)
             reason = t(f"reason_{r['reason']}", lang, fields=fields)
-        values = [
-            r["unit"],
-            r["code"],
-            r["period"],
-            rule.label(lang),
-            _cell_value(r["value"], rule.symbol) if pd.notna(r["value"]) else None,
-            r["numerator"],
-            r["denominator"],
-            rule.bounds_text(),
-            t(f"status_{r['status']}", lang),
-            reason,
-        ]
-        cells = sheet.row(n, values)
+        row = {
+            **r,
+            "indicator": rule.label(lang),
+            "value": _cell_value(r["value"], rule.symbol) if pd.notna(r["value"]) else None,
+            "bounds": rule.bounds_text(),
+            "status": t(f"status_{r['status']}", lang),
+            "reason": reason,
+        }
+        cells = sheet.row(n, [row[k] for k in keys])
         digits = decimals_needed(r["value"], rule.decimals + 1, rule.min, rule.max, r["status"])
-        cells[4].number_format = _number_format(rule.symbol, digits)
+        cells[value_at].number_format = _number_format(rule.symbol, digits)
+        if pd.notna(r["value"]):
+            sheet.fit_text(value_at + 1, f"{r['value']:.{digits}f}{rule.symbol}")
         if r["status"] == "fail":
-            cells[8].fill, cells[8].font = RED, RED_FONT
+            cells[status_at].fill, cells[status_at].font = RED, RED_FONT
         elif r["status"] == "warn":
-            cells[8].fill = AMBER
+            cells[status_at].fill = AMBER
         elif r["status"] in ("invalid", "no_data"):
-            cells[8].fill = GREY
-    sheet.finish(len(keys), len(check.results))
+            cells[status_at].fill = GREY
+    sheet.finish(len(keys), len(results))
 
 
 def _problems_sheet(
     wb: Workbook, check: CheckReport, lang: str, title: str, meta: list[str]
 ) -> None:
-    sheet = _Sheet(wb, _l("sheet_problems", lang), _l("sheet_problems", lang) + f" — {title}", meta)
     keys = ["level", "file", "sheet", "row", "column", "message"]
+    caps = {2: FILE_WIDTH, 5: REASON_WIDTH, 6: MESSAGE_WIDTH}
+    heading = _l("sheet_problems", lang) + f" — {title}"
+    sheet = _Sheet(wb, _l("sheet_problems", lang), heading, meta, caps)
     sheet.header([_l(k, lang) for k in keys])
     problems = check.problems
     for n, p in enumerate(problems.to_dict("records")):

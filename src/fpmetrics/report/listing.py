@@ -1,0 +1,81 @@
+"""``fpmetrics rules show`` and ``fpmetrics fields``: listings a user reads and copies from.
+
+Nothing is ever cut with "…": ids and headers are what users type. Long text wraps; on a
+narrow terminal (or a pipe, which rich treats as 80 columns) the rule set is printed as one
+block per indicator instead of a table.
+"""
+
+from __future__ import annotations
+
+from rich import box
+from rich.cells import cell_len
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from ..fields import FIELDS
+from ..i18n import t
+from ..rules import RuleSet
+
+# Below this width the rule table would squeeze formulas and sources into slivers.
+RULES_TABLE_MIN_WIDTH = 120
+# The separator ends with a space so that wrapping breaks between headers, never inside one.
+HEADER_SEPARATOR = {"zh": "、 ", "en": ", "}
+
+
+def _bounds(rule) -> str:
+    return rule.bounds_text() + (f" (×{rule.periods})" if rule.periods else "")
+
+
+def render_rules(ruleset: RuleSet, lang: str, out: Console) -> None:
+    title = f"{ruleset.name}: {ruleset.label(lang)}"
+    if out.width >= RULES_TABLE_MIN_WIDTH:
+        _rules_table(ruleset, title, lang, out)
+    else:
+        _rules_blocks(ruleset, title, lang, out)
+
+
+def _rules_table(ruleset: RuleSet, title: str, lang: str, out: Console) -> None:
+    table = Table(title=title, show_lines=True)
+    longest = max((len(k) for k in ruleset.active), default=8)
+    table.add_column(t("col_indicator", lang), no_wrap=True, min_width=longest)
+    for key in ("col_formula", "col_bounds", "col_severity", "col_source"):
+        table.add_column(t(key, lang), overflow="fold")
+    for key, rule in ruleset.active.items():
+        table.add_row(
+            Text(f"{key}\n{rule.label(lang)}"),
+            Text(rule.formula_text()),
+            Text(_bounds(rule)),
+            Text(rule.severity),
+            Text(rule.source),
+        )
+    out.print(table)
+
+
+def _rules_blocks(ruleset: RuleSet, title: str, lang: str, out: Console) -> None:
+    out.print(Text(title, style="bold"))
+    for key, rule in ruleset.active.items():
+        out.print()
+        head = Text(key, style="bold")
+        head.append(f"  {rule.label(lang)}")
+        out.print(head, overflow="fold")
+        for label, value in (
+            ("col_formula", rule.formula_text()),
+            ("col_bounds", f"{_bounds(rule)}   {t('col_severity', lang)}: {rule.severity}"),
+            ("col_source", rule.source),
+        ):
+            line = Text(f"  {t(label, lang)}: ", style="dim")
+            line.append(value)
+            out.print(line, overflow="fold")
+
+
+def render_fields(lang: str, out: Console) -> None:
+    table = Table(title=t("fields_title", lang), box=box.SIMPLE_HEAD, show_lines=False)
+    longest = max(len(name) for name in FIELDS)
+    widest_header = max(cell_len(a) + 1 for spec in FIELDS.values() for a in spec.aliases)
+    table.add_column(t("col_field", lang), no_wrap=True, min_width=longest)
+    table.add_column(t("col_meaning", lang), overflow="fold", ratio=2)
+    table.add_column(t("col_headers", lang), overflow="fold", ratio=3, min_width=widest_header)
+    for spec in FIELDS.values():
+        table.add_row(spec.name, spec.meaning(lang), HEADER_SEPARATOR[lang].join(spec.aliases))
+    out.print(table)
