@@ -40,6 +40,7 @@ def test_births_and_migrants_from_two_offices(tmp_path):
     missing_migrants, missing_births = (p["message"] for p in missing)
     assert "定水镇" in missing_migrants and str(migrants) in missing_migrants
     assert "闫楼镇" in missing_births and str(births) in missing_births
+    assert "; " in missing_migrants and "、" not in missing_migrants  # English list, not 、
     assert len(problems(report)) == 2
 
     for indicator in ("migrant_archive_rate", "migrant_certificate_rate", "migrant_contact_rate"):

@@ -284,8 +284,9 @@ def _check_coverage(
         gone = [f for f in fields if row[f]]
         at = first_of[key]
         mask[at] = True
-        missing_text[at] = "、".join(FIELDS[f].label(problems.lang) for f in gone)
-        files_text[at] = "、".join(dict.fromkeys(x for f in gone for x in sources[f]))
+        sep = "; " if problems.lang == "en" else "、"  # English labels hold commas
+        missing_text[at] = sep.join(FIELDS[f].label(problems.lang) for f in gone)
+        files_text[at] = sep.join(dict.fromkeys(x for f in gone for x in sources[f]))
     problems.add(
         mask,
         "unit_missing_from_input",
