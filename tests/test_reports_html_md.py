@@ -276,6 +276,28 @@ def test_html_ranking_says_which_period(tmp_path, periods_csv):
         assert "2023" in row or "2024" in row, row
 
 
+def test_summary_line_counts_townships_once_over_periods(tmp_path, periods_csv):
+    """2 townships × 2 periods is not "4 个乡镇": Markdown and HTML say what the terminal says."""
+    table = fpm("check", periods_csv)
+    line = "2 个乡镇 × 2 期, 40 项检查: 达标 38 · 不达标 2"
+    assert line in table.stdout
+    markdown = fpm("check", periods_csv, "--format", "markdown").stdout
+    assert line in markdown and "4 个乡镇" not in markdown
+    html = html_report(tmp_path, "check", periods_csv)
+    assert f"<p>{line}" in html and "4 个乡镇" not in html
+    cards = re.findall(r'<div class="card"><b>(\d+)</b>([^<]+)</div>', html)
+    assert cards[:3] == [("2", "乡镇"), ("2", "统计期"), ("38", "达标")]
+    en = fpm("check", periods_csv, "--format", "markdown", "--lang", "en").stdout
+    assert "2 townships × 2 periods, 40 checks: 38 pass · 2 fail" in en
+
+
+def test_summary_line_without_periods(tmp_path, towns_csv):
+    html = html_report(tmp_path, "check", towns_csv)
+    assert "<p>3 个乡镇, 30 项检查: 达标 28 · 不达标 2" in html
+    cards = re.findall(r'<div class="card"><b>(\d+)</b>([^<]+)</div>', html)
+    assert cards[:2] == [("3", "乡镇"), ("28", "达标")]  # no period card
+
+
 # ---------------------------------------------------------------- score summaries, absent data
 
 

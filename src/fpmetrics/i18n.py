@@ -305,10 +305,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "table_title": ("考核指标检查 — {ruleset}", "Indicator check — {ruleset}"),
     "col_unit": ("乡镇", "Township"),
     "col_period": ("统计期", "Period"),
-    "summary": (
-        "{units} 个乡镇, {checks} 项检查: 达标 {pass_} · 不达标 {fail} · 警告 {warn} · 无数据 {no_data} · 数据有误 {invalid}",
-        "{units} townships, {checks} checks: {pass_} pass · {fail} fail · {warn} warn · {no_data} no data · {invalid} invalid",
-    ),
     "summary_counts": (
         "{units}, {checks} 项检查: 达标 {pass_} · 不达标 {fail} · 警告 {warn} · 无数据 {no_data} · 数据有误 {invalid}",
         "{units}, {checks} checks: {pass_} pass · {fail} fail · {warn} warn · {no_data} no data · {invalid} invalid",

@@ -16,7 +16,7 @@ from .. import __version__
 from ..i18n import join, t
 from ..pipeline import CheckReport, ScoreReport
 from ..rules import Indicator
-from .values import display_value
+from .values import display_value, units_text
 
 _CSS = """
 body{font-family:"Noto Sans CJK SC","Microsoft YaHei","PingFang SC",sans-serif;margin:2em auto;
@@ -88,10 +88,14 @@ def to_html(check: CheckReport, scores: ScoreReport | None, lang: str) -> str:
 
 
 def _summary(check: CheckReport, scores: ScoreReport | None, lang: str) -> str:
-    """Score reports lead with the score summary (vetoed, award-eligible); check reports with
-    the verdict counts. Both show the verdict counts as cards."""
+    """Score reports lead with the score summary (vetoed, award-eligible); both then give the
+    verdict counts, as the terminal's summary line and as cards. With periods, units are
+    counted once (18 townships × 12 periods, not 216 townships)."""
     s = check.summary
-    cards = [(_w("units", lang), s["units"])]
+    periods = check.results["period"].dropna().nunique()
+    cards = [(_w("units", lang), check.results["unit"].nunique())]
+    if periods:
+        cards.append((t("col_period", lang), periods))
     lines = []
     if scores is not None:
         from .scores import score_summary_lines
@@ -103,6 +107,19 @@ def _summary(check: CheckReport, scores: ScoreReport | None, lang: str) -> str:
         if unverified:
             cards.append((_w("unverified", lang), unverified))
         lines = score_summary_lines(scores, lang)
+    lines.append(
+        t(
+            "summary_counts",
+            lang,
+            units=units_text(check, lang),
+            checks=s["checks"],
+            pass_=s["pass"],
+            fail=s["fail"],
+            warn=s["warn"],
+            no_data=s["no_data"],
+            invalid=s["invalid"],
+        )
+    )
     cards += [
         (t(f"status_{k}", lang), s[k]) for k in ("pass", "fail", "warn", "no_data", "invalid")
     ]
