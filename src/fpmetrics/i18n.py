@@ -89,6 +89,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "漏斗图只能写成 .png 或 .svg 文件(给的是 {file})",
         "the chart is written as a .png or .svg file (not {file})",
     ),
+    "opt_audit_format": (
+        "audit 只能输出 table、json 或 csv(不是 {fmt});文件后缀: .txt、.json、.csv",
+        "audit writes table, json or csv (not {fmt}); file suffixes: .txt, .json, .csv",
+    ),
     "opt_template_suffix": (
         "填报模板是 .xlsx 文件(给的是 {file})",
         "the template is an .xlsx file (not {file})",
