@@ -499,3 +499,29 @@ def test_cli_funnel_over_periods_labels_unit_and_period(cli, build):
     flagged = [x for x in result.stdout.splitlines() if x.lstrip().startswith("乙镇")]
     assert len(flagged) == 1 and "乙镇 2024-01" in flagged[0]
     assert "5 townships" in result.stdout  # one point per township and month
+
+
+# ---------------------------------------------------------------------- without scipy.stats
+
+
+def test_exact_limits_match_scipy_stats_over_a_grid():
+    """The limits are computed with scipy.special (importing scipy.stats costs ~0.8 s a run):
+    the same r_p as scipy.stats' ppf everywhere, also at θ0 = 0 and 1 and for large n."""
+    from fpmetrics.funnel import _exact_limits, _quantile
+
+    n = np.unique(np.r_[np.arange(1, 400), np.geomspace(400, 2e6, 150).round()])
+    for model, thetas in (
+        ("binomial", (0.0, 1e-5, 0.0038, 0.3, 0.5122, 0.9379, 0.99999, 1.0)),
+        ("poisson", (0.0, 1e-5, 0.0038, 0.0101, 0.5, 2.5)),
+    ):
+        for theta0 in thetas:
+            dist = ss.poisson(n * theta0) if model == "poisson" else ss.binom(n, theta0)
+            top = None if model == "poisson" else 1.0
+            for p in (0.001, 0.025, 0.975, 0.999):
+                r = _quantile(model, n, theta0, p)
+                assert np.array_equal(r, dist.ppf(p)), (model, theta0, p)
+                got = _exact_limits(model, n, theta0, p)
+                want = [appendix_limit(ss.poisson(k * theta0) if top is None
+                                       else ss.binom(k, theta0), p, k, top)
+                        for k in n[::25]]  # fmt: skip
+                assert got[::25] == pytest.approx(want, rel=1e-8, abs=1e-15), (model, theta0)
