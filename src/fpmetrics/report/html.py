@@ -34,6 +34,8 @@ tr.vetoed td:first-child,tr.vetoed td.veto{background:#ffc7ce;color:#9c0006}
 .cards{display:flex;gap:1em;flex-wrap:wrap}.card{border:1px solid #ccc;border-radius:6px;
 padding:.5em 1em;min-width:6em}.card b{display:block;font-size:1.6em}
 .chart{margin:.5em 0 1.5em}svg text{font-size:11px;font-family:inherit}
+.funnel svg{width:100%;max-width:880px;height:auto}
+.funnel svg *{stroke-linejoin:round;stroke-linecap:butt}
 @media print{h2{page-break-after:avoid}.chart{page-break-inside:avoid}}
 """
 
@@ -83,6 +85,7 @@ def to_html(check: CheckReport, scores: ScoreReport | None, lang: str) -> str:
     parts += [f"<h2>{_w('charts', lang)}</h2>"]
     for key, rule in check.ruleset.active.items():
         parts.append(_chart(check.results[check.results["indicator"] == key], rule, lang))
+    parts += _funnels(check, lang)
     parts += [f"<h2>{_w('problems', lang)}</h2>", _problems(check, lang), "</body></html>"]
     return "\n".join(parts) + "\n"
 
@@ -233,6 +236,24 @@ def _chart(results: pd.DataFrame, rule: Indicator, lang: str) -> str:
         )
     svg.append("</svg>")
     return f'<div class="chart"><b>{escape(title)}</b>{note}<br>{"".join(svg)}</div>'
+
+
+def _funnels(check: CheckReport, lang: str) -> list[str]:
+    """A funnel plot per indicator that has one (a share, a sex ratio, a rate) and values for
+    a few townships: the chart ``fpmetrics funnel`` draws, as inline SVG."""
+    from .funnel_chart import report_funnels, skipped_lines, svg_for_html
+
+    funnels, skipped = report_funnels(check.results, check.ruleset)
+    parts = [f"<h2>{escape(t('funnel_section', lang))}</h2>", '<section class="funnels">']
+    if funnels:
+        parts.append(f'<p class="meta">{escape(t("funnel_note", lang))}</p>')
+    parts += [f'<div class="chart funnel">{svg_for_html(f, lang)}</div>' for f in funnels]
+    parts += [
+        f'<p class="meta">{escape(line)}</p>'
+        for line in skipped_lines(check.ruleset, skipped, lang)
+    ]
+    parts.append("</section>")
+    return parts
 
 
 def _no_data_note(results: pd.DataFrame, shown: pd.DataFrame, lang: str) -> str:
