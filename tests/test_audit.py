@@ -476,3 +476,80 @@ def test_the_monthly_sample(cli):
     assert {(s["unit"], s["period"]) for s in of(data, "reported_rate_mismatch")} == {
         ("李台镇", "2024-03")
     }
+
+
+# ---------------------------------------------------------------------- CSV and --output
+
+
+def read_csv_text(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(text.splitlines()))
+
+
+def test_csv_on_stdout_is_the_signals(cli, build):
+    """`-f csv` used to print the table: it gives the signals, the JSON keys as columns."""
+    path = monthly_csv(build, {"丁镇": months(SMOOTH), **JUMPS})
+    data = audit(cli, path)
+    result = cli("audit", path, "-f", "csv")
+    assert result.code == 0, result.stderr
+    assert not result.stdout.startswith("\ufeff")  # no BOM on stdout
+    assert result.stdout.splitlines()[0] == (
+        "signal,unit,period,statistic,p_value,q_value,detail,explanation"
+    )
+    rows = read_csv_text(result.stdout)
+    assert len(rows) == len(data["signals"]) >= 2
+    for row, signal in zip(rows, data["signals"], strict=True):
+        for key in ("signal", "unit", "period", "explanation"):
+            assert row[key] == (signal[key] or ""), key
+        for key in ("statistic", "p_value", "q_value"):
+            if signal[key] is None:
+                assert row[key] == ""
+            else:
+                assert float(row[key]) == pytest.approx(signal[key], rel=1e-12)
+        assert json.loads(row["detail"]) == signal["detail"]
+    assert {r["signal"] for r in rows} >= {"too_smooth", "sex_ratio_jump"}
+
+
+def test_csv_without_signals_is_the_header(cli, build):
+    series = {"甲镇": months(ordinary_series(7)), "乙镇": months(ordinary_series(8))}
+    result = cli("audit", monthly_csv(build, series), "-f", "csv")
+    assert result.code == 0
+    assert result.stdout == "signal,unit,period,statistic,p_value,q_value,detail,explanation\n"
+
+
+def test_output_files(cli, build, tmp_path):
+    """--output: CSV with a BOM and formula-like text defused, JSON, the table as text."""
+    series = {"=HYPERLINK(1)": JUMPS["甲镇"], "乙镇": JUMPS["乙镇"]}
+    path = monthly_csv(build, series)
+    out = tmp_path / "out"
+    out.mkdir()
+    stdout = cli("audit", path, "-f", "csv").stdout
+    result = cli("audit", path, "--output", out / "signals.csv")
+    assert result.code == 0, result.stderr
+    assert result.stdout == "" and str(out / "signals.csv") in result.stderr
+    raw = (out / "signals.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = read_csv_text(raw.decode("utf-8-sig"))
+    jump = next(r for r in rows if r["signal"] == "sex_ratio_jump")
+    assert jump["unit"] == "'=HYPERLINK(1)"  # a spreadsheet shows it as text
+    exact = next(r for r in read_csv_text(stdout) if r["signal"] == "sex_ratio_jump")
+    assert exact["unit"] == "=HYPERLINK(1)"  # stdout is for scripts: exact
+    assert len(rows) == len(read_csv_text(stdout))
+    assert cli("audit", path, "-o", out / "signals.json").code == 0
+    data = strict_json((out / "signals.json").read_text(encoding="utf-8"))
+    assert data == audit(cli, path)
+    assert cli("audit", path, "-o", out / "signals.txt", "--lang", "en").code == 0
+    assert "sex-ratio jump" in (out / "signals.txt").read_text(encoding="utf-8")
+    assert sorted(p.name for p in out.iterdir()) == ["signals.csv", "signals.json", "signals.txt"]
+
+
+def test_output_refusals(cli, build, tmp_path):
+    path = monthly_csv(build, JUMPS)
+    before = path.read_bytes()
+    assert_clean_error(cli("audit", path, "-o", path))  # never over an input
+    assert path.read_bytes() == before
+    for args in (["-o", tmp_path / "a.md"], ["-f", "markdown"], ["-f", "xlsx"],
+                 ["-o", tmp_path / "a.xlsx"], ["-o", tmp_path / "a.foo"]):  # fmt: skip
+        result = cli("audit", path, *args)
+        assert_clean_error(result)
+        assert not (tmp_path / "a.md").exists() and not (tmp_path / "a.xlsx").exists()
+    assert "table, json or csv" in cli("audit", path, "-f", "html", "--lang", "en").stderr

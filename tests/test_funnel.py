@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import numpy as np
 import pytest
@@ -499,3 +500,174 @@ def test_cli_funnel_over_periods_labels_unit_and_period(cli, build):
     flagged = [x for x in result.stdout.splitlines() if x.lstrip().startswith("乙镇")]
     assert len(flagged) == 1 and "乙镇 2024-01" in flagged[0]
     assert "5 townships" in result.stdout  # one point per township and month
+
+
+# ---------------------------------------------------------------------- without scipy.stats
+
+
+def test_exact_limits_match_scipy_stats_over_a_grid():
+    """The limits are computed with scipy.special (importing scipy.stats costs ~0.8 s a run):
+    the same r_p as scipy.stats' ppf everywhere, also at θ0 = 0 and 1 and for large n."""
+    from fpmetrics.funnel import _exact_limits, _quantile
+
+    n = np.unique(np.r_[np.arange(1, 400), np.geomspace(400, 2e6, 150).round()])
+    for model, thetas in (
+        ("binomial", (0.0, 1e-5, 0.0038, 0.3, 0.5122, 0.9379, 0.99999, 1.0)),
+        ("poisson", (0.0, 1e-5, 0.0038, 0.0101, 0.5, 2.5)),
+    ):
+        for theta0 in thetas:
+            dist = ss.poisson(n * theta0) if model == "poisson" else ss.binom(n, theta0)
+            top = None if model == "poisson" else 1.0
+            for p in (0.001, 0.025, 0.975, 0.999):
+                r = _quantile(model, n, theta0, p)
+                assert np.array_equal(r, dist.ppf(p)), (model, theta0, p)
+                got = _exact_limits(model, n, theta0, p)
+                want = [appendix_limit(ss.poisson(k * theta0) if top is None
+                                       else ss.binom(k, theta0), p, k, top)
+                        for k in n[::25]]  # fmt: skip
+                assert got[::25] == pytest.approx(want, rel=1e-8, abs=1e-15), (model, theta0)
+
+
+def test_funnel_and_its_chart_do_not_import_scipy_stats(run_fpmetrics, tmp_path):
+    """`fpmetrics funnel` and a report's charts pay for scipy.special only."""
+    import subprocess
+    import sys
+
+    from conftest import SAMPLE_XLSX
+
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from fpmetrics.pipeline import run_check\n"
+        "from fpmetrics.rules import load_ruleset\n"
+        "from fpmetrics.report.funnel_chart import draw, report_funnels\n"
+        f"report = run_check([Path({str(SAMPLE_XLSX)!r})], load_ruleset('default'))\n"
+        "funnels, _ = report_funnels(report.results, report.ruleset)\n"
+        "assert len(funnels) == 9, len(funnels)\n"
+        "draw(funnels[0], 'zh', 'png')\n"
+        "print(sorted(m for m in sys.modules if m.startswith('scipy.stats')))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "[]"
+
+
+# ---------------------------------------------------------------------- the chart
+
+TINY_SRB = {"甲镇": (3, 1), "乙镇": (600, 400), "丙镇": (400, 600), "丁镇": (700, 700),
+            "戊镇": (520, 480), "己镇": (450, 550)}  # fmt: skip
+
+
+def tiny_srb_report(build):
+    towns = [
+        {"township": t, "births_male": m, "births_female": f} for t, (m, f) in TINY_SRB.items()
+    ]
+    return check_report(build, towns, ["births_male", "births_female"], name="srb.csv")
+
+
+def svg_texts(svg: str) -> list[str]:
+    return re.findall(r"<text[^>]*>([^<]*)</text>", svg)
+
+
+def y_ticks(svg: str) -> list[float]:
+    """The numbers on the y-axis of a chart drawn with its text kept as text."""
+    labels = re.findall(r'<g id="ytick_\d+">.*?<text[^>]*>([^<]*)</text>', svg, flags=re.S)
+    return [float(t) for t in labels]
+
+
+def test_chart_y_axis_is_clamped_around_the_data(build, rules):
+    """A unit of 4 births under overdispersion has limits at a sex ratio of ~35,000 (or ∞):
+    the axis used to reach them, flattening every other point onto the centre line."""
+    from fpmetrics.report.funnel_chart import draw, limit_curves, y_limits
+
+    _, report = tiny_srb_report(build)
+    rule = rules.indicators["sex_ratio_at_birth"]
+    funnel = build_funnel(report.results, "sex_ratio_at_birth", rule,
+                          overdispersion="multiplicative")  # fmt: skip
+    curves = limit_curves(funnel)
+    assert curves["upper_99.8"].max() > 10_000  # what the axis used to show
+    bottom, top = y_limits(funnel, curves)
+    values = funnel.units["value"]
+    assert bottom <= values.min() and top >= values.max() == 300  # every point shown
+    assert top < 3 * values.max()
+    # the limits of the typical unit (1000 births) are on the chart
+    typical = funnel.units.set_index("unit").loc["乙镇"]
+    assert bottom < typical["lower_99.8"] and typical["upper_99.8"] < top
+    svg = draw(funnel, "zh", "svg", svg_text=True).decode()
+    ticks = y_ticks(svg)
+    assert len(ticks) >= 4 and max(ticks) <= 700 and min(ticks) >= -100, ticks
+
+
+def test_chart_y_axis_keeps_the_funnel_when_the_data_are_narrow(rules):
+    """The sample county: every sex ratio within 103–107, limits at ±30 around them: the
+    funnel must still be drawn, not clipped away with the 'far' limits."""
+    from conftest import SAMPLE_XLSX
+    from fpmetrics.report.funnel_chart import limit_curves, y_limits
+
+    report = run_check([SAMPLE_XLSX], rules)
+    funnel = funnel_of(report, "sex_ratio_at_birth")
+    bottom, top = y_limits(funnel, limit_curves(funnel))
+    assert bottom < funnel.units["lower_99.8"].median() < funnel.units["value"].min()
+    assert top > funnel.units["upper_99.8"].median() > funnel.units["value"].max()
+
+
+def test_chart_text_follows_the_language(migrants):
+    from fpmetrics.report.funnel_chart import draw
+
+    _, report = migrants
+    funnel = funnel_of(report, "migrant_archive_rate")
+    zh = svg_texts(draw(funnel, "zh", "svg", svg_text=True).decode())
+    assert "流入已婚育龄妇女建档管理率 — 漏斗图" in zh
+    assert {"精确控制限", "达标区间", "95% 控制限", "99.8% 控制限", "分母(样本量)"} <= set(zh)
+    assert "流入建档率 %" in zh  # the short name on the y-axis
+    assert f"中心线 {100 * pooled(MIGRANTS):.2f}%" in zh
+    flagged = funnel.units[funnel.units["outside_95"] != ""]["unit"]
+    assert set(flagged) <= set(zh) and len(flagged) >= 4  # the units outside, by name
+    en = svg_texts(draw(funnel, "en", "svg", svg_text=True).decode())
+    assert "In-migrant women archive rate — funnel plot" in en
+    assert {"exact limits", "passing range", "95% limits", "Archived %"} <= set(en)
+
+
+def test_cli_funnel_without_any_value_exits_2(cli, build, tmp_path):
+    """No township has in-migrants: it printed "centre nan" and wrote an empty chart."""
+    towns = [{"township": t, "migrant_women": 0, "migrant_archived": 0} for t in ("甲镇", "乙镇")]
+    path = build.csv("none.csv", build.grid(towns, fields=MIGRANT_FIELDS))
+    chart = tmp_path / "chart.png"
+    for args in ([], ["-o", chart], ["-f", "json"], ["--lang", "en"]):
+        result = cli("funnel", "migrant_archive_rate", path, *args)
+        assert_clean_error(result)
+        assert "nan" not in result.stdout + result.stderr
+        assert result.stdout == ""
+    assert not chart.exists()
+    zh = cli("funnel", "migrant_archive_rate", path).stderr
+    assert "没有任何乡镇有“流入已婚育龄妇女建档管理率”的数值" in zh and "画不出漏斗图" in zh
+    en = cli("funnel", "migrant_archive_rate", path, "--lang", "en").stderr
+    assert "No township has a value of 'In-migrant women archive rate'" in en
+
+
+@pytest.mark.filterwarnings("error")
+def test_without_a_chinese_font_the_chart_numbers_the_units(cli, migrants, tmp_path, monkeypatch):
+    """A machine without CJK fonts would draw empty boxes: the chart's text is English and the
+    units outside are numbered, the key given on stderr."""
+    from fpmetrics.report import funnel_chart
+
+    path, report = migrants
+    monkeypatch.setattr(funnel_chart, "cjk_font_available", lambda: False)
+    funnel = funnel_of(report, "migrant_archive_rate")
+    flagged = list(funnel.units.loc[funnel.units["outside_95"] != "", "unit"])
+    outlined = svg_texts(funnel_chart.draw(funnel, "zh", "svg").decode())
+    assert outlined == []  # glyphs drawn as outlines: nothing to read back
+    assert funnel_chart.numbered("png") and funnel_chart.numbered("svg")
+    assert not funnel_chart.numbered("svg", svg_text=True)  # the browser draws that text
+    chart = tmp_path / "chart.png"
+    result = cli("funnel", "migrant_archive_rate", path, "-o", chart)
+    assert result.code == 0, result.stderr
+    key = " · ".join(f"{i} {u}" for i, u in enumerate(flagged, start=1))
+    assert f"图中编号: {key}" in result.stderr
+    assert chart.read_bytes()[:4] == b"\x89PNG"
+    # What the fallback draws, read back from the same chart with its text kept as text.
+    monkeypatch.setattr(funnel_chart, "numbered", lambda fmt, svg_text=False: True)
+    texts = svg_texts(funnel_chart.draw(funnel, "zh", "svg", svg_text=True).decode())
+    assert "In-migrant women archive rate — funnel plot" in texts and "95% limits" in texts
+    assert {str(i) for i in range(1, len(flagged) + 1)} <= set(texts)
+    assert not any("\u4e00" <= c <= "\u9fff" for text in texts for c in text)  # no Chinese

@@ -69,6 +69,13 @@ def parse(html: str) -> Tags:
     return tags
 
 
+def split_funnels(html: str) -> tuple[str, str]:
+    """The report up to the funnel plots, and the funnel plots' section."""
+    start = html.index('<section class="funnels">')
+    end = html.index("</section>", start) + len("</section>")
+    return html[:start] + html[end:], html[start:end]
+
+
 def html_report(tmp_path, command, *inputs, lang="zh") -> str:
     out = tmp_path / "report.html"
     run = fpm(command, *inputs, "--output", out, "--lang", lang)
@@ -98,16 +105,23 @@ def test_html_is_self_contained(tmp_path):
     assert set(urls) == {SVG_NS}
     tags = parse(html)
     assert tags.count("link") == 0
-    for tag, attrs in tags.starts:  # nothing fetched, nothing linked
+    assert "<?xml" not in html and "<!DOCTYPE svg" not in html
+    for tag, attrs in tags.starts:  # nothing fetched; links only within the page
         assert not attrs.get("src") and not attrs.get("href"), (tag, attrs)
-        assert "xlink:href" not in attrs, (tag, attrs)
+        assert (attrs.get("xlink:href") or "#").startswith("#"), (tag, attrs)
     assert tags.count("script") == 0
-    assert tags.count("style") == 1  # inline CSS
-    assert "@import" not in html and "url(" not in html
+    assert tags.count("style") == 1  # inline CSS, and none inside the charts
+    assert "@import" not in html and "@font-face" not in html
+    assert not re.search(r"(?i)\.(woff2?|ttf|otf)\b", html)  # no font files
+    # the funnel charts clip their curves to the plot: references to the page's own ids
+    references = re.findall(r"url\(([^)]*)\)", html)
+    assert references and all(r.startswith("#") for r in references)
+    ids = set(re.findall(r' id="([^"]+)"', html))
+    assert {r[1:] for r in references} <= ids
 
 
 def test_html_score_report_contents(tmp_path):
-    html = html_report(tmp_path, "score", SAMPLE_MESSY_XLSX)
+    html, funnels = split_funnels(html_report(tmp_path, "score", SAMPLE_MESSY_XLSX))
     tags = parse(html)
     # A ranking table: rank, township, points, rank from bottom, veto, award.
     for label in ("名次", "乡镇", "得分", "倒数", "一票否决", "可评奖"):
@@ -131,10 +145,12 @@ def test_html_score_report_contents(tmp_path):
     start = cells.index("可评奖") + 1
     first = cells[start : start + 6]
     assert first[0] == "1" and first[2] == "100.00"
+    # and a funnel plot for each indicator but natural growth (a difference of two counts)
+    assert funnels.count("<svg ") == 9
 
 
 def test_html_check_report_has_no_ranking(tmp_path, towns_csv):
-    html = html_report(tmp_path, "check", towns_csv)
+    html, _ = split_funnels(html_report(tmp_path, "check", towns_csv))
     tags = parse(html)
     assert "名次" not in tags.cells
     assert tags.count("svg") == 10
@@ -145,7 +161,8 @@ def test_html_one_chart_per_indicator_with_data(tmp_path):
     migrant = {"migrant_women", "migrant_archived", "migrant_certified", "migrant_contacted"}
     fields = [f for f in COUNT_FIELDS if f not in migrant]
     path = write_csv(tmp_path / "in.csv", [town("甲镇"), town("乙镇")], fields=fields)
-    html = html_report(tmp_path, "score", path)
+    html, funnels = split_funnels(html_report(tmp_path, "score", path))
+    assert "<svg" not in funnels  # two townships: too few for a funnel
     tags = parse(html)
     assert tags.count("svg") == 7
     assert tags.count("circle") == 7 * 2
@@ -276,6 +293,28 @@ def test_html_ranking_says_which_period(tmp_path, periods_csv):
         assert "2023" in row or "2024" in row, row
 
 
+def test_summary_line_counts_townships_once_over_periods(tmp_path, periods_csv):
+    """2 townships × 2 periods is not "4 个乡镇": Markdown and HTML say what the terminal says."""
+    table = fpm("check", periods_csv)
+    line = "2 个乡镇 × 2 期, 40 项检查: 达标 38 · 不达标 2"
+    assert line in table.stdout
+    markdown = fpm("check", periods_csv, "--format", "markdown").stdout
+    assert line in markdown and "4 个乡镇" not in markdown
+    html = html_report(tmp_path, "check", periods_csv)
+    assert f"<p>{line}" in html and "4 个乡镇" not in html
+    cards = re.findall(r'<div class="card"><b>(\d+)</b>([^<]+)</div>', html)
+    assert cards[:3] == [("2", "乡镇"), ("2", "统计期"), ("38", "达标")]
+    en = fpm("check", periods_csv, "--format", "markdown", "--lang", "en").stdout
+    assert "2 townships × 2 periods, 40 checks: 38 pass · 2 fail" in en
+
+
+def test_summary_line_without_periods(tmp_path, towns_csv):
+    html = html_report(tmp_path, "check", towns_csv)
+    assert "<p>3 个乡镇, 30 项检查: 达标 28 · 不达标 2" in html
+    cards = re.findall(r'<div class="card"><b>(\d+)</b>([^<]+)</div>', html)
+    assert cards[:2] == [("3", "乡镇"), ("28", "达标")]  # no period card
+
+
 # ---------------------------------------------------------------- score summaries, absent data
 
 
@@ -346,3 +385,74 @@ def test_html_chart_of_an_indicator_without_any_data(tmp_path):
     path = write_csv(tmp_path / "in.csv", [town("甲镇"), town("乙镇")], fields=fields)
     html = html_report(tmp_path, "score", path)
     assert "<b>符合政策生育率 (≥ 95%)</b> · 无数据: 甲镇、乙镇</div>" in html
+
+
+# ---------------------------------------------------------------- funnel plots
+
+FUNNEL_NAMES_ZH = [  # the indicators with a funnel model in the default rules, in order
+    "出生人口性别比", "在编医疗卫生专业技术人员占比", "出生缺陷发生率",
+    "流入已婚育龄妇女建档管理率", "流入已婚育龄妇女发证(查验)率", "流入已婚育龄妇女信息联系率",
+    "符合政策生育率", "出生统计误差率", "人口出生率",
+]  # fmt: skip
+
+
+def funnel_svgs(section: str) -> list[str]:
+    return re.findall(r'<div class="chart funnel">(<svg .*?</svg>)</div>', section, flags=re.S)
+
+
+def test_html_funnel_plots(tmp_path):
+    """The chart `fpmetrics funnel` draws, one per indicator with a funnel, as inline SVG whose
+    text stays text (the browser draws it with its own Chinese fonts)."""
+    from scoring_builders import SAMPLE_XLSX
+
+    html = html_report(tmp_path, "score", SAMPLE_XLSX)
+    _, section = split_funnels(html)
+    assert '<h2>漏斗图</h2>\n<section class="funnels">' in html
+    assert html.index("<h2>各指标分布</h2>") < html.index("<h2>漏斗图</h2>")  # after the bands
+    assert html.index("<h2>漏斗图</h2>") < html.index("<h2>数据问题</h2>")
+    svgs = funnel_svgs(section)
+    assert len(svgs) == len(FUNNEL_NAMES_ZH) == section.count("<svg ")
+    for svg, name in zip(svgs, FUNNEL_NAMES_ZH, strict=True):
+        assert svg.startswith(f'<svg role="img" aria-label="{name} — 漏斗图 (精确控制限)"')
+        assert f">{name} — 漏斗图</text>" in svg  # the title, as text
+        assert "<style" not in svg and "xmlns:xlink" not in svg and " width=" not in svg[:200]
+        assert 'viewBox="0 0 576 360"' in svg
+    migrant = svgs[3]
+    for unit in ("石佛镇", "李台镇", "狮子楼街道", "西湖镇"):  # outside the limits: named
+        assert f">{unit}</text>" in migrant, unit
+    assert "每个点是一个乡镇" in section
+    assert "不画漏斗图(不是比例或率): 自然增长率" in section
+    ids = re.findall(r' id="([^"]+)"', "".join(svgs))
+    assert len(ids) == len(set(ids))  # every chart's ids its own
+
+
+def test_html_funnel_heading_and_english(tmp_path):
+    from scoring_builders import SAMPLE_XLSX
+
+    html = html_report(tmp_path, "check", SAMPLE_XLSX, lang="en")
+    _, section = split_funnels(html)
+    assert '<h2>Funnel plots</h2>\n<section class="funnels">' in html
+    svgs = funnel_svgs(section)
+    assert len(svgs) == 9
+    assert svgs[0].startswith('<svg role="img" aria-label="Sex ratio at birth — funnel plot')
+    assert ">95% limits</text>" in svgs[0] and ">passing range</text>" in svgs[0]
+    assert "No funnel plot (not a proportion or a rate): Growth" in section
+
+
+def test_html_funnel_skips_indicators_without_values(tmp_path):
+    """No policy-birth column, no in-migrants anywhere: no chart for those, and no crash."""
+    towns = [town(n, migrant_women=0, migrant_archived=0, migrant_certified=0,
+                  migrant_contacted=0) for n in ("甲镇", "乙镇", "丙镇")]  # fmt: skip
+    towns.append(failing("丁镇", "birth_defect_rate"))
+    fields = [f for f in COUNT_FIELDS if f != "births_policy"]
+    path = write_csv(tmp_path / "in.csv", towns, fields=fields)
+    html = html_report(tmp_path, "check", path)
+    _, section = split_funnels(html)
+    svgs = funnel_svgs(section)
+    titles = [re.search(r'aria-label="([^"]+) — 漏斗图', s).group(1) for s in svgs]
+    assert titles == ["出生人口性别比", "在编医疗卫生专业技术人员占比", "出生缺陷发生率",
+                      "出生统计误差率", "人口出生率"]  # fmt: skip
+    assert (
+        "不画漏斗图(有数值的乡镇少于 3 个): 流入建档率、流入发证率、流入联系率、政策生育率"
+        in section
+    )

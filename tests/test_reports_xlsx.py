@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -27,8 +28,9 @@ from scoring_builders import (
 
 TITLE_ZH = "计划生育优质服务先进县考核标准(省级)"
 TITLE_EN = "Provincial standard, family-planning quality-service advanced county"
-SHEETS_ZH = ["排名", "指标矩阵", "明细", "数据问题"]
-SHEETS_EN = ["Ranking", "Indicators", "Results", "Problems"]
+SHEETS_ZH = ["排名", "指标矩阵", "漏斗图", "明细", "数据问题"]
+SHEETS_EN = ["Ranking", "Indicators", "Funnel plots", "Results", "Problems"]
+FUNNEL_SHEETS = {"漏斗图", "Funnel plots"}  # charts, not a table: checked on their own
 PERCENT = {
     "tech_staff_share",
     "migrant_archive_rate",
@@ -132,6 +134,8 @@ def test_every_sheet_is_ready_to_print(sample_score):
     wb, _, _ = sample_score
     today = dt.date.today().isoformat()
     for ws in wb.worksheets:
+        if ws.title in FUNNEL_SHEETS:
+            continue
         h = header_row(ws)
         assert h >= 3, ws.title  # a title block above the table
         assert ws.freeze_panes is not None, ws.title
@@ -421,7 +425,7 @@ def test_workbook_converts_with_libreoffice(sample_score, tmp_path):
     assert wb.properties.title and TITLE_ZH in wb.properties.title
     for ws in wb.worksheets:
         assert ws.page_setup.orientation == "landscape"
-        assert ws.print_title_rows
+        assert ws.print_title_rows or ws.title in FUNNEL_SHEETS
     outdir = print_to_pdf(tmp_path, path)
     if outdir is None:
         return  # LibreOffice is not installed here: the openpyxl checks above still ran
@@ -530,3 +534,97 @@ def test_vetoed_row_is_filled_to_the_last_column(sample_score):
         unit = ws.cell(row=r, column=columns(ws, h)["乡镇"]).value
         fills = [is_red(ws.cell(row=r, column=c)) for c in range(1, ws.max_column + 1)]
         assert all(fills) if unit in vetoed else not any(fills), unit
+
+
+# ---------------------------------------------------------------- funnel plots
+
+FUNNEL_COUNT = 9  # the default rules' indicators with a funnel: all but natural growth
+
+
+def _funnel_images(ws) -> list:
+    return sorted(ws._images, key=lambda image: image.anchor._from.row)
+
+
+def test_funnel_sheet_embeds_a_chart_per_indicator(sample_score):
+    """The funnel plots `fpmetrics funnel` draws, as PNG, one below another, one per page."""
+    import io
+    import zipfile
+
+    from PIL import Image
+
+    wb, _, path = sample_score
+    ws = wb["漏斗图"]
+    assert ws["A1"].value == f"漏斗图 — {TITLE_ZH}"
+    notes = [ws.cell(row=r, column=1).value for r in range(2, 6)]
+    assert "county_2024.xlsx" in notes[0] and dt.date.today().isoformat() in notes[1]
+    assert notes[2].startswith("每个点是一个乡镇")
+    assert notes[3] == "不画漏斗图(不是比例或率): 自然增长率"
+    images = _funnel_images(ws)
+    assert len(images) == FUNNEL_COUNT
+    rows = [image.anchor._from.row for image in images]  # 0-based
+    assert rows[0] >= 5 and all(b - a >= 25 for a, b in itertools.pairwise(rows))
+    assert {image.anchor._from.col for image in images} == {0}
+    for image in images:  # shown 800 × 500 pixels (9525 EMU each)
+        assert (image.anchor.ext.width, image.anchor.ext.height) == (800 * 9525, 500 * 9525)
+    # each chart after the first starts a printed page
+    assert [b.id for b in ws.row_breaks.brk] == rows[1:]
+    assert ws.page_setup.orientation == "landscape" and int(ws.page_setup.paperSize) == 9
+    assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0
+    # the print area is the charts' ten columns: notes wrap there instead of widening the page
+    assert ws.print_area.replace("$", "").split("!")[1].startswith("A1:J")
+    assert sum(ws.column_dimensions[c].width for c in "ABCDEFGHIJ") * 7 + 50 >= 800
+    assert "A4:J4" in {str(r) for r in ws.merged_cells.ranges}
+    with zipfile.ZipFile(path) as zf:
+        media = [n for n in zf.namelist() if n.startswith("xl/media/")]
+        assert len(media) == FUNNEL_COUNT and all(n.endswith(".png") for n in media)
+        for name in media:
+            png = Image.open(io.BytesIO(zf.read(name)))
+            assert png.format == "PNG" and png.size == (1200, 750)  # 8 × 5 in at 150 dpi
+
+
+def test_funnel_sheet_skips_indicators_without_values(tmp_path):
+    towns = [town(n, migrant_women=0, migrant_archived=0, migrant_certified=0,
+                  migrant_contacted=0) for n in ("甲镇", "乙镇", "丙镇")]  # fmt: skip
+    towns.append(failing("丁镇", "birth_defect_rate"))
+    fields = [f for f in COUNT_FIELDS if f != "births_policy"]
+    path = write_csv(tmp_path / "in.csv", towns, fields=fields)
+    wb, _, _ = _report(tmp_path, "check", path, with_json=False)
+    ws = wb["漏斗图"]
+    assert len(ws._images) == 5  # sex ratio, staff, defects, statistical error, birth rate
+    texts = [ws.cell(row=r, column=1).value for r in range(2, 7)]
+    assert (
+        "不画漏斗图(有数值的乡镇少于 3 个): 流入建档率、流入发证率、流入联系率、政策生育率" in texts
+    )
+    en, _, _ = _report(tmp_path, "check", path, lang="en", name="en.xlsx", with_json=False)
+    assert en["Funnel plots"]["A1"].value.startswith("Funnel plots — ")
+    assert len(en["Funnel plots"]._images) == 5
+
+
+def test_funnel_sheet_without_any_funnel(tmp_path):
+    """Two townships: too few for a funnel; the sheet says why, with no image."""
+    path = write_csv(tmp_path / "in.csv", [town("甲镇"), town("乙镇")])
+    wb, _, _ = _report(tmp_path, "score", path, with_json=False)
+    ws = wb["漏斗图"]
+    assert ws._images == []
+    texts = [ws.cell(row=r, column=1).value for r in range(2, 6)]
+    assert any(str(t).startswith("不画漏斗图(有数值的乡镇少于 3 个): 性别比") for t in texts)
+    assert not any(str(t).startswith("每个点是一个乡镇") for t in texts)
+
+
+def test_funnel_sheet_without_a_chinese_font(tmp_path, monkeypatch):
+    """No CJK font: each chart's points are numbered and the key is a cell above it."""
+    from fpmetrics.report import funnel_chart
+
+    monkeypatch.setattr(funnel_chart, "cjk_font_available", lambda: False)
+    towns = [town(n) for n in ("甲镇", "乙镇", "丙镇", "戊镇", "己镇")]
+    towns.append(town("丁镇", migrant_archived=80))  # 80% against a pooled 92.5%
+    wb, _, _ = _report(tmp_path, "check", write_csv(tmp_path / "in.csv", towns), with_json=False)
+    ws = wb["漏斗图"]
+    above = {  # the cell in the row above each image (anchors count rows from 0)
+        image.anchor._from.row: ws.cell(row=image.anchor._from.row, column=1).value
+        for image in _funnel_images(ws)
+    }
+    keys = [key for key in above.values() if key]
+    assert "图中编号: 1 丁镇" in keys  # the archive rate's chart
+    assert all(key.startswith("图中编号: 1 ") for key in keys)
+    assert len(keys) < len(above)  # a chart with nobody outside has no key

@@ -415,28 +415,40 @@ def audit(
     inputs: InputsArg,
     rules: RulesOption = "default",
     fmt: Annotated[
-        Format | None, typer.Option("--format", "-f", help="table (default) or json.")
+        Format | None,
+        typer.Option(
+            "--format", "-f", help="table, json or csv (default: --output's suffix, else table)."
+        ),
     ] = None,
+    output: OutputOption = None,
     sheet: SheetOption = None,
     fields_file: FieldsOption = None,
     lang: LangOption = Lang.zh,
 ) -> None:
     """Data-quality signals, ranked: changes beyond chance, too-smooth series, impossible rates."""
     from .audit import has_periods, run_audit
+    from .output import refuse_inputs
     from .pipeline import run_check
-    from .report.audit_out import audit_json, render_audit
+    from .render import choose_format
+    from .report.audit_out import FORMATS, write_audit
 
     language = lang.value
+    if fmt is None or fmt.value in FORMATS:
+        chosen = choose_format(fmt.value if fmt else None, output, language)
+    else:
+        chosen = fmt.value
+    if chosen not in FORMATS:
+        detail = t("opt_audit_format", language, fmt=chosen)
+        raise InputError(t("bad_option", language, detail=detail))
+    if output is not None:
+        refuse_inputs(output, inputs, language)
     _refuse_empty(inputs, language)
     ruleset, aliases = _ruleset_and_aliases(rules, fields_file, language)
     report = run_check(inputs, ruleset, language, sheet=sheet, extra_aliases=aliases)
     signals = run_audit(report, ruleset.audit, language)
     periods = bool(has_periods(report))
     out, err = _consoles()
-    if fmt is not None and fmt.value == "json":
-        sys.stdout.write(audit_json(report, signals, periods))
-    else:
-        render_audit(report, signals, periods, language, out, err)
+    write_audit(report, signals, periods, chosen, output, language, out, err)
 
 
 @app.command(cls=_Command)

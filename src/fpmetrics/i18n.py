@@ -89,6 +89,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "漏斗图只能写成 .png 或 .svg 文件(给的是 {file})",
         "the chart is written as a .png or .svg file (not {file})",
     ),
+    "opt_audit_format": (
+        "audit 只能输出 table、json 或 csv(不是 {fmt});文件后缀: .txt、.json、.csv",
+        "audit writes table, json or csv (not {fmt}); file suffixes: .txt, .json, .csv",
+    ),
     "opt_template_suffix": (
         "填报模板是 .xlsx 文件(给的是 {file})",
         "the template is an .xlsx file (not {file})",
@@ -305,10 +309,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "table_title": ("考核指标检查 — {ruleset}", "Indicator check — {ruleset}"),
     "col_unit": ("乡镇", "Township"),
     "col_period": ("统计期", "Period"),
-    "summary": (
-        "{units} 个乡镇, {checks} 项检查: 达标 {pass_} · 不达标 {fail} · 警告 {warn} · 无数据 {no_data} · 数据有误 {invalid}",
-        "{units} townships, {checks} checks: {pass_} pass · {fail} fail · {warn} warn · {no_data} no data · {invalid} invalid",
-    ),
     "summary_counts": (
         "{units}, {checks} 项检查: 达标 {pass_} · 不达标 {fail} · 警告 {warn} · 无数据 {no_data} · 数据有误 {invalid}",
         "{units}, {checks} checks: {pass_} pass · {fail} fail · {warn} warn · {no_data} no data · {invalid} invalid",
@@ -384,6 +384,32 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "col_flag": ("判断", "Flag"),
     "funnel_high": ("高于{level}上限", "above {level}"),
     "funnel_low": ("低于{level}下限", "below {level}"),
+    "funnel_no_values": (
+        "没有任何乡镇有“{name}”的数值(缺数据或分母为零),画不出漏斗图。",
+        "No township has a value of '{name}' (no data, or a zero denominator): no funnel plot.",
+    ),
+    "funnel_chart_title": ("{name} — 漏斗图", "{name} — funnel plot"),
+    "funnel_method_exact": ("精确控制限", "exact limits"),
+    "funnel_method_multiplicative": ("乘法过度离散", "multiplicative overdispersion"),
+    "funnel_method_additive": ("加法过度离散", "additive overdispersion"),
+    "funnel_band": ("达标区间", "passing range"),
+    "funnel_limits": ("{level}% 控制限", "{level}% limits"),
+    "funnel_centre": ("中心线 {target}", "centre {target}"),
+    "funnel_xlabel": ("分母(样本量)", "denominator (sample size)"),
+    "funnel_key": ("图中编号: {items}", "Numbers in the chart: {items}"),
+    "funnel_section": ("漏斗图", "Funnel plots"),
+    "funnel_note": (
+        "每个点是一个乡镇:横轴为样本量(分母),纵轴为指标值;中心线为全县合计的比率,虚线、实线为 95%、99.8% 控制限(样本越小,偶然波动越大)。线外的点超出偶然波动:黄色在 95% 线外,红色在 99.8% 线外。",
+        "Each point is a township: its sample size (the denominator) across, its value up; the centre line is the county's pooled rate, the dashed and solid lines the 95% and 99.8% control limits (the smaller the sample, the larger chance variation). Points outside them are beyond chance: yellow outside 95%, red outside 99.8%.",
+    ),
+    "funnel_skipped_model": (
+        "不画漏斗图(不是比例或率): {names}",
+        "No funnel plot (not a proportion or a rate): {names}",
+    ),
+    "funnel_skipped_few": (
+        "不画漏斗图(有数值的乡镇少于 {n} 个): {names}",
+        "No funnel plot (fewer than {n} townships with a value): {names}",
+    ),
     "funnel_summary": (
         "{units} 个乡镇,{flagged} 个在控制限之外(方法: {method})",
         "{units} townships, {flagged} outside the limits (method: {method})",

@@ -1,9 +1,12 @@
-"""``fpmetrics audit``: the ranked signals as a table or JSON."""
+"""``fpmetrics audit``: the ranked signals as a table, JSON or CSV, on stdout or in a file."""
 
 from __future__ import annotations
 
+import io
 import json
 import math
+import sys
+from pathlib import Path
 
 import pandas as pd
 from rich import box
@@ -12,7 +15,14 @@ from rich.table import Table
 
 from .. import __version__
 from ..i18n import t
+from ..output import write_atomic
 from ..pipeline import CheckReport
+from .safety import defuse_frame
+
+FORMATS = ("table", "json", "csv")
+CSV_COLUMNS = [
+    "signal", "unit", "period", "statistic", "p_value", "q_value", "detail", "explanation",
+]  # fmt: skip
 
 
 def _clean(value: object) -> object:
@@ -40,6 +50,55 @@ def audit_json(report: CheckReport, signals: pd.DataFrame, periods: bool) -> str
         .to_dict("records"),
     }
     return json.dumps(_clean(payload), ensure_ascii=False, indent=2) + "\n"
+
+
+def audit_csv(signals: pd.DataFrame, for_spreadsheet: bool = False) -> str:
+    """One row per signal, the JSON keys as columns; ``detail`` (its numbers) as compact JSON.
+    ``for_spreadsheet``: text that looks like a formula gets a leading apostrophe (files
+    written with --output; stdout is for scripts)."""
+    rows = [_clean(s) for s in signals.to_dict("records")]
+    frame = pd.DataFrame(rows, columns=CSV_COLUMNS, dtype=object)
+    frame["detail"] = frame["detail"].map(
+        lambda d: None if d is None else json.dumps(d, ensure_ascii=False, separators=(",", ":"))
+    )
+    if for_spreadsheet:
+        frame = defuse_frame(frame, ("unit", "period", "explanation"))
+    buffer = io.StringIO()
+    frame.to_csv(buffer, index=False, lineterminator="\n")
+    return buffer.getvalue()
+
+
+def write_audit(
+    report: CheckReport,
+    signals: pd.DataFrame,
+    periods: bool,
+    fmt: str,
+    output: Path | None,
+    lang: str,
+    out: Console,
+    err: Console,
+) -> None:
+    """The signals in ``fmt`` (table, json, csv), to stdout or atomically to ``output`` (a
+    CSV file with a UTF-8 BOM for Excel and WPS; none on stdout)."""
+    if fmt == "table":
+        console = out if output is None else Console(file=io.StringIO(), width=160)
+        render_audit(report, signals, periods, lang, console, err)
+        if output is None:
+            return
+        data = console.file.getvalue()  # type: ignore[attr-defined]
+    elif fmt == "json":
+        data = audit_json(report, signals, periods)
+    else:
+        if not periods:
+            err.print(t("audit_no_periods", lang), style="yellow")
+        data = audit_csv(signals, for_spreadsheet=output is not None)
+    if output is None:
+        sys.stdout.write(data)
+        sys.stdout.flush()
+        return
+    encoding = "utf-8-sig" if fmt == "csv" else "utf-8"
+    write_atomic(output, data.encode(encoding), lang)
+    err.print(t("written", lang, file=output))
 
 
 def render_audit(

@@ -17,7 +17,7 @@ from rich.text import Text
 
 from ..i18n import join, t
 from ..pipeline import CheckReport
-from .values import display_value
+from .values import display_value, unit_column_key, units_text
 
 _STYLE = {
     "pass": "green",
@@ -40,18 +40,6 @@ def _cell(row: dict, lang: str, decimals: int) -> Text:
     if status in ("fail", "warn"):
         mark = {"clear_fail": "●", "inconclusive": "○"}.get(row.get("evidence") or "", "")
     return Text(f"{shown}{row['symbol']}{mark}", style=_STYLE[status])
-
-
-def unit_column_key(level: str) -> str:
-    return "col_unit" if level == "township" else f"col_unit_{level}"
-
-
-def units_text(report: CheckReport, lang: str) -> str:
-    """ "18 个乡镇" or, with periods, "18 个乡镇 × 12 期" (not 216 townships)."""
-    results = report.results
-    text = t(f"units_{report.level}", lang, n=results["unit"].nunique())
-    periods = results["period"].dropna().nunique()
-    return text + (t("units_periods", lang, n=periods) if periods else "")
 
 
 def render_table(report: CheckReport, lang: str, out: Console, err: Console) -> None:

@@ -13,7 +13,7 @@ from rich.table import Table
 
 from .. import __version__
 from ..errors import InputError
-from ..funnel import build_funnel, draw
+from ..funnel import build_funnel
 from ..i18n import join, t
 from ..output import write_atomic
 from ..pipeline import CheckReport
@@ -59,6 +59,8 @@ def render_funnel(
             raise InputError(t("bad_option", lang, detail=detail)) from None
     funnel = build_funnel(report.results, indicator, rule, target, overdispersion)
     units = funnel.units
+    if units.empty:  # nothing to draw, and a centre line of NaN
+        raise InputError(t("funnel_no_values", lang, name=rule.label(lang)))
     if str(fmt) == "json":
         payload = {
             "fpmetrics": __version__,
@@ -112,5 +114,11 @@ def render_funnel(
             + extra
         )
     if output is not None:
-        write_atomic(output, draw(funnel, lang, output.suffix.lower().lstrip(".")), lang)
+        from .funnel_chart import draw, numbered, numbered_key
+
+        fmt_out = output.suffix.lower().lstrip(".")
+        write_atomic(output, draw(funnel, lang, fmt_out), lang)
         err.print(t("written", lang, file=output))
+        key = numbered_key(funnel, lang) if numbered(fmt_out) else ""
+        if key:  # no Chinese font: the chart numbers the units outside
+            err.print(key)

@@ -16,7 +16,7 @@ from .. import __version__
 from ..i18n import join, t
 from ..pipeline import CheckReport, ScoreReport
 from ..rules import Indicator
-from .values import display_value
+from .values import display_value, units_text
 
 _CSS = """
 body{font-family:"Noto Sans CJK SC","Microsoft YaHei","PingFang SC",sans-serif;margin:2em auto;
@@ -34,6 +34,8 @@ tr.vetoed td:first-child,tr.vetoed td.veto{background:#ffc7ce;color:#9c0006}
 .cards{display:flex;gap:1em;flex-wrap:wrap}.card{border:1px solid #ccc;border-radius:6px;
 padding:.5em 1em;min-width:6em}.card b{display:block;font-size:1.6em}
 .chart{margin:.5em 0 1.5em}svg text{font-size:11px;font-family:inherit}
+.funnel svg{width:100%;max-width:880px;height:auto}
+.funnel svg *{stroke-linejoin:round;stroke-linecap:butt}
 @media print{h2{page-break-after:avoid}.chart{page-break-inside:avoid}}
 """
 
@@ -83,15 +85,20 @@ def to_html(check: CheckReport, scores: ScoreReport | None, lang: str) -> str:
     parts += [f"<h2>{_w('charts', lang)}</h2>"]
     for key, rule in check.ruleset.active.items():
         parts.append(_chart(check.results[check.results["indicator"] == key], rule, lang))
+    parts += _funnels(check, lang)
     parts += [f"<h2>{_w('problems', lang)}</h2>", _problems(check, lang), "</body></html>"]
     return "\n".join(parts) + "\n"
 
 
 def _summary(check: CheckReport, scores: ScoreReport | None, lang: str) -> str:
-    """Score reports lead with the score summary (vetoed, award-eligible); check reports with
-    the verdict counts. Both show the verdict counts as cards."""
+    """Score reports lead with the score summary (vetoed, award-eligible); both then give the
+    verdict counts, as the terminal's summary line and as cards. With periods, units are
+    counted once (18 townships × 12 periods, not 216 townships)."""
     s = check.summary
-    cards = [(_w("units", lang), s["units"])]
+    periods = check.results["period"].dropna().nunique()
+    cards = [(_w("units", lang), check.results["unit"].nunique())]
+    if periods:
+        cards.append((t("col_period", lang), periods))
     lines = []
     if scores is not None:
         from .scores import score_summary_lines
@@ -103,6 +110,19 @@ def _summary(check: CheckReport, scores: ScoreReport | None, lang: str) -> str:
         if unverified:
             cards.append((_w("unverified", lang), unverified))
         lines = score_summary_lines(scores, lang)
+    lines.append(
+        t(
+            "summary_counts",
+            lang,
+            units=units_text(check, lang),
+            checks=s["checks"],
+            pass_=s["pass"],
+            fail=s["fail"],
+            warn=s["warn"],
+            no_data=s["no_data"],
+            invalid=s["invalid"],
+        )
+    )
     cards += [
         (t(f"status_{k}", lang), s[k]) for k in ("pass", "fail", "warn", "no_data", "invalid")
     ]
@@ -216,6 +236,24 @@ def _chart(results: pd.DataFrame, rule: Indicator, lang: str) -> str:
         )
     svg.append("</svg>")
     return f'<div class="chart"><b>{escape(title)}</b>{note}<br>{"".join(svg)}</div>'
+
+
+def _funnels(check: CheckReport, lang: str) -> list[str]:
+    """A funnel plot per indicator that has one (a share, a sex ratio, a rate) and values for
+    a few townships: the chart ``fpmetrics funnel`` draws, as inline SVG."""
+    from .funnel_chart import report_funnels, skipped_lines, svg_for_html
+
+    funnels, skipped = report_funnels(check.results, check.ruleset)
+    parts = [f"<h2>{escape(t('funnel_section', lang))}</h2>", '<section class="funnels">']
+    if funnels:
+        parts.append(f'<p class="meta">{escape(t("funnel_note", lang))}</p>')
+    parts += [f'<div class="chart funnel">{svg_for_html(f, lang)}</div>' for f in funnels]
+    parts += [
+        f'<p class="meta">{escape(line)}</p>'
+        for line in skipped_lines(check.ruleset, skipped, lang)
+    ]
+    parts.append("</section>")
+    return parts
 
 
 def _no_data_note(results: pd.DataFrame, shown: pd.DataFrame, lang: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..i18n import t
 from ..pipeline import CheckReport, ScoreReport
-from .values import display_value
+from .values import display_value, units_text
 
 
 def _cell(text: object) -> str:
@@ -31,9 +31,9 @@ def to_markdown(check: CheckReport, scores: ScoreReport | None, lang: str) -> st
             lines += [line, ""]
     lines.append(
         t(
-            "summary",
+            "summary_counts",
             lang,
-            units=s["units"],
+            units=units_text(check, lang),
             checks=s["checks"],
             pass_=s["pass"],
             fail=s["fail"],

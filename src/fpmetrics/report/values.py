@@ -1,9 +1,15 @@
-"""Numbers as people read them, without ever rounding a failure into a pass."""
+"""Numbers as people read them, without ever rounding a failure into a pass; counts of units."""
 
 from __future__ import annotations
 
 import math
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING
+
+from ..i18n import t
+
+if TYPE_CHECKING:
+    from ..pipeline import CheckReport
 
 
 def display_value(
@@ -59,3 +65,16 @@ def decimals_needed(
         if not _inside(shown, minimum, maximum):
             return digits
     return decimals + 8
+
+
+def unit_column_key(level: str) -> str:
+    return "col_unit" if level == "township" else f"col_unit_{level}"
+
+
+def units_text(report: CheckReport, lang: str) -> str:
+    """ "18 个乡镇" or, with periods, "18 个乡镇 × 12 期" (not 216 townships): for every
+    summary line, in the terminal, Markdown and HTML alike."""
+    results = report.results
+    text = t(f"units_{report.level}", lang, n=results["unit"].nunique())
+    periods = results["period"].dropna().nunique()
+    return text + (t("units_periods", lang, n=periods) if periods else "")

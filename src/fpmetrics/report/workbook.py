@@ -37,6 +37,7 @@ _LABELS = {
     "sheet_matrix": ("指标矩阵", "Indicators"),
     "sheet_results": ("明细", "Results"),
     "sheet_problems": ("数据问题", "Problems"),
+    "sheet_funnels": ("漏斗图", "Funnel plots"),
     "inputs": ("输入", "Inputs"),
     "generated": ("生成", "Generated"),
     "rank": ("名次", "Rank"),
@@ -195,15 +196,20 @@ class _Sheet:
         if nrows:
             ws.auto_filter.ref = f"A{self.header_row}:{last}{self.header_row + nrows}"
         ws.print_title_rows = f"{self.header_row}:{self.header_row}"
-        ws.page_setup.orientation = "landscape"
-        ws.page_setup.paperSize = ws.PAPERSIZE_A4
-        ws.page_setup.fitToWidth = 1
-        ws.page_setup.fitToHeight = 0  # as many pages tall as it takes
-        ws.sheet_properties.pageSetUpPr.fitToPage = True
-        ws.print_options.horizontalCentered = True
-        ws.page_margins.left = ws.page_margins.right = 0.4
-        ws.page_margins.top = ws.page_margins.bottom = 0.6
-        ws.oddFooter.center.text = "&P / &N"
+        _print_setup(ws)
+
+
+def _print_setup(ws) -> None:
+    """A4 landscape, one page wide and as many pages tall as it takes, page numbers."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0  # as many pages tall as it takes
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.oddFooter.center.text = "&P / &N"
 
 
 def _has_codes(frame: pd.DataFrame) -> bool:
@@ -230,6 +236,7 @@ def to_xlsx(check: CheckReport, scores: ScoreReport | None, lang: str) -> bytes:
     if scores is not None:
         _ranking_sheet(wb, scores, lang, title, meta)
     _matrix_sheet(wb, check, scores, lang, title, meta)
+    _funnel_sheet(wb, check, lang, title, meta)
     _results_sheet(wb, check, lang, title, meta)
     _problems_sheet(wb, check, lang, title, meta)
     wb.properties.title = title
@@ -351,6 +358,66 @@ def _matrix_sheet(
         elif key in unverified:
             cells[-1].fill = AMBER
     sheet.finish(len(labels), len(units))
+
+
+# Funnel charts: drawn at 8 × 5 inches and 150 dpi, shown 800 × 500 pixels (212 × 132 mm)
+# over ten columns 11 wide (820 pixels), the print area. An A4 landscape page (about 277 × 180
+# mm inside the margins) then holds the title block and a chart at 100%; each further chart
+# starts a page of its own.
+CHART_DPI = 150
+CHART_PIXELS = (800, 500)
+CHART_COLUMNS = 10
+CHART_COLUMN_WIDTH = 11
+ROW_PIXELS = 20  # a default row, 15 points
+
+
+def _funnel_sheet(wb: Workbook, check: CheckReport, lang: str, title: str, meta: list[str]) -> None:
+    """One funnel chart (PNG) per indicator that has one, one below another."""
+    from openpyxl.drawing.image import Image
+    from openpyxl.worksheet.pagebreak import Break
+
+    from .funnel_chart import draw, numbered, numbered_key, report_funnels, skipped_lines
+
+    funnels, skipped = report_funnels(check.results, check.ruleset)
+    ws = wb.create_sheet(_l("sheet_funnels", lang))
+    last = get_column_letter(CHART_COLUMNS)
+    for col in range(1, CHART_COLUMNS + 1):
+        ws.column_dimensions[get_column_letter(col)].width = CHART_COLUMN_WIDTH
+    usable = CHART_COLUMNS * CHART_COLUMN_WIDTH - 2
+
+    def text_row(row: int, text: str, font: Font) -> None:
+        """Text across the chart's columns, wrapped there (not spilling to the right, which
+        would widen the printed area and shrink the charts)."""
+        cell = _set(ws, row, 1, text)
+        cell.font = font
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        ws.merge_cells(f"A{row}:{last}{row}")
+        lines = _text_lines(text, usable)
+        if lines > 1:
+            ws.row_dimensions[row].height = LINE_HEIGHT * lines + 2
+
+    ws.cell(row=1, column=1, value=f"{_l('sheet_funnels', lang)} — {title}").font = Font(
+        bold=True, size=14
+    )
+    notes = [*meta, *([t("funnel_note", lang)] if funnels else [])]
+    notes += skipped_lines(check.ruleset, skipped, lang)
+    for row, line in enumerate(notes, start=2):
+        text_row(row, line, Font(color="595959"))
+    row = len(notes) + 3
+    width, height = CHART_PIXELS
+    for n, funnel in enumerate(funnels):
+        if n:
+            ws.row_breaks.append(Break(id=row - 1))  # a page of its own
+        key = numbered_key(funnel, lang) if numbered("png") else ""
+        if key:  # no Chinese font: the chart numbers the units outside
+            text_row(row, key, Font())
+            row += 1
+        image = Image(BytesIO(draw(funnel, lang, "png", dpi=CHART_DPI)))
+        image.width, image.height = width, height
+        ws.add_image(image, f"A{row}")
+        row += -(-height // ROW_PIXELS) + 1
+    ws.print_area = f"A1:{last}{max(row, 2)}"
+    _print_setup(ws)
 
 
 def _results_sheet(
