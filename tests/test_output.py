@@ -311,3 +311,43 @@ def test_lists_under_the_table_break_between_names_at_80_columns(cli, monkeypatc
     # Without periods the two-year defect rule is noted once, not per township.
     window = [line for line in lines if line.startswith("出生缺陷(近 2 期均须达标)")]
     assert len(window) == 1 and "输入没有统计期" in window[0]
+
+
+SCHEMA_INPUTS = {
+    "county workbook": ["county_2024.xlsx"],
+    "messy workbook": ["county_2024_messy.xlsx"],
+    "monthly form": ["county_2024_monthly.csv"],
+    "registers by year": [
+        "births_register_2023_2024.csv", "migrants_register.csv", "station_staff.xlsx",
+        "county_2024_population.csv", "--period", "year",
+    ],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("inputs", SCHEMA_INPUTS.values(), ids=SCHEMA_INPUTS.keys())
+def test_json_documents_follow_the_declared_schema_key_for_key(cli, inputs):
+    """The JSON is written without a pydantic round trip; the declared contract
+    (fpmetrics.report.schema) still holds: types, allowed values, and the key order."""
+    from pathlib import Path
+
+    from fpmetrics.report.schema import CheckOutput, CheckResult, PeriodWindow, UnitVerdict
+
+    sample = Path(__file__).parent.parent / "sample_data"
+    args = [sample / a if a.endswith((".csv", ".xlsx")) else a for a in inputs]
+    result = cli("check", *args, "-f", "json")
+    assert result.code in (0, 1), result.stderr
+    data = result.json()
+    CheckOutput.model_validate(data)
+    assert list(data) == list(CheckOutput.model_fields)
+    for items, model in ((data["results"], CheckResult), (data["units"], UnitVerdict),
+                         (data["windows"], PeriodWindow)):  # fmt: skip
+        assert all(list(item) == list(model.model_fields) for item in items)
+    assert data["results"] and data["units"]
+
+
+def test_json_has_one_record_per_line(cli, every_status):
+    path, _ = every_status
+    lines = cli("check", path, "-f", "json").stdout.splitlines()
+    records = [line for line in lines if line.lstrip().startswith('{"unit"')]
+    assert len(records) == 50 + 5 + 5  # 5 units x 10 results, 5 verdicts, 5 windows
+    assert all(json.loads(line.strip().rstrip(",")) for line in records)

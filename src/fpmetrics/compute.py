@@ -299,22 +299,19 @@ def unit_verdicts(results: pd.DataFrame) -> pd.DataFrame:
             columns=["unit", "code", "period", "status", "failed", "invalid", "warned", "no_data"]
         )
     keyed = results.assign(period=results["period"].fillna(""))
-    lists = {}
+    by_unit = keyed.groupby(["unit", "period"], sort=False)
+    frame = by_unit["code"].first().reset_index()
+    units = pd.MultiIndex.from_frame(frame[["unit", "period"]])
     for status, label in (
         ("fail", "failed"),
         ("invalid", "invalid"),
         ("warn", "warned"),
         ("no_data", "no_data"),
     ):
-        lists[label] = (
-            keyed["indicator"]
-            .where(keyed["status"] == status)
-            .groupby([keyed["unit"], keyed["period"]], sort=False)
-            .agg(lambda s: s.dropna().tolist())
-        )
-    frame = pd.DataFrame(lists).reset_index()
-    codes = keyed.groupby([keyed["unit"], keyed["period"]], sort=False)["code"].first()
-    frame["code"] = codes.to_numpy()
+        hits = keyed[keyed["status"] == status]
+        listed = hits.groupby(["unit", "period"], sort=False)["indicator"].agg(list)
+        listed = listed.reindex(units)
+        frame[label] = [v if isinstance(v, list) else [] for v in listed.to_numpy()]
     frame["status"] = np.select(
         [
             frame["failed"].str.len() > 0,

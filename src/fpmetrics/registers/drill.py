@@ -46,7 +46,7 @@ def rows_behind(
             towns = {u.split("/")[0] for u in mine["unit"]}
             scan = scan.filter(pl.col("township").is_in(list(towns)))
         roles = list(register.columns)
-        rows = _to_pandas(scan.collect(engine="streaming"), ["_row", *roles])
+        rows = _to_pandas(scan.collect(engine="streaming"))
         if rows.empty:
             continue
         classes = classify(rows, register, period, units)

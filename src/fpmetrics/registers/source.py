@@ -55,9 +55,10 @@ class Register:
     def where(self) -> str:
         return f"{self.file}" + (f" [{self.sheet}]" if self.sheet else "")
 
-    def scan(self) -> pl.LazyFrame:
+    def scan(self, strip: bool = True) -> pl.LazyFrame:
         """The rows: one string column per role, plus ``_row`` (the row number as the file
-        shows it). Blank rows are dropped."""
+        shows it). Blank rows are dropped. ``strip=False`` leaves the spaces around values
+        to the caller (cheaper to strip after grouping than on every row)."""
         import polars as pl  # imported only when a register is read
 
         if self.csv_path is not None:
@@ -88,11 +89,10 @@ class Register:
             frame = pl.DataFrame(data, schema_overrides={"_row": pl.UInt32}).lazy()
             picked = [pl.col(role).replace("", None) for role in self.columns]
         roles = list(self.columns)
-        return (
-            frame.select([pl.col("_row"), *picked])
-            .filter(pl.any_horizontal([pl.col(r).is_not_null() for r in roles]))
-            .with_columns([pl.col(r).str.strip_chars() for r in roles])
+        rows = frame.select([pl.col("_row"), *picked]).filter(
+            pl.any_horizontal([pl.col(r).is_not_null() for r in roles])
         )
+        return rows.with_columns([pl.col(r).str.strip_chars() for r in roles]) if strip else rows
 
 
 def csv_register(path: Path, lang: str, kind: str | None) -> Register | None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
 
 import pandas as pd
 from rich import box
@@ -15,7 +14,7 @@ from .. import __version__
 from ..i18n import join, t
 from ..pipeline import ScoreReport
 from .console import render_problems
-from .machine import _none, problem_records, result_records
+from .machine import _none, dumps_document, problem_records, result_records
 from .safety import defuse_frame
 
 
@@ -248,7 +247,7 @@ def score_json(report: ScoreReport) -> str:
         "summary": check.summary,
         "problems": problem_records(check.problems),
     }
-    return json.dumps(payload, ensure_ascii=False, indent=2) + "\n"
+    return dumps_document(payload)
 
 
 def _groups_csv(hits: list[dict]) -> str:
