@@ -55,30 +55,26 @@ class Register:
     def where(self) -> str:
         return f"{self.file}" + (f" [{self.sheet}]" if self.sheet else "")
 
-    def scan(self, strip: bool = True) -> pl.LazyFrame:
+    def scan(self) -> pl.LazyFrame:
         """The rows: one string column per role, plus ``_row`` (the row number as the file
-        shows it). Blank rows are dropped. ``strip=False`` leaves the spaces around values
-        to the caller (cheaper to strip after grouping than on every row)."""
+        shows it). Blank rows are dropped; spaces around values are stripped."""
         import polars as pl  # imported only when a register is read
 
-        if self.csv_path is not None:
-            frame = pl.scan_csv(
-                self.csv_path,
-                has_header=False,
-                skip_rows=self.header_row,
-                separator=self.separator,
-                infer_schema=False,
-                truncate_ragged_lines=True,
-                quote_char='"',
-            ).with_row_index("_row", offset=self.header_row + 1)
-            names = frame.collect_schema().names()
-            picked = [
-                (pl.col(names[i + 1]) if i + 1 < len(names) else pl.lit(None, pl.String)).alias(
-                    role
-                )
-                for role, i in self.columns.items()
-            ]
-        else:
+        roles = list(self.columns)
+        return (
+            self.scan_raw(categorical=False)
+            .filter(pl.any_horizontal([pl.col(r).is_not_null() for r in roles]))
+            .with_columns([pl.col(r).str.strip_chars() for r in roles])
+        )
+
+    def scan_raw(self, categorical: bool = True) -> pl.LazyFrame:
+        """The rows as written, blank rows included, for grouping: stripping and dropping
+        blank rows cost less on the groups than on every row. With ``categorical``, columns
+        of few distinct values (all but dates and ids) are read as categories: the scan
+        holds less text and groups on integers."""
+        import polars as pl  # imported only when a register is read
+
+        if self.csv_path is None:
             assert self.grid is not None
             body = self.grid.iloc[self.header_row :, list(self.columns.values())]
             data = {
@@ -87,12 +83,32 @@ class Register:
             }
             data["_row"] = (body.index.to_numpy() + 1).tolist()
             frame = pl.DataFrame(data, schema_overrides={"_row": pl.UInt32}).lazy()
-            picked = [pl.col(role).replace("", None) for role in self.columns]
-        roles = list(self.columns)
-        rows = frame.select([pl.col("_row"), *picked]).filter(
-            pl.any_horizontal([pl.col(r).is_not_null() for r in roles])
+            return frame.select(
+                [pl.col("_row"), *[pl.col(role).replace("", None) for role in self.columns]]
+            )
+        options = dict(
+            has_header=False,
+            skip_rows=self.header_row,
+            separator=self.separator,
+            infer_schema=False,
+            truncate_ragged_lines=True,
+            quote_char='"',
         )
-        return rows.with_columns([pl.col(r).str.strip_chars() for r in roles]) if strip else rows
+        names = pl.scan_csv(self.csv_path, **options).collect_schema().names()  # type: ignore[arg-type]
+        wide = {role: i for role, i in self.columns.items() if i < len(names)}
+        if categorical:
+            few = [names[i] for role, i in wide.items() if role not in ("birth_date", "id")]
+            options["schema_overrides"] = {name: pl.Categorical for name in few}
+        frame = pl.scan_csv(self.csv_path, **options).with_row_index(  # type: ignore[arg-type]
+            "_row", offset=self.header_row + 1
+        )
+        picked = [
+            pl.col(names[wide[role]]).alias(role)
+            if role in wide
+            else pl.lit(None, pl.String).alias(role)
+            for role in self.columns
+        ]
+        return frame.select([pl.col("_row"), *picked])
 
 
 def csv_register(path: Path, lang: str, kind: str | None) -> Register | None:
