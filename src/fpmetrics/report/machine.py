@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import math
+from collections.abc import Callable
 
 import pandas as pd
 from pydantic import BaseModel
@@ -35,35 +36,33 @@ def _finite(value: object) -> float | None:
 
 
 def result_records(results: pd.DataFrame) -> list[dict]:
-    records = []
-    for row in results.to_dict("records"):
-        records.append(
-            {
-                "unit": row["unit"],
-                "code": _none(row["code"]),
-                "period": _none(row["period"]),
-                "indicator": row["indicator"],
-                "name": row["name"],
-                "value": _none(float(row["value"])),
-                "numerator": plain_number(row["numerator"]),
-                "denominator": plain_number(row["denominator"]),
-                "scale": plain_number(row["scale"]),
-                "symbol": row["symbol"],
-                "min": plain_number(row["min"]),
-                "max": plain_number(row["max"]),
-                "severity": row["severity"],
-                "status": row["status"],
-                "reason": _none(row["reason"]),
-                "fields": list(row["fields"]),
-                "ci_low": _finite(row["ci_low"]),
-                "ci_high": _finite(row["ci_high"]),
-                "p_value": _none(float(row["p_value"])),
-                "evidence": _none(row["evidence"]),
-                "evidence_note": _none(row["evidence_note"]),
-                "notes": list(row.get("notes") or []),
-            }
-        )
-    return records
+    """One dict per result, keys in the order of the JSON contract. Converted column by
+    column: a province has tens of thousands of results."""
+    columns: dict[str, list] = {}
+    for key in CSV_COLUMNS:
+        if key in ("value", "p_value"):
+            columns[key] = _column(results[key], _float_or_none)
+        elif key in ("numerator", "denominator", "scale", "min", "max"):
+            columns[key] = _column(results[key], plain_number)
+        elif key in ("ci_low", "ci_high"):
+            columns[key] = _column(results[key], _finite)
+        elif key in ("fields", "notes"):
+            given = results[key] if key in results else pd.Series([None] * len(results))
+            columns[key] = [list(v) if v is not None and v == v else [] for v in given]
+        else:
+            columns[key] = _column(results[key], _none)
+    return [dict(zip(CSV_COLUMNS, row, strict=True)) for row in zip(*columns.values(), strict=True)]
+
+
+def _column(series: pd.Series, convert: Callable[[object], object]) -> list:
+    """``convert`` applied once per distinct value (results repeat names, bounds, statuses)."""
+    positions, distinct = pd.factorize(series.astype(object), use_na_sentinel=False)
+    converted = [convert(v) for v in distinct]
+    return [converted[p] for p in positions]
+
+
+def _float_or_none(value: object) -> float | None:
+    return _none(None if value is None else float(value))  # type: ignore[arg-type,return-value]
 
 
 def problem_records(problems: pd.DataFrame) -> list[dict]:
