@@ -402,6 +402,17 @@ def test_a_bad_value_is_located_on_every_row_however_often_it_repeats(build, cli
     assert located == [2 + n * 7 for n in range(times)]
 
 
+def test_blank_rows_are_not_records_when_bad_rows_are_fetched(build, cli):
+    """Rows without a township, seen three times (a second scan locates them), among
+    blank lines: only the real rows are problems."""
+    rows = births("阿城镇", 5, 5)
+    for _ in range(3):
+        rows += [["", "东村", "2024-05-01", "男", "是", "否", "活产"], [""] * 7]
+    data = cli("check", build.csv("b.csv", [BIRTH_HEADER, *rows]), "-f", "json").json()
+    located = sorted(p["row"] for p in data["problems"] if p["code"] == "missing_unit")
+    assert located == [12, 14, 16]
+
+
 def test_bad_date_without_period_is_a_warning_and_the_birth_counts(build, cli):
     rows = [*births("阿城镇", 10, 10), ["阿城镇", "东村", "不详", "男", "是", "否", "活产"]]
     data = cli("check", build.csv("b.csv", [BIRTH_HEADER, *rows]), "-f", "json").json()

@@ -324,7 +324,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "● the whole 95% interval is beyond the bound: not chance  ○ the interval straddles the bound: could be chance",
     ),
     "chart_no_data": ("无数据: {units}", "no data: {units}"),
-    "chart_no_data_count": ("{count} 个乡镇无数据", "{count} townships without data"),
+    "chart_no_data_count": ("{units}无数据", "{units} without data"),
     "failing_units": ("不达标乡镇: {units}", "Townships failing: {units}"),
     "failing_units_village": ("不达标村(居): {units}", "Villages failing: {units}"),
     "failing_units_county": ("不达标县(区): {units}", "Counties failing: {units}"),
@@ -368,8 +368,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "(0 points; veto items unverified; no award eligibility on missing data): {indicators}",
     ),
     "score_summary": (
-        "{units} 个乡镇: 否决 {vetoed} 个,可评奖 {eligible} 个;满分 {max_total:g}",
-        "{units} townships: {vetoed} vetoed, {eligible} eligible for awards; full marks {max_total:g}",
+        "{units}: 否决 {vetoed} 个,可评奖 {eligible} 个;满分 {max_total:g}",
+        "{units}: {vetoed} vetoed, {eligible} eligible for awards; full marks {max_total:g}",
     ),
     # funnel
     "funnel_model": (

@@ -173,8 +173,9 @@ def aggregate(
         {f: classes[f].to_numpy(dtype=bool) * weight for f in fields}, index=combos.index
     )
     counts["_excluded"] = classes["_problem"].notna().to_numpy() * weight
+    raw = register.scan_raw(categorical=False)
+    problems = [_problem_rows(register, raw, combos, classes, roles, period, units, lang)]
     scan = register.scan()
-    problems = [_problem_rows(register, scan, combos, classes, roles, period, units, lang)]
 
     if "id" in register.columns:
         repeats, repeat_problems = _repeated_ids(register, scan, roles, period, units, lang)
@@ -344,16 +345,25 @@ def _fetch_rows(
     units: set[str] | None,
 ) -> pd.DataFrame:
     """A second scan: the rows holding a bad value, classified again, with their problem
-    (``_code``) and the column it is in (``_at``)."""
+    (``_code``) and the column it is in (``_at``).
+
+    The scan reads the raw cells and strips only the columns it tests: Polars' streaming
+    filter holds far less that way (about 1 GB at 50M rows instead of 3)."""
     conditions = []
     for name in role[hit].unique():
         values = combos.loc[hit & (role == name), name]
-        expr = pl.col(name).is_in(list(values.dropna().unique()))
+        cell = pl.col(name).str.strip_chars()
+        expr = cell.is_in(list(values.dropna().unique()))
         if values.isna().any():
             expr = expr | pl.col(name).is_null()
         conditions.append(expr)
+    texts = [pl.col(r).str.strip_chars() for r in register.columns]
+    filled = pl.any_horizontal([pl.col(r).is_not_null() for r in register.columns])
     fetched = _to_pandas(
-        scan.filter(pl.any_horizontal(conditions)).head(_FETCH_LIMIT).collect(engine="streaming")
+        scan.filter(pl.any_horizontal(conditions) & filled)
+        .head(_FETCH_LIMIT)
+        .collect(engine="streaming")
+        .with_columns(texts)
     )
     rows = classify(fetched, register, period, units)
     row_code = rows["_problem"].copy()

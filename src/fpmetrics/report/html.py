@@ -16,7 +16,7 @@ from .. import __version__
 from ..i18n import join, t
 from ..pipeline import CheckReport, ScoreReport
 from ..rules import Indicator
-from .values import display_value, units_text
+from .values import display_value, unit_column_key, units_text
 
 _CSS = """
 body{font-family:"Noto Sans CJK SC","Microsoft YaHei","PingFang SC",sans-serif;margin:2em auto;
@@ -49,7 +49,6 @@ _WORDS = {
     "band": ("达标区间", "passing range"),
     "inputs": ("输入", "Inputs"),
     "generated": ("生成", "Generated"),
-    "units": ("乡镇", "townships"),
     "unverified": ("否决项未核实", "veto unverified"),
 }
 
@@ -84,7 +83,9 @@ def to_html(check: CheckReport, scores: ScoreReport | None, lang: str) -> str:
     parts += [f"<h2>{_w('matrix', lang)}</h2>", _matrix(check, lang)]
     parts += [f"<h2>{_w('charts', lang)}</h2>"]
     for key, rule in check.ruleset.active.items():
-        parts.append(_chart(check.results[check.results["indicator"] == key], rule, lang))
+        parts.append(
+            _chart(check.results[check.results["indicator"] == key], rule, check.level, lang)
+        )
     parts += _funnels(check, lang)
     parts += [f"<h2>{_w('problems', lang)}</h2>", _problems(check, lang), "</body></html>"]
     return "\n".join(parts) + "\n"
@@ -96,7 +97,7 @@ def _summary(check: CheckReport, scores: ScoreReport | None, lang: str) -> str:
     counted once (18 townships × 12 periods, not 216 townships)."""
     s = check.summary
     periods = check.results["period"].dropna().nunique()
-    cards = [(_w("units", lang), check.results["unit"].nunique())]
+    cards = [(t(unit_column_key(check.level), lang), check.results["unit"].nunique())]
     if periods:
         cards.append((t("col_period", lang), periods))
     lines = []
@@ -176,17 +177,17 @@ def _matrix(check: CheckReport, lang: str) -> str:
                 text = "—" if status == "no_data" else t("status_invalid", lang)
             tds.append(f'<td class="num {status}">{escape(text)}</td>')
         rows.append(f"<tr>{''.join(tds)}</tr>")
-    headers = [t("col_unit", lang)] + [
+    headers = [t(unit_column_key(check.level), lang)] + [
         f"{r.short_label(lang)} {r.bounds_text()}" for r in rules.values()
     ]
     return _table(headers, rows)
 
 
-def _chart(results: pd.DataFrame, rule: Indicator, lang: str) -> str:
+def _chart(results: pd.DataFrame, rule: Indicator, level: str, lang: str) -> str:
     """Townships as dots on the indicator's scale, the passing band shaded, fails in red."""
     shown = results[results["status"].isin(["pass", "fail", "warn"])]
     title = f"{rule.label(lang)} ({rule.bounds_text()})"
-    note = _no_data_note(results, shown, lang)
+    note = _no_data_note(results, shown, level, lang)
     if shown.empty:
         return f'<div class="chart"><b>{escape(title)}</b>{note}</div>'
     values = shown["value"].astype(float)
@@ -256,8 +257,9 @@ def _funnels(check: CheckReport, lang: str) -> list[str]:
     return parts
 
 
-def _no_data_note(results: pd.DataFrame, shown: pd.DataFrame, lang: str) -> str:
-    """ " · 无数据: 大布乡" under a chart, or " · 7 个乡镇无数据" when there are many."""
+def _no_data_note(results: pd.DataFrame, shown: pd.DataFrame, level: str, lang: str) -> str:
+    """ " · 无数据: 大布乡" under a chart, or " · 7 个乡镇无数据" when there are many (units
+    counted once over periods)."""
     missing = results.drop(shown.index)
     if missing.empty:
         return ""
@@ -266,7 +268,8 @@ def _no_data_note(results: pd.DataFrame, shown: pd.DataFrame, lang: str) -> str:
     if len(names) <= 5:
         text = t("chart_no_data", lang, units=join(names, lang))
     else:
-        text = t("chart_no_data_count", lang, count=len(names))
+        units = t(f"units_{level}", lang, n=missing["unit"].nunique())
+        text = t("chart_no_data_count", lang, units=units)
     return f" · {escape(text)}"
 
 

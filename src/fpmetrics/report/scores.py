@@ -16,6 +16,7 @@ from ..pipeline import ScoreReport
 from .console import render_problems
 from .machine import _none, dumps_document, problem_records, result_records
 from .safety import defuse_frame
+from .values import units_text
 
 
 def group_text(blocked: list[dict], report: ScoreReport, lang: str) -> str:
@@ -173,7 +174,7 @@ def score_summary_lines(report: ScoreReport, lang: str) -> list[str]:
         t(
             "score_summary",
             lang,
-            units=len(scores),
+            units=units_text(report.check, lang),
             vetoed=int(scores["vetoed"].sum()),
             eligible=int(scores["award_eligible"].sum()),
             max_total=ruleset.scoring.max_total(set(ruleset.active)),  # type: ignore[union-attr]
