@@ -308,6 +308,16 @@ def test_summary_line_counts_townships_once_over_periods(tmp_path, periods_csv):
     assert "2 townships × 2 periods, 40 checks: 38 pass · 2 fail" in en
 
 
+def test_score_summary_counts_townships_once_over_periods(tmp_path, periods_csv):
+    """The score summary names townships × periods, not 4 townships, everywhere."""
+    table = fpm("score", periods_csv).stdout
+    assert "2 个乡镇 × 2 期: 否决" in table and "4 个乡镇" not in table
+    markdown = fpm("score", periods_csv, "--format", "markdown").stdout
+    assert "2 个乡镇 × 2 期: 否决" in markdown
+    html = html_report(tmp_path, "score", periods_csv)
+    assert "2 个乡镇 × 2 期: 否决" in html and "4 个乡镇" not in html
+
+
 def test_summary_line_without_periods(tmp_path, towns_csv):
     html = html_report(tmp_path, "check", towns_csv)
     assert "<p>3 个乡镇, 30 项检查: 达标 28 · 不达标 2" in html
