@@ -289,12 +289,7 @@ def _problem_rows(
 
     Without --period a date that is not a date does not keep a birth out of the counts; it
     is still located, as a warning (code ``bad_date``)."""
-    code = classes["_problem"].copy()
-    role = classes["_role"].copy()
-    if "_date_ok" in classes:
-        unused = code.isna() & ~classes["_date_ok"].astype(bool)
-        code[unused] = "bad_date_unused"
-        role[unused] = "birth_date"
+    code, role = _located_codes(classes)
     hit = code.notna()
     if not hit.any():
         return _no_problems()
@@ -365,14 +360,20 @@ def _fetch_rows(
         .collect(engine="streaming")
         .with_columns(texts)
     )
-    rows = classify(fetched, register, period, units)
-    row_code = rows["_problem"].copy()
-    row_role = rows["_role"].copy()
-    if "_date_ok" in rows:
-        unused = row_code.isna() & ~rows["_date_ok"].astype(bool)
-        row_code[unused] = "bad_date_unused"
-        row_role[unused] = "birth_date"
+    row_code, row_role = _located_codes(classify(fetched, register, period, units))
     return fetched.assign(_code=row_code, _at=row_role).dropna(subset=["_code"])
+
+
+def _located_codes(classes: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """The problem of each classified row and its column, counting a date that is not a date
+    but kept no record out (no --period) as ``bad_date_unused``."""
+    code = classes["_problem"].copy()
+    role = classes["_role"].copy()
+    if "_date_ok" in classes:
+        unused = code.isna() & ~classes["_date_ok"].astype(bool)
+        code[unused] = "bad_date_unused"
+        role[unused] = "birth_date"
+    return code, role
 
 
 def _public(code: str) -> str:

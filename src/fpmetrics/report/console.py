@@ -17,7 +17,7 @@ from rich.text import Text
 
 from ..i18n import join, t
 from ..pipeline import CheckReport
-from .values import display_value, unit_column_key, units_text
+from .values import display_value, summary_line, unit_column_key
 
 _STYLE = {
     "pass": "green",
@@ -95,20 +95,7 @@ def render_table(report: CheckReport, lang: str, out: Console, err: Console) -> 
             table.add_row(*row)
         out.print(table)
 
-    s = report.summary
-    out.print(
-        t(
-            "summary_counts",
-            lang,
-            units=units_text(report, lang),
-            checks=s["checks"],
-            pass_=s["pass"],
-            fail=s["fail"],
-            warn=s["warn"],
-            no_data=s["no_data"],
-            invalid=s["invalid"],
-        )
-    )
+    out.print(summary_line(report, lang))
     if report.results["status"].isin(["fail", "warn"]).any():
         out.print(Text(t("evidence_legend", lang), style="dim"))
     failing = report.verdicts.loc[report.verdicts["status"] == "fail", "unit"].drop_duplicates()

@@ -16,7 +16,7 @@ from .. import __version__
 from ..i18n import join, t
 from ..pipeline import CheckReport, ScoreReport
 from ..rules import Indicator
-from .values import display_value, unit_column_key, units_text
+from .values import display_value, summary_line, unit_column_key
 
 _CSS = """
 body{font-family:"Noto Sans CJK SC","Microsoft YaHei","PingFang SC",sans-serif;margin:2em auto;
@@ -111,19 +111,7 @@ def _summary(check: CheckReport, scores: ScoreReport | None, lang: str) -> str:
         if unverified:
             cards.append((_w("unverified", lang), unverified))
         lines = score_summary_lines(scores, lang)
-    lines.append(
-        t(
-            "summary_counts",
-            lang,
-            units=units_text(check, lang),
-            checks=s["checks"],
-            pass_=s["pass"],
-            fail=s["fail"],
-            warn=s["warn"],
-            no_data=s["no_data"],
-            invalid=s["invalid"],
-        )
-    )
+    lines.append(summary_line(check, lang))
     cards += [
         (t(f"status_{k}", lang), s[k]) for k in ("pass", "fail", "warn", "no_data", "invalid")
     ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..i18n import t
 from ..pipeline import CheckReport, ScoreReport
-from .values import display_value, units_text
+from .values import display_value, summary_line
 
 
 def _cell(text: object) -> str:
@@ -20,7 +20,6 @@ def _table(headers: list[str], rows: list[list[object]], right: set[int]) -> lis
 
 def to_markdown(check: CheckReport, scores: ScoreReport | None, lang: str) -> str:
     rules = check.ruleset.active
-    s = check.summary
     label = check.ruleset.label(lang)
     title = t("score_title" if scores is not None else "table_title", lang, ruleset=label)
     lines = [f"## {title}", ""]
@@ -29,19 +28,7 @@ def to_markdown(check: CheckReport, scores: ScoreReport | None, lang: str) -> st
 
         for line in score_summary_lines(scores, lang):
             lines += [line, ""]
-    lines.append(
-        t(
-            "summary_counts",
-            lang,
-            units=units_text(check, lang),
-            checks=s["checks"],
-            pass_=s["pass"],
-            fail=s["fail"],
-            warn=s["warn"],
-            no_data=s["no_data"],
-            invalid=s["invalid"],
-        )
-    )
+    lines.append(summary_line(check, lang))
     lines.append("")
     if scores is not None:
         from .scores import ScoreTexts, ranking_headers

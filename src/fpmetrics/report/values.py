@@ -78,3 +78,19 @@ def units_text(report: CheckReport, lang: str) -> str:
     text = t(f"units_{report.level}", lang, n=results["unit"].nunique())
     periods = results["period"].dropna().nunique()
     return text + (t("units_periods", lang, n=periods) if periods else "")
+
+
+def summary_line(report: CheckReport, lang: str) -> str:
+    """ "18 个乡镇, 180 项检查: 达标 150 · 不达标 25 · …": the terminal, Markdown and HTML."""
+    s = report.summary
+    return t(
+        "summary_counts",
+        lang,
+        units=units_text(report, lang),
+        checks=s["checks"],
+        pass_=s["pass"],
+        fail=s["fail"],
+        warn=s["warn"],
+        no_data=s["no_data"],
+        invalid=s["invalid"],
+    )
