@@ -354,14 +354,22 @@ def _fetch_rows(
         conditions.append(expr)
     texts = [pl.col(r).str.strip_chars() for r in register.columns]
     filled = pl.any_horizontal([pl.col(r).is_not_null() for r in register.columns])
-    fetched = _to_pandas(
-        scan.filter(pl.any_horizontal(conditions) & filled)
-        .head(_FETCH_LIMIT)
-        .collect(engine="streaming")
-        .with_columns(texts)
-    )
+    found = scan.filter(pl.any_horizontal(conditions) & filled).head(_FETCH_LIMIT)
+    fetched = _to_pandas(_collect_scattered(found).with_columns(texts))
     row_code, row_role = _located_codes(classify(fetched, register, period, units))
     return fetched.assign(_code=row_code, _at=row_role).dropna(subset=["_code"])
+
+
+def _collect_scattered(rows: pl.LazyFrame) -> pl.DataFrame:
+    """A few rows scattered through a big file, collected in bounded memory.
+
+    A Polars text cell is a view into the buffer its whole chunk of the file was parsed into:
+    keeping one row per chunk would keep every chunk (3 GB for 500 rows of a 50M-row file).
+    The text is copied out (as categories) before the chunk is let go."""
+    text = [name for name, kind in rows.collect_schema().items() if kind == pl.String]
+    copied = rows.with_columns([pl.col(name).cast(pl.Categorical) for name in text])
+    collected = copied.collect(engine="streaming")
+    return collected.with_columns([pl.col(name).cast(pl.String) for name in text])
 
 
 def _located_codes(classes: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
@@ -429,9 +437,11 @@ def _repeated_ids(
     if hashes.is_empty():
         return pd.DataFrame(), _no_problems()
     rows = _to_pandas(
-        scan.filter(pl.col("id").is_not_null() & ident.hash().is_in(hashes.implode()))
-        .select(["_row", "id", *roles])
-        .collect(engine="streaming")
+        _collect_scattered(
+            scan.filter(pl.col("id").is_not_null() & ident.hash().is_in(hashes.implode())).select(
+                ["_row", "id", *roles]
+            )
+        )
     ).sort_values("_row", kind="stable")
     key = rows["id"].astype(str).str.upper()
     repeat = key.duplicated(keep="first")
