@@ -79,6 +79,22 @@ def test_fields_lists_every_header_whole(cli, monkeypatch, columns, lang):
     for spec in FIELDS.values():
         for alias in spec.aliases:
             assert alias in result.stdout, alias
+    from fpmetrics.registers.kinds import KINDS, PLACE_ROLES
+
+    for names in [*PLACE_ROLES.values(), *(n for k in KINDS.values() for n in k.roles.values())]:
+        for alias in names:
+            assert alias in result.stdout, alias
+
+
+def test_fields_lists_register_columns_with_what_each_register_needs(cli):
+    out = cli("fields").stdout
+    register = out[out.index("登记册(个案记录)可识别的列") :]
+    lines = [line.split() for line in register.splitlines()]
+    assert lines[4][:3] == ["各类登记册", "township", "必需"]
+    assert any(line[:3] == ["archived", "至少其一", "是否建档、"] for line in lines)
+    assert any(line[:3] == ["出生登记", "birth_date", "必需"] for line in lines)
+    english = cli("fields", "--lang", "en").stdout
+    assert "Register columns (one row per record)" in english and "one of these" in english
 
 
 def test_fields_piped_at_80_columns(run_fpmetrics):

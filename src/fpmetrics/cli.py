@@ -486,11 +486,12 @@ def template(
 
 @app.command(cls=_Command)
 def fields(lang: LangOption = Lang.zh) -> None:
-    """List the canonical fields and the headers each accepts."""
-    from .report.listing import render_fields
+    """List the canonical fields and the headers each accepts, then the register columns."""
+    from .report.listing import render_fields, render_register_columns
 
     out, _ = _consoles()
     render_fields(lang.value, out)
+    render_register_columns(lang.value, out)
 
 
 @rules_app.command("list", cls=_Command)

@@ -487,6 +487,23 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "explain_none": ("  (无)", "  (none)"),
     # fields / rules listing
     "fields_title": ("可识别的字段与表头", "Canonical fields and accepted headers"),
+    "register_columns_title": (
+        "登记册(个案记录)可识别的列",
+        "Register columns (one row per record)",
+    ),
+    "col_register": ("登记册", "Register"),
+    "col_column": ("列", "Column"),
+    "col_needed": ("必需", "Needed"),
+    "needed_yes": ("必需", "yes"),
+    "needed_one_of": ("至少其一", "one of these"),
+    "every_register": ("各类登记册", "Every register"),
+    "register_columns_note": (
+        "登记册按列自动识别(--kind births|migrants|staff 可强制指定);村(居)汇总到乡镇,"
+        "12 位统计用区划代码可代替村(居)列。",
+        "Registers are recognised by their columns (force one with --kind "
+        "births|migrants|staff); villages roll up to townships, and a 12-digit area code can "
+        "stand for the village column.",
+    ),
     "col_field": ("字段", "Field"),
     "col_status": ("结果", "Status"),
     "col_meaning": ("含义", "Meaning"),

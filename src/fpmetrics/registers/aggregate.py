@@ -1,7 +1,8 @@
 """From register rows to count fields per unit and period, and the records that were not counted.
 
-Polars groups the rows by their raw values first (township, village, date, sex, …): a
-province's births have only a few hundred thousand distinct combinations. The codes are then
+Polars groups the rows by their raw values first (township, village, the period of the
+birth date, sex, …): a province's births have only a few hundred thousand distinct
+combinations. The codes are then
 read on those combinations (:mod:`.codes`), and each combination's count goes to the fields
 it feeds. Each combination keeps its first and last row number: a bad value seen once or
 twice is located from them; only a bad value seen more often needs a second scan for the

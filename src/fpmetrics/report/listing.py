@@ -79,3 +79,38 @@ def render_fields(lang: str, out: Console) -> None:
     for spec in FIELDS.values():
         table.add_row(spec.name, spec.meaning(lang), HEADER_SEPARATOR[lang].join(spec.aliases))
     out.print(table)
+
+
+def render_register_columns(lang: str, out: Console) -> None:
+    """The columns a register (one row per birth, migrant woman, staff member) is recognised
+    by: per kind, each column, whether it is needed, and the headers it accepts."""
+    from ..registers.kinds import KINDS, PLACE_ROLES
+
+    table = Table(title=t("register_columns_title", lang), box=box.SIMPLE_HEAD)
+    widest_header = max(
+        cell_len(a) + 1
+        for names in [*PLACE_ROLES.values(), *(n for k in KINDS.values() for n in k.roles.values())]
+        for a in names
+    )
+    table.add_column(t("col_register", lang), no_wrap=True)
+    table.add_column(t("col_column", lang), no_wrap=True)
+    table.add_column(t("col_needed", lang), no_wrap=True)
+    table.add_column(t("col_headers", lang), overflow="fold", min_width=widest_header)
+    every = KINDS.values()
+    for n, (role, names) in enumerate(PLACE_ROLES.items()):
+        needed = t("needed_yes", lang) if all(role in k.required for k in every) else ""
+        kind = t("every_register", lang) if n == 0 else ""
+        table.add_row(kind, role, needed, HEADER_SEPARATOR[lang].join(names))
+    for spec in every:
+        table.add_section()
+        for n, (role, names) in enumerate(spec.roles.items()):
+            if role in spec.required:
+                needed = t("needed_yes", lang)
+            elif role in spec.any_of:
+                needed = t("needed_one_of", lang)
+            else:
+                needed = ""
+            kind = spec.label(lang) if n == 0 else ""
+            table.add_row(kind, role, needed, HEADER_SEPARATOR[lang].join(names))
+    out.print(table)
+    out.print(t("register_columns_note", lang))
