@@ -37,6 +37,9 @@ def parse_counts(raw: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     Text numbers are read after NFKC (full-width digits), with spaces (also U+3000) and
     thousands separators removed; ``—``, ``-``, ``/``, ``无`` and empty cells are empty.
     """
+    if pd.api.types.is_numeric_dtype(raw.dtype) and not pd.api.types.is_bool_dtype(raw.dtype):
+        none = pd.Series(False, index=raw.index)
+        return raw.astype(float), none, none.copy()  # counts from registers: numbers already
     direct = pd.to_numeric(raw, errors="coerce")
     text = raw.where(direct.isna()).astype("string").str.normalize("NFKC")
     text = text.str.replace(r"[\s,]", "", regex=True)
@@ -46,6 +49,20 @@ def parse_counts(raw: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     values = direct.astype(float).fillna(parsed)
     not_number = values.isna() & ~empty
     return values, not_number.astype(bool), excel_error.astype(bool)
+
+
+@dataclass(frozen=True)
+class _Count:
+    """Numbers for a message, written as counts (``_num_text``) only for the rows it hits."""
+
+    values: pd.Series
+
+
+@dataclass(frozen=True)
+class _Text:
+    """Cells for a message, as text, only for the rows it hits."""
+
+    values: pd.Series
 
 
 class _Problems:
@@ -63,7 +80,7 @@ class _Problems:
         field: str,
         message: str,
         level: str = "error",
-        **values: pd.Series | str,
+        **values: pd.Series | str | _Count | _Text,
     ) -> None:
         """Record ``code`` on every row of ``mask``, in the column that holds ``field``.
 
@@ -78,7 +95,12 @@ class _Problems:
         template = t(message, self.lang, **markers) if message in MESSAGES else message
         text = pd.Series(template, index=hit.index, dtype="string")
         for name, value in values.items():
-            filler = value[mask] if isinstance(value, pd.Series) else value
+            if isinstance(value, _Count):
+                filler: pd.Series | str = _num_text(value.values[mask])
+            elif isinstance(value, _Text):
+                filler = value.values[mask].astype("string").fillna("")
+            else:
+                filler = value[mask] if isinstance(value, pd.Series) else value
             text = _sub(text, markers[name], filler)
         self.frames.append(
             pd.DataFrame(
@@ -117,15 +139,15 @@ def check_records(records: pd.DataFrame, present: set[str], lang: str) -> Checke
         raw = records[field]
         nums, not_number, excel_error = parse_counts(raw)
         values[field] = nums
-        raw_text = raw.astype("string").fillna("")
+        raw_text = _Text(raw)
         problems.add(not_number, "not_a_number", field, "p_not_a_number", value=raw_text)
         problems.add(
             excel_error, "excel_error", field, "p_excel_error", level="warning", value=raw_text
         )
         negative = nums < 0
-        problems.add(negative, "negative", field, "p_negative", value=_num_text(nums))
+        problems.add(negative, "negative", field, "p_negative", value=_Count(nums))
         fractional = nums.notna() & (np.floor(nums) != nums)
-        problems.add(fractional, "fractional", field, "p_fractional", value=_num_text(nums))
+        problems.add(fractional, "fractional", field, "p_fractional", value=_Count(nums))
         bad[field] = not_number | negative | fractional
 
     for part, spec in FIELDS.items():
@@ -139,9 +161,9 @@ def check_records(records: pd.DataFrame, present: set[str], lang: str) -> Checke
             part,
             "p_part_exceeds_whole",
             part=records[f"_header_{part}"],
-            part_value=_num_text(values[part]),
+            part_value=_Count(values[part]),
             whole=records[f"_header_{whole}"],
-            whole_value=_num_text(values[whole]),
+            whole_value=_Count(values[whole]),
         )
         bad[part] |= exceeds
         bad[whole] |= exceeds
@@ -155,10 +177,10 @@ def check_records(records: pd.DataFrame, present: set[str], lang: str) -> Checke
             "births_sum",
             "births",
             "p_births_sum",
-            births=_num_text(b),
-            male=_num_text(m),
-            female=_num_text(f),
-            sum=_num_text(m + f),
+            births=_Count(b),
+            male=_Count(m),
+            female=_Count(f),
+            sum=_Count(m + f),
         )
         for field in ("births", "births_male", "births_female"):
             bad[field] |= mismatch
@@ -322,9 +344,9 @@ def check_totals(
             field,
             "p_totals_mismatch",
             level="warning",
-            total=_num_text(stated),
-            summed=_num_text(summed),
-            difference=_num_text(summed - stated),
+            total=_Count(stated),
+            summed=_Count(summed),
+            difference=_Count(summed - stated),
         )
     return problems.frame()
 

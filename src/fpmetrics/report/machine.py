@@ -106,8 +106,7 @@ def dumps_document(payload: dict) -> str:
     and ``diff``-friendly, and written by the C encoder (``indent=`` falls back to a Python
     one, several times slower on a province's results)."""
 
-    def encode(value: object) -> str:
-        return json.dumps(value, ensure_ascii=False, default=_plain)
+    encode = json.JSONEncoder(ensure_ascii=False, default=_plain).encode  # one, reused
 
     lines = []
     for key, value in payload.items():
