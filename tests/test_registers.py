@@ -443,6 +443,24 @@ def test_the_same_id_twice_is_located_and_counted_once(build, cli):
     assert (archive["numerator"], archive["denominator"]) == (10, 10)
 
 
+def test_repeated_ids_ignore_case_and_spaces_and_every_later_copy_is_located(build, cli):
+    """Ids are compared trimmed and upper-cased; a third copy is a repeat too; ids that only
+    look alike (one character apart) are not."""
+    rows = [
+        ["七级镇", "37030119900101123x", "是", "是", "是"],  # row 2
+        ["七级镇", "370301199001011234", "是", "是", "是"],  # row 3: a different id
+        ["七级镇", " 37030119900101123X ", "是", "是", "是"],  # row 4: row 2 again
+        ["七级镇", "37030119900101123X", "否", "是", "是"],  # row 5: row 2 again
+        ["七级镇", "370301199001011235", "否", "是", "是"],  # row 6
+    ]
+    data = cli("check", build.csv("m.csv", [MIGRANT_HEADER, *rows]), "-f", "json").json()
+    repeats = [(p["row"], p["message"]) for p in data["problems"] if p["code"] == "duplicate_id"]
+    assert [row for row, _ in repeats] == [4, 5]
+    assert all("首次出现在第 2 行" in message for _, message in repeats)
+    archive = results_of(data, "七级镇")["migrant_archive_rate"]
+    assert (archive["numerator"], archive["denominator"]) == (2, 3)
+
+
 def test_many_bad_records_are_listed_up_to_a_limit_with_a_total(build, cli):
     from fpmetrics.registers.aggregate import LISTED_PER_PROBLEM
 
