@@ -8,13 +8,10 @@ file is transcoded first to a temporary UTF-8 copy, in 16 MB chunks, as fpmetric
 
 from __future__ import annotations
 
-import argparse
-import codecs
 import csv
-import os
-import tempfile
 
 import duckdb
+from common import arguments, utf8_file
 
 BIRTHS = """
 WITH r AS (
@@ -62,33 +59,13 @@ GROUP BY ALL
 """
 
 
-def utf8_copy(path: str, encoding: str) -> str:
-    decoder = codecs.getincrementaldecoder(encoding)()
-    handle, target = tempfile.mkstemp(suffix=".csv")
-    with open(path, "rb") as src, os.fdopen(handle, "w", encoding="utf-8", newline="") as dst:
-        while chunk := src.read(16 * 1024 * 1024):
-            dst.write(decoder.decode(chunk))
-        dst.write(decoder.decode(b"", final=True))
-    return target
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("file")
-    parser.add_argument("--kind", choices=["births", "migrants"], required=True)
-    parser.add_argument("--encoding", default="utf-8")
-    parser.add_argument("--out", default="/dev/null")
-    args = parser.parse_args()
-    utf8 = args.encoding.replace("_", "-").lower() in ("utf-8", "utf8")
-    path = args.file if utf8 else utf8_copy(args.file, args.encoding)
-    try:
+    args = arguments()
+    with utf8_file(args.file, args.encoding) as path:
         query = BIRTHS if args.kind == "births" else MIGRANTS
         result = duckdb.connect().execute(query, {"path": path})
         names = [d[0] for d in result.description]
         rows = result.fetchall()
-    finally:
-        if path != args.file:
-            os.unlink(path)
     with open(args.out, "w", encoding="utf-8", newline="") as out:
         writer = csv.writer(out)
         writer.writerow(names)

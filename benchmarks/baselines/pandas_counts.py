@@ -10,9 +10,8 @@ migrant whose id number appeared on an earlier row is not counted again.
 
 from __future__ import annotations
 
-import argparse
-
 import pandas as pd
+from common import arguments
 
 try:
     import pyarrow  # noqa: F401
@@ -76,12 +75,7 @@ def migrants(path: str, encoding: str) -> pd.DataFrame:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("file")
-    parser.add_argument("--kind", choices=["births", "migrants"], required=True)
-    parser.add_argument("--encoding", default="utf-8")
-    parser.add_argument("--out", default="/dev/null")
-    args = parser.parse_args()
+    args = arguments()
     out = (births if args.kind == "births" else migrants)(args.file, args.encoding)
     out.to_csv(args.out, index=False)
 

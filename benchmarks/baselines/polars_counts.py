@@ -8,12 +8,8 @@ Polars scans UTF-8 only; a GB18030 file is transcoded first to a temporary UTF-8
 
 from __future__ import annotations
 
-import argparse
-import codecs
-import os
-import tempfile
-
 import polars as pl
+from common import arguments, utf8_file
 
 YES_NO = ["是", "否"]
 
@@ -69,30 +65,10 @@ def migrants(path: str) -> pl.DataFrame:
     )
 
 
-def utf8_copy(path: str, encoding: str) -> str:
-    decoder = codecs.getincrementaldecoder(encoding)()
-    handle, target = tempfile.mkstemp(suffix=".csv")
-    with open(path, "rb") as src, os.fdopen(handle, "w", encoding="utf-8", newline="") as dst:
-        while chunk := src.read(16 * 1024 * 1024):
-            dst.write(decoder.decode(chunk))
-        dst.write(decoder.decode(b"", final=True))
-    return target
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("file")
-    parser.add_argument("--kind", choices=["births", "migrants"], required=True)
-    parser.add_argument("--encoding", default="utf-8")
-    parser.add_argument("--out", default="/dev/null")
-    args = parser.parse_args()
-    utf8 = args.encoding.replace("_", "-").lower() in ("utf-8", "utf8")
-    path = args.file if utf8 else utf8_copy(args.file, args.encoding)
-    try:
+    args = arguments()
+    with utf8_file(args.file, args.encoding) as path:
         out = (births if args.kind == "births" else migrants)(path)
-    finally:
-        if path != args.file:
-            os.unlink(path)
     out.write_csv(args.out)
 
 
