@@ -467,7 +467,7 @@ def template(
     import re
 
     from .i18n import t
-    from .output import write_atomic
+    from .output import write_reported
     from .report.template import to_template
     from .rules import load_ruleset
 
@@ -479,9 +479,8 @@ def template(
         raise InputError(t("template_exists", language, file=output))
     ruleset = load_ruleset(rules, language)
     names = [u.strip() for u in re.split(r"[,,、\n]", units or "") if u.strip()]
-    write_atomic(output, to_template(ruleset, names, rows, language), language)
     _, err = _consoles()
-    err.print(t("written", language, file=output))
+    write_reported(output, to_template(ruleset, names, rows, language), language, err)
 
 
 @app.command(cls=_Command)

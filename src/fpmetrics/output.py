@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import InputError
 from .i18n import t
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 def refuse_inputs(output: Path, inputs: list[Path], lang: str) -> None:
@@ -42,6 +47,24 @@ def write_atomic(path: Path, data: bytes, lang: str) -> None:
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
         raise InputError(t("output_failed", lang, file=path, detail=exc.strerror)) from None
+
+
+def write_reported(path: Path, data: bytes, lang: str, err: Console) -> None:
+    """Write ``path`` atomically and say so on stderr."""
+    write_atomic(path, data, lang)
+    err.print(t("written", lang, file=path))
+
+
+def deliver(data: str | bytes, fmt: str, output: Path | None, lang: str, err: Console) -> None:
+    """A rendered document to stdout, or atomically to ``output``: a CSV file gets a UTF-8
+    BOM so that Excel and WPS open it with the Chinese intact (stdout, read by scripts,
+    never does)."""
+    if output is None:
+        sys.stdout.write(data if isinstance(data, str) else data.decode("utf-8"))
+        sys.stdout.flush()
+        return
+    encoding = "utf-8-sig" if fmt == "csv" else "utf-8"
+    write_reported(output, data if isinstance(data, bytes) else data.encode(encoding), lang, err)
 
 
 def _umask() -> int:

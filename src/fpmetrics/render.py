@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from io import StringIO
 from pathlib import Path
 
@@ -10,7 +9,7 @@ from rich.console import Console
 
 from .errors import InputError
 from .i18n import t
-from .output import write_atomic
+from .output import deliver
 from .pipeline import CheckReport, ScoreReport
 
 SUFFIX_FORMATS = {
@@ -67,16 +66,10 @@ def render(
 
             render_score_table(scores, lang, console, err)
         if output is not None:
-            _write(output, console.file.getvalue().encode("utf-8"), lang, err)  # type: ignore[attr-defined]
+            deliver(console.file.getvalue(), fmt, output, lang, err)  # type: ignore[attr-defined]
         return
 
-    data = _document(check, scores, fmt, lang, csv_for_file=output is not None)
-    if output is None:
-        sys.stdout.write(data if isinstance(data, str) else data.decode("utf-8"))
-        sys.stdout.flush()
-    else:
-        encoding = "utf-8-sig" if fmt == "csv" else "utf-8"
-        _write(output, data if isinstance(data, bytes) else data.encode(encoding), lang, err)
+    deliver(_document(check, scores, fmt, lang, output is not None), fmt, output, lang, err)
     render_problems(check.problems, lang, err)
 
 
@@ -112,8 +105,3 @@ def _document(
 
         return to_xlsx(check, scores, lang)
     raise InputError(t("bad_option", lang, detail=t("opt_unknown_format", lang, fmt=fmt)))
-
-
-def _write(output: Path, data: bytes, lang: str, err: Console) -> None:
-    write_atomic(output, data, lang)
-    err.print(t("written", lang, file=output))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import math
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -15,7 +14,7 @@ from rich.table import Table
 
 from .. import __version__
 from ..i18n import t
-from ..output import write_atomic
+from ..output import deliver
 from ..pipeline import CheckReport
 from .safety import defuse_frame
 
@@ -92,13 +91,7 @@ def write_audit(
         if not periods:
             err.print(t("audit_no_periods", lang), style="yellow")
         data = audit_csv(signals, for_spreadsheet=output is not None)
-    if output is None:
-        sys.stdout.write(data)
-        sys.stdout.flush()
-        return
-    encoding = "utf-8-sig" if fmt == "csv" else "utf-8"
-    write_atomic(output, data.encode(encoding), lang)
-    err.print(t("written", lang, file=output))
+    deliver(data, fmt, output, lang, err)
 
 
 def render_audit(

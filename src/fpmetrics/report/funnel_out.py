@@ -15,7 +15,7 @@ from .. import __version__
 from ..errors import InputError
 from ..funnel import build_funnel
 from ..i18n import join, t
-from ..output import write_atomic
+from ..output import write_reported
 from ..pipeline import CheckReport
 from .machine import _none
 from .values import plain_number
@@ -117,8 +117,7 @@ def render_funnel(
         from .funnel_chart import draw, numbered, numbered_key
 
         fmt_out = output.suffix.lower().lstrip(".")
-        write_atomic(output, draw(funnel, lang, fmt_out), lang)
-        err.print(t("written", lang, file=output))
+        write_reported(output, draw(funnel, lang, fmt_out), lang, err)
         key = numbered_key(funnel, lang) if numbered(fmt_out) else ""
         if key:  # no Chinese font: the chart numbers the units outside
             err.print(key)
