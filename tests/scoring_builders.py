@@ -159,6 +159,16 @@ def write_csv(path: Path, towns: list[dict[str, Any]], fields: list[str] | None 
     return path
 
 
+def write_csv_without_funnels(path: Path) -> Path:
+    """Three townships without in-migrants, one failing birth defects, and no policy-birth
+    column: indicators with no value anywhere, for the reports' funnel sections."""
+    towns = [town(n, migrant_women=0, migrant_archived=0, migrant_certified=0,
+                  migrant_contacted=0) for n in ("甲镇", "乙镇", "丙镇")]  # fmt: skip
+    towns.append(failing("丁镇", "birth_defect_rate"))
+    fields = [f for f in COUNT_FIELDS if f != "births_policy"]
+    return write_csv(path, towns, fields=fields)
+
+
 def write_rules(
     path: Path,
     points: dict[str, Any] | None = None,

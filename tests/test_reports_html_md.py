@@ -16,6 +16,7 @@ from scoring_builders import (
     fpm,
     town,
     write_csv,
+    write_csv_without_funnels,
 )
 
 SHORT_EN = [
@@ -451,11 +452,7 @@ def test_html_funnel_heading_and_english(tmp_path):
 
 def test_html_funnel_skips_indicators_without_values(tmp_path):
     """No policy-birth column, no in-migrants anywhere: no chart for those, and no crash."""
-    towns = [town(n, migrant_women=0, migrant_archived=0, migrant_certified=0,
-                  migrant_contacted=0) for n in ("甲镇", "乙镇", "丙镇")]  # fmt: skip
-    towns.append(failing("丁镇", "birth_defect_rate"))
-    fields = [f for f in COUNT_FIELDS if f != "births_policy"]
-    path = write_csv(tmp_path / "in.csv", towns, fields=fields)
+    path = write_csv_without_funnels(tmp_path / "in.csv")
     html = html_report(tmp_path, "check", path)
     _, section = split_funnels(html)
     svgs = funnel_svgs(section)
