@@ -380,7 +380,3 @@ def alias_table(extra: dict[str, list[str]] | None = None) -> dict[str, str]:
         for alias in aliases:
             table[normalize_header(alias)] = field
     return table
-
-
-def match_header(header: object, table: dict[str, str]) -> str | None:
-    return table.get(normalize_header(header))

@@ -19,11 +19,6 @@ from .safety import defuse_frame
 from .values import units_text
 
 
-def group_text(blocked: list[dict], report: ScoreReport, lang: str) -> str:
-    """Each veto or award group a unit trips ("三控制一达标: 出生率"), in the output language."""
-    return ScoreTexts(report, lang).groups(blocked)
-
-
 class ScoreTexts:
     """The words of a ranking row: veto reasons, unverified vetoes, award eligibility.
 
