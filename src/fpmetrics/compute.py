@@ -301,17 +301,17 @@ def unit_verdicts(results: pd.DataFrame) -> pd.DataFrame:
     keyed = results.assign(period=results["period"].fillna(""))
     by_unit = keyed.groupby(["unit", "period"], sort=False)
     frame = by_unit["code"].first().reset_index()
-    units = pd.MultiIndex.from_frame(frame[["unit", "period"]])
-    for status, label in (
+    unit_of = by_unit.ngroup().to_numpy()  # numbered as ``frame`` lists the units
+    status = keyed["status"].to_numpy()
+    indicator = keyed["indicator"].to_numpy(dtype=object)
+    for state, label in (
         ("fail", "failed"),
         ("invalid", "invalid"),
         ("warn", "warned"),
         ("no_data", "no_data"),
     ):
-        hits = keyed[keyed["status"] == status]
-        listed = hits.groupby(["unit", "period"], sort=False)["indicator"].agg(list)
-        listed = listed.reindex(units)
-        frame[label] = [v if isinstance(v, list) else [] for v in listed.to_numpy()]
+        hit = status == state
+        frame[label] = _lists_per_unit(unit_of[hit], indicator[hit], len(frame))
     frame["status"] = np.select(
         [
             frame["failed"].str.len() > 0,
@@ -323,3 +323,16 @@ def unit_verdicts(results: pd.DataFrame) -> pd.DataFrame:
     )
     frame["period"] = frame["period"].replace("", None)
     return frame[["unit", "code", "period", "status", "failed", "invalid", "warned", "no_data"]]
+
+
+def _lists_per_unit(unit: np.ndarray, values: np.ndarray, units: int) -> list[list]:
+    """``values`` gathered into one list per unit number (0 … units-1), in their order."""
+    lists: list[list] = [[] for _ in range(units)]
+    if len(unit) == 0:
+        return lists
+    order = np.argsort(unit, kind="stable")
+    unit, values = unit[order], values[order]
+    cuts = np.flatnonzero(np.diff(unit)) + 1
+    for number, chunk in zip(unit[np.r_[0, cuts]], np.split(values, cuts), strict=True):
+        lists[number] = chunk.tolist()
+    return lists

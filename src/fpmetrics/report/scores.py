@@ -14,7 +14,7 @@ from .. import __version__
 from ..i18n import join, t
 from ..pipeline import ScoreReport
 from .console import render_problems
-from .machine import _none, dumps_document, problem_records, result_records
+from .machine import _none, dumps_document, problem_records, result_items
 from .safety import defuse_frame
 from .values import units_text
 
@@ -239,7 +239,7 @@ def score_json(report: ScoreReport) -> str:
         "fpmetrics": __version__,
         "ruleset": check.ruleset.name,
         "scores": score_records(report),
-        "results": result_records(check.results),
+        "results": result_items(check.results),
         "summary": check.summary,
         "problems": problem_records(check.problems),
     }
