@@ -134,3 +134,11 @@ def test_usage_names_arguments_in_capitals(cli, args, usage):
     missing = cli(*args)  # a missing argument prints the usage line on stderr
     assert missing.code == 2
     assert usage in missing.stderr
+
+
+@pytest.mark.parametrize(("code", "status", "said"), [(None, 0, ""), (3, 3, ""), ("no", 1, "no")])
+def test_console_exit_status_is_the_one_sys_exit_gives(code, status, said, capsys):
+    from fpmetrics.cli import _exit_status
+
+    assert _exit_status(code) == status
+    assert capsys.readouterr().err.strip() == said

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import csv
 import io
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -526,3 +528,29 @@ def test_village_codes_roll_up_without_a_village_column(build, cli):
     }
     yanggu = results_of(counties, "371521000000")["sex_ratio_at_birth"]
     assert (yanggu["numerator"], yanggu["denominator"]) == (126, 115)
+
+
+def test_console_exit_delivers_all_output_and_removes_the_utf8_copy(build, tmp_path):
+    """The console script skips the interpreter's teardown (``fpmetrics.cli.run``): stdout
+    through a pipe is still complete, the exit code is kept, and the temporary UTF-8 copy of
+    a GB18030 register is still removed."""
+    import json
+
+    from conftest import _subprocess_env
+
+    rows = [r for n in range(300) for r in births(f"镇{n:03d}", 30 + n % 9, 28)]
+    path = build.csv("出生.csv", [BIRTH_HEADER, *rows], encoding="gb18030")
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    env = _subprocess_env() | {"TMPDIR": str(temp)}
+    env.pop("PYTHONUNBUFFERED", None)  # stdout buffered, as a pipe normally is
+    args = [sys.executable, "-m", "fpmetrics.cli", "check", path, "-f", "json"]
+    done = subprocess.run(args, env=env, capture_output=True, timeout=120)
+    assert done.returncode == 1, done.stderr.decode()  # some sex ratios fail
+    data = json.loads(done.stdout)  # every byte arrived: the document parses
+    assert len(data["results"]) == 300 * 10
+    assert list(temp.iterdir()) == []
+
+    missing = subprocess.run([*args[:4], tmp_path / "nope.csv"], env=env, capture_output=True)
+    assert missing.returncode == 2
+    assert "nope.csv" in missing.stderr.decode()

@@ -6,6 +6,7 @@ Heavy modules (pandas, calamine, pydantic models) are imported inside the comman
 
 from __future__ import annotations
 
+import atexit
 import os
 import sys
 from dataclasses import dataclass
@@ -563,5 +564,35 @@ def main() -> None:
         sys.exit(2)
 
 
+def run() -> None:
+    """The console script: :func:`main`, then an exit that skips tearing the interpreter down.
+
+    Freeing pandas, SciPy and Polars module by module at exit costs ~0.1 s on every run, after
+    the work is done and written. Output is flushed and exit handlers (temporary files) run
+    first; the exit code is the one :func:`main` gives."""
+    try:
+        main()
+        code = 0
+    except SystemExit as exc:
+        code = _exit_status(exc.code)
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except OSError:  # a closed pipe (`| head`): nothing more can be said
+        pass
+    atexit._run_exitfuncs()
+    os._exit(code)
+
+
+def _exit_status(code: object) -> int:
+    """The status ``sys.exit(code)`` would give: None is 0, text is printed and is 1."""
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    print(code, file=sys.stderr)
+    return 1
+
+
 if __name__ == "__main__":
-    main()
+    run()
