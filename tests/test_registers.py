@@ -554,3 +554,17 @@ def test_console_exit_delivers_all_output_and_removes_the_utf8_copy(build, tmp_p
     missing = subprocess.run([*args[:4], tmp_path / "nope.csv"], env=env, capture_output=True)
     assert missing.returncode == 2
     assert "nope.csv" in missing.stderr.decode()
+
+
+@pytest.mark.parametrize(("given", "expected"), [(None, str(4 << 20)), ("65536", "65536")])
+def test_polars_reads_registers_in_small_chunks_unless_the_user_says_otherwise(given, expected):
+    """The chunk size halves the scan's memory (benchmarks/README); a user's setting stands."""
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "POLARS_CSV_CHUNK_SIZE"}
+    if given is not None:
+        env["POLARS_CSV_CHUNK_SIZE"] = given
+    code = "import os, fpmetrics.load; print(os.environ['POLARS_CSV_CHUNK_SIZE'])"
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == expected
