@@ -132,16 +132,24 @@ def instrument(probe: Probe) -> None:
     probe.wrap(source, "csv_register")
     probe.wrap(source, "_transcode", "source._transcode (GB18030 → UTF-8)")
     probe.wrap(aggregate, "aggregate", per_call=True)
+    probe.wrap(aggregate, "_combinations", per_call=True)
     probe.wrap(pl.LazyFrame, "collect", "polars LazyFrame.collect", per_call=True)
     probe.wrap(aggregate, "_to_pandas", per_call=True)
     probe.wrap(aggregate, "classify", per_call=True)
     for name in ("sex", "yes_no", "outcome", "dates", "period_of"):
         probe.wrap(codes, name, f"codes.{name}")
-    probe.wrap(aggregate, "_unit_keys")
+    probe.wrap(aggregate, "_unit_sums")
     probe.wrap(aggregate, "_problem_rows")
     probe.wrap(aggregate, "_repeated_ids")
     probe.wrap(aggregate, "to_records")
-    for name in ("check_records", "unit_counts", "evaluate", "period_windows", "check_totals"):
+    for name in (
+        "check_records",
+        "unit_counts",
+        "evaluate",
+        "period_windows",
+        "check_totals",
+        "unit_verdicts",
+    ):
         if hasattr(pipeline, name):
             probe.wrap(pipeline, name)
     probe.wrap(render, "render")

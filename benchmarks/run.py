@@ -35,6 +35,11 @@ import psutil
 
 HERE = Path(__file__).resolve().parent
 BASELINES = HERE / "baselines"
+_PROJECT_PYTHON = HERE.parent / ".venv" / "bin" / "python"
+FPMETRICS_PYTHON = str(_PROJECT_PYTHON) if _PROJECT_PYTHON.exists() else sys.executable
+"""fpmetrics runs in the project's own environment, as ``uv run fpmetrics`` does. The
+``--with pyarrow`` environment the pandas baseline needs would be unfair to it: with pyarrow
+installed, pandas imports it at start (~90 MB more, not a dependency of fpmetrics)."""
 ENGINES = ("fpmetrics", "duckdb", "polars", "pandas")
 REFERENCE = "duckdb"
 KILLED = -1000
@@ -128,7 +133,7 @@ def command(engine: str, register: Register, out: str = "/dev/null") -> list[str
     """The whole process of one engine; its result goes to ``out``."""
     if engine == "fpmetrics":
         return [
-            sys.executable,
+            FPMETRICS_PYTHON,
             "-m",
             "fpmetrics.cli",
             "check",

@@ -2,11 +2,12 @@
 
 Polars groups the rows by their raw values first (township, village, the period of the
 birth date, sex, …): a province's births have only a few hundred thousand distinct
-combinations. The codes are then
-read on those combinations (:mod:`.codes`), and each combination's count goes to the fields
-it feeds. Each combination keeps its first and last row number: a bad value seen once or
-twice is located from them; only a bad value seen more often needs a second scan for the
-rows behind it. Nothing loops over rows in Python.
+combinations. What a record counts in depends on its township and codes, not its village:
+the codes are read (:mod:`.codes`, pandas) once per distinct class of those, the classes are
+joined back to the combinations and summed per unit in Polars; only the unit rows become
+pandas. Each combination keeps its first and last row number: a bad value seen once or twice
+is located from them; only a bad value seen more often needs a second scan for the rows
+behind it. Nothing loops over rows in Python.
 """
 
 from __future__ import annotations
