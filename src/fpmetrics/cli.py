@@ -547,7 +547,7 @@ def rules_validate(
 def main() -> None:
     """Entry point: run the app; a run that cannot be done exits 2 with a message."""
     try:
-        app()
+        app(prog_name="fpmetrics")  # also under `python -m fpmetrics.cli` or pytest
     except InputError as exc:
         print(exc.message, file=sys.stderr)
         sys.exit(2)
