@@ -351,3 +351,22 @@ def test_json_has_one_record_per_line(cli, every_status):
     records = [line for line in lines if line.lstrip().startswith('{"unit"')]
     assert len(records) == 50 + 5 + 5  # 5 units x 10 results, 5 verdicts, 5 windows
     assert all(json.loads(line.strip().rstrip(",")) for line in records)
+
+
+def test_json_document_layout_is_one_key_per_line_and_one_item_per_line():
+    from fpmetrics.report.machine import EncodedItems, dumps_document
+
+    payload = {
+        "name": "规则",
+        "results": EncodedItems(['{"a": 1}', '{"a": 2}']),
+        "summary": {"units": 2},
+        "problems": [{"row": None}],
+        "windows": [],
+    }
+    text = dumps_document(payload)
+    assert text == (
+        '{\n  "name": "规则",\n  "results": [\n    {"a": 1},\n    {"a": 2}\n  ],\n'
+        '  "summary": {"units": 2},\n  "problems": [\n    {"row": null}\n  ],\n'
+        '  "windows": []\n}\n'
+    )
+    assert json.loads(text)["results"] == [{"a": 1}, {"a": 2}]

@@ -181,18 +181,26 @@ def dumps_document(payload: dict) -> str:
     one, several times slower on a province's results)."""
 
     encode = _encoder()  # one, reused
-    lines = []
-    for key, value in payload.items():
+    # One list of pieces, joined once: a province's document is tens of MB of text, and
+    # each intermediate string would be another copy of it in fresh memory.
+    parts = ["{\n"]
+    for number, (key, value) in enumerate(payload.items()):
+        parts.append((",\n" if number else "") + f"  {encode(key)}: ")
         if isinstance(value, EncodedItems):
             texts = value.texts
         elif isinstance(value, list):
             texts = [encode(item) for item in value]
         else:
-            lines.append(f"  {encode(key)}: {encode(value)}")
+            parts.append(encode(value))
             continue
-        items = "[\n    " + ",\n    ".join(texts) + "\n  ]" if texts else "[]"
-        lines.append(f"  {encode(key)}: {items}")
-    return "{\n" + ",\n".join(lines) + "\n}\n"
+        if not texts:
+            parts.append("[]")
+            continue
+        items = [",\n    "] * (2 * len(texts) - 1)
+        items[::2] = texts
+        parts += ["[\n    ", *items, "\n  ]"]
+    parts.append("\n}\n")
+    return "".join(parts)
 
 
 def _plain(value: object) -> object:
