@@ -63,11 +63,14 @@ def period_windows(results: pd.DataFrame, ruleset: RuleSet) -> tuple[pd.DataFram
         frames.append(frame)
     if not frames:
         return results, pd.DataFrame(columns=WINDOW_COLUMNS)
+    windows = pd.concat(frames, ignore_index=True)[WINDOW_COLUMNS]
+    if not short_keys:
+        return results, windows
+    noted = pd.MultiIndex.from_arrays([results["unit"], results["indicator"]]).isin(
+        list(short_keys)
+    )
     results = results.copy()
-    noted = [
-        (u, i) in short_keys for u, i in zip(results["unit"], results["indicator"], strict=True)
-    ]
     results["notes"] = [
         [*n, "fewer_periods"] if hit else n for n, hit in zip(results["notes"], noted, strict=True)
     ]
-    return results, pd.concat(frames, ignore_index=True)[WINDOW_COLUMNS]
+    return results, windows
