@@ -3,8 +3,8 @@
 Each engine runs as a separate whole process (interpreter start, imports, reading, counting,
 writing the result): wall time, and peak memory (the resident set size of the process tree,
 from psutil polling, and the kernel's exact peak of its largest process, through GNU time).
-The best time of ``--repeats`` runs is shown (engines interleaved run by run) with the largest
-peak; a Markdown table goes to stdout.
+The best time of ``--repeats`` runs is shown (engines interleaved, their order rotated each
+repeat) with the largest peak; a Markdown table goes to stdout.
 
     uv run --group bench --with pyarrow python benchmarks/run.py benchmarks/data/births_10M_utf8.csv
     uv run --group bench --with pyarrow python benchmarks/run.py --verify
@@ -232,8 +232,12 @@ def bench(
     for register in registers:
         warm(register.path)
         mine = {e: Result(e, register) for e in engines}
+        order = list(mine.items())
         for repeat in range(repeats):
-            for engine, result in mine.items():
+            # Each engine takes each place in turn: a run right after pandas' 2.4 GB (memory
+            # being handed back) is not always the same engine's.
+            shift = repeat % len(order)
+            for engine, result in order[shift:] + order[:shift]:
                 seconds, peak, code, tail = measure(command(engine, register), limit=limit)
                 result.runs.append(Run(engine, str(register.path), seconds, peak, code))
                 note = "" if code in ok_codes(engine) else f"  FAILED (exit {code})\n{tail}"
