@@ -374,14 +374,17 @@ def _read_yaml(path: Path, lang: str) -> tuple[dict[str, Any], dict[tuple, int]]
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(t("file_unreadable", lang, file=path, detail=str(exc))) from None
-    try:
-        node = yaml.compose(text, Loader=_YAML_LOADER)
-        data = yaml.load(text, Loader=_YAML_LOADER)  # a safe loader
+    loader = _YAML_LOADER(text)
+    try:  # parsed once: the node tree gives the line numbers, and the data is built from it
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else "?"
         detail = getattr(exc, "problem", None) or str(exc)
         raise InputError(t("rules_yaml", lang, file=path, line=line, detail=detail)) from None
+    finally:
+        loader.dispose()
     if not isinstance(data, dict):
         raise InputError(
             t("rules_invalid", lang, file=path, detail="  " + t("rule_not_mapping", lang))
