@@ -517,3 +517,23 @@ def test_fields_file_unknown_field_in_chinese(cli, tmp_path):
     result = cli("check", SAMPLE_CSV, "--fields", path)
     assert_clean_error(result)
     assert "未知的字段 'boys'" in result.stderr
+
+
+@pytest.mark.parametrize("loader", ["CSafeLoader", "SafeLoader"])
+def test_a_control_character_in_a_rule_file_is_a_clear_error_on_its_line(
+    tmp_path, monkeypatch, loader
+):
+    """libyaml and the pure-Python reader (PyYAML built without libyaml) both reject it; the
+    second already when the loader is made. Their positions count bytes and characters."""
+    import yaml
+
+    from fpmetrics import rules
+
+    monkeypatch.setattr(rules, "_YAML_LOADER", getattr(yaml, loader))
+    path = tmp_path / "bell.yaml"
+    path.write_text("name: 规则甲\ntitle: 测试\x07\nindicators: {}\n", encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        load_ruleset(str(path))
+    message = info.value.message
+    assert "bell.yaml" in message and "#x0007" in message
+    assert re.search(r"第 2 行|line 2\b", message), message

@@ -374,22 +374,42 @@ def _read_yaml(path: Path, lang: str) -> tuple[dict[str, Any], dict[tuple, int]]
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(t("file_unreadable", lang, file=path, detail=str(exc))) from None
-    loader = _YAML_LOADER(text)
-    try:  # parsed once: the node tree gives the line numbers, and the data is built from it
-        node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
+    try:
+        node, data = _parse_yaml(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else "?"
-        detail = getattr(exc, "problem", None) or str(exc)
+        line = _yaml_error_line(exc, text)
+        # A reader error has no "problem": its first line, not 'in "<unicode string>"'.
+        detail = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise InputError(t("rules_yaml", lang, file=path, line=line, detail=detail)) from None
-    finally:
-        loader.dispose()
     if not isinstance(data, dict):
         raise InputError(
             t("rules_invalid", lang, file=path, detail="  " + t("rule_not_mapping", lang))
         )
     return data, _line_map(node) if node is not None else {}
+
+
+def _parse_yaml(text: str) -> tuple[yaml.Node | None, Any]:
+    """Parsed once: the node tree gives the line numbers, and the data is built from it."""
+    loader = _YAML_LOADER(text)  # the pure-Python reader rejects bad characters here already
+    try:
+        node = loader.get_single_node()
+        return node, loader.construct_document(node) if node is not None else None
+    finally:
+        loader.dispose()
+
+
+def _yaml_error_line(exc: yaml.YAMLError, text: str) -> int | str:
+    """The 1-based line of a YAML error: from its mark, or from the character position of a
+    reader error (a control character), which has no mark."""
+    mark = getattr(exc, "problem_mark", None)
+    if mark is not None:
+        return mark.line + 1
+    position = getattr(exc, "position", None)
+    if not isinstance(position, int):
+        return "?"
+    if _YAML_LOADER is not yaml.SafeLoader:  # libyaml counts bytes of the UTF-8 text
+        return text.encode("utf-8")[:position].count(b"\n") + 1
+    return text.count("\n", 0, position) + 1  # the pure-Python reader counts characters
 
 
 def _merge(base: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
