@@ -557,14 +557,26 @@ def test_console_exit_delivers_all_output_and_removes_the_utf8_copy(build, tmp_p
 
 
 @pytest.mark.parametrize(("given", "expected"), [(None, str(4 << 20)), ("65536", "65536")])
-def test_polars_reads_registers_in_small_chunks_unless_the_user_says_otherwise(given, expected):
-    """The chunk size halves the scan's memory (benchmarks/README); a user's setting stands."""
+def test_polars_reads_registers_in_small_chunks_unless_the_user_says_otherwise(
+    given, expected, tmp_path
+):
+    """The chunk size halves the scan's memory (benchmarks/README); a user's setting stands.
+    Importing fpmetrics leaves the environment alone: reading a register sets it."""
     import os
 
     env = {k: v for k, v in os.environ.items() if k != "POLARS_CSV_CHUNK_SIZE"}
     if given is not None:
         env["POLARS_CSV_CHUNK_SIZE"] = given
-    code = "import os, fpmetrics.load; print(os.environ['POLARS_CSV_CHUNK_SIZE'])"
-    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    path = tmp_path / "births.csv"
+    path.write_text("乡镇,出生日期,性别,是否符合政策\n甲镇,2024-01-02,男,是\n", encoding="utf-8")
+    code = (
+        "import os, sys; from pathlib import Path; from fpmetrics.registers.source import"
+        " csv_register; before = os.environ.get('POLARS_CSV_CHUNK_SIZE');"
+        " csv_register(Path(sys.argv[1]), 'zh', None).scan_raw().collect();"
+        " print(before, os.environ['POLARS_CSV_CHUNK_SIZE'])"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(path)], env=env, capture_output=True, text=True
+    )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == expected
+    assert done.stdout.split() == [str(given), expected]

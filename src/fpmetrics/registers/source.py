@@ -36,8 +36,9 @@ _CHUNK = 16 * 1024 * 1024
 
 # Polars' streaming CSV reader parses the file in chunks of this many bytes (read when a scan
 # runs). Its default holds ~0.4 GB of chunks in flight on a 10M-row register; 4 MB chunks
-# hold ~0.2 GB less, in the same time. Set by the user, their value stands.
-os.environ.setdefault("POLARS_CSV_CHUNK_SIZE", str(4 * 1024 * 1024))
+# hold ~0.2 GB less, in the same time. Set when a CSV register is scanned (importing
+# fpmetrics changes no environment); set by the user, their value stands.
+_POLARS_CSV_CHUNK_SIZE = str(4 * 1024 * 1024)
 
 
 @dataclass
@@ -92,6 +93,7 @@ class Register:
             return frame.select(
                 [pl.col("_row"), *[pl.col(role).replace("", None) for role in self.columns]]
             )
+        os.environ.setdefault("POLARS_CSV_CHUNK_SIZE", _POLARS_CSV_CHUNK_SIZE)
         options = dict(
             has_header=False,
             skip_rows=self.header_row,
