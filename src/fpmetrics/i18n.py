@@ -129,6 +129,35 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "规则文件 {file} 的 extends 形成循环。",
         "Rule file {file}: `extends` forms a cycle.",
     ),
+    # hostile rule files, refused before their content is judged (issue 14; after "file:line: ")
+    "rules_too_large": (
+        "规则文件过大(上限 {limit} MB;规则文件通常只有几 KB)。请确认选的是规则文件。",
+        "the rule file is too large (at most {limit} MB; a rule file is a few KB). "
+        "Check that this is the rule file.",
+    ),
+    "rules_not_utf8": (
+        "规则文件不是 UTF-8 编码(看起来是 {found})。请在记事本或编辑器中“另存为”UTF-8 编码后重试。",
+        "the rule file is not UTF-8 (it looks like {found}). Save it as UTF-8 in your editor "
+        "and try again.",
+    ),
+    "rules_too_deep": (
+        "嵌套超过 {limit} 层,规则文件不需要这么深。请检查括号 [ ] {{ }} 和缩进。",
+        "nesting deeper than {limit} levels, far more than a rule file needs. "
+        "Check the brackets [ ] {{ }} and the indentation.",
+    ),
+    "rules_too_many_nodes": (
+        "展开别名(*名称)后内容超过 {limit} 项,规则文件不需要这么多。请减少别名的使用。",
+        "more than {limit} values once aliases (*name) are expanded, far more than a rule "
+        "file needs. Use fewer aliases.",
+    ),
+    "rules_alias_loop": (
+        "别名 *{anchor} 引用了包含它自身的内容",
+        "the alias *{anchor} refers to a value that contains it",
+    ),
+    "rules_duplicate_key": (
+        "键 {key} 出现了两次(第 {first} 行和本行);只能保留一个",
+        "the key {key} is given twice (line {first} and here); keep one",
+    ),
     # rule-file mistakes (after "file:line: key.path: ")
     "rule_unknown_key": ("未知的键", "unknown key"),
     "rule_missing": ("缺少必填项", "required key missing"),

@@ -21,6 +21,7 @@ from pydantic import (
     model_validator,
 )
 
+from . import rulefile
 from .errors import InputError
 from .expressions import Expression, ExpressionError, parse_expression
 from .fields import FIELDS
@@ -350,20 +351,6 @@ def resolve(name_or_path: str, lang: str, relative_to: Path | None = None) -> Pa
 # ---------------------------------------------------------------- reading YAML with lines
 
 
-def _line_map(node: yaml.Node, path: tuple = (), out: dict | None = None) -> dict[tuple, int]:
-    out = {} if out is None else out
-    out.setdefault(path, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            child = (*path, key.value)
-            out[child] = key.start_mark.line + 1
-            _line_map(value, child, out)
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            _line_map(item, (*path, i), out)
-    return out
-
-
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 """libyaml's safe loader where PyYAML was built with it (its wheels are): several times
 faster than the pure-Python one, with the same line numbers in errors."""
@@ -371,11 +358,21 @@ faster than the pure-Python one, with the same line numbers in errors."""
 
 def _read_yaml(path: Path, lang: str) -> tuple[dict[str, Any], dict[tuple, int]]:
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        with path.open("rb") as handle:
+            raw = handle.read(rulefile.MAX_FILE_BYTES + 1)
+        if len(raw) > rulefile.MAX_FILE_BYTES:
+            raise rulefile.RuleFileError(
+                "rules_too_large", None, limit=rulefile.MAX_FILE_BYTES // 1_000_000
+            )
+        text = rulefile.decode(raw)
+    except OSError as exc:
         raise InputError(t("file_unreadable", lang, file=path, detail=str(exc))) from None
+    except rulefile.RuleFileError as exc:
+        raise _refused(exc, path, lang) from None
     try:
-        node, data = _parse_yaml(text)
+        lines, data = _parse_yaml(text)
+    except rulefile.RuleFileError as exc:
+        raise _refused(exc, path, lang) from None
     except yaml.YAMLError as exc:
         line = _yaml_error_line(exc, text)
         # A reader error has no "problem": its first line, not 'in "<unicode string>"'.
@@ -385,15 +382,27 @@ def _read_yaml(path: Path, lang: str) -> tuple[dict[str, Any], dict[tuple, int]]
         raise InputError(
             t("rules_invalid", lang, file=path, detail="  " + t("rule_not_mapping", lang))
         )
-    return data, _line_map(node) if node is not None else {}
+    return data, lines
 
 
-def _parse_yaml(text: str) -> tuple[yaml.Node | None, Any]:
-    """Parsed once: the node tree gives the line numbers, and the data is built from it."""
+def _refused(exc: rulefile.RuleFileError, path: Path, lang: str) -> InputError:
+    """A rule file refused unread or unbuilt: ``file:line: what`` in the user's language."""
+    where = f"{path}:{exc.line}" if exc.line is not None else str(path)
+    return InputError(f"{where}: {t(exc.key, lang, **exc.params)}")
+
+
+def _parse_yaml(text: str) -> tuple[dict[tuple, int], Any]:
+    """Parsed once into nodes, after one pass over the events that refuses hostile shapes
+    (:mod:`fpmetrics.rulefile`); the node tree gives the line numbers, and the data is built
+    from it."""
+    rulefile.check_shape(text, _YAML_LOADER)
     loader = _YAML_LOADER(text)  # the pure-Python reader rejects bad characters here already
     try:
         node = loader.get_single_node()
-        return node, loader.construct_document(node) if node is not None else None
+        if node is None:
+            return {}, None
+        lines = rulefile.line_map(node)  # before building: that folds `<<` merges into nodes
+        return lines, loader.construct_document(node)
     finally:
         loader.dispose()
 
