@@ -195,6 +195,34 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "'{text}' 不允许(只能用字段名、数字、+ - *、括号和 abs())",
         "'{text}' is not allowed (fields, numbers, + - *, parentheses, abs())",
     ),
+    # expressions and numbers past the limits (issue 14; docs/limits-rules.md)
+    "rule_expr_too_long": (
+        "表达式有 {length} 个字符,上限 {limit} 个",
+        "the expression has {length} characters, at most {limit} are allowed",
+    ),
+    "rule_expr_too_deep": (
+        "表达式嵌套超过 {limit} 层(括号、负号或 abs)",
+        "the expression nests deeper than {limit} levels (parentheses, minus signs, abs)",
+    ),
+    "rule_expr_constant": (
+        "数字 {value} 超出范围:表达式中的数字应为 0,或绝对值在 {low} 到 {high} 之间",
+        "the number {value} is out of range: a number in an expression must be 0 or "
+        "between {low} and {high} in size",
+    ),
+    "rule_expr_too_large": (
+        "'{text}' 在各计数不超过 {count} 时可达 {magnitude},上限为 {limit}"
+        "(字段之间不能相乘,只能乘以常数)",
+        "'{text}' can reach {magnitude} with counts up to {count}; at most {limit} is allowed "
+        "(multiply counts by constants, not by each other)",
+    ),
+    "rule_number_range": (
+        "应在 {low} 到 {high} 之间(给的是 {value})",
+        "must be between {low} and {high} (not {value})",
+    ),
+    "rule_finite": (
+        "应为有限的数(不能是 .inf 或 .nan)",
+        "must be a finite number (not .inf or .nan)",
+    ),
     "rule_scoring_unknown": (
         "scoring 中提到了本规则集没有的指标: {indicators}",
         "scoring names indicators this rule set does not have: {indicators}",

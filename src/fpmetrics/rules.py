@@ -38,6 +38,29 @@ class RuleError(ValueError):
         self.params = params
 
 
+_STRICT = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+"""Every rule-file model: unknown keys and .inf / .nan are mistakes."""
+
+# Ranges of the numbers in a rule file (docs/limits-rules.md): wide enough for any real rule,
+# narrow enough that nothing that validates can overflow or divide into Infinity later.
+SCALE_RANGE = (1e-6, 1e6)
+BOUND_RANGE = (-1e9, 1e9)
+POINTS_RANGE = (0.0, 1e6)
+PER_RANGE = (1e-6, 1e6)
+
+
+def _in_range(value: float, low: float, high: float) -> float:
+    if not math.isfinite(value):
+        raise RuleError("rule_finite")
+    if not low <= value <= high:
+        raise RuleError("rule_number_range", low=f"{low:g}", high=f"{high:g}", value=f"{value:g}")
+    return value
+
+
+def _ranged(low: float, high: float) -> AfterValidator:
+    return AfterValidator(lambda v: v if v is None else _in_range(v, low, high))
+
+
 EvidenceModel = Literal["binomial", "sex_ratio", "poisson", "poisson_difference", "none"]
 
 
@@ -49,7 +72,7 @@ def _is_share(numerator: str, denominator: str) -> bool:
 class Indicator(BaseModel):
     """One indicator: numerator / denominator × scale, checked against inclusive bounds."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = _STRICT
 
     name: str = Field(description="Chinese name, shown by default")
     name_en: str = Field(description="English name, shown with --lang en")
@@ -57,14 +80,16 @@ class Indicator(BaseModel):
     short_en: str = Field(default="", description="short English column header")
     numerator: str
     denominator: str
-    scale: float = Field(gt=0, description="100 for %, 1000 for ‰")
+    scale: Annotated[float, _ranged(*SCALE_RANGE)] = Field(
+        gt=0, description="100 for %, 1000 for ‰"
+    )
     symbol: str = Field(default="", description="unit shown after the value: %, ‰ or empty")
     min: float | None = None
     max: float | None = None
     severity: Literal["fail", "warn"] = "fail"
     decimals: int = Field(default=2, ge=0, le=6, description="digits shown in tables")
     periods: int | None = Field(
-        default=None, ge=1, description="the bound applies in each of the last N periods"
+        default=None, ge=1, le=100, description="the bound applies in each of the last N periods"
     )
     source: str = Field(min_length=1, description="where the threshold comes from")
     enabled: bool = True
@@ -74,6 +99,7 @@ class Indicator(BaseModel):
     min_count: int = Field(
         default=0,
         ge=0,
+        le=1_000_000_000,
         description="below this many in the denominator (boys + girls for the sex ratio), "
         "the result notes that the unit is too small for a verdict to mean much",
     )
@@ -110,6 +136,7 @@ class Indicator(BaseModel):
             return value
         if not math.isfinite(value):
             raise RuleError("rule_bound_finite")
+        _in_range(value, *BOUND_RANGE)
         data = info.data
         if info.field_name == "max" and data.get("min") is not None and data["min"] > value:
             raise RuleError("rule_max_below_min", max=f"{value:g}", min=f"{data['min']:g}")
@@ -197,17 +224,21 @@ class Deduction(BaseModel):
     sex ratio. The deduction is proportional (half a unit short costs half).
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = _STRICT
 
-    points: float = Field(gt=0)
-    per: float = Field(default=1, gt=0)
-    cap: float | None = Field(default=None, gt=0, description="default: the item's points")
+    points: Annotated[float, _ranged(*POINTS_RANGE)] = Field(gt=0)
+    per: Annotated[float, _ranged(*PER_RANGE)] = Field(default=1, gt=0)
+    cap: Annotated[float | None, _ranged(*POINTS_RANGE)] = Field(
+        default=None, gt=0, description="default: the item's points"
+    )
 
 
 class ScoredItem(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = _STRICT
 
-    points: float = Field(ge=0, description="full points when the indicator is within bounds")
+    points: Annotated[float, _ranged(*POINTS_RANGE)] = Field(
+        ge=0, description="full points when the indicator is within bounds"
+    )
     deduct: Deduction | None = Field(
         default=None, description="without it, a value outside the bounds scores 0"
     )
@@ -216,7 +247,7 @@ class ScoredItem(BaseModel):
 class Group(BaseModel):
     """A named set of indicators: a veto group, or an award gate."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = _STRICT
 
     name: str
     name_en: str = ""
@@ -230,7 +261,7 @@ class Group(BaseModel):
 class Scoring(BaseModel):
     """The province's scheme: points per indicator, one-vote vetoes, award gates."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = _STRICT
 
     indicators: dict[str, ScoredItem]
     veto: list[Group] = Field(default_factory=list)
@@ -249,7 +280,7 @@ class Scoring(BaseModel):
 class EvidenceSettings(BaseModel):
     """How intervals are computed: confidence level and the method for proportions."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = _STRICT
 
     level: float = Field(default=0.95, gt=0.5, lt=1)
     method: Literal["wilson", "exact"] = "wilson"
@@ -258,14 +289,17 @@ class EvidenceSettings(BaseModel):
 class AuditSettings(BaseModel):
     """Levels and minimum counts for ``fpmetrics audit``."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = _STRICT
 
     alpha: float = Field(default=0.01, gt=0, lt=0.5, description="report signals with p < alpha")
     min_period_births: int = Field(
-        default=10, ge=1, description="periods with fewer births are not compared"
+        default=10, ge=1, le=1_000_000_000, description="periods with fewer births are not compared"
     )
     digits_min_values: int = Field(
-        default=50, ge=10, description="counts ≥ 10 needed for a terminal-digit test"
+        default=50,
+        ge=10,
+        le=1_000_000_000,
+        description="counts ≥ 10 needed for a terminal-digit test",
     )
     bunching_share: float = Field(
         default=0.03, gt=0, lt=1, description="window each side of a bound, as a share of it"
@@ -273,7 +307,7 @@ class AuditSettings(BaseModel):
 
 
 class RuleSet(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = _STRICT
 
     name: str
     title: str
@@ -454,6 +488,7 @@ _PYDANTIC_MESSAGES = {
     "missing": "rule_missing",
     "float_parsing": "rule_number",
     "float_type": "rule_number",
+    "finite_number": "rule_finite",
     "int_parsing": "rule_integer",
     "int_type": "rule_integer",
     "int_from_float": "rule_integer",
@@ -525,7 +560,7 @@ def _describe(
 class AliasFile(BaseModel):
     """A user's own header names: ``aliases: {births_male: [男孩数]}``."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = _STRICT
 
     aliases: dict[FieldName, Headers]
 
