@@ -195,7 +195,7 @@ def test_a_utf8_bom_is_fine(cli, tmp_path):
 def test_a_rule_file_over_the_size_limit_is_refused_unread(cli, tmp_path):
     path = tmp_path / "huge.yaml"
     path.write_text(HEAD + "# " + "x" * rulefile.MAX_FILE_BYTES + "\n", encoding="utf-8")
-    _refused(cli, path, "规则文件过大(上限 1 MB", "too large (at most 1 MB", None)
+    _refused(cli, path, "文件过大(上限 1 MB", "too large (at most 1 MB", None)
 
 
 def test_the_shipped_rule_set_is_well_inside_the_limits():
@@ -336,3 +336,59 @@ def test_the_extremes_that_validate_give_finite_json(cli, tmp_path, command):
     assert values and all(v is None or abs(v) < 1e300 for v in values)
     if command == "score":
         assert all(s["max_total"] == 1_000_084.0 for s in data["scores"]), data["scores"][0]
+
+
+# ---------------------------------------------------------------------- sizes of a rule set
+
+
+def test_more_indicators_than_the_limit_are_refused(cli, tmp_path):
+    """2,000 indicators validated, then `score` took 20 s on 18 townships."""
+    rule = (
+        "  r{i}:\n    name: r\n    name_en: r\n    numerator: births\n"
+        "    denominator: population\n    scale: 1000\n    max: 11\n    source: s\n"
+    )
+    path = tmp_path / "many.yaml"
+    body = "".join(rule.format(i=i) for i in range(201))
+    path.write_text("name: m\ntitle: 多\nindicators:\n" + body, encoding="utf-8")
+    _refused(cli, path, "indicators: 最多 200 项", "indicators: at most 200 items", 3)
+
+
+def test_a_long_extends_chain_is_refused(cli, tmp_path):
+    for i in range(10):
+        parent = f"r{i + 1}.yaml" if i < 9 else "default"
+        (tmp_path / f"r{i}.yaml").write_text(
+            f"name: r{i}\ntitle: 链\nextends: {parent}\n", encoding="utf-8"
+        )
+    for args in (("rules", "validate", tmp_path / "r0.yaml"), ("check", SAMPLE_CSV, "--rules",
+                 tmp_path / "r0.yaml")):  # fmt: skip
+        result = cli(*args)
+        assert_clean_error(result)
+        # Named where the chain goes over: the 8th file's `extends` line.
+        assert f"{tmp_path / 'r7.yaml'}:3: extends 链超过 8 个文件" in result.stderr
+        assert "longer than 8 files" in cli(*args, "--lang", "en").stderr
+    assert cli("rules", "validate", tmp_path / "r3.yaml").code == 0  # r3…r9 and default: 8
+
+
+def test_a_fields_file_gets_the_same_protection(cli, tmp_path):
+    path = tmp_path / "fields.yaml"
+    path.write_bytes("aliases:\n  births_male: [男孩数]\n".encode("gbk"))
+    result = cli("check", SAMPLE_CSV, "--fields", path)
+    assert_clean_error(result)
+    assert f"{path}:2: 文件不是 UTF-8 编码(看起来是 GBK/GB18030)" in result.stderr
+    path.write_text("aliases:\n  births_male: [男孩数]\n  births_male: [男]\n", "utf-8")
+    result = cli("check", SAMPLE_CSV, "--fields", path)
+    assert_clean_error(result)
+    assert f"{path}:3: 键 aliases.births_male 出现了两次(第 2 行和本行)" in result.stderr
+
+
+def test_a_huge_key_is_not_echoed_whole(cli, tmp_path):
+    path = tmp_path / "key.yaml"
+    key = "k" * 100_000
+    path.write_text(HEAD + f"? {key}\n: 1\n? {key}\n: 2\n", encoding="utf-8")
+    result = cli("rules", "validate", path)
+    assert_clean_error(result)
+    assert "出现了两次" in result.stderr and len(result.stderr) < 500
+    path.write_text(HEAD + f"? {key}\n: 1\n", encoding="utf-8")
+    result = cli("rules", "validate", path)
+    assert_clean_error(result)
+    assert "未知的键" in result.stderr and len(result.stderr) < 500

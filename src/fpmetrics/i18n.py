@@ -131,13 +131,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     # hostile rule files, refused before their content is judged (issue 14; after "file:line: ")
     "rules_too_large": (
-        "规则文件过大(上限 {limit} MB;规则文件通常只有几 KB)。请确认选的是规则文件。",
-        "the rule file is too large (at most {limit} MB; a rule file is a few KB). "
-        "Check that this is the rule file.",
+        "文件过大(上限 {limit} MB;规则文件通常只有几 KB)。请确认选的文件没有错。",
+        "the file is too large (at most {limit} MB; a rule file is a few KB). "
+        "Check that this is the right file.",
     ),
     "rules_not_utf8": (
-        "规则文件不是 UTF-8 编码(看起来是 {found})。请在记事本或编辑器中“另存为”UTF-8 编码后重试。",
-        "the rule file is not UTF-8 (it looks like {found}). Save it as UTF-8 in your editor "
+        "文件不是 UTF-8 编码(看起来是 {found})。请在记事本或编辑器中“另存为”UTF-8 编码后重试。",
+        "the file is not UTF-8 (it looks like {found}). Save it as UTF-8 in your editor "
         "and try again.",
     ),
     "rules_too_deep": (
@@ -154,6 +154,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "别名 *{anchor} 引用了包含它自身的内容",
         "the alias *{anchor} refers to a value that contains it",
     ),
+    "rules_extends_too_long": (
+        "extends 链超过 {limit} 个文件",
+        "the `extends` chain is longer than {limit} files",
+    ),
     "rules_duplicate_key": (
         "键 {key} 出现了两次(第 {first} 行和本行);只能保留一个",
         "the key {key} is given twice (line {first} and here); keep one",
@@ -167,6 +171,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "rule_text": ("应为文字", "must be text"),
     "rule_empty": ("不能为空", "must not be empty"),
     "rule_too_short": ("至少需要 {min_length} 项", "needs at least {min_length} item(s)"),
+    "rule_too_long": ("最多 {max_length} 项", "at most {max_length} items"),
     "rule_literal": ("只能是以下之一: {expected}", "must be one of: {expected}"),
     "rule_gt": ("应大于 {gt}", "must be greater than {gt}"),
     "rule_ge": ("应不小于 {ge}", "must be at least {ge}"),

@@ -31,6 +31,15 @@ MAX_NODES = 100_000
 """Values in the file, each alias counted as the whole value it stands for (the shipped rule
 set has about 250)."""
 
+MAX_EXTENDS = 8
+"""Rule files in one ``extends`` chain (a province's file extending the shipped one is 2)."""
+
+
+def shorten(text: str, limit: int = 80) -> str:
+    """A key or value as quoted in a message: one line, at most ``limit`` characters."""
+    flat = " ".join(str(text).split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
 
 class RuleFileError(Exception):
     """A rule file refused before its content is judged: ``key`` and ``params`` make the
@@ -160,7 +169,7 @@ def line_map(root: yaml.Node) -> dict[tuple, int]:
                 if key.value != "<<":
                     identity = (key.tag, key.value)
                     if identity in seen:
-                        dotted = ".".join(str(p) for p in (*path, key.value))
+                        dotted = shorten(".".join(str(p) for p in (*path, key.value)))
                         raise RuleFileError(
                             "rules_duplicate_key", line, key=dotted, first=seen[identity]
                         )

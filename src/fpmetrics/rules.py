@@ -47,6 +47,11 @@ SCALE_RANGE = (1e-6, 1e6)
 BOUND_RANGE = (-1e9, 1e9)
 POINTS_RANGE = (0.0, 1e6)
 PER_RANGE = (1e-6, 1e6)
+MAX_INDICATORS = 200
+"""Indicators in a rule set, inherited ones included (the shipped set has 10): each costs
+time on every run, and thousands would make a check take minutes."""
+MAX_GROUPS = 50
+MAX_HEADERS = 100
 
 
 def _in_range(value: float, low: float, high: float) -> float:
@@ -213,7 +218,8 @@ def _known_field(name: str) -> str:
 
 FieldName = Annotated[str, AfterValidator(_known_field)]
 Headers = Annotated[
-    list[str] | str, AfterValidator(lambda v: [v] if isinstance(v, str) else list(v))
+    Annotated[list[str], Field(max_length=MAX_HEADERS)] | str,
+    AfterValidator(lambda v: [v] if isinstance(v, str) else list(v)),
 ]
 
 
@@ -251,7 +257,7 @@ class Group(BaseModel):
 
     name: str
     name_en: str = ""
-    indicators: list[str] = Field(min_length=1)
+    indicators: list[str] = Field(min_length=1, max_length=MAX_INDICATORS)
     source: str = ""
 
     def label(self, lang: str) -> str:
@@ -263,9 +269,9 @@ class Scoring(BaseModel):
 
     model_config = _STRICT
 
-    indicators: dict[str, ScoredItem]
-    veto: list[Group] = Field(default_factory=list)
-    award_gate: list[Group] = Field(default_factory=list)
+    indicators: dict[str, ScoredItem] = Field(max_length=MAX_INDICATORS)
+    veto: list[Group] = Field(default_factory=list, max_length=MAX_GROUPS)
+    award_gate: list[Group] = Field(default_factory=list, max_length=MAX_GROUPS)
     no_data: Literal["full", "zero"] = Field(
         default="full",
         description="points for a zero denominator (nothing to manage); missing data scores 0",
@@ -317,7 +323,7 @@ class RuleSet(BaseModel):
     aliases: dict[FieldName, Headers] = Field(
         default_factory=dict, description="extra headers per canonical field"
     )
-    indicators: dict[str, Indicator]
+    indicators: dict[str, Indicator] = Field(max_length=MAX_INDICATORS)
     scoring: Scoring | None = None
     evidence: EvidenceSettings = Field(default_factory=EvidenceSettings)
     audit: AuditSettings = Field(default_factory=AuditSettings)
@@ -475,6 +481,10 @@ def _resolved(
     sources = [(path, lines)]
     parent = data.get("extends")
     if isinstance(parent, str) and parent:
+        if len(seen) + 1 >= rulefile.MAX_EXTENDS:
+            line = lines.get(("extends",), 1)
+            detail = t("rules_extends_too_long", lang, limit=rulefile.MAX_EXTENDS)
+            raise InputError(f"{path}:{line}: {detail}")
         base, base_sources = _resolved(resolve(parent, lang, relative_to=path), lang, (*seen, real))
         data = _merge(base, data)
         sources += base_sources
@@ -497,6 +507,7 @@ _PYDANTIC_MESSAGES = {
     "string_type": "rule_text",
     "string_too_short": "rule_empty",
     "too_short": "rule_too_short",
+    "too_long": "rule_too_long",
     "literal_error": "rule_literal",
     "greater_than": "rule_gt",
     "greater_than_equal": "rule_ge",
@@ -552,7 +563,7 @@ def _describe(
             if where:
                 break
         message = _message(error, lang)
-        dotted = ".".join(str(p) for p in loc) or t("rule_top_level", lang)
+        dotted = rulefile.shorten(".".join(str(p) for p in loc)) or t("rule_top_level", lang)
         lines.append(f"  {where or sources[0][0]}: {dotted}: {message}")
     return "\n".join(lines)
 
