@@ -392,3 +392,35 @@ def test_a_huge_key_is_not_echoed_whole(cli, tmp_path):
     result = cli("rules", "validate", path)
     assert_clean_error(result)
     assert "未知的键" in result.stderr and len(result.stderr) < 500
+
+
+# ---------------------------------------------------------------------- without libyaml
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        (_bomb(), None, "展开别名"),
+        (HEAD + "x: " + "[" * 10_000 + "]" * 10_000 + "\n", 4, "嵌套超过 32 层"),
+        (HEAD + "x: &a [1, *a]\n", 4, "引用了包含它自身的内容"),
+        (HEAD + "indicators:\n  sex_ratio_at_birth:\n    max: 107\n    max: 170\n", 7,
+         "出现了两次(第 6 行和本行)"),
+    ],
+    ids=["bomb", "deep", "loop", "duplicate"],
+)  # fmt: skip
+def test_the_pure_python_yaml_loader_is_guarded_too(tmp_path, monkeypatch, text, line, message):
+    """PyYAML built without libyaml falls back to SafeLoader: the same refusals."""
+    import yaml
+
+    from fpmetrics import rules
+    from fpmetrics.errors import InputError
+
+    monkeypatch.setattr(rules, "_YAML_LOADER", yaml.SafeLoader)
+    path = tmp_path / "r.yaml"
+    path.write_text(text, encoding="utf-8")
+    started = time.perf_counter()
+    with pytest.raises(InputError) as info:
+        rules.load_ruleset(str(path))
+    assert time.perf_counter() - started < 1.0
+    assert message in info.value.message
+    assert (f"{path}:{line}:" if line else f"{path}:") in info.value.message
