@@ -146,9 +146,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Check the brackets [ ] {{ }} and the indentation.",
     ),
     "rules_too_many_nodes": (
-        "展开别名(*名称)后内容超过 {limit} 项,规则文件不需要这么多。请减少别名的使用。",
-        "more than {limit} values once aliases (*name) are expanded, far more than a rule "
-        "file needs. Use fewer aliases.",
+        "内容超过 {limit} 项(别名 *名称 按它代表的全部内容计),规则文件不需要这么多。"
+        "请检查别名的使用。",
+        "more than {limit} values (an alias *name counts as all it stands for), far more "
+        "than a rule file needs. Check the use of aliases.",
     ),
     "rules_alias_loop": (
         "别名 *{anchor} 引用了包含它自身的内容",
