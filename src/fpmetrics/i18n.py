@@ -129,6 +129,40 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "规则文件 {file} 的 extends 形成循环。",
         "Rule file {file}: `extends` forms a cycle.",
     ),
+    # hostile rule files, refused before their content is judged (issue 14; after "file:line: ")
+    "rules_too_large": (
+        "文件过大(上限 {limit} MB;规则文件通常只有几 KB)。请确认选的文件没有错。",
+        "the file is too large (at most {limit} MB; a rule file is a few KB). "
+        "Check that this is the right file.",
+    ),
+    "rules_not_utf8": (
+        "文件不是 UTF-8 编码(看起来是 {found})。请在记事本或编辑器中“另存为”UTF-8 编码后重试。",
+        "the file is not UTF-8 (it looks like {found}). Save it as UTF-8 in your editor "
+        "and try again.",
+    ),
+    "rules_too_deep": (
+        "嵌套超过 {limit} 层,规则文件不需要这么深。请检查括号 [ ] {{ }} 和缩进。",
+        "nesting deeper than {limit} levels, far more than a rule file needs. "
+        "Check the brackets [ ] {{ }} and the indentation.",
+    ),
+    "rules_too_many_nodes": (
+        "内容超过 {limit} 项(别名 *名称 按它代表的全部内容计),规则文件不需要这么多。"
+        "请检查别名的使用。",
+        "more than {limit} values (an alias *name counts as all it stands for), far more "
+        "than a rule file needs. Check the use of aliases.",
+    ),
+    "rules_alias_loop": (
+        "别名 *{anchor} 引用了包含它自身的内容",
+        "the alias *{anchor} refers to a value that contains it",
+    ),
+    "rules_extends_too_long": (
+        "extends 链超过 {limit} 个文件",
+        "the `extends` chain is longer than {limit} files",
+    ),
+    "rules_duplicate_key": (
+        "键 {key} 出现了两次(第 {first} 行和本行);只能保留一个",
+        "the key {key} is given twice (line {first} and here); keep one",
+    ),
     # rule-file mistakes (after "file:line: key.path: ")
     "rule_unknown_key": ("未知的键", "unknown key"),
     "rule_missing": ("缺少必填项", "required key missing"),
@@ -138,6 +172,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "rule_text": ("应为文字", "must be text"),
     "rule_empty": ("不能为空", "must not be empty"),
     "rule_too_short": ("至少需要 {min_length} 项", "needs at least {min_length} item(s)"),
+    "rule_too_long": ("最多 {max_length} 项", "at most {max_length} items"),
     "rule_literal": ("只能是以下之一: {expected}", "must be one of: {expected}"),
     "rule_gt": ("应大于 {gt}", "must be greater than {gt}"),
     "rule_ge": ("应不小于 {ge}", "must be at least {ge}"),
@@ -165,6 +200,34 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "rule_expr_not_allowed": (
         "'{text}' 不允许(只能用字段名、数字、+ - *、括号和 abs())",
         "'{text}' is not allowed (fields, numbers, + - *, parentheses, abs())",
+    ),
+    # expressions and numbers past the limits (issue 14; docs/limits-rules.md)
+    "rule_expr_too_long": (
+        "表达式有 {length} 个字符,上限 {limit} 个",
+        "the expression has {length} characters, at most {limit} are allowed",
+    ),
+    "rule_expr_too_deep": (
+        "表达式嵌套超过 {limit} 层(括号、负号或 abs)",
+        "the expression nests deeper than {limit} levels (parentheses, minus signs, abs)",
+    ),
+    "rule_expr_constant": (
+        "数字 {value} 超出范围:表达式中的数字应为 0,或绝对值在 {low} 到 {high} 之间",
+        "the number {value} is out of range: a number in an expression must be 0 or "
+        "between {low} and {high} in size",
+    ),
+    "rule_expr_too_large": (
+        "'{text}' 在各计数不超过 {count} 时可达 {magnitude},上限为 {limit}"
+        "(字段之间不能相乘,只能乘以常数)",
+        "'{text}' can reach {magnitude} with counts up to {count}; at most {limit} is allowed "
+        "(multiply counts by constants, not by each other)",
+    ),
+    "rule_number_range": (
+        "应在 {low} 到 {high} 之间(给的是 {value})",
+        "must be between {low} and {high} (not {value})",
+    ),
+    "rule_finite": (
+        "应为有限的数(不能是 .inf 或 .nan)",
+        "must be a finite number (not .inf or .nan)",
     ),
     "rule_scoring_unknown": (
         "scoring 中提到了本规则集没有的指标: {indicators}",

@@ -21,6 +21,7 @@ from pydantic import (
     model_validator,
 )
 
+from . import rulefile
 from .errors import InputError
 from .expressions import Expression, ExpressionError, parse_expression
 from .fields import FIELDS
@@ -37,6 +38,34 @@ class RuleError(ValueError):
         self.params = params
 
 
+_STRICT = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+"""Every rule-file model: unknown keys and .inf / .nan are mistakes."""
+
+# Ranges of the numbers in a rule file (docs/limits-rules.md): wide enough for any real rule,
+# narrow enough that nothing that validates can overflow or divide into Infinity later.
+SCALE_RANGE = (1e-6, 1e6)
+BOUND_RANGE = (-1e9, 1e9)
+POINTS_RANGE = (0.0, 1e6)
+PER_RANGE = (1e-6, 1e6)
+MAX_INDICATORS = 200
+"""Indicators in a rule set, inherited ones included (the shipped set has 10): each costs
+time on every run, and thousands would make a check take minutes."""
+MAX_GROUPS = 50
+MAX_HEADERS = 100
+
+
+def _in_range(value: float, low: float, high: float) -> float:
+    if not math.isfinite(value):
+        raise RuleError("rule_finite")
+    if not low <= value <= high:
+        raise RuleError("rule_number_range", low=f"{low:g}", high=f"{high:g}", value=f"{value:g}")
+    return value
+
+
+def _ranged(low: float, high: float) -> AfterValidator:
+    return AfterValidator(lambda v: v if v is None else _in_range(v, low, high))
+
+
 EvidenceModel = Literal["binomial", "sex_ratio", "poisson", "poisson_difference", "none"]
 
 
@@ -48,7 +77,7 @@ def _is_share(numerator: str, denominator: str) -> bool:
 class Indicator(BaseModel):
     """One indicator: numerator / denominator × scale, checked against inclusive bounds."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = _STRICT
 
     name: str = Field(description="Chinese name, shown by default")
     name_en: str = Field(description="English name, shown with --lang en")
@@ -56,14 +85,16 @@ class Indicator(BaseModel):
     short_en: str = Field(default="", description="short English column header")
     numerator: str
     denominator: str
-    scale: float = Field(gt=0, description="100 for %, 1000 for ‰")
+    scale: Annotated[float, _ranged(*SCALE_RANGE)] = Field(
+        gt=0, description="100 for %, 1000 for ‰"
+    )
     symbol: str = Field(default="", description="unit shown after the value: %, ‰ or empty")
     min: float | None = None
     max: float | None = None
     severity: Literal["fail", "warn"] = "fail"
     decimals: int = Field(default=2, ge=0, le=6, description="digits shown in tables")
     periods: int | None = Field(
-        default=None, ge=1, description="the bound applies in each of the last N periods"
+        default=None, ge=1, le=100, description="the bound applies in each of the last N periods"
     )
     source: str = Field(min_length=1, description="where the threshold comes from")
     enabled: bool = True
@@ -73,6 +104,7 @@ class Indicator(BaseModel):
     min_count: int = Field(
         default=0,
         ge=0,
+        le=1_000_000_000,
         description="below this many in the denominator (boys + girls for the sex ratio), "
         "the result notes that the unit is too small for a verdict to mean much",
     )
@@ -109,6 +141,7 @@ class Indicator(BaseModel):
             return value
         if not math.isfinite(value):
             raise RuleError("rule_bound_finite")
+        _in_range(value, *BOUND_RANGE)
         data = info.data
         if info.field_name == "max" and data.get("min") is not None and data["min"] > value:
             raise RuleError("rule_max_below_min", max=f"{value:g}", min=f"{data['min']:g}")
@@ -185,7 +218,8 @@ def _known_field(name: str) -> str:
 
 FieldName = Annotated[str, AfterValidator(_known_field)]
 Headers = Annotated[
-    list[str] | str, AfterValidator(lambda v: [v] if isinstance(v, str) else list(v))
+    Annotated[list[str], Field(max_length=MAX_HEADERS)] | str,
+    AfterValidator(lambda v: [v] if isinstance(v, str) else list(v)),
 ]
 
 
@@ -196,17 +230,21 @@ class Deduction(BaseModel):
     sex ratio. The deduction is proportional (half a unit short costs half).
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = _STRICT
 
-    points: float = Field(gt=0)
-    per: float = Field(default=1, gt=0)
-    cap: float | None = Field(default=None, gt=0, description="default: the item's points")
+    points: Annotated[float, _ranged(*POINTS_RANGE)] = Field(gt=0)
+    per: Annotated[float, _ranged(*PER_RANGE)] = Field(default=1, gt=0)
+    cap: Annotated[float | None, _ranged(*POINTS_RANGE)] = Field(
+        default=None, gt=0, description="default: the item's points"
+    )
 
 
 class ScoredItem(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = _STRICT
 
-    points: float = Field(ge=0, description="full points when the indicator is within bounds")
+    points: Annotated[float, _ranged(*POINTS_RANGE)] = Field(
+        ge=0, description="full points when the indicator is within bounds"
+    )
     deduct: Deduction | None = Field(
         default=None, description="without it, a value outside the bounds scores 0"
     )
@@ -215,11 +253,11 @@ class ScoredItem(BaseModel):
 class Group(BaseModel):
     """A named set of indicators: a veto group, or an award gate."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = _STRICT
 
     name: str
     name_en: str = ""
-    indicators: list[str] = Field(min_length=1)
+    indicators: list[str] = Field(min_length=1, max_length=MAX_INDICATORS)
     source: str = ""
 
     def label(self, lang: str) -> str:
@@ -229,11 +267,11 @@ class Group(BaseModel):
 class Scoring(BaseModel):
     """The province's scheme: points per indicator, one-vote vetoes, award gates."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = _STRICT
 
-    indicators: dict[str, ScoredItem]
-    veto: list[Group] = Field(default_factory=list)
-    award_gate: list[Group] = Field(default_factory=list)
+    indicators: dict[str, ScoredItem] = Field(max_length=MAX_INDICATORS)
+    veto: list[Group] = Field(default_factory=list, max_length=MAX_GROUPS)
+    award_gate: list[Group] = Field(default_factory=list, max_length=MAX_GROUPS)
     no_data: Literal["full", "zero"] = Field(
         default="full",
         description="points for a zero denominator (nothing to manage); missing data scores 0",
@@ -248,7 +286,7 @@ class Scoring(BaseModel):
 class EvidenceSettings(BaseModel):
     """How intervals are computed: confidence level and the method for proportions."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = _STRICT
 
     level: float = Field(default=0.95, gt=0.5, lt=1)
     method: Literal["wilson", "exact"] = "wilson"
@@ -257,14 +295,17 @@ class EvidenceSettings(BaseModel):
 class AuditSettings(BaseModel):
     """Levels and minimum counts for ``fpmetrics audit``."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = _STRICT
 
     alpha: float = Field(default=0.01, gt=0, lt=0.5, description="report signals with p < alpha")
     min_period_births: int = Field(
-        default=10, ge=1, description="periods with fewer births are not compared"
+        default=10, ge=1, le=1_000_000_000, description="periods with fewer births are not compared"
     )
     digits_min_values: int = Field(
-        default=50, ge=10, description="counts ≥ 10 needed for a terminal-digit test"
+        default=50,
+        ge=10,
+        le=1_000_000_000,
+        description="counts ≥ 10 needed for a terminal-digit test",
     )
     bunching_share: float = Field(
         default=0.03, gt=0, lt=1, description="window each side of a bound, as a share of it"
@@ -272,7 +313,7 @@ class AuditSettings(BaseModel):
 
 
 class RuleSet(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = _STRICT
 
     name: str
     title: str
@@ -282,7 +323,7 @@ class RuleSet(BaseModel):
     aliases: dict[FieldName, Headers] = Field(
         default_factory=dict, description="extra headers per canonical field"
     )
-    indicators: dict[str, Indicator]
+    indicators: dict[str, Indicator] = Field(max_length=MAX_INDICATORS)
     scoring: Scoring | None = None
     evidence: EvidenceSettings = Field(default_factory=EvidenceSettings)
     audit: AuditSettings = Field(default_factory=AuditSettings)
@@ -350,20 +391,6 @@ def resolve(name_or_path: str, lang: str, relative_to: Path | None = None) -> Pa
 # ---------------------------------------------------------------- reading YAML with lines
 
 
-def _line_map(node: yaml.Node, path: tuple = (), out: dict | None = None) -> dict[tuple, int]:
-    out = {} if out is None else out
-    out.setdefault(path, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            child = (*path, key.value)
-            out[child] = key.start_mark.line + 1
-            _line_map(value, child, out)
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            _line_map(item, (*path, i), out)
-    return out
-
-
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 """libyaml's safe loader where PyYAML was built with it (its wheels are): several times
 faster than the pure-Python one, with the same line numbers in errors."""
@@ -371,11 +398,21 @@ faster than the pure-Python one, with the same line numbers in errors."""
 
 def _read_yaml(path: Path, lang: str) -> tuple[dict[str, Any], dict[tuple, int]]:
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        with path.open("rb") as handle:
+            raw = handle.read(rulefile.MAX_FILE_BYTES + 1)
+        if len(raw) > rulefile.MAX_FILE_BYTES:
+            raise rulefile.RuleFileError(
+                "rules_too_large", None, limit=rulefile.MAX_FILE_BYTES // 1_000_000
+            )
+        text = rulefile.decode(raw)
+    except OSError as exc:
         raise InputError(t("file_unreadable", lang, file=path, detail=str(exc))) from None
+    except rulefile.RuleFileError as exc:
+        raise _refused(exc, path, lang) from None
     try:
-        node, data = _parse_yaml(text)
+        lines, data = _parse_yaml(text)
+    except rulefile.RuleFileError as exc:
+        raise _refused(exc, path, lang) from None
     except yaml.YAMLError as exc:
         line = _yaml_error_line(exc, text)
         # A reader error has no "problem": its first line, not 'in "<unicode string>"'.
@@ -385,15 +422,27 @@ def _read_yaml(path: Path, lang: str) -> tuple[dict[str, Any], dict[tuple, int]]
         raise InputError(
             t("rules_invalid", lang, file=path, detail="  " + t("rule_not_mapping", lang))
         )
-    return data, _line_map(node) if node is not None else {}
+    return data, lines
 
 
-def _parse_yaml(text: str) -> tuple[yaml.Node | None, Any]:
-    """Parsed once: the node tree gives the line numbers, and the data is built from it."""
+def _refused(exc: rulefile.RuleFileError, path: Path, lang: str) -> InputError:
+    """A rule file refused unread or unbuilt: ``file:line: what`` in the user's language."""
+    where = f"{path}:{exc.line}" if exc.line is not None else str(path)
+    return InputError(f"{where}: {t(exc.key, lang, **exc.params)}")
+
+
+def _parse_yaml(text: str) -> tuple[dict[tuple, int], Any]:
+    """Parsed once into nodes, after one pass over the events that refuses hostile shapes
+    (:mod:`fpmetrics.rulefile`); the node tree gives the line numbers, and the data is built
+    from it."""
+    rulefile.check_shape(text, _YAML_LOADER)
     loader = _YAML_LOADER(text)  # the pure-Python reader rejects bad characters here already
     try:
         node = loader.get_single_node()
-        return node, loader.construct_document(node) if node is not None else None
+        if node is None:
+            return {}, None
+        lines = rulefile.line_map(node)  # before building: that folds `<<` merges into nodes
+        return lines, loader.construct_document(node)
     finally:
         loader.dispose()
 
@@ -432,6 +481,10 @@ def _resolved(
     sources = [(path, lines)]
     parent = data.get("extends")
     if isinstance(parent, str) and parent:
+        if len(seen) + 1 >= rulefile.MAX_EXTENDS:
+            line = lines.get(("extends",), 1)
+            detail = t("rules_extends_too_long", lang, limit=rulefile.MAX_EXTENDS)
+            raise InputError(f"{path}:{line}: {detail}")
         base, base_sources = _resolved(resolve(parent, lang, relative_to=path), lang, (*seen, real))
         data = _merge(base, data)
         sources += base_sources
@@ -445,6 +498,7 @@ _PYDANTIC_MESSAGES = {
     "missing": "rule_missing",
     "float_parsing": "rule_number",
     "float_type": "rule_number",
+    "finite_number": "rule_finite",
     "int_parsing": "rule_integer",
     "int_type": "rule_integer",
     "int_from_float": "rule_integer",
@@ -453,6 +507,7 @@ _PYDANTIC_MESSAGES = {
     "string_type": "rule_text",
     "string_too_short": "rule_empty",
     "too_short": "rule_too_short",
+    "too_long": "rule_too_long",
     "literal_error": "rule_literal",
     "greater_than": "rule_gt",
     "greater_than_equal": "rule_ge",
@@ -508,7 +563,7 @@ def _describe(
             if where:
                 break
         message = _message(error, lang)
-        dotted = ".".join(str(p) for p in loc) or t("rule_top_level", lang)
+        dotted = rulefile.shorten(".".join(str(p) for p in loc)) or t("rule_top_level", lang)
         lines.append(f"  {where or sources[0][0]}: {dotted}: {message}")
     return "\n".join(lines)
 
@@ -516,7 +571,7 @@ def _describe(
 class AliasFile(BaseModel):
     """A user's own header names: ``aliases: {births_male: [男孩数]}``."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = _STRICT
 
     aliases: dict[FieldName, Headers]
 
