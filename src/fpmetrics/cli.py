@@ -72,6 +72,8 @@ class Kind(StrEnum):
 
 class PeriodBy(StrEnum):
     year = "year"
+    half = "half"
+    quarter = "quarter"
     month = "month"
 
 
@@ -159,7 +161,11 @@ KindOption = Annotated[
 ]
 PeriodOption = Annotated[
     PeriodBy | None,
-    typer.Option("--period", help="Group register births by year or month of the birth date."),
+    typer.Option(
+        "--period",
+        help="Group register births by year, half, quarter or month of the birth date "
+        "(the year as the rule file's periods.year_start says: 01-01 or 10-01).",
+    ),
 ]
 UnitsOption = Annotated[
     str | None,
@@ -254,6 +260,7 @@ def _run(command: str, inputs: list[Path], o: RunOptions) -> None:
     from .output import refuse_inputs, write_atomic
     from .pipeline import exit_code, run_check, run_score
     from .render import choose_format, render
+    from .reporting import grouping
 
     language = o.lang.value
     out, err = _consoles()
@@ -271,7 +278,7 @@ def _run(command: str, inputs: list[Path], o: RunOptions) -> None:
             refuse_inputs(target, inputs, language)
     options = RegisterOptions(
         kind=o.kind.value if o.kind else None,
-        period=o.period.value if o.period else None,
+        period=grouping(o.period.value if o.period else None, ruleset.periods.start_month),
         units=_units(o.units, language),
     )
     report = run_check(

@@ -10,6 +10,7 @@ import pandas as pd
 from .compute import evaluate, summarise, unit_counts, unit_verdicts
 from .levels import at_level
 from .load import Inputs, RegisterOptions, load_inputs
+from .reporting import with_bounds
 from .rules import RuleSet
 from .validate import PROBLEM_COLUMNS, check_records, check_totals
 from .windows import WINDOW_COLUMNS, period_windows
@@ -41,6 +42,7 @@ def run_check(
     checked = check_records(inputs.records, inputs.present, lang)
     units = unit_counts(at_level(inputs.records, by, lang), checked, inputs.present)
     results, windows = period_windows(evaluate(units, ruleset, inputs.present, lang), ruleset)
+    results = with_bounds(results, ruleset.periods.start_month)
     frames = [
         f
         for f in (
