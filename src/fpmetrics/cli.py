@@ -182,6 +182,15 @@ RecordsOption = Annotated[
     Path | None,
     typer.Option("--records", help="Write the register rows behind each failing check (CSV)."),
 ]
+HistoryOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--history",
+        envvar="FPMETRICS_HISTORY",
+        help="Keep this run's per-township results in this SQLite file and show the change "
+        "from the previous period (see `fpmetrics history`).",
+    ),
+]
 FailOnOption = Annotated[
     FailOn,
     typer.Option(
@@ -218,6 +227,7 @@ class RunOptions:
     units: str | None = None
     by: Level = Level.township
     records: Path | None = None
+    history: Path | None = None
 
 
 def _units(value: str | None, lang: str) -> frozenset[str] | None:
@@ -273,7 +283,7 @@ def _run(command: str, inputs: list[Path], o: RunOptions) -> None:
     _refuse_empty(inputs, language)
     chosen = choose_format(o.fmt.value if o.fmt else None, o.output, language)
     ruleset, aliases = _ruleset_and_aliases(o.rules, o.fields_file, language)
-    for target in (o.output, o.records):
+    for target in (o.output, o.records, o.history):
         if target is not None:
             refuse_inputs(target, inputs, language)
     options = RegisterOptions(
@@ -290,6 +300,8 @@ def _run(command: str, inputs: list[Path], o: RunOptions) -> None:
         registers=options,
         by=o.by.value,
     )
+    if o.history is not None:
+        _remember(report, command, o.history, language, err)
     scores = run_score(report, language) if command == "score" else None
     if scores is not None:
         from rich.text import Text
@@ -328,6 +340,21 @@ def _run(command: str, inputs: list[Path], o: RunOptions) -> None:
     raise typer.Exit(exit_code(report, o.fail_on.value))
 
 
+def _remember(report, command: str, path: Path, lang: str, err) -> None:  # type: ignore[no-untyped-def]
+    """--history: each result gets the previous period's, newly failing units come first,
+    and the run is recorded (one transaction)."""
+    from .changes import attach_previous, newly_failing, newly_failing_first
+    from .history import current_results, record, run_record
+
+    report.results = attach_previous(report.results, current_results(path, report.level, lang))
+    newly = newly_failing(report.results)
+    report.results = newly_failing_first(report.results, newly)
+    report.verdicts = newly_failing_first(report.verdicts, newly)
+    report.newly_failing = newly
+    run = record(path, run_record(report, command), lang)
+    err.print(t("history_recorded", lang, file=path, run=run))
+
+
 @app.command(cls=_Command)
 def check(
     inputs: InputsArg,
@@ -343,11 +370,12 @@ def check(
     units: UnitsOption = None,
     by: ByOption = Level.township,
     records: RecordsOption = None,
+    history: HistoryOption = None,
     lang: LangOption = Lang.zh,
 ) -> None:
     """Check every township against the rule set; exit 1 if any check fails."""
     _run("check", inputs, RunOptions(rules, fmt, output, sheet, fields_file, explain, fail_on,
-                                     lang, kind, period, units, by, records))  # fmt: skip
+                                     lang, kind, period, units, by, records, history))  # fmt: skip
 
 
 @app.command(cls=_Command)
@@ -365,11 +393,12 @@ def score(
     units: UnitsOption = None,
     by: ByOption = Level.township,
     records: RecordsOption = None,
+    history: HistoryOption = None,
     lang: LangOption = Lang.zh,
 ) -> None:
     """Score and rank every township: points, one-vote vetoes, award eligibility."""
     _run("score", inputs, RunOptions(rules, fmt, output, sheet, fields_file, explain, fail_on,
-                                     lang, kind, period, units, by, records))  # fmt: skip
+                                     lang, kind, period, units, by, records, history))  # fmt: skip
 
 
 @app.command(cls=_Command)

@@ -27,6 +27,8 @@ class CheckReport:
     problems: pd.DataFrame
     windows: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=WINDOW_COLUMNS))
     level: str = "township"
+    newly_failing: pd.DataFrame | None = None
+    """With --history: the (unit, period) pairs failing now that did not before."""
 
 
 def run_check(

@@ -39,7 +39,19 @@ def _cell(row: dict, lang: str, decimals: int) -> Text:
     mark = ""
     if status in ("fail", "warn"):
         mark = {"clear_fail": "●", "inconclusive": "○"}.get(row.get("evidence") or "", "")
-    return Text(f"{shown}{row['symbol']}{mark}", style=_STYLE[status])
+    text = Text(f"{shown}{row['symbol']}{mark}", style=_STYLE[status])
+    previous = row.get("previous")
+    if isinstance(previous, dict) and previous.get("value") is not None:
+        text.append(" " + _change(row, previous, decimals), style="dim")
+    return text
+
+
+def _change(row: dict, previous: dict, decimals: int) -> str:
+    """``▲104.00``: up from the previous period's value (▼ down, = the same). --history."""
+    before = float(previous["value"])
+    arrow = "▲" if row["value"] > before else "▼" if row["value"] < before else "="
+    shown = display_value(before, decimals, row["min"], row["max"], previous["status"])
+    return f"{arrow}{shown}"
 
 
 def render_table(report: CheckReport, lang: str, out: Console, err: Console) -> None:
@@ -103,6 +115,12 @@ def render_table(report: CheckReport, lang: str, out: Console, err: Console) -> 
         key = "failing_units" if report.level == "township" else f"failing_units_{report.level}"
         label, _, _ = t(key, lang, units="\x00").partition("\x00")
         tokens = [(label, "red"), *_list_tokens(list(failing), lang, "red")]
+        out.print(wrapped(tokens, out.width))
+    newly = report.newly_failing
+    if newly is not None and not newly.empty:  # --history: listed first in the table too
+        label, _, _ = t("newly_failing", lang, units="\x00").partition("\x00")
+        names = list(newly["unit"].drop_duplicates())
+        tokens = [(label, "bold red"), *_list_tokens(names, lang, "bold red")]
         out.print(wrapped(tokens, out.width))
     render_windows(report, lang, out)
     render_problems(report.problems, lang, err)
