@@ -17,7 +17,7 @@ from rich.text import Text
 
 from ..i18n import join, t
 from ..pipeline import CheckReport
-from .values import display_value, summary_line, unit_column_key
+from .values import display_value, previous_change, summary_line, unit_column_key
 
 _STYLE = {
     "pass": "green",
@@ -40,18 +40,10 @@ def _cell(row: dict, lang: str, decimals: int) -> Text:
     if status in ("fail", "warn"):
         mark = {"clear_fail": "●", "inconclusive": "○"}.get(row.get("evidence") or "", "")
     text = Text(f"{shown}{row['symbol']}{mark}", style=_STYLE[status])
-    previous = row.get("previous")
-    if isinstance(previous, dict) and previous.get("value") is not None:
-        text.append(" " + _change(row, previous, decimals), style="dim")
+    change = previous_change(row, decimals)  # --history
+    if change:
+        text.append(" " + change, style="dim")
     return text
-
-
-def _change(row: dict, previous: dict, decimals: int) -> str:
-    """``▲104.00``: up from the previous period's value (▼ down, = the same). --history."""
-    before = float(previous["value"])
-    arrow = "▲" if row["value"] > before else "▼" if row["value"] < before else "="
-    shown = display_value(before, decimals, row["min"], row["max"], previous["status"])
-    return f"{arrow}{shown}"
 
 
 def render_table(report: CheckReport, lang: str, out: Console, err: Console) -> None:
