@@ -315,3 +315,67 @@ def test_a_history_from_a_newer_fpmetrics_is_refused_and_left_alone(build, cli, 
     assert_clean_error(result)
     assert "99" in result.stderr
     assert path.read_bytes() == before
+
+
+# ------------------------------------------------------------------ fpmetrics history
+
+
+@pytest.fixture
+def kept(build, cli, tmp_path) -> Path:
+    """A history of January, February, and a revision of February (runs 1, 2, 3)."""
+    jan, feb = _sheets(build)
+    history = tmp_path / "kept.db"
+    cli("check", jan, "--history", history)
+    cli("check", feb, "--history", history)
+    revised = build.csv("feb2.csv", [HEADER, ["阿城镇", "2024-02", 55, 50], *FEB[1:]])
+    cli("check", revised, "--history", history)
+    return history
+
+
+def test_history_lists_runs(kept, cli):
+    data = cli("history", kept, "-f", "json").json()
+    listed = data["runs"]
+    assert [r["periods"] for r in listed] == [["2024-01"], ["2024-02"], ["2024-02"]]
+    assert [r["superseded_by"] for r in listed] == [None, listed[2]["run"], None]
+    assert [i["file"].rsplit("/", 1)[-1] for i in listed[1]["inputs"]] == ["feb.csv"]
+    assert listed[0]["ruleset"] == "default" and listed[0]["units"] == 3
+    assert len(listed[0]["inputs"][0]["sha256"]) == 64
+    table = cli("history", kept)
+    assert table.code == 0
+    assert "feb2.csv" in table.stdout and f"已被运行 {listed[2]['run']}" in table.stdout
+
+
+def test_history_unit_shows_one_townships_series(kept, cli):
+    data = cli("history", kept, "--unit", "阿城镇", "-f", "json").json()
+    sex = [s for s in data["series"] if s["indicator"] == "sex_ratio_at_birth"]
+    assert [(s["period"], s["value"], s["status"]) for s in sex] == [
+        ("2024-01", 104.0, "pass"),
+        ("2024-02", 110.0, "fail"),  # the current revision of February
+    ]
+    assert sex[1]["numerator"] == 55 and sex[1]["period_end"] == "2024-02-29"
+    table = cli("history", kept, "--unit", "阿城镇").stdout
+    assert "出生人口性别比" in table and "110.00" in table and "120.00" not in table
+
+
+def test_history_diff_shows_revised_figures(kept, cli):
+    listed = cli("history", kept, "-f", "json").json()["runs"]
+    a, b = listed[1]["run"], listed[2]["run"]
+    data = cli("history", kept, "--diff", a, b, "-f", "json").json()
+    assert data["results"] == [
+        {"unit": "阿城镇", "period": "2024-02", "indicator": "sex_ratio_at_birth",
+         "before": {"value": 120.0, "status": "fail"},
+         "after": {"value": 110.0, "status": "fail"}, "change": "changed"}
+    ]  # fmt: skip
+    fields = {c["field"]: (c["before"], c["after"]) for c in data["counts"]}
+    assert fields["births_male"] == (60, 55)
+    table = cli("history", kept, "--diff", a, b, "--lang", "en").stdout
+    assert "120.00 FAIL" in table and "110.00 FAIL" in table
+    same = cli("history", kept, "--diff", a, a)
+    assert same.code == 0 and "没有差别" in same.stdout
+
+
+def test_history_commands_refuse_what_is_not_there(kept, cli, tmp_path):
+    assert_clean_error(cli("history", tmp_path / "none.db"))
+    assert not (tmp_path / "none.db").exists()
+    assert_clean_error(cli("history", kept, "--unit", "无此镇"))
+    assert_clean_error(cli("history", kept, "--diff", 1, 99))

@@ -489,6 +489,41 @@ def audit(
     write_audit(report, signals, periods, chosen, output, language, out, err)
 
 
+class HistoryFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+@app.command("history", cls=_Command)
+def history_command(
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="A history file (--history).")],
+    unit: Annotated[
+        str | None, typer.Option("--unit", help="One township's results over the runs.")
+    ] = None,
+    diff: Annotated[
+        tuple[int, int] | None,
+        typer.Option("--diff", metavar="A B", help="What changed from run A to run B."),
+    ] = None,
+    fmt: Annotated[
+        HistoryFormat, typer.Option("--format", "-f", help="table (default) or json.")
+    ] = HistoryFormat.table,
+    lang: LangOption = Lang.zh,
+) -> None:
+    """The runs kept in a history file; one township's series; the changes between two runs."""
+    from .history import connect
+    from .report.history_out import render_diff, render_runs, render_unit
+
+    language = lang.value
+    out, _ = _consoles()
+    with connect(file, language, create=False) as db:
+        if diff is not None:
+            render_diff(db, diff[0], diff[1], fmt.value, language, out)
+        elif unit is not None:
+            render_unit(db, unit, fmt.value, language, out)
+        else:
+            render_runs(db, str(file), fmt.value, language, out)
+
+
 @app.command(cls=_Command)
 def template(
     output: Annotated[Path, typer.Argument(metavar="OUTPUT", help="The .xlsx file to write.")],
