@@ -379,3 +379,33 @@ def test_history_commands_refuse_what_is_not_there(kept, cli, tmp_path):
     assert not (tmp_path / "none.db").exists()
     assert_clean_error(cli("history", kept, "--unit", "无此镇"))
     assert_clean_error(cli("history", kept, "--diff", 1, 99))
+
+
+# ------------------------------------------------------------------ audit --history
+
+
+def test_audit_reads_earlier_periods_from_the_history(build, cli, tmp_path):
+    history = tmp_path / "h.db"
+    for month in ("01", "02", "03"):
+        rows = [["阿城镇", f"2024-{month}", 100, 98], ["张秋镇", f"2024-{month}", 90, 88]]
+        cli("check", build.csv(f"m{month}.csv", [HEADER, *rows]), "--history", history)
+    april = build.csv("m04.csv", [HEADER, ["阿城镇", "2024-04", 200, 80],
+                                  ["张秋镇", "2024-04", 91, 88]])  # fmt: skip
+    alone = cli("audit", april, "-f", "json").json()
+    assert not [s for s in alone["signals"] if s["signal"] == "sex_ratio_jump"]
+    data = cli("audit", april, "--history", history, "-f", "json").json()
+    jumps = [s for s in data["signals"] if s["signal"] == "sex_ratio_jump"]
+    assert [(s["unit"], s["period"]) for s in jumps] == [("阿城镇", "2024-03→2024-04")]
+    assert jumps[0]["detail"]["from"] == {"boys": 100.0, "girls": 98.0}
+
+
+def test_history_units_take_the_current_revision_and_skip_this_runs_periods():
+    from fpmetrics.history_audit import with_earlier_periods
+
+    units = pd.DataFrame({"township": ["阿城镇"], "period": ["2024-02"], "births_male": [5.0],
+                          "births_female": [4.0], "_bad_births_male": [False]})  # fmt: skip
+    earlier = pd.DataFrame({"township": ["阿城镇", "阿城镇"], "period": ["2024-01", "2024-02"],
+                            "births_male": [1.0, 9.0], "births_female": [2.0, 9.0]})  # fmt: skip
+    joined = with_earlier_periods(units, earlier)
+    assert joined[["period", "births_male"]].values.tolist() == [["2024-01", 1.0], ["2024-02", 5.0]]
+    assert joined["_bad_births_male"].tolist() == [False, False]

@@ -461,6 +461,14 @@ def audit(
     output: OutputOption = None,
     sheet: SheetOption = None,
     fields_file: FieldsOption = None,
+    history: Annotated[
+        Path | None,
+        typer.Option(
+            "--history",
+            envvar="FPMETRICS_HISTORY",
+            help="Also read the earlier periods kept in this history file (check --history).",
+        ),
+    ] = None,
     lang: LangOption = Lang.zh,
 ) -> None:
     """Data-quality signals, ranked: changes beyond chance, too-smooth series, impossible rates."""
@@ -483,6 +491,11 @@ def audit(
     _refuse_empty(inputs, language)
     ruleset, aliases = _ruleset_and_aliases(rules, fields_file, language)
     report = run_check(inputs, ruleset, language, sheet=sheet, extra_aliases=aliases)
+    if history is not None:  # earlier periods, as if they had been given as inputs
+        from .history_audit import history_units, with_earlier_periods
+
+        earlier = history_units(history, report.level, language)
+        report.units = with_earlier_periods(report.units, earlier)
     signals = run_audit(report, ruleset.audit, language)
     periods = bool(has_periods(report))
     out, err = _consoles()
