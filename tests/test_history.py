@@ -409,3 +409,22 @@ def test_history_units_take_the_current_revision_and_skip_this_runs_periods():
     joined = with_earlier_periods(units, earlier)
     assert joined[["period", "births_male"]].values.tolist() == [["2024-01", 1.0], ["2024-02", 5.0]]
     assert joined["_bad_births_male"].tolist() == [False, False]
+
+
+def test_runs_without_periods_are_each_kept_and_compared_in_turn(build, cli, tmp_path):
+    history = tmp_path / "h.db"
+    header = ["乡镇", "出生男婴数", "出生女婴数"]
+    cli("check", build.csv("y1.csv", [header, ["阿城镇", 52, 50]]), "--history", history)
+    data = cli("check", build.csv("y2.csv", [header, ["阿城镇", 60, 50]]), "--history", history)
+    assert [r[2] for r in _runs(history)] == [None, None]  # neither supersedes the other
+    sex = _sex_ratio(cli("check", build.csv("y3.csv", [header, ["阿城镇", 61, 50]]),
+                         "--history", history, "-f", "json").json())  # fmt: skip
+    assert sex["阿城镇"]["previous"] == {"period": None, "value": 120.0, "status": "fail"}
+    assert data.code == 1
+
+
+def test_an_input_named_as_the_history_is_refused_and_untouched(build, cli):
+    jan, _ = _sheets(build)
+    before = jan.read_bytes()
+    assert_clean_error(cli("check", jan, "--history", jan))
+    assert jan.read_bytes() == before

@@ -12,7 +12,8 @@ and the unit counts behind them. No id numbers and no register records are ever 
 - A run is keyed by its rule set, level and periods. The same inputs again (same file hashes)
   replace the earlier run: the history does not double. Revised inputs for the same periods
   make the new run the current one; the earlier run is kept as *superseded*, so
-  ``history --diff`` shows what was revised after submission.
+  ``history --diff`` shows what was revised after submission. Runs of inputs without periods
+  are each kept (only the same inputs again replace one).
 """
 
 from __future__ import annotations
@@ -230,6 +231,8 @@ def _write(db: sqlite3.Connection, run: RunRecord) -> int:
         )
         run_id = int(cursor.lastrowid or 0)
         for old, old_hash in same:
+            if not run.periods and old_hash != run.input_hash:
+                continue  # runs without periods cannot be told to be revisions: both stay
             if old_hash == run.input_hash:  # the same inputs again: not a second run
                 db.execute(
                     "UPDATE runs SET superseded_by = ? WHERE superseded_by = ?", (run_id, old)

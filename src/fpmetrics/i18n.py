@@ -330,7 +330,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "failing_units_county": ("不达标县(区): {units}", "Counties failing: {units}"),
     # history (issue 21): --history, previous periods, `fpmetrics history`
     "newly_failing": ("新出现不达标: {units}", "Newly failing: {units}"),
-    "previous_short": ("上期", "prev."),
     "history_recorded": ("已记入历史 {file}(运行 {run})", "Recorded in history {file} (run {run})"),
     "history_unreadable": (
         "无法读取历史文件 {file}: {detail}",
