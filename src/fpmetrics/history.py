@@ -206,7 +206,7 @@ def record(path: Path, run: RunRecord, lang: str) -> int:
 def _write(db: sqlite3.Connection, run: RunRecord) -> int:
     from . import __version__
 
-    db.execute("BEGIN IMMEDIATE")
+    db.execute("BEGIN IMMEDIATE")  # outside the try: if it fails there is nothing to undo
     try:
         same = db.execute(
             "SELECT id, input_hash FROM runs WHERE run_key = ? AND superseded_by IS NULL",
