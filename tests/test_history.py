@@ -428,3 +428,18 @@ def test_an_input_named_as_the_history_is_refused_and_untouched(build, cli):
     before = jan.read_bytes()
     assert_clean_error(cli("check", jan, "--history", jan))
     assert jan.read_bytes() == before
+
+
+def test_the_workbook_report_has_the_change_from_the_previous_period(build, cli, tmp_path):
+    from openpyxl import load_workbook
+
+    jan, feb = _sheets(build)
+    history = tmp_path / "h.db"
+    cli("check", jan, "--history", history)
+    out = tmp_path / "report.xlsx"
+    assert cli("check", feb, "--history", history, "-o", out).code == 1
+    sheet = load_workbook(out)["明细"]
+    values = [[c.value for c in row] for row in sheet.iter_rows()]
+    header = next(r for r in values if "与上期比" in r)
+    at = header.index("与上期比")
+    assert "▲104.00" in [r[at] for r in values]
