@@ -443,3 +443,21 @@ def test_the_workbook_report_has_the_change_from_the_previous_period(build, cli,
     header = next(r for r in values if "与上期比" in r)
     at = header.index("与上期比")
     assert "▲104.00" in [r[at] for r in values]
+
+
+def test_no_data_before_is_not_newly_failing():
+    from fpmetrics.changes import newly_failing
+
+    results = pd.DataFrame(
+        {
+            "unit": ["甲镇", "乙镇", "丙镇"],
+            "period": ["2024-02"] * 3,
+            "status": ["fail", "fail", "fail"],
+            "previous": [
+                {"period": "2024-01", "value": None, "status": "no_data"},
+                {"period": "2024-01", "value": 99.0, "status": "warn"},
+                None,
+            ],
+        }
+    )
+    assert newly_failing(results)["unit"].tolist() == ["乙镇"]

@@ -79,11 +79,12 @@ def attach_previous(results: pd.DataFrame, earlier: pd.DataFrame) -> pd.DataFram
 
 
 def newly_failing(results: pd.DataFrame) -> pd.DataFrame:
-    """(unit, period) pairs with a check that fails now and did not in the previous period."""
+    """(unit, period) pairs with a check that fails now and passed (or only warned) in the
+    previous period. No data then is not "newly": nothing was known to be well."""
     if "previous" not in results:
         return results.iloc[:0][["unit", "period"]]
     before = results["previous"].map(lambda p: p["status"] if isinstance(p, dict) else None)
-    hit = (results["status"] == "fail") & before.notna() & (before != "fail")
+    hit = (results["status"] == "fail") & before.isin(["pass", "warn"])
     return results.loc[hit, ["unit", "period"]].drop_duplicates()
 
 
