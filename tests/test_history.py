@@ -461,3 +461,13 @@ def test_no_data_before_is_not_newly_failing():
         }
     )
     assert newly_failing(results)["unit"].tolist() == ["乙镇"]
+
+
+def test_a_run_that_cannot_be_done_is_not_recorded(build, cli, tmp_path):
+    jan, _ = _sheets(build)
+    rules = build.text("noscore.yaml", "name: x\ntitle: x\nindicators:\n"
+                       "  sex_ratio_at_birth: {name: 性别比, numerator: births_male,"
+                       " denominator: births_female, scale: 100, max: 107}\n")  # fmt: skip
+    history = tmp_path / "h.db"
+    assert_clean_error(cli("score", jan, "-r", rules, "--history", history))
+    assert not history.exists() or _runs(history) == []

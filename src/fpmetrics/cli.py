@@ -300,8 +300,6 @@ def _run(command: str, inputs: list[Path], o: RunOptions) -> None:
         registers=options,
         by=o.by.value,
     )
-    if o.history is not None:
-        _remember(report, command, o.history, language, err)
     scores = run_score(report, language) if command == "score" else None
     if scores is not None:
         from rich.text import Text
@@ -336,6 +334,8 @@ def _run(command: str, inputs: list[Path], o: RunOptions) -> None:
         else:
             write_atomic(o.records, records_csv(behind), language)
             err.print(t("records_written", language, count=len(behind), file=o.records))
+    if o.history is not None:  # last: a run that could not be done is not recorded
+        _remember(report, command, o.history, language, err)
     render(report, scores, chosen, o.output, language, out, err)
     raise typer.Exit(exit_code(report, o.fail_on.value))
 
