@@ -95,12 +95,24 @@ def test_a_year_start_other_than_the_two_is_a_located_rule_error(build, cli):
     assert "bad.yaml" in result.stderr and "year_start" in result.stderr
 
 
-def test_shipped_default_rules_state_their_year_and_cite_the_source():
+def test_shipped_rules_state_their_year_and_cite_the_source():
     from fpmetrics.rules import load_ruleset
 
-    periods = load_ruleset("default").periods
-    assert periods.year_start == "01-01"
-    assert "新统计报表填报说明" in periods.source and "9月30日24时" in periods.source
+    calendar, statistical = load_ruleset("default"), load_ruleset("statistical-year")
+    assert calendar.periods.year_start == "01-01"
+    assert statistical.periods.year_start == "10-01"
+    for periods in (calendar.periods, statistical.periods):
+        assert "新统计报表填报说明" in periods.source and "9月30日24时" in periods.source
+    assert statistical.indicators == calendar.indicators
+
+
+def test_the_shipped_statistical_year_rules_count_october_to_september(build, cli):
+    data = cli("check", _register(build), "-r", "statistical-year", "--period", "half", "-f",
+               "json").json()  # fmt: skip
+    halves = _sex_ratio(data)
+    assert halves["2024统计年度上半年 (2023-10-01 – 2024-03-31)"] == (
+        2, 2, "2023-10-01", "2024-03-31",
+    )  # fmt: skip
 
 
 @pytest.mark.parametrize(
