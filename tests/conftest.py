@@ -242,6 +242,7 @@ def _plain_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """CLI runs do not depend on the developer's language or debug settings; tables are wide."""
     monkeypatch.delenv("FPMETRICS_LANG", raising=False)
     monkeypatch.delenv("FPMETRICS_DEBUG", raising=False)
+    monkeypatch.delenv("FPMETRICS_HISTORY", raising=False)
     monkeypatch.setenv("COLUMNS", "200")
     monkeypatch.setenv("NO_COLOR", "1")
 
@@ -268,7 +269,11 @@ def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):
 
 
 def _subprocess_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("FPMETRICS_LANG", "FPMETRICS_DEBUG")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("FPMETRICS_LANG", "FPMETRICS_DEBUG", "FPMETRICS_HISTORY")
+    }
     env["PYTHONIOENCODING"] = "utf-8"
     env["COLUMNS"] = "200"
     return env

@@ -18,6 +18,7 @@ RESULT_KEYS = {
 RESULT_EXTRA_ALLOWED = {
     "code", "ci_low", "ci_high", "p_value", "evidence", "evidence_note",
     "notes",  # registers and period windows (issue 6)
+    "period_start", "period_end", "previous",  # reporting periods and history (issue 21)
 }  # fmt: skip
 UNIT_KEYS = {"unit", "period", "status", "failed", "invalid", "warned", "no_data"}
 UNIT_EXTRA_ALLOWED = {"code"}

@@ -72,6 +72,8 @@ class Kind(StrEnum):
 
 class PeriodBy(StrEnum):
     year = "year"
+    half = "half"
+    quarter = "quarter"
     month = "month"
 
 
@@ -159,7 +161,11 @@ KindOption = Annotated[
 ]
 PeriodOption = Annotated[
     PeriodBy | None,
-    typer.Option("--period", help="Group register births by year or month of the birth date."),
+    typer.Option(
+        "--period",
+        help="Group register births by year, half, quarter or month of the birth date "
+        "(the year as the rule file's periods.year_start says: 01-01 or 10-01).",
+    ),
 ]
 UnitsOption = Annotated[
     str | None,
@@ -175,6 +181,15 @@ ByOption = Annotated[
 RecordsOption = Annotated[
     Path | None,
     typer.Option("--records", help="Write the register rows behind each failing check (CSV)."),
+]
+HistoryOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--history",
+        envvar="FPMETRICS_HISTORY",
+        help="Keep this run's per-township results in this SQLite file and show the change "
+        "from the previous period (see `fpmetrics history`).",
+    ),
 ]
 FailOnOption = Annotated[
     FailOn,
@@ -212,6 +227,7 @@ class RunOptions:
     units: str | None = None
     by: Level = Level.township
     records: Path | None = None
+    history: Path | None = None
 
 
 def _units(value: str | None, lang: str) -> frozenset[str] | None:
@@ -254,6 +270,7 @@ def _run(command: str, inputs: list[Path], o: RunOptions) -> None:
     from .output import refuse_inputs, write_atomic
     from .pipeline import exit_code, run_check, run_score
     from .render import choose_format, render
+    from .reporting import grouping
 
     language = o.lang.value
     out, err = _consoles()
@@ -266,12 +283,12 @@ def _run(command: str, inputs: list[Path], o: RunOptions) -> None:
     _refuse_empty(inputs, language)
     chosen = choose_format(o.fmt.value if o.fmt else None, o.output, language)
     ruleset, aliases = _ruleset_and_aliases(o.rules, o.fields_file, language)
-    for target in (o.output, o.records):
+    for target in (o.output, o.records, o.history):
         if target is not None:
             refuse_inputs(target, inputs, language)
     options = RegisterOptions(
         kind=o.kind.value if o.kind else None,
-        period=o.period.value if o.period else None,
+        period=grouping(o.period.value if o.period else None, ruleset.periods.start_month),
         units=_units(o.units, language),
     )
     report = run_check(
@@ -317,8 +334,25 @@ def _run(command: str, inputs: list[Path], o: RunOptions) -> None:
         else:
             write_atomic(o.records, records_csv(behind), language)
             err.print(t("records_written", language, count=len(behind), file=o.records))
+    if o.history is not None:  # last: a run that could not be done is not recorded
+        _remember(report, command, o.history, language, err)
     render(report, scores, chosen, o.output, language, out, err)
     raise typer.Exit(exit_code(report, o.fail_on.value))
+
+
+def _remember(report, command: str, path: Path, lang: str, err) -> None:  # type: ignore[no-untyped-def]
+    """--history: each result gets the previous period's, newly failing units come first,
+    and the run is recorded (one transaction)."""
+    from .changes import attach_previous, newly_failing, newly_failing_first
+    from .history import current_results, record, run_record
+
+    report.results = attach_previous(report.results, current_results(path, report.level, lang))
+    newly = newly_failing(report.results)
+    report.results = newly_failing_first(report.results, newly)
+    report.verdicts = newly_failing_first(report.verdicts, newly)
+    report.newly_failing = newly
+    run = record(path, run_record(report, command), lang)
+    err.print(t("history_recorded", lang, file=path, run=run))
 
 
 @app.command(cls=_Command)
@@ -336,11 +370,12 @@ def check(
     units: UnitsOption = None,
     by: ByOption = Level.township,
     records: RecordsOption = None,
+    history: HistoryOption = None,
     lang: LangOption = Lang.zh,
 ) -> None:
     """Check every township against the rule set; exit 1 if any check fails."""
     _run("check", inputs, RunOptions(rules, fmt, output, sheet, fields_file, explain, fail_on,
-                                     lang, kind, period, units, by, records))  # fmt: skip
+                                     lang, kind, period, units, by, records, history))  # fmt: skip
 
 
 @app.command(cls=_Command)
@@ -358,11 +393,12 @@ def score(
     units: UnitsOption = None,
     by: ByOption = Level.township,
     records: RecordsOption = None,
+    history: HistoryOption = None,
     lang: LangOption = Lang.zh,
 ) -> None:
     """Score and rank every township: points, one-vote vetoes, award eligibility."""
     _run("score", inputs, RunOptions(rules, fmt, output, sheet, fields_file, explain, fail_on,
-                                     lang, kind, period, units, by, records))  # fmt: skip
+                                     lang, kind, period, units, by, records, history))  # fmt: skip
 
 
 @app.command(cls=_Command)
@@ -425,6 +461,14 @@ def audit(
     output: OutputOption = None,
     sheet: SheetOption = None,
     fields_file: FieldsOption = None,
+    history: Annotated[
+        Path | None,
+        typer.Option(
+            "--history",
+            envvar="FPMETRICS_HISTORY",
+            help="Also read the earlier periods kept in this history file (check --history).",
+        ),
+    ] = None,
     lang: LangOption = Lang.zh,
 ) -> None:
     """Data-quality signals, ranked: changes beyond chance, too-smooth series, impossible rates."""
@@ -447,10 +491,50 @@ def audit(
     _refuse_empty(inputs, language)
     ruleset, aliases = _ruleset_and_aliases(rules, fields_file, language)
     report = run_check(inputs, ruleset, language, sheet=sheet, extra_aliases=aliases)
+    if history is not None:  # earlier periods, as if they had been given as inputs
+        from .history_audit import history_units, with_earlier_periods
+
+        earlier = history_units(history, report.level, language)
+        report.units = with_earlier_periods(report.units, earlier)
     signals = run_audit(report, ruleset.audit, language)
     periods = bool(has_periods(report))
     out, err = _consoles()
     write_audit(report, signals, periods, chosen, output, language, out, err)
+
+
+class HistoryFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+@app.command("history", cls=_Command)
+def history_command(
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="A history file (--history).")],
+    unit: Annotated[
+        str | None, typer.Option("--unit", help="One township's results over the runs.")
+    ] = None,
+    diff: Annotated[
+        tuple[int, int] | None,
+        typer.Option("--diff", metavar="A B", help="What changed from run A to run B."),
+    ] = None,
+    fmt: Annotated[
+        HistoryFormat, typer.Option("--format", "-f", help="table (default) or json.")
+    ] = HistoryFormat.table,
+    lang: LangOption = Lang.zh,
+) -> None:
+    """The runs kept in a history file; one township's series; the changes between two runs."""
+    from .history import connect
+    from .report.history_out import render_diff, render_runs, render_unit
+
+    language = lang.value
+    out, _ = _consoles()
+    with connect(file, language, create=False) as db:
+        if diff is not None:
+            render_diff(db, diff[0], diff[1], fmt.value, language, out)
+        elif unit is not None:
+            render_unit(db, unit, fmt.value, language, out)
+        else:
+            render_runs(db, str(file), fmt.value, language, out)
 
 
 @app.command(cls=_Command)

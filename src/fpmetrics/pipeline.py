@@ -10,6 +10,7 @@ import pandas as pd
 from .compute import evaluate, summarise, unit_counts, unit_verdicts
 from .levels import at_level
 from .load import Inputs, RegisterOptions, load_inputs
+from .reporting import with_bounds
 from .rules import RuleSet
 from .validate import PROBLEM_COLUMNS, check_records, check_totals
 from .windows import WINDOW_COLUMNS, period_windows
@@ -26,6 +27,8 @@ class CheckReport:
     problems: pd.DataFrame
     windows: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=WINDOW_COLUMNS))
     level: str = "township"
+    newly_failing: pd.DataFrame | None = None
+    """With --history: the (unit, period) pairs failing now that did not before."""
 
 
 def run_check(
@@ -41,6 +44,7 @@ def run_check(
     checked = check_records(inputs.records, inputs.present, lang)
     units = unit_counts(at_level(inputs.records, by, lang), checked, inputs.present)
     results, windows = period_windows(evaluate(units, ruleset, inputs.present, lang), ruleset)
+    results = with_bounds(results, ruleset.periods.start_month)
     frames = [
         f
         for f in (

@@ -312,6 +312,21 @@ class AuditSettings(BaseModel):
     )
 
 
+class ReportingPeriods(BaseModel):
+    """The periods the indicators are reported in: the year starts on ``year_start``
+    (``10-01``: the statistical year, previous 1 October to 30 September); halves and
+    quarters follow from it. ``--period`` groups register births by them."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    year_start: Literal["01-01", "10-01"] = "01-01"
+    source: str = ""
+
+    @property
+    def start_month(self) -> int:
+        return int(self.year_start.split("-")[0])
+
+
 class RuleSet(BaseModel):
     model_config = _STRICT
 
@@ -327,6 +342,7 @@ class RuleSet(BaseModel):
     scoring: Scoring | None = None
     evidence: EvidenceSettings = Field(default_factory=EvidenceSettings)
     audit: AuditSettings = Field(default_factory=AuditSettings)
+    periods: ReportingPeriods = Field(default_factory=ReportingPeriods)
 
     @model_validator(mode="after")
     def _scoring_names_indicators(self) -> RuleSet:

@@ -266,7 +266,8 @@ def _located(hit: pl.DataFrame, code: pd.Series, role: pd.Series) -> pd.DataFram
 
 def _day(period: str | None) -> pl.Expr:
     """The period of a birth date read by the fast path, as a number: ``2023`` (``202305``
-    with --period month; the year without --period: the date only has to be a date). The
+    with any other --period: a month lies in one half, quarter or statistical year; the
+    year without --period: the date only has to be a date). The
     fast path reads ``YYYY-MM-DD`` exactly (years 1900-2100); it is null for any other text,
     which :func:`codes.dates` reads instead.
 
@@ -280,7 +281,7 @@ def _day(period: str | None) -> pl.Expr:
         & ~text.str.starts_with("+")
     )
     key = day.dt.year().cast(pl.Int32)
-    if period == "month":
+    if period not in (None, "year"):  # halves, quarters, statistical years: by month
         key = key * 100 + day.dt.month().cast(pl.Int32)
     return pl.when(plain).then(key)
 
@@ -288,7 +289,7 @@ def _day(period: str | None) -> pl.Expr:
 def _representative_date(period: str | None) -> pl.Expr:
     """A date of the period a fast-path key stands for (its first day)."""
     key = pl.col("_day")
-    if period == "month":
+    if period not in (None, "year"):
         return pl.format("{}-{}-01", key // 100, (key % 100).cast(pl.String).str.zfill(2))
     return pl.format("{}-01-01", key)
 

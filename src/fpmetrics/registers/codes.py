@@ -94,6 +94,8 @@ def dates(raw: pd.Series) -> pd.Series:
 
 
 def period_of(when: pd.Series, period: str) -> pd.Series:
-    """``2023`` for --period year, ``2023-05`` for --period month; None where no date."""
-    text = when.dt.strftime("%Y" if period == "year" else "%Y-%m")
-    return text.astype(object).where(when.notna(), None)
+    """``2023`` for --period year, ``2023-05`` for --period month, the statistical year, half
+    or quarter when the rules say so (:mod:`fpmetrics.reporting`); None where no date."""
+    from ..reporting import label_dates
+
+    return label_dates(when, period)

@@ -17,7 +17,7 @@ from rich.text import Text
 
 from ..i18n import join, t
 from ..pipeline import CheckReport
-from .values import display_value, summary_line, unit_column_key
+from .values import display_value, previous_change, summary_line, unit_column_key
 
 _STYLE = {
     "pass": "green",
@@ -39,7 +39,11 @@ def _cell(row: dict, lang: str, decimals: int) -> Text:
     mark = ""
     if status in ("fail", "warn"):
         mark = {"clear_fail": "●", "inconclusive": "○"}.get(row.get("evidence") or "", "")
-    return Text(f"{shown}{row['symbol']}{mark}", style=_STYLE[status])
+    text = Text(f"{shown}{row['symbol']}{mark}", style=_STYLE[status])
+    change = previous_change(row, decimals)  # --history
+    if change:
+        text.append(" " + change, style="dim")
+    return text
 
 
 def render_table(report: CheckReport, lang: str, out: Console, err: Console) -> None:
@@ -103,6 +107,12 @@ def render_table(report: CheckReport, lang: str, out: Console, err: Console) -> 
         key = "failing_units" if report.level == "township" else f"failing_units_{report.level}"
         label, _, _ = t(key, lang, units="\x00").partition("\x00")
         tokens = [(label, "red"), *_list_tokens(list(failing), lang, "red")]
+        out.print(wrapped(tokens, out.width))
+    newly = report.newly_failing
+    if newly is not None and not newly.empty:  # --history: listed first in the table too
+        label, _, _ = t("newly_failing", lang, units="\x00").partition("\x00")
+        names = list(newly["unit"].drop_duplicates())
+        tokens = [(label, "bold red"), *_list_tokens(names, lang, "bold red")]
         out.print(wrapped(tokens, out.width))
     render_windows(report, lang, out)
     render_problems(report.problems, lang, err)

@@ -16,7 +16,7 @@ from .. import __version__
 from ..i18n import join, t
 from ..pipeline import CheckReport, ScoreReport
 from ..rules import Indicator
-from .values import display_value, summary_line, unit_column_key
+from .values import display_value, previous_change, summary_line, unit_column_key
 
 _CSS = """
 body{font-family:"Noto Sans CJK SC","Microsoft YaHei","PingFang SC",sans-serif;margin:2em auto;
@@ -161,6 +161,8 @@ def _matrix(check: CheckReport, lang: str) -> str:
             if status in ("pass", "fail", "warn"):
                 shown = display_value(r["value"], rule.decimals, rule.min, rule.max, status)
                 text = f"{shown}{rule.symbol}"
+                change = previous_change(r, rule.decimals)  # --history
+                text = f"{text} {change}" if change else text
             else:
                 text = "—" if status == "no_data" else t("status_invalid", lang)
             tds.append(f'<td class="num {status}">{escape(text)}</td>')

@@ -25,6 +25,11 @@ CSV_COLUMNS = [
 ]  # fmt: skip
 
 
+# The JSON results: the CSV columns, with what the period covers and the previous period's
+# result (--history; null without one).
+JSON_COLUMNS = [*CSV_COLUMNS[:3], "period_start", "period_end", *CSV_COLUMNS[3:], "previous"]
+
+
 def _none(value: object) -> object:
     return None if value is None or (isinstance(value, float) and value != value) else value
 
@@ -51,6 +56,10 @@ _RESULT_CONVERTERS: dict[str, Callable[[object], object]] = {
     **dict.fromkeys(("ci_low", "ci_high"), _finite),
     **dict.fromkeys(("fields", "notes"), _list),
 }
+_JSON_CONVERTERS: dict[str, Callable[[object], object]] = {
+    **_RESULT_CONVERTERS,
+    "previous": lambda v: v if isinstance(v, dict) else None,
+}
 
 
 @dataclass(frozen=True)
@@ -74,8 +83,8 @@ def result_records(results: pd.DataFrame) -> list[dict]:
 
 def result_items(results: pd.DataFrame) -> EncodedItems:
     """The results as :func:`result_records` gives them, encoded for the JSON document."""
-    columns = {key: _result_column(results, key) for key in CSV_COLUMNS}
-    return encode_items(columns, _RESULT_CONVERTERS)
+    columns = {key: _result_column(results, key) for key in JSON_COLUMNS}
+    return encode_items(columns, _JSON_CONVERTERS)
 
 
 def frame_items(frame: pd.DataFrame, model: type[BaseModel]) -> EncodedItems:
@@ -122,7 +131,8 @@ def _result_column(results: pd.DataFrame, key: str) -> pd.Series:
 
 def _distinct(series: pd.Series) -> tuple[list[int], list]:
     """Each row's position among the column's distinct values, and those values (results
-    repeat names, bounds, statuses). Lists (fields, notes) are compared as tuples."""
+    repeat names, bounds, statuses). Lists (fields, notes) and dicts (previous) are compared
+    as tuples."""
     values = series.astype(object).to_numpy()
     try:
         positions, distinct = pd.factorize(values, use_na_sentinel=False)
@@ -132,7 +142,10 @@ def _distinct(series: pd.Series) -> tuple[list[int], list]:
         firsts: list = []
         positions_list = []
         for value in values:
-            key = tuple(value) if isinstance(value, list | tuple) else value
+            if isinstance(value, dict):  # previous: {period, value, status}
+                key = ("\x00dict", *value.items())
+            else:
+                key = tuple(value) if isinstance(value, list | tuple) else value
             if key not in seen:
                 seen[key] = len(firsts)
                 firsts.append(value)

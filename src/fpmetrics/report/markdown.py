@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..i18n import t
 from ..pipeline import CheckReport, ScoreReport
-from .values import display_value, summary_line
+from .values import display_value, previous_change, summary_line
 
 
 def _cell(text: object) -> str:
@@ -65,7 +65,9 @@ def to_markdown(check: CheckReport, scores: ScoreReport | None, lang: str) -> st
             else:
                 shown = display_value(r["value"], rule.decimals, rule.min, rule.max, r["status"])
                 text = f"{shown}{rule.symbol}"
-                row.append(f"**{text} ✗**" if r["status"] == "fail" else text)
+                text = f"**{text} ✗**" if r["status"] == "fail" else text
+                change = previous_change(r, rule.decimals)  # --history
+                row.append(f"{text} {change}" if change else text)
         rows.append(row)
     headers = [t("col_unit", lang)] + [
         f"{r.short_label(lang)} {r.bounds_text()}" for r in rules.values()

@@ -17,10 +17,20 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class Previous(_Strict):
+    """The same unit and indicator in the latest earlier period of the history (--history)."""
+
+    period: str | None
+    value: float | None
+    status: Status
+
+
 class CheckResult(_Strict):
     unit: str
     code: str | None
     period: str | None
+    period_start: str | None = None
+    period_end: str | None = None
     indicator: str
     name: str
     value: float | None
@@ -40,6 +50,7 @@ class CheckResult(_Strict):
     evidence: Literal["clear_fail", "clear_pass", "inconclusive"] | None
     evidence_note: Literal["small_sample"] | None
     notes: list[Literal["records_excluded", "fewer_periods"]] = []
+    previous: Previous | None = None
 
 
 class UnitVerdict(_Strict):

@@ -94,3 +94,18 @@ def summary_line(report: CheckReport, lang: str) -> str:
         no_data=s["no_data"],
         invalid=s["invalid"],
     )
+
+
+def previous_change(row: dict, decimals: int) -> str:
+    """``▲104.00``: the change from the previous period's value (▼ down, = the same), or ""
+    when the result has no value or no previous one (--history)."""
+    previous = row.get("previous")
+    value = row.get("value")
+    if not isinstance(previous, dict) or previous.get("value") is None:
+        return ""
+    if value is None or value != value:
+        return ""
+    before = float(previous["value"])
+    arrow = "▲" if value > before else "▼" if value < before else "="
+    shown = display_value(before, decimals, row.get("min"), row.get("max"), previous["status"])
+    return f"{arrow}{shown}"

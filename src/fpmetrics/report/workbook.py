@@ -22,7 +22,7 @@ from .. import __version__
 from ..i18n import join, t
 from ..pipeline import CheckReport, ScoreReport
 from .safety import write_cell as _set
-from .values import decimals_needed
+from .values import decimals_needed, previous_change
 
 RED = PatternFill("solid", fgColor="FFC7CE")
 RED_FONT = Font(color="9C0006")
@@ -58,6 +58,7 @@ _LABELS = {
     "bounds": ("标准", "Bounds"),
     "status": ("结论", "Status"),
     "reason": ("说明", "Reason"),
+    "previous": ("与上期比", "vs previous"),  # --history
     "level": ("级别", "Level"),
     "file": ("文件", "File"),
     "sheet": ("工作表", "Sheet"),
@@ -428,6 +429,8 @@ def _results_sheet(
     keys = ["unit"] + (["code"] if _has_codes(results) else [])
     keys += ["period"] if results["period"].notna().any() else []
     keys += ["indicator", "value", "numerator", "denominator", "bounds", "status", "reason"]
+    if "previous" in results and results["previous"].map(lambda p: isinstance(p, dict)).any():
+        keys.insert(keys.index("status") + 1, "previous")  # --history: ▲104.00
     caps = {keys.index("reason") + 1: REASON_WIDTH * 2}
     sheet = _Sheet(wb, _l("sheet_results", lang), t("table_title", lang, ruleset=title), meta, caps)
     sheet.header([_l(k, lang) for k in keys])
@@ -445,6 +448,7 @@ def _results_sheet(
             "bounds": rule.bounds_text(),
             "status": t(f"status_{r['status']}", lang),
             "reason": reason,
+            "previous": previous_change(r, rule.decimals) or None,
         }
         cells = sheet.row(n, [row[k] for k in keys])
         digits = decimals_needed(r["value"], rule.decimals + 1, rule.min, rule.max, r["status"])
