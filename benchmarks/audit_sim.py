@@ -167,11 +167,14 @@ def evaluate(seed: int, towns: int, workdir: Path) -> list[dict]:
             seconds = time.perf_counter() - start
             rank = {r["unit"]: r for r in ranked}
             flagged_honest = [u for u in rank if not u.startswith("填报")]
+            sizes = monthly[monthly["period"].str.startswith("2022")].groupby("township")["births"]
+            sizes = sizes.sum()
             row = {
                 "seed": seed,
                 "input": kind,
                 "county": "padded" if padded_county else "padding-free",
                 "honest_flagged": len(flagged_honest),
+                "honest_signals": [rank[u]["signals"] for u in flagged_honest],
                 "honest": towns,
                 "tests": tests,
                 "seconds": round(seconds, 2),
@@ -180,6 +183,7 @@ def evaluate(seed: int, towns: int, workdir: Path) -> list[dict]:
                 hit = rank.get(f"填报{scheme}")
                 row[scheme] = None if hit is None else hit["rank"]
                 row[f"{scheme}_signals"] = [] if hit is None else hit["signals"]
+                row[f"{scheme}_births_2022"] = int(sizes[f"填报{scheme}"])
             rows.append(row)
     return rows
 

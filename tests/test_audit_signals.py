@@ -266,3 +266,25 @@ def test_one_period_says_which_signals_need_more(cli, build):
     assert "需要多期" in cli("audit", path).stderr
     data = audit(cli, path)
     assert "repeated_figures" in data["needs_periods"] and "step_change" in data["needs_periods"]
+
+
+def test_boys_filled_in_at_105_are_held_at_the_norm(cli, build):
+    """Yearly rows: boys = total × 105/205 every year. Three years are enough here, where the
+    dispersion test (which estimates the rate) needs four."""
+    years = ["2022", "2023", "2024"]
+    total = np.array([812, 790, 845])
+    forced = np.rint(total * 105 / 205).astype(int)
+    rng = np.random.default_rng(12)
+    honest = rng.binomial(total, 0.512)
+    towns = {
+        "凑数镇": {"births_male": forced.tolist(), "births_female": (total - forced).tolist()},
+        "如实镇": {"births_male": honest.tolist(), "births_female": (total - honest).tolist()},
+    }
+    data = audit(cli, panel_csv(build, towns, periods=years))
+    [signal] = of(data, "held_at_norm")
+    p0 = 105 / 205
+    x2 = (((forced - total * p0) ** 2) / (total * p0 * (1 - p0))).sum()
+    assert signal["unit"] == "凑数镇" and signal["detail"]["df"] == 3
+    assert signal["p_value"] == pytest.approx(ss.chi2.cdf(x2, 3), rel=1e-9)
+    assert signal["period"] == "2022–2024"
+    assert not of(data, "held_at_norm", "如实镇")

@@ -121,6 +121,26 @@ def _near_probability(mu: np.ndarray, tol: int) -> np.ndarray:
     return sps.skellam.cdf(tol, mu, mu) - sps.skellam.cdf(-tol - 1, mu, mu)
 
 
+def _row_mean(x: np.ndarray, ok: np.ndarray) -> np.ndarray:
+    """Mean of each row over ``ok`` cells; NaN for a row without any."""
+    count = ok.sum(axis=1)
+    total = np.where(ok, x, 0.0).sum(axis=1)
+    return np.where(count > 0, total / np.maximum(count, 1), np.nan)
+
+
+def at_norm(k: np.ndarray, n: np.ndarray, p0: float, min_n: float):
+    """X² = Σ (k − n·p0)²/(n·p0(1 − p0)) against a fixed norm p0, df = periods, lower tail:
+    a series that keeps to the norm more closely than binomial noise allows (statistics.md §2,
+    "against a fixed norm"). A true rate away from p0 only makes X² larger: conservative."""
+    usable = np.isfinite(k) & np.isfinite(n) & (n >= min_n) & (n > 0)
+    nn = np.where(usable, n, 1.0)
+    z2 = np.where(usable, (k - nn * p0) ** 2 / (nn * p0 * (1 - p0)), 0.0)
+    x2 = z2.sum(axis=1)
+    periods = usable.sum(axis=1)
+    p = np.where(periods >= 2, sps.chi2.cdf(x2, np.maximum(periods, 1)), np.nan)
+    return p, x2, periods, usable
+
+
 def _binom_loglik(k: np.ndarray, n: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         p = np.where(n > 0, k / n, 0.0)
@@ -173,8 +193,7 @@ def repeats(panel: Panel, fields: list[str], tol: int = 1):
     hits, probs, valid, labels = [], [], [], []
     for f in fields:
         x = panel.values[f]
-        with np.errstate(invalid="ignore"):
-            mean = np.nanmean(np.where(np.isfinite(x), x, np.nan), axis=1)
+        mean = _row_mean(x, np.isfinite(x))
         for lag in panel.lags:
             a, b = x[:, lag:], x[:, :-lag]
             ok = np.isfinite(a) & np.isfinite(b) & (mean[:, None] >= MIN_MEAN)
@@ -271,9 +290,7 @@ def last_digit_heaping(panel: Panel, fields: list[str]):
     for f in fields:
         x = panel.values[f]
         ok = np.isfinite(x) & (x % 1 == 0)
-        with np.errstate(invalid="ignore"):
-            mean = np.nanmean(np.where(ok, x, np.nan), axis=1)
-        mean = np.nan_to_num(mean)
+        mean = np.nan_to_num(_row_mean(x, ok))
         top = float(np.max(np.where(mean < 3000, mean, 0), initial=0))
         support = np.arange(0, int(top + 12 * np.sqrt(top) + 60))
         # P(X mod 5 == 0) for X ~ Poisson(mean): summed over the support, one row per township

@@ -10,6 +10,7 @@ from .audit_panel import (
     PINNED_BAND_SHARE,
     Block,
     Panel,
+    at_norm,
     build_panel,
     count_dispersion,
     frozen_numerator,
@@ -26,11 +27,14 @@ from .i18n import t
 from .pipeline import CheckReport
 from .rules import AuditSettings
 
+#: the sex ratio a forced series is held at (statistics.md §1.2: 105 is the usual norm)
+SEX_RATIO_NORM = 105.0
 #: signals that need several periods, for the one-period advice
 NEEDS_PERIODS = (
     "repeated_figures",
     "too_smooth",
     "sex_ratio_heterogeneity",
+    "held_at_norm",
     "step_change",
     "frozen_numerator",
     "pinned_at_bar",
@@ -220,6 +224,32 @@ def _rate_blocks(panel, key, rule, num, den, settings, lang) -> list[Block]:
             }
 
         blocks.append(Block("sex_ratio_heterogeneity", upper, hetero_row))
+        norm = SEX_RATIO_NORM / (100 + SEX_RATIO_NORM)
+        p_norm, x2, periods, kept = at_norm(k, n, norm, settings.min_period_births)
+
+        def norm_row(i: int) -> dict:
+            boys = np.nansum(np.where(kept[i], k[i], 0))
+            girls = np.nansum(np.where(kept[i], n[i], 0)) - boys
+            return {
+                "period": panel.span(kept[i]),
+                "statistic": float(x2[i]),
+                "detail": {
+                    "chi2": float(x2[i]),
+                    "df": int(periods[i]),
+                    "norm": SEX_RATIO_NORM,
+                    "sex_ratio": float(100 * boys / girls) if girls else None,
+                },
+                "explanation": t(
+                    "a_norm",
+                    lang,
+                    k=int(periods[i]),
+                    norm=f"{SEX_RATIO_NORM:g}",
+                    chi2=f"{x2[i]:.3g}",
+                    p=_g(p_norm[i], 2),
+                ),
+            }
+
+        blocks.append(Block("held_at_norm", p_norm, norm_row))
 
     scale = rule.scale
     p_step, g_max, best, before, after = step_change(k, n)

@@ -495,6 +495,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{name}有 {k}/{m} 期落在达标线旁的窄带 {band} 内(按其各期人数,即使真实比率恰在带中也只应约 {e} 期)",
         "{name} sat in the thin band {band} just past the bar in {k} of {m} periods (about {e} expected at its sizes even if its true rate sat in the band)",
     ),
+    "a_norm": (
+        "{k} 期性别比都紧贴 {norm}:比二项随机波动允许的更贴近(χ² = {chi2}, 自由度 {k}, 下尾 p = {p}),可能是按比例填写",
+        "the sex ratio over {k} periods keeps closer to {norm} than binomial noise allows (χ² = {chi2}, df {k}, lower tail p = {p}): boys may be filled in from the total",
+    ),
     "a_heaping_model": (
         "{k}/{m} 个人数以 0 或 5 结尾(按这些人数的大小,偶然约 {e} 个)",
         "{k} of {m} counts end in 0 or 5 (about {e} expected for counts of this size)",
@@ -509,6 +513,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "signal_frozen_numerator": ("分子不随分母变", "numerator frozen"),
     "signal_perinatal_excess": ("围产儿数过多", "perinatal excess"),
     "signal_pinned_at_bar": ("贴线达标", "pinned at bar"),
+    "signal_held_at_norm": ("紧贴性别比常值", "held at norm"),
     "signal_too_smooth": ("过于平稳", "too smooth"),
     "signal_sex_ratio_jump": ("性别比突变", "sex-ratio jump"),
     "signal_sex_ratio_heterogeneity": ("性别比波动大", "sex-ratio swings"),
