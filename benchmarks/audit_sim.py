@@ -148,13 +148,14 @@ def yearly(monthly: pd.DataFrame) -> pd.DataFrame:
     return out.rename(columns={"period": "period"})
 
 
-def audit_frame(frame: pd.DataFrame, workdir: Path, name: str) -> tuple[list[dict], int]:
+def audit_frame(frame: pd.DataFrame, workdir: Path, name: str) -> tuple[list[dict], int, int]:
     path = workdir / f"{name}.csv"
     frame.rename(columns=HEADERS).to_csv(path, index=False, encoding="utf-8")
     ruleset = load_ruleset("default")
     report = run_check([path], ruleset, "en")
     signals = run_audit(report, ruleset.audit, "en")
-    return signals.attrs["townships"], signals.attrs["tests"]
+    bunching = int((signals["signal"] == "threshold_bunching").sum())
+    return signals.attrs["townships"], signals.attrs["tests"], bunching
 
 
 def evaluate(seed: int, towns: int, workdir: Path) -> list[dict]:
@@ -163,7 +164,7 @@ def evaluate(seed: int, towns: int, workdir: Path) -> list[dict]:
         monthly = county(seed, towns, SCHEMES if padded_county else ())
         for kind, frame in (("monthly", monthly), ("yearly", yearly(monthly))):
             start = time.perf_counter()
-            ranked, tests = audit_frame(frame, workdir, f"{seed}-{kind}-{padded_county}")
+            ranked, tests, bunching = audit_frame(frame, workdir, f"{seed}-{kind}-{padded_county}")
             seconds = time.perf_counter() - start
             rank = {r["unit"]: r for r in ranked}
             flagged_honest = [u for u in rank if not u.startswith("填报")]
@@ -177,6 +178,7 @@ def evaluate(seed: int, towns: int, workdir: Path) -> list[dict]:
                 "honest_signals": [rank[u]["signals"] for u in flagged_honest],
                 "honest": towns,
                 "tests": tests,
+                "threshold_bunching": bunching,
                 "seconds": round(seconds, 2),
             }
             for scheme in SCHEMES if padded_county else ():
@@ -221,6 +223,10 @@ def summarise(rows: list[dict]) -> str:
             f"- honest townships flagged, padding-free counties: {honest_free}/{total_free} "
             f"({100 * honest_free / max(total_free, 1):.2f}%); counties with any flag: "
             f"{sum(r['honest_flagged'] > 0 for r in free)}/{len(free)}"
+        )
+        lines.append(
+            "- counties where threshold_bunching fired: "
+            f"{sum(r['threshold_bunching'] > 0 for r in padded_rows + free)}/{n + len(free)}"
         )
         secs = [r["seconds"] for r in padded_rows + free]
         lines.append(f"- audit time per county: median {np.median(secs):.2f} s")
