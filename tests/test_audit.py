@@ -337,13 +337,16 @@ def test_units_bunched_just_above_a_threshold(cli, build):
 
 def bunching_p(shares, bar, window):
     """The documented null, computed here with plain loops: each unit normal around the pooled
-    share with variance p(1 − p)/n + τ² (DerSimonian–Laird); P(passing | in the window);
+    share with variance p(1 − p)/n + τ² (DerSimonian–Laird, z winsorised at 10%/90%);
+    P(passing | in the window);
     the number passing as a Poisson-binomial, by convolution."""
     from statistics import NormalDist
 
     pooled = sum(x for _, x in shares) / sum(n for n, _ in shares)
     var = [pooled * (1 - pooled) / n for n, _ in shares]
-    q = sum((x / n - pooled) ** 2 / v for (n, x), v in zip(shares, var, strict=True))
+    z = [(x / n - pooled) / v**0.5 for (n, x), v in zip(shares, var, strict=True)]
+    low, high = np.percentile(z, [10, 90])  # winsorised, as FunnelPlotR does
+    q = sum(min(max(v, low), high) ** 2 for v in z)
     w = [1 / v for v in var]
     tau2 = max(0.0, (q - (len(shares) - 1)) / (sum(w) - sum(x * x for x in w) / sum(w)))
     dist, passing = [1.0], 0

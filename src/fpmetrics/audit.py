@@ -404,9 +404,11 @@ def _bunching(report: CheckReport, settings: AuditSettings, lang: str) -> list[B
     """Units just on the passing side of a one-sided bar, against the county's own spread.
 
     Null: each unit's rate is normal around the county's pooled rate p̄ with variance
-    p̄(1 − p̄)/n (its own size) plus the between-unit variance τ² (DerSimonian–Laird). Given that
-    a unit lands within the window either side of the bar, it lands on the passing side with
-    probability π = P(pass window)/P(either window); the number passing is Poisson-binomial.
+    p̄(1 − p̄)/n (its own size) plus the between-unit variance τ² (DerSimonian–Laird on z-scores
+    winsorised at their 10th and 90th percentiles, so a few outlying units do not widen it).
+    Given that a unit lands within the window either side of the bar, it lands on the passing
+    side with probability π = P(pass window)/P(either window); the number passing is
+    Poisson-binomial.
     (Testing against 50/50 flagged every county whose rates sit above the bar.)"""
     blocks: list[Block] = []
     results = report.results[report.results["value"].notna()]
@@ -435,7 +437,9 @@ def _bunching(report: CheckReport, settings: AuditSettings, lang: str) -> list[B
         pbar = num.sum() / den.sum()
         var = max(pbar * (1 - pbar), 1e-12) / den
         w = 1 / var
-        z2 = ((num / den - pbar) ** 2 * w).sum()
+        z = (num / den - pbar) * np.sqrt(w)
+        low, high = np.percentile(z, [10, 90])  # winsorised (statistics.md §1.1, FunnelPlotR)
+        z2 = (np.clip(z, low, high) ** 2).sum()
         tau2 = max(0.0, (z2 - (len(den) - 1)) / (w.sum() - (w**2).sum() / w.sum()))
         sd = np.sqrt(var + tau2) * scale
         mean = pbar * scale
