@@ -35,6 +35,10 @@ MIN_MEAN = 5.0
 PERINATAL_EXCESS_SHARE = 0.03
 #: how close a rate must sit to its bar to be "just passing", as a share of the bar.
 PINNED_BAND_SHARE = 0.01
+#: Poisson-binomial tails are exact up to this many terms, a conservative Poisson tail beyond
+EXACT_COLUMNS = 250
+#: a figure may be copied from the same period of the last three years at most
+MAX_LAGS = 3
 _MONTHLY = re.compile(r"^\s*(\d{4}\s*[-/.年]\s*)?\d{1,2}\s*月?\s*$")
 
 
@@ -61,7 +65,7 @@ class Panel:
         monthly data, any earlier period otherwise."""
         t = len(self.periods)
         step = 12 if self.monthly else 1
-        return list(range(step, t, step))
+        return list(range(step, t, step))[:MAX_LAGS]
 
     def span(self, mask: np.ndarray) -> str:
         idx = np.flatnonzero(mask)
@@ -101,8 +105,15 @@ def build_panel(units: pd.DataFrame, fields: list[str]) -> Panel | None:
 
 def poisson_binomial_sf(k_obs: np.ndarray, probs: np.ndarray, valid: np.ndarray) -> np.ndarray:
     """P(K ≥ k_obs) where K is a sum of independent Bernoulli(probs) over ``valid`` cells,
-    one distribution per row (township), computed exactly by convolution over the columns."""
+    one distribution per row (township), computed exactly by convolution over the columns.
+
+    Beyond ``EXACT_COLUMNS`` Bernoulli terms the Poisson tail with the same mean is used
+    instead: it is never smaller for k above the mean (a Poisson-binomial is more concentrated
+    than the Poisson), and the exact convolution's cost grows with the square of the terms."""
     rows, cols = probs.shape
+    if cols > EXACT_COLUMNS:
+        mean = np.where(valid, probs, 0.0).sum(axis=1)
+        return np.where(k_obs > mean, sps.poisson.sf(k_obs - 1, mean), 1.0)
     dist = np.zeros((rows, cols + 1))
     dist[:, 0] = 1.0
     for j in range(cols):  # one vectorised step per column, never per township
