@@ -472,6 +472,7 @@ def test_table_in_both_languages(cli, build):
     assert result.code == 0 and result.stderr == ""
     assert "too smooth" in result.stdout and "sex-ratio swings" in result.stdout
     assert "smoother than binomial noise" in result.stdout
+    assert "Townships by strength of evidence: 1. 甲镇" in result.stdout  # SMOOTH: strongest
     zh = cli("audit", path)
     assert "过于平稳" in zh.stdout and "性别比波动大" in zh.stdout
 
