@@ -55,8 +55,9 @@ def honest(rng: np.random.Generator, size: float, t: int = 36) -> dict[str, np.n
     policy = rng.binomial(births, rng.uniform(0.955, 0.995))
     perinatal = births + rng.poisson(0.006 * births)
     defects = rng.poisson(0.004 * perinatal)
-    women = rng.poisson(rng.uniform(0.15, 0.6) * size, t)
+    stock = rng.uniform(0.15, 0.6) * size
     shares = rng.uniform(0.91, 0.97, 3)
+    women, parts = migrant_stock(rng, stock, shares, t)
     return {
         "births_male": male,
         "births_female": births - male,
@@ -65,10 +66,29 @@ def honest(rng: np.random.Generator, size: float, t: int = 36) -> dict[str, np.n
         "perinatal_births": perinatal,
         "birth_defects": defects,
         "migrant_women": women,
-        "migrant_archived": rng.binomial(women, shares[0]),
-        "migrant_certified": rng.binomial(women, shares[1]),
-        "migrant_contacted": rng.binomial(women, shares[2]),
+        "migrant_archived": parts[0],
+        "migrant_certified": parts[1],
+        "migrant_contacted": parts[2],
     }
+
+
+def migrant_stock(rng: np.random.Generator, stock: float, shares: np.ndarray, t: int):
+    """In-migrant women are a stock: each month 8% leave and newcomers arrive (Poisson, so the
+    stock stays near ``stock``); a woman's archive / certificate / contact status stays with
+    her, a newcomer has each with its share. Month-to-month figures are autocorrelated, as
+    real ones are."""
+    turnover = 0.08
+    women = np.empty(t, int)
+    parts = np.empty((3, t), int)
+    w = rng.poisson(stock)
+    a = rng.binomial(w, shares)
+    for i in range(t):  # months depend on the month before
+        arrivals = rng.poisson(turnover * stock)
+        stay = rng.binomial(w, 1 - turnover)
+        a = rng.hypergeometric(a, w - a, stay) + rng.binomial(arrivals, shares)
+        w = stay + arrivals
+        women[i], parts[:, i] = w, a
+    return women, parts
 
 
 def _fix(s: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

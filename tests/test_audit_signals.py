@@ -199,24 +199,65 @@ def test_perinatal_births_far_above_live_births_on_one_period(cli, build):
 
 
 def test_a_rate_pinned_just_above_the_bar(cli, build):
+    """Policy-compliant births (a flow, bar 95%) always 95.0–95.95%: its size says it should
+    wander."""
     rng = np.random.default_rng(8)
-    women = rng.integers(200, 400, 24)
-    pinned = {"migrant_women": women.tolist(), "migrant_archived": np.ceil(0.9 * women).tolist()}
-    honest = {"migrant_women": women.tolist(), "migrant_archived": rng.binomial(women, 0.93)}
-    honest["migrant_archived"] = honest["migrant_archived"].tolist()
+    total = rng.integers(200, 400, 24)
+    pinned = {"births": total.tolist(), "births_policy": np.ceil(0.95 * total).tolist()}
+    honest = {"births": total.tolist(), "births_policy": rng.binomial(total, 0.965).tolist()}
     data = audit(cli, panel_csv(build, {"贴线镇": pinned, "如实镇": honest}))
-    [signal] = [
-        s for s in of(data, "pinned_at_bar") if s["detail"]["indicator"] == "migrant_archive_rate"
-    ]
+    [signal] = of(data, "pinned_at_bar")
     assert signal["unit"] == "贴线镇" and signal["detail"]["in_band"] == 24
-    # null: binomial at the band's centre (90.45%), the most favourable rate for landing in it
+    assert signal["detail"]["indicator"] == "policy_birth_rate"
+    # null: binomial at the band's centre (95.475%), the rate most likely to land in it
     probs = [
-        ss.binom.cdf(np.floor(0.909 * n + 1e-9), n, 0.9045)
-        - ss.binom.cdf(np.ceil(0.9 * n - 1e-9) - 1, n, 0.9045)
-        for n in women
+        ss.binom.cdf(np.floor(0.9595 * n + 1e-9), n, 0.95475)
+        - ss.binom.cdf(np.ceil(0.95 * n - 1e-9) - 1, n, 0.95475)
+        for n in total
     ]
     assert signal["p_value"] == pytest.approx(np.prod(probs), rel=1e-6)
     assert not of(data, "pinned_at_bar", "如实镇")
+
+
+def stock(rng, size: float, share: float, months: int = 24, turnover: float = 0.08):
+    """In-migrant women as a stock: 8% leave each month, newcomers arrive, a woman keeps her
+    archive status. Consecutive months are not independent."""
+    women, archived = rng.poisson(size), 0
+    archived = rng.binomial(women, share)
+    out_w, out_a = [], []
+    for _ in range(months):
+        arrivals = rng.poisson(turnover * size)
+        stay = rng.binomial(women, 1 - turnover)
+        archived = rng.hypergeometric(archived, women - archived, stay) + rng.binomial(
+            arrivals, share
+        )
+        women = stay + arrivals
+        out_w.append(int(women))
+        out_a.append(int(archived))
+    return out_w, out_a
+
+
+def test_a_stock_rate_computed_from_the_bar_is_too_smooth(cli, build):
+    """Archived = ⌈90% of the women⌉ every month. An honest stock's rate also moves little
+    month to month (the same women stay), so the test compares the archive count's changes
+    with the stock's own turnover, not with fresh binomial draws."""
+    rng = np.random.default_rng(13)
+    women, _ = stock(rng, 400, 0.93)
+    computed = {"migrant_women": women, "migrant_archived": np.ceil(0.9 * np.array(women))}
+    towns = {"推算镇": {k: list(v) for k, v in computed.items()}}
+    for i in range(5):
+        w, a = stock(rng, rng.uniform(150, 800), rng.uniform(0.91, 0.97))
+        towns[f"如实{i}镇"] = {"migrant_women": w, "migrant_archived": a}
+    data = audit(cli, panel_csv(build, towns))
+    smooth = [s for s in of(data, "too_smooth") if s["detail"].get("model") == "stock"]
+    assert [s["unit"] for s in smooth] == ["推算镇"]
+    k, n = np.array(computed["migrant_archived"]), np.array(women, float)
+    p_hat = k.sum() / n.sum()
+    r2 = ((np.diff(k) - p_hat * np.diff(n)) ** 2).sum()
+    f = (r2 / (23 * p_hat * (1 - p_hat))) / np.var(np.diff(n), ddof=1)
+    assert smooth[0]["statistic"] == pytest.approx(f, rel=1e-9)
+    assert smooth[0]["p_value"] == pytest.approx(ss.f.cdf(f, 23, 22), rel=1e-9)
+    assert data["townships"][0]["unit"] == "推算镇" and len(data["townships"]) == 1
 
 
 # ---------------------------------------------------------------------- last digits

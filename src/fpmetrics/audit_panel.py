@@ -274,6 +274,35 @@ def step_change(k: np.ndarray, n: np.ndarray):
     return p, g_max, best, before, after
 
 
+def stock_rate_smoothness(k: np.ndarray, n: np.ndarray):
+    """Too smooth, for a rate of a stock (archived of the in-migrant women present).
+
+    A stock carries over: each period some women leave and some arrive, and a woman's status
+    goes with her. The numerator's change beyond the rate's share of the stock's change,
+    r = Δk − p̂·Δn, then has variance ≈ p̂(1 − p̂)·(arrivals + departures), and the stock's own
+    change Δn has variance ≈ arrivals + departures. So F = [Σr²/(m·p̂(1 − p̂))] / var(Δn) is
+    ≈ F(m, m − 1) over m consecutive pairs, whatever the turnover; a numerator computed from
+    the stock (a rate held at 90%) gives F near 0. Lower tail."""
+    ok = np.isfinite(k) & np.isfinite(n) & (n > 0)
+    pair = ok[:, 1:] & ok[:, :-1]
+    big_k = np.where(ok, k, 0).sum(axis=1)
+    big_n = np.where(ok, n, 0).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p_hat = big_k / big_n
+        minority = np.minimum(p_hat, 1 - p_hat) * big_n / np.maximum(ok.sum(axis=1), 1)
+    dk = np.where(pair, k[:, 1:] - k[:, :-1], 0.0)
+    dn = np.where(pair, n[:, 1:] - n[:, :-1], 0.0)
+    m = pair.sum(axis=1)
+    r2 = np.where(pair, (dk - p_hat[:, None] * dn) ** 2, 0.0).sum(axis=1)
+    mean_dn = dn.sum(axis=1) / np.maximum(m, 1)
+    var_dn = np.where(pair, (dn - mean_dn[:, None]) ** 2, 0.0).sum(axis=1) / np.maximum(m - 1, 1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        f = (r2 / (m * p_hat * (1 - p_hat))) / var_dn
+    tested = (m >= 4) & (var_dn > 0) & (minority >= MIN_MEAN) & (p_hat > 0) & (p_hat < 1)
+    p = np.where(tested, sps.f.cdf(f, np.maximum(m, 1), np.maximum(m - 1, 1)), np.nan)
+    return p, f, m
+
+
 def pinned(k: np.ndarray, n: np.ndarray, low: float, high: float):
     """Periods whose rate k/n lies in [low, high] (a thin band on the passing side of a
     bar). Null: each period is binomial at the rate in the middle of the band, the rate that

@@ -21,12 +21,29 @@ from .audit_panel import (
     repeats,
     rule_fields,
     step_change,
+    stock_rate_smoothness,
 )
 from .fields import FIELDS
 from .i18n import t
 from .pipeline import CheckReport
 from .rules import AuditSettings
 
+#: Counts of people present (a stock), not events in the period (a flow). A stock carries over
+#: from one period to the next, so its month-to-month values are not independent Poisson draws:
+#: a steady stock is not "too smooth", an unchanged one is not a "repeat". The count tests and
+#: the rate-dispersion test leave stocks out; the pinned, step and frozen-numerator tests keep
+#: them (the issue's in-migrant archive count that does not move with the women).
+STOCK_FIELDS = frozenset(
+    {
+        "population",
+        "station_staff",
+        "station_tech_staff",
+        "migrant_women",
+        "migrant_archived",
+        "migrant_certified",
+        "migrant_contacted",
+    }
+)
 #: the sex ratio a forced series is held at (statistics.md §1.2: 105 is the usual norm)
 SEX_RATIO_NORM = 105.0
 #: signals that need several periods, for the one-period advice
@@ -114,6 +131,7 @@ def panel_blocks(report: CheckReport, settings: AuditSettings, lang: str) -> lis
 
 def _panel_blocks(panel, counts, report, settings, lang) -> list[Block]:
     blocks: list[Block] = []
+    counts = [f for f in counts if f not in STOCK_FIELDS]
     blocks += _repeat_blocks(panel, counts, lang)
     blocks += _dispersion_blocks(panel, counts, lang)
     for key, rule, num, den in _rates(report):
@@ -128,10 +146,11 @@ def independent_counts(counts: list[str]) -> list[str]:
     perinatal births when births are given (live births plus a few stillbirths). Repeats of
     such pairs would not be independent, and the repeat test assumes they are."""
     births = {"births", "births_male", "births_female"} & set(counts)
+    covered = set(counts) | ({"births"} if births else set())
     return [
         f
         for f in counts
-        if FIELDS[f].part_of not in counts and not (f == "perinatal_births" and births)
+        if FIELDS[f].part_of not in covered and not (f == "perinatal_births" and births)
     ]
 
 
@@ -224,7 +243,35 @@ def _rate_blocks(panel, key, rule, num, den, settings, lang) -> list[Block]:
         return {"period": panel.span(usable[i]), "statistic": float(chi2[i]), "detail": detail,
                 "explanation": text}  # fmt: skip
 
-    blocks.append(Block("too_smooth", lower, smooth_row))
+    stock = den in STOCK_FIELDS
+    if not stock:
+        blocks.append(Block("too_smooth", lower, smooth_row))
+    else:
+        p_stock, f_stat, pairs = stock_rate_smoothness(k, n)
+
+        def stock_row(i: int) -> dict:
+            ok = np.isfinite(k[i]) & np.isfinite(n[i])
+            return {
+                "period": panel.span(ok),
+                "statistic": float(f_stat[i]),
+                "detail": {
+                    "indicator": key,
+                    "model": "stock",
+                    "f": float(f_stat[i]),
+                    "pairs": int(pairs[i]),
+                },
+                "explanation": t(
+                    "a_smooth_stock",
+                    lang,
+                    name=label,
+                    den=_name(den, lang),
+                    m=int(pairs[i]),
+                    f=f"{f_stat[i]:.3g}",
+                    p=_g(p_stock[i], 2),
+                ),
+            }
+
+        blocks.append(Block("too_smooth", p_stock, stock_row))
     if sex_ratio:
 
         def hetero_row(i: int) -> dict:
@@ -299,7 +346,8 @@ def _rate_blocks(panel, key, rule, num, den, settings, lang) -> list[Block]:
             ),
         }
 
-    blocks.append(Block("step_change", p_step, step_row))
+    if not stock:  # a stock's rate drifts with its turnover: not a step
+        blocks.append(Block("step_change", p_step, step_row))
 
     if not sex_ratio:
         p_fz, k_fz, pairs, expected, hit = frozen_numerator(panel, num, den)
@@ -338,7 +386,9 @@ def _rate_blocks(panel, key, rule, num, den, settings, lang) -> list[Block]:
         bar = (rule.min if rule.min is not None else rule.max) / scale
         width = abs(bar) * PINNED_BAND_SHARE
         low, high = (bar, bar + width) if rule.min is not None else (bar - width, bar)
-        p_pin, k_pin, periods, expected, hit = pinned(k, n, low, high)
+        kept = year_ends(panel) if stock else np.ones(len(panel.periods), bool)
+        kk, nn = np.where(kept, k, np.nan), np.where(kept, n, np.nan)
+        p_pin, k_pin, periods, expected, hit = pinned(kk, nn, low, high)
 
         def pinned_row(i: int) -> dict:
             band = f"{scale * low:g}–{scale * high:g}{rule.symbol}"
@@ -365,6 +415,15 @@ def _rate_blocks(panel, key, rule, num, den, settings, lang) -> list[Block]:
 
         blocks.append(Block("pinned_at_bar", p_pin, pinned_row))
     return blocks
+
+
+def year_ends(panel: Panel) -> np.ndarray:
+    """The last period of each year, for monthly data: a stock's months are not independent,
+    its year ends nearly are. All periods for yearly data."""
+    if not panel.monthly:
+        return np.ones(len(panel.periods), bool)
+    years = [p.strip()[:4] if p.strip()[:4].isdigit() else "" for p in panel.periods]
+    return np.array([i == len(years) - 1 or years[i + 1] != y for i, y in enumerate(years)])
 
 
 def _heaping_blocks(panel: Panel, counts: list[str], lang: str) -> list[Block]:

@@ -479,6 +479,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{name}在 {k} 期中过于平稳(χ² = {chi2}, 自由度 {df}, 下尾 p = {p}):按各期人数应有更大的随机波动",
         "{name} over {k} periods is smoother than binomial noise at its size allows (χ² = {chi2}, df {df}, lower tail p = {p})",
     ),
+    "a_smooth_stock": (
+        "{name}过于平稳:{m} 对相邻期中,其分子的变化几乎只随{den}按比例变化(F = {f}, 下尾 p = {p}),比率可能是按达标线推算的",
+        "{name} is too smooth: over {m} consecutive pairs its numerator moves only in proportion to {den} (F = {f}, lower tail p = {p}); the rate may be computed from the bar",
+    ),
     "a_step": (
         "{name}自 {period} 起由 {a} 变为 {b}(似然比 G = {g},已按 {splits} 个分割点校正)",
         "{name} changes from {a} to {b} from {period} on (likelihood ratio G = {g}, corrected for {splits} split points)",
