@@ -1,7 +1,8 @@
 """Seeded simulation: does ``fpmetrics audit`` find padded townships and leave honest ones alone?
 
 A county of honest townships × 36 months (2022-01 … 2024-12), sizes 200–3,000 births a year,
-drawn from Poisson and binomial models, plus one padded township per scheme:
+drawn from Poisson and binomial models (births falling 8% a year with a ±10% season;
+in-migrant women a stock with 8% monthly turnover), plus one padded township per scheme:
 
 - ``copied``     2023 and 2024 are 2022's figures again (one cell in ten nudged by ±1);
 - ``smoothed``   every count replaced by its 5-month moving average;
@@ -50,7 +51,10 @@ HEADERS = {"township": "乡镇", "period": "统计期", **{f: FIELDS[f].zh for f
 
 def honest(rng: np.random.Generator, size: float, t: int = 36) -> dict[str, np.ndarray]:
     """One township's honest months: Poisson births, binomial shares."""
-    births = rng.poisson(size / 12, t)
+    month = np.arange(t)
+    # births fall 8% a year and peak in autumn (±10%), as in most counties
+    level = size / 12 * 0.92 ** (month / 12) * (1 + 0.1 * np.cos(2 * np.pi * (month - 9) / 12))
+    births = rng.poisson(level)
     male = rng.binomial(births, 0.5122)
     policy = rng.binomial(births, rng.uniform(0.955, 0.995))
     perinatal = births + rng.poisson(0.006 * births)
