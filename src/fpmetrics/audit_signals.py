@@ -372,6 +372,7 @@ def _rate_blocks(panel, key, rule, num, den, settings, lang) -> list[Block]:
                 "explanation": t(
                     "a_frozen",
                     lang,
+                    name=label,
                     num=_name(num, lang),
                     den=_name(den, lang),
                     k=int(k_fz[i]),
@@ -484,7 +485,7 @@ def perinatal_block(report: CheckReport, lang: str) -> Block | None:
                 q=int(q[i]),
                 b=int(b[i]),
                 x=int(q[i] - b[i]),
-                e=_g(PERINATAL_EXCESS_SHARE * b[i], 2),
+                e=f"{PERINATAL_EXCESS_SHARE * b[i]:.0f}",
             ),
         }
 
