@@ -26,7 +26,7 @@ from .audit_panel import (
 from .fields import FIELDS
 from .i18n import t
 from .pipeline import CheckReport
-from .rules import AuditSettings
+from .rules import AuditSettings, Indicator
 
 #: Counts of people present (a stock), not events in the period (a flow). A stock carries over
 #: from one period to the next, so its month-to-month values are not independent Poisson draws:
@@ -63,7 +63,7 @@ def _g(x: float, digits: int = 3) -> str:
     return f"{x:.{digits}g}"
 
 
-def _rates(report: CheckReport) -> list[tuple[str, object, str, str]]:
+def _rates(report: CheckReport) -> list[tuple[str, Indicator, str, str]]:
     """(indicator id, rule, numerator field, denominator field) for every active rule whose
     numerator is a share of its denominator; the sex ratio as boys out of all births."""
     present = _present(report)
@@ -101,6 +101,7 @@ def _count_fields(report: CheckReport) -> list[str]:
 
 
 def panel_for(report: CheckReport) -> tuple[Panel | None, list[str]]:
+    """The township × period arrays of every count and rate the rules use, and the counts."""
     counts = _count_fields(report)
     fields = list(dict.fromkeys([*counts, *_rate_fields(report), "births"]))
     fields = [f for f in fields if f in report.units.columns]
@@ -119,17 +120,19 @@ def _name(field: str, lang: str) -> str:
 
 
 def panel_blocks(report: CheckReport, settings: AuditSettings, lang: str) -> list[Block]:
+    """Every per-township series test (none without two periods or more)."""
     panel, counts = panel_for(report)
     if panel is None:
         return []
-    blocks: list[Block] = []
     blocks = _panel_blocks(panel, counts, report, settings, lang)
     for block in blocks:
         block.units = panel.units
     return blocks
 
 
-def _panel_blocks(panel, counts, report, settings, lang) -> list[Block]:
+def _panel_blocks(
+    panel: Panel, counts: list[str], report: CheckReport, settings: AuditSettings, lang: str
+) -> list[Block]:
     blocks: list[Block] = []
     counts = [f for f in counts if f not in STOCK_FIELDS]
     blocks += _repeat_blocks(panel, counts, lang)
@@ -223,7 +226,17 @@ def _dispersion_blocks(panel: Panel, counts: list[str], lang: str) -> list[Block
     return blocks
 
 
-def _rate_blocks(panel, key, rule, num, den, settings, lang) -> list[Block]:
+def _rate_blocks(
+    panel: Panel,
+    key: str,
+    rule: Indicator,
+    num: str,
+    den: str,
+    settings: AuditSettings,
+    lang: str,
+) -> list[Block]:
+    """The tests of one rate (numerator ``num`` out of ``den``; ``_births_mf`` for the sex
+    ratio's boys out of all births)."""
     k, n = panel.values[num], panel.values[den]
     label = rule.label(lang)
     sex_ratio = den == "_births_mf"
