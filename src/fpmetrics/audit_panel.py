@@ -35,6 +35,8 @@ MIN_MEAN = 5.0
 PERINATAL_EXCESS_SHARE = 0.03
 #: how close a rate must sit to its bar to be "just passing", as a share of the bar.
 PINNED_BAND_SHARE = 0.01
+#: a repeat is a figure within 1, or within this share of the series mean, of the earlier one
+NEAR_SHARE = 0.003
 #: Poisson-binomial tails are exact up to this many terms, a conservative Poisson tail beyond
 EXACT_COLUMNS = 250
 #: a figure may be copied from the same period of the last three years at most
@@ -126,7 +128,7 @@ def poisson_binomial_sf(k_obs: np.ndarray, probs: np.ndarray, valid: np.ndarray)
     return np.clip(tail[np.arange(rows), k], 0.0, 1.0)
 
 
-def _near_probability(mu: np.ndarray, tol: int) -> np.ndarray:
+def _near_probability(mu: np.ndarray, tol: np.ndarray) -> np.ndarray:
     """P(|X − Y| ≤ tol) for X, Y independent Poisson(mu): a repeat by chance."""
     mu = np.maximum(mu, 1e-9)
     return sps.skellam.cdf(tol, mu, mu) - sps.skellam.cdf(-tol - 1, mu, mu)
@@ -198,17 +200,20 @@ def rate_dispersion(
     return chi2, df, lower, upper, usable
 
 
-def repeats(panel: Panel, fields: list[str], tol: int = 1):
-    """Figures equal (within ``tol``) to the same figure an earlier period (a year earlier for
-    months): the count of such pairs against its exact Poisson-binomial null."""
+def repeats(panel: Panel, fields: list[str]):
+    """Figures equal, or nearly, to the same figure an earlier period (a year earlier for
+    months): the count of such pairs against its exact Poisson-binomial null. "Nearly" is
+    within 1, or within NEAR_SHARE of the series mean for large figures (a yearly total of
+    1,000 copied with a few births changed)."""
     hits, probs, valid, labels = [], [], [], []
     for f in fields:
         x = panel.values[f]
         mean = _row_mean(x, np.isfinite(x))
+        tol = np.maximum(1.0, np.floor(NEAR_SHARE * np.nan_to_num(mean)))
         for lag in panel.lags:
             a, b = x[:, lag:], x[:, :-lag]
             ok = np.isfinite(a) & np.isfinite(b) & (mean[:, None] >= MIN_MEAN)
-            hits.append(ok & (np.abs(a - b) <= tol))
+            hits.append(ok & (np.abs(a - b) <= tol[:, None]))
             probs.append(np.broadcast_to(_near_probability(mean, tol)[:, None], a.shape))
             valid.append(ok)
             labels += [(f, lag, j + lag) for j in range(a.shape[1])]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from .audit_panel import (
+    NEAR_SHARE,
     PINNED_BAND_SHARE,
     Block,
     Panel,
@@ -162,6 +163,13 @@ def _repeat_blocks(panel: Panel, counts: list[str], lang: str) -> list[Block]:
     if found is None:
         return []
     p, k_obs, pairs, expected, hit, labels = found
+    used = independent_counts(counts)
+
+    def max_mean(i: int) -> float:
+        means = [
+            np.nanmean(panel.values[f][i]) for f in used if np.isfinite(panel.values[f][i]).any()
+        ]
+        return max(means, default=0.0)
 
     def row(i: int) -> dict:
         where = [labels[j] for j in np.flatnonzero(hit[i])]
@@ -170,6 +178,7 @@ def _repeat_blocks(panel: Panel, counts: list[str], lang: str) -> list[Block]:
         ]
         later = np.zeros(len(panel.periods), bool)
         later[[t for _, _, t in where]] = True
+        tol = int(max(1.0, np.floor(NEAR_SHARE * max_mean(i))))
         return {
             "period": panel.span(later),
             "statistic": float(k_obs[i]),
@@ -177,12 +186,13 @@ def _repeat_blocks(panel: Panel, counts: list[str], lang: str) -> list[Block]:
                 "repeats": int(k_obs[i]),
                 "pairs": int(pairs[i]),
                 "expected": float(expected[i]),
-                "tolerance": 1,
+                "tolerance": tol,
                 "where": shown,
             },
             "explanation": t(
                 "a_repeat",
                 lang,
+                tol=tol,
                 k=int(k_obs[i]),
                 m=int(pairs[i]),
                 e=_g(expected[i], 2),

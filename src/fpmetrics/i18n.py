@@ -468,8 +468,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     # audit: padded-figure signals (issue 17)
     "a_repeat": (
-        "{k}/{m} 个数字与往期同一数字相同或只差 1(偶然约 {e} 个):{first}",
-        "{k} of {m} figures equal (±1) the same figure in an earlier period (about {e} by chance): {first}",
+        "{k}/{m} 个数字与往期同一数字相同或几乎相同(相差不超过 {tol};偶然约 {e} 个):{first}",
+        "{k} of {m} figures equal, or within {tol} of, the same figure in an earlier period (about {e} by chance): {first}",
     ),
     "a_smooth_count": (
         "{field}在 {k} 期中过于平稳:离散指数 {d}(泊松计数应约为 1,下尾 p = {p}),数字可能经过修饰",
