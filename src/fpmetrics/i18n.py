@@ -481,7 +481,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "a_smooth_stock": (
         "{name}过于平稳:{m} 对相邻期中,分子的变化几乎只是分母({den})变化的固定比例(F = {f}, 下尾 p = {p}),比率可能是按达标线推算的",
-        "{name} is too smooth: over {m} consecutive pairs its numerator moves only in proportion to its denominator (F = {f}, lower tail p = {p}); the rate may be computed from the bar",
+        "{name} is too smooth: over {m} consecutive pairs its numerator moves only in proportion to its denominator ({den}) (F = {f}, lower tail p = {p}); the rate may be computed from the bar",
     ),
     "a_step": (
         "{name}自 {period} 起由 {a} 变为 {b}(似然比 G = {g},已按 {splits} 个分割点校正)",
@@ -489,7 +489,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "a_frozen": (
         "{name}:相邻两期中有 {k}/{m} 次分母({den})变了而分子({num})没变(偶然约 {e} 次)",
-        "{name}: its numerator stayed the same while its denominator changed in {k} of {m} consecutive pairs (about {e} by chance)",
+        "{name}: its numerator ({num}) stayed the same while its denominator ({den}) changed in {k} of {m} consecutive pairs (about {e} by chance)",
     ),
     "a_perinatal": (
         "围产儿数 {q} 比活产数 {b} 多 {x}(死胎死产至多约 {e}):分母可能被虚增",
