@@ -50,6 +50,11 @@ def of(data, signal):
     return [s for s in data["signals"] if s["signal"] == signal]
 
 
+def srb_smooth(data):
+    """too_smooth signals on the sex ratio (others name their field or indicator)."""
+    return [s for s in of(data, "too_smooth") if not {"field", "indicator"} & set(s["detail"])]
+
+
 def months(pairs, year=2024):
     return [(f"{year}-{i:02d}", b, g) for i, (b, g) in enumerate(pairs, start=1)]
 
@@ -165,7 +170,7 @@ def test_heterogeneity_and_too_smooth(cli, build):
     series = {"甲镇": months(SMOOTH), "乙镇": months(SWINGS), "丙镇": months(ordinary)}
     data = audit(cli, monthly_csv(build, series))
 
-    [smooth] = of(data, "too_smooth")
+    [smooth] = srb_smooth(data)
     chi2, df, _, lower = chi2_both_tails(SMOOTH)
     assert (smooth["unit"], smooth["period"]) == ("甲镇", "2024-01–2024-12")
     assert smooth["statistic"] == pytest.approx(chi2, rel=1e-9)
@@ -188,7 +193,7 @@ def test_heterogeneity_and_too_smooth(cli, build):
 def test_short_series_are_not_called_too_smooth(cli, build):
     """Three identical months: a χ² of 0 on 2 df, but fewer than 4 periods prove nothing."""
     data = audit(cli, monthly_csv(build, {"甲镇": months([(21, 20)] * 3)}))
-    assert of(data, "too_smooth") == []
+    assert srb_smooth(data) == []
 
 
 # ---------------------------------------------------------------------- reported rates
@@ -322,7 +327,57 @@ def test_units_bunched_just_above_a_threshold(cli, build):
     assert (bunch["detail"]["just_passing"], bunch["detail"]["just_failing"]) == (10, 1)
     assert bunch["detail"]["window"] == pytest.approx(2.1)
     assert bunch["statistic"] == 10
-    assert bunch["p_value"] == pytest.approx(ss.binom.sf(9, 11, 0.5), rel=1e-12)  # 12/2048
+    assert bunch["p_value"] == pytest.approx(bunching_p(shares, 70, 2.1), rel=1e-9)
+    assert bunch["p_value"] > ss.binom.sf(9, 11, 0.5)  # no longer 50/50: the spread says more
+    assert bunch["detail"]["units"] == [
+        f"镇{i:02d}" for i, v in enumerate(values) if 70 <= v < 72.1
+    ]  # the just-passing townships are named
+    assert "镇01" in bunch["explanation"]
+
+
+def bunching_p(shares, bar, window):
+    """The documented null, computed here with plain loops: each unit normal around the pooled
+    share with variance p(1 − p)/n + τ² (DerSimonian–Laird, z winsorised at 10%/90%);
+    P(passing | in the window);
+    the number passing as a Poisson-binomial, by convolution."""
+    from statistics import NormalDist
+
+    pooled = sum(x for _, x in shares) / sum(n for n, _ in shares)
+    var = [pooled * (1 - pooled) / n for n, _ in shares]
+    z = [(x / n - pooled) / v**0.5 for (n, x), v in zip(shares, var, strict=True)]
+    low, high = np.percentile(z, [10, 90])  # winsorised, as FunnelPlotR does
+    q = sum(min(max(v, low), high) ** 2 for v in z)
+    w = [1 / v for v in var]
+    tau2 = max(0.0, (q - (len(shares) - 1)) / (sum(w) - sum(x * x for x in w) / sum(w)))
+    dist, passing = [1.0], 0
+    for (n, x), v in zip(shares, var, strict=True):
+        rate = 100 * x / n
+        if not bar - window <= rate < bar + window:
+            continue
+        passing += rate >= bar
+        cdf = NormalDist(100 * pooled, 100 * (v + tau2) ** 0.5).cdf
+        up, down = cdf(bar + window) - cdf(bar), cdf(bar) - cdf(bar - window)
+        pi = up / (up + down)
+        dist = [a * (1 - pi) + b * pi for a, b in zip([*dist, 0.0], [0.0, *dist], strict=True)]
+    return sum(dist[passing:])
+
+
+def test_no_bunching_for_honest_rates_above_the_bar(cli, build):
+    """Honest rates around 93% against a 90% bar: many just above, few just below, because
+    that is where the county's rates sit. Against 50/50 this was called bunching."""
+    rng = np.random.default_rng(3)
+    women = rng.integers(60, 400, size=40)
+    archived = rng.binomial(women, 0.93)
+    towns = [
+        {"township": f"镇{i:02d}", "migrant_women": int(n), "migrant_archived": int(x)}
+        for i, (n, x) in enumerate(zip(women, archived, strict=True))
+    ]
+    rates = 100 * archived / women
+    passing = ((rates >= 90) & (rates < 92.7)).sum()
+    failing = ((rates < 90) & (rates >= 87.3)).sum()
+    assert passing > failing and ss.binom.sf(passing - 1, passing + failing, 0.5) < ALPHA
+    data = audit(cli, county(build, towns, ["migrant_women", "migrant_archived"]))
+    assert of(data, "threshold_bunching") == []
 
 
 def test_no_bunching_when_both_sides_are_alike(cli, build):
@@ -393,13 +448,19 @@ def test_statistical_error_signal_with_its_interval(cli, build):
 def test_json_document(cli, build):
     series = {"甲镇": months(SMOOTH), **JUMPS}
     data = audit(cli, monthly_csv(build, series))
-    assert set(data) == {"fpmetrics", "ruleset", "alpha", "periods", "signals", "problems"}
+    assert set(data) == {
+        "fpmetrics", "ruleset", "alpha", "periods", "tests", "townships", "needs_periods",
+        "signals", "problems",
+    }  # fmt: skip
     assert data["ruleset"] == "default" and data["alpha"] == ALPHA
     assert data["signals"]
     for s in data["signals"]:
         assert set(s) == SIGNAL_KEYS
         assert isinstance(s["explanation"], str) and s["explanation"]
-        assert s["q_value"] is None or s["signal"] == "sex_ratio_jump"
+        if s["p_value"] is not None and s["signal"] != "stat_error":
+            assert s["p_value"] <= s["q_value"] < ALPHA  # every tested signal is adjusted
+        else:
+            assert s["q_value"] is None
     ranked = [s["p_value"] for s in data["signals"]]
     known = [p for p in ranked if p is not None]
     assert known == sorted(known) and ranked[: len(known)] == known  # no p last
@@ -411,6 +472,7 @@ def test_table_in_both_languages(cli, build):
     assert result.code == 0 and result.stderr == ""
     assert "too smooth" in result.stdout and "sex-ratio swings" in result.stdout
     assert "smoother than binomial noise" in result.stdout
+    assert "Townships by strength of evidence: 1. 甲镇" in result.stdout  # SMOOTH: strongest
     zh = cli("audit", path)
     assert "过于平稳" in zh.stdout and "性别比波动大" in zh.stdout
 
@@ -460,7 +522,7 @@ def test_the_monthly_sample(cli):
             (r["月份"], int(r["出生男婴数"]), int(r["出生女婴数"]))
         )
     data = audit(cli, path)
-    [smooth] = of(data, "too_smooth")
+    [smooth] = srb_smooth(data)
     assert smooth["unit"] == "张秋镇"
     zq = [(b, g) for _, b, g in sorted(by_unit["张秋镇"])]
     assert smooth["p_value"] == pytest.approx(chi2_both_tails(zq)[3], rel=1e-9)

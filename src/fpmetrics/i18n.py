@@ -559,13 +559,67 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{share}% of {n} counts end in 0 or 5 (about 20% expected)",
     ),
     "a_bunching": (
-        "刚好达标的乡镇({passing} 个)远多于刚好不达标的({failing} 个)(标准 {bound}, 窗口 ±{window})",
-        "{passing} units just pass against {failing} just failing (bound {bound}, window ±{window})",
+        "刚好达标的{rows}({passing} 个)多于按全县比率分布和各自规模应有的约 {expected} 个(刚好不达标 {failing} 个;标准 {bound}, 窗口 ±{window}):{names}",
+        "{passing} {rows} just pass, against about {expected} expected from the county's spread at their sizes ({failing} just fail; bound {bound}, window ±{window}): {names}",
     ),
+    "a_rows_units": ("乡镇", "townships"),
+    "a_rows_months": ("乡镇-月(期)", "township-periods"),
     "a_stat_error": (
         "统计误差率 {value}%(95%区间 {low}–{high}%),标准 ≤ {bound}%",
         "statistical error {value}% (95% interval {low}–{high}%), bound ≤ {bound}%",
     ),
+    # audit: padded-figure signals (issue 17)
+    "a_repeat": (
+        "{k}/{m} 个数字与往期同一数字相同或几乎相同(相差不超过 {tol};偶然约 {e} 个):{first}",
+        "{k} of {m} figures equal, or within {tol} of, the same figure in an earlier period (about {e} by chance): {first}",
+    ),
+    "a_smooth_count": (
+        "{field}在 {k} 期中过于平稳:离散指数 {d}(泊松计数应约为 1,下尾 p = {p}),数字可能经过修饰",
+        "{field} over {k} periods is smoother than Poisson counts allow: dispersion index {d} (about 1 expected, lower tail p = {p}); figures may be smoothed",
+    ),
+    "a_smooth_rate": (
+        "{name}在 {k} 期中过于平稳(χ² = {chi2}, 自由度 {df}, 下尾 p = {p}):按各期人数应有更大的随机波动",
+        "{name} over {k} periods is smoother than binomial noise at its size allows (χ² = {chi2}, df {df}, lower tail p = {p})",
+    ),
+    "a_smooth_stock": (
+        "{name}过于平稳:{m} 对相邻期中,分子的变化几乎只是分母({den})变化的固定比例(F = {f}, 下尾 p = {p}),比率可能是按达标线推算的",
+        "{name} is too smooth: over {m} consecutive pairs its numerator moves only in proportion to its denominator ({den}) (F = {f}, lower tail p = {p}); the rate may be computed from the bar",
+    ),
+    "a_step": (
+        "{name}自 {period} 起由 {a} 变为 {b}(似然比 G = {g},已按 {splits} 个分割点校正)",
+        "{name} changes from {a} to {b} from {period} on (likelihood ratio G = {g}, corrected for {splits} split points)",
+    ),
+    "a_frozen": (
+        "{name}:相邻两期中有 {k}/{m} 次分母({den})变了而分子({num})没变(偶然约 {e} 次)",
+        "{name}: its numerator ({num}) stayed the same while its denominator ({den}) changed in {k} of {m} consecutive pairs (about {e} by chance)",
+    ),
+    "a_perinatal": (
+        "围产儿数 {q} 比活产数 {b} 多 {x}(死胎死产至多约 {e}):分母可能被虚增",
+        "perinatal births {q} exceed live births {b} by {x} (stillbirths explain about {e} at most): the denominator may be inflated",
+    ),
+    "a_pinned": (
+        "{name}有 {k}/{m} 期落在达标线旁的窄带 {band} 内(按其各期人数,即使真实比率恰在带中也只应约 {e} 期)",
+        "{name} sat in the thin band {band} just past the bar in {k} of {m} periods (about {e} expected at its sizes even if its true rate sat in the band)",
+    ),
+    "a_norm": (
+        "{k} 期性别比都紧贴 {norm}:比二项随机波动允许的更贴近(χ² = {chi2}, 自由度 {k}, 下尾 p = {p}),可能是按比例填写",
+        "the sex ratio over {k} periods keeps closer to {norm} than binomial noise allows (χ² = {chi2}, df {k}, lower tail p = {p}): boys may be filled in from the total",
+    ),
+    "a_heaping_model": (
+        "{k}/{m} 个人数以 0 或 5 结尾(按这些人数的大小,偶然约 {e} 个)",
+        "{k} of {m} counts end in 0 or 5 (about {e} expected for counts of this size)",
+    ),
+    "audit_needs_periods": (
+        "只有一期数据:{signals} 需要多期才能检验。请提供往期:一个文件加月份或年度列(每行一个乡镇一期),或每期一个带月份/年度列的文件,一起传给 audit(如 fpmetrics audit 2022.xlsx 2023.xlsx 2024.xlsx)。",
+        "Only one period: {signals} need several periods. Give earlier periods: one file with a month or year column (one row per township and period), or one file per period, each with that column, all passed to audit (e.g. fpmetrics audit 2022.xlsx 2023.xlsx 2024.xlsx).",
+    ),
+    "audit_townships": ("按证据强弱排列的乡镇:{list}", "Townships by strength of evidence: {list}"),
+    "signal_repeated_figures": ("重复往期数字", "repeated figures"),
+    "signal_step_change": ("阶跃变化", "step change"),
+    "signal_frozen_numerator": ("分子不随分母变", "numerator frozen"),
+    "signal_perinatal_excess": ("围产儿数过多", "perinatal excess"),
+    "signal_pinned_at_bar": ("贴线达标", "pinned at bar"),
+    "signal_held_at_norm": ("紧贴性别比常值", "held at norm"),
     "signal_too_smooth": ("过于平稳", "too smooth"),
     "signal_sex_ratio_jump": ("性别比突变", "sex-ratio jump"),
     "signal_sex_ratio_heterogeneity": ("性别比波动大", "sex-ratio swings"),

@@ -42,6 +42,9 @@ def audit_json(report: CheckReport, signals: pd.DataFrame, periods: bool) -> str
         "ruleset": report.ruleset.name,
         "alpha": report.ruleset.audit.alpha,
         "periods": periods,
+        "tests": signals.attrs.get("tests", 0),
+        "townships": signals.attrs.get("townships", []),
+        "needs_periods": signals.attrs.get("needs_periods", []),
         "signals": [_clean(s) for s in signals.to_dict("records")],
         "problems": report.problems[["level", "code", "file", "sheet", "row", "column", "message"]]
         .astype(object)
@@ -88,17 +91,25 @@ def write_audit(
     elif fmt == "json":
         data = audit_json(report, signals, periods)
     else:
-        if not periods:
-            err.print(t("audit_no_periods", lang), style="yellow")
+        _period_advice(signals, periods, lang, err)
         data = audit_csv(signals, for_spreadsheet=output is not None)
     deliver(data, fmt, output, lang, err)
+
+
+def _period_advice(signals: pd.DataFrame, periods: bool, lang: str, err: Console) -> None:
+    """No period column, or one period: which signals were not computed and how to get them."""
+    if not periods:
+        err.print(t("audit_no_periods", lang), style="yellow")
+    needs = signals.attrs.get("needs_periods", [])
+    if needs:
+        names = "、".join(t(f"signal_{s}", lang) for s in needs)
+        err.print(t("audit_needs_periods", lang, signals=names), style="yellow")
 
 
 def render_audit(
     report: CheckReport, signals: pd.DataFrame, periods: bool, lang: str, out: Console, err: Console
 ) -> None:
-    if not periods:
-        err.print(t("audit_no_periods", lang), style="yellow")
+    _period_advice(signals, periods, lang, err)
     if signals.empty:
         out.print(t("audit_none", lang, alpha=report.ruleset.audit.alpha))
         return
@@ -118,3 +129,7 @@ def render_audit(
         label = t(f"signal_{s['signal']}", lang)
         table.add_row(label, s["unit"] or "", s["period"] or "", shown, s["explanation"])
     out.print(table)
+    ranked = signals.attrs.get("townships", [])
+    if ranked:
+        shown = [f"{r['rank']}. {r['unit']} (q = {r['q_value']:.2g})" for r in ranked[:10]]
+        out.print(t("audit_townships", lang, list=", ".join(shown)))
