@@ -156,8 +156,11 @@ def _evaluate_indicator(
     numerator = rule.numerator_expr.evaluate(columns)
     denominator = rule.denominator_expr.evaluate(columns)
     usable = ~invalid & ~empty
-    zero = usable & (denominator == 0)
-    ok = usable & ~zero
+    # Only 0/0 is no data: a count over a zero denominator (40 boys, no girls) is an infinite
+    # ratio, beyond any bound — a failure with its own reason, never "—" and full points.
+    zero = usable & (denominator == 0) & (numerator == 0)
+    infinite = usable & (denominator == 0) & (numerator != 0)
+    ok = usable & ~zero & ~infinite
     with np.errstate(divide="ignore", invalid="ignore"):
         value = np.where(ok, numerator * rule.scale / np.where(ok, denominator, 1), np.nan)
 
@@ -165,16 +168,20 @@ def _evaluate_indicator(
     outside = below | above
     out_status = "fail" if rule.severity == "fail" else "warn"
     status = np.select(
-        [invalid, empty, zero, ok & outside, ok],
-        ["invalid", "no_data", "no_data", out_status, "pass"],
+        [invalid, empty, zero, infinite, ok & outside, ok],
+        ["invalid", "no_data", "no_data", out_status, out_status, "pass"],
         default="no_data",
     )
     reason = np.select(
-        [invalid, empty, zero], ["invalid_data", "value_missing", "denominator_zero"], default=None
+        [invalid, empty, zero, infinite],
+        ["invalid_data", "value_missing", "denominator_zero", "infinite_ratio"],
+        default=None,
     )
     zero_names = ",".join(rule.denominator_expr.fields) + ","
     names = np.where(
-        invalid, bad_names, np.where(empty, empty_names, np.where(zero, zero_names, ""))
+        invalid,
+        bad_names,
+        np.where(empty, empty_names, np.where(zero | infinite, zero_names, "")),
     )
     result["status"] = status
     result["reason"] = reason
@@ -182,8 +189,9 @@ def _evaluate_indicator(
     result["value"] = value
     result["numerator"] = np.where(usable, numerator, np.nan)
     result["denominator"] = np.where(usable, denominator, np.nan)
-    if rule.evidence_model != "none" and ok.any():
-        _add_evidence(result, rule, settings, numerator, denominator, columns, ok)
+    if rule.evidence_model != "none" and (ok | infinite).any():
+        with np.errstate(divide="ignore", invalid="ignore"):  # x/0: ±∞ intervals, on purpose
+            _add_evidence(result, rule, settings, numerator, denominator, columns, ok | infinite)
     return result
 
 
@@ -206,7 +214,8 @@ def _add_evidence(
         a, b = rule.numerator_expr.fields[:2]
         terms = (columns[a][ok], columns[b][ok])
     low, high = stats.interval(model, num, den, rule.scale, settings.level, settings.method, terms)
-    value = result["value"].to_numpy()[ok]
+    # A count over a zero denominator (only those rows have no value here) is ±∞.
+    value = np.where(den == 0, np.sign(num) * np.inf, result["value"].to_numpy()[ok])
 
     def p_beyond(bound: float, side: str) -> np.ndarray:
         return stats.p_value_beyond(model, num, den, rule.scale, bound, side, terms)

@@ -302,6 +302,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "status_no_data": ("无数据", "no data"),
     "status_invalid": ("数据有误", "invalid"),
     "reason_denominator_zero": ("分母为0", "denominator is zero"),
+    # evidence (issue 16): a count over a zero denominator is an infinite ratio, a failure
+    "reason_infinite_ratio": (
+        "分母为0而分子不为0: 比值无穷大,判为不达标",
+        "denominator is zero but the numerator is not: an infinite ratio, a failure",
+    ),
     "reason_field_missing": ("缺少字段: {fields}", "field missing: {fields}"),
     "reason_value_missing": ("数值为空: {fields}", "value empty: {fields}"),
     "reason_invalid_data": ("数据有误: {fields}", "invalid data: {fields}"),

@@ -36,6 +36,8 @@ def _cell(row: dict, lang: str, decimals: int) -> Text:
     if status == "invalid":
         return Text(t("status_invalid", lang), style=_STYLE[status])
     shown = display_value(row["value"], decimals, row["min"], row["max"], status)
+    if row.get("reason") == "infinite_ratio":
+        shown = "∞" if row["numerator"] > 0 else "-∞"
     mark = ""
     if status in ("fail", "warn"):
         mark = {"clear_fail": "●", "inconclusive": "○"}.get(row.get("evidence") or "", "")

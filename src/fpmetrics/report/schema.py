@@ -10,7 +10,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 Status = Literal["pass", "fail", "warn", "no_data", "invalid"]
-Reason = Literal["field_missing", "value_missing", "denominator_zero", "invalid_data"]
+Reason = Literal[
+    "field_missing", "value_missing", "denominator_zero", "infinite_ratio", "invalid_data"
+]
 
 
 class _Strict(BaseModel):
