@@ -213,7 +213,10 @@ def _add_evidence(
     if model == "poisson_difference":
         a, b = rule.numerator_expr.fields[:2]
         terms = (columns[a][ok], columns[b][ok])
-    low, high = stats.interval(model, num, den, rule.scale, settings.level, settings.method, terms)
+    # Always the exact interval: its ends are the exact one-sided tests at (1 − level)/2, the
+    # test that gives the verdict below, so the two never contradict (Wilson could: 7 of 10
+    # has a Wilson interval wholly below 90% while P(X ≤ 7 | 90%) = 0.070).
+    low, high = stats.interval(model, num, den, rule.scale, settings.level, "exact", terms)
     # A count over a zero denominator (only those rows have no value here) is ±∞.
     value = np.where(den == 0, np.sign(num) * np.inf, result["value"].to_numpy()[ok])
 
@@ -238,15 +241,18 @@ def _add_evidence(
     else:
         p = np.where(inside, inside_min, p)
 
-    beyond = np.zeros(len(num), dtype=bool)
-    within = np.ones(len(num), dtype=bool)
+    # The verdict is the exact one-sided test at (1 − level)/2, whose error rate holds at every
+    # size: beyond the crossed bound (clear_fail) or within both bounds (clear_pass).
+    alpha = (1 - settings.level) / 2
+    crossed = ~np.isfinite(value)  # a count over a zero denominator is beyond any bound
     if rule.max is not None:
-        beyond |= low > rule.max
-        within &= high <= rule.max
+        crossed |= value > rule.max
     if rule.min is not None:
-        beyond |= high < rule.min
-        within &= low >= rule.min
-    evidence = np.where(beyond, "clear_fail", np.where(within, "clear_pass", "inconclusive"))
+        crossed |= value < rule.min
+    clear = p < alpha
+    evidence = np.where(
+        clear & crossed, "clear_fail", np.where(clear, "clear_pass", "inconclusive")
+    )
     size = num + den if model == "sex_ratio" else den
     small = size < rule.min_count
 

@@ -251,7 +251,11 @@ class EvidenceSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     level: float = Field(default=0.95, gt=0.5, lt=1)
-    method: Literal["wilson", "exact"] = "wilson"
+    method: Literal["wilson", "exact"] = Field(
+        default="exact",
+        description="kept for old rule files: the interval shown and the verdict are exact "
+        "either way (Wilson could contradict the exact test; see docs/evidence.md)",
+    )
 
 
 class AuditSettings(BaseModel):

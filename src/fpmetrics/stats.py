@@ -12,10 +12,15 @@ Models (see ``../shared/spec/statistics.md``):
   scale·p/(1−p); the ratio is monotone in p, so coverage is kept.
 - ``poisson``: x events in an exposure N (a ‰ rate). Exact Garwood interval.
 - ``poisson_difference``: (a − b)/N, a and b independent Poisson counts (natural growth):
-  normal approximation with variance a + b (no exact form is standard).
+  the exact Garwood intervals of both counts combined (Bonferroni): the lower end is
+  a's lower bound minus b's upper bound, each at one-sided error (1 − level)/4, so each end
+  errs with probability at most (1 − level)/2 whatever the counts — at 0 births and 0 deaths
+  the interval is ±(−ln((1 − level)/4))/N, not (0, 0). Conservative, never too narrow.
 
 The p-value is exact and one-sided, against the bound the value crossed (small: a real
-failure) or, for a passing value, against the nearer bound (small: a real pass).
+failure) or, for a passing value, against the nearer bound (small: a real pass). The evidence
+verdict is that p-value below (1 − level)/2 — the same tail as each end of the displayed exact
+interval, so interval and verdict never contradict (:func:`evidence`).
 """
 
 from __future__ import annotations
@@ -120,10 +125,50 @@ def interval(
         return lo / den * scale, hi / den * scale
     if model == "poisson_difference":
         assert terms is not None
-        se = np.sqrt(terms[0] + terms[1])
-        z = z_value(level)
-        return (num - z * se) / den * scale, (num + z * se) / den * scale
+        tail = (1 - level) / 4  # each count's share of one end's error (Bonferroni)
+        low = _difference_end(terms[0], terms[1], tail, "low")
+        high = _difference_end(terms[0], terms[1], tail, "high")
+        return low / den * scale, high / den * scale
     raise ValueError(f"unknown evidence model {model}")
+
+
+def _garwood_one_sided(x: np.ndarray, tail: float | np.ndarray, end: str) -> np.ndarray:
+    """Exact one-sided Poisson bound for the mean of a count x, erring with probability
+    ``tail``: lower end χ²(2x) quantile / 2 (0 for x = 0), upper end χ²(2x + 2) / 2."""
+    if end == "low":
+        return np.where(x > 0, special.gammaincinv(np.maximum(x, 1e-300), tail), 0.0)
+    return special.gammaincinv(x + 1, 1 - tail)
+
+
+def _difference_end(a: np.ndarray, b: np.ndarray, tail: float | np.ndarray, end: str) -> np.ndarray:
+    """An end of the Bonferroni interval for mean(a) − mean(b), each count at ``tail``."""
+    if end == "low":
+        return _garwood_one_sided(a, tail, "low") - _garwood_one_sided(b, tail, "high")
+    return _garwood_one_sided(a, tail, "high") - _garwood_one_sided(b, tail, "low")
+
+
+def _difference_p(a: np.ndarray, b: np.ndarray, delta: np.ndarray, side: str) -> np.ndarray:
+    """p-value of the Bonferroni-Garwood interval: 2t*, where t* is the per-count tail at
+    which the interval's end reaches ``delta`` (side "above": the lower end; "below": the
+    upper end). The end moves monotonically with t, so t* is found by bisection on log t;
+    p < (1 − level)/2 exactly when the interval at that level excludes ``delta``."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    delta = np.broadcast_to(np.asarray(delta, dtype=float), a.shape)
+
+    def beyond(t: np.ndarray) -> np.ndarray:  # does the end at tail t exclude delta?
+        if side == "above":
+            return _difference_end(a, b, t, "low") > delta
+        return _difference_end(a, b, t, "high") < delta
+
+    lo = np.full(a.shape, np.log(1e-300))
+    hi = np.full(a.shape, np.log(0.5))
+    never = ~beyond(np.full(a.shape, 0.5))  # not excluded even at t = ½: p = 1
+    for _ in range(80):
+        mid = (lo + hi) / 2
+        hit = beyond(np.exp(mid))
+        hi = np.where(hit, mid, hi)
+        lo = np.where(hit, lo, mid)
+    return np.where(never, 1.0, np.minimum(1.0, 2 * np.exp(hi)))
 
 
 def p_value_beyond(
@@ -158,8 +203,5 @@ def p_value_beyond(
         return poisson_at_least(num, mean) if side == "above" else poisson_at_most(num, mean)
     if model == "poisson_difference":
         assert terms is not None
-        se = np.sqrt(terms[0] + terms[1])
-        with np.errstate(divide="ignore", invalid="ignore"):
-            z = (num - den * bound / scale) / se
-        return special.ndtr(-z) if side == "above" else special.ndtr(z)
+        return _difference_p(terms[0], terms[1], den * bound / scale, side)
     raise ValueError(f"unknown evidence model {model}")
