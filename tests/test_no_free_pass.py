@@ -190,3 +190,128 @@ def test_wilson_in_an_old_rule_file_still_gives_exact_verdicts(evaluate, tmp_pat
     )
     r = evaluate({"migrant_women": 10, "migrant_archived": 7}, load_ruleset(str(path)))
     assert r["migrant_archive_rate"]["evidence"] == "inconclusive"
+
+
+# ---------------------------------------------------------------------- holes 4 and 6: reports
+
+
+def _county(tmp_path):
+    """30 townships passing everything, 甲镇 with 1 technician of 10 staff (far below 70%:
+    ●, a small sample) and 乙镇 with 19 of 40 (47.5%: p = 0.0024, ● on its own)."""
+    towns = [town(f"镇{i}") for i in range(30)]
+    towns += [town("甲镇", station_staff=10, station_tech_staff=1),
+              town("乙镇", station_staff=40, station_tech_staff=19)]  # fmt: skip
+    return write_csv(tmp_path / "county.csv", towns)
+
+
+def _fdr_rules(tmp_path):
+    path = tmp_path / "fdr.yaml"
+    path.write_text(
+        "name: fdr\ntitle: 县级控制\nextends: default\nevidence: {fdr: true}\n", encoding="utf-8"
+    )
+    return path
+
+
+P_JIA = ss.binom.cdf(1, 10, 0.7)
+P_YI = ss.binom.cdf(19, 40, 0.7)
+
+
+def test_summary_counts_clear_and_inconclusive_fails_apart(tmp_path):
+    path = write_csv(tmp_path / "d.csv", [
+        town("甲镇", station_staff=10, station_tech_staff=1),  # p = 0.00014: ●
+        town("乙镇", station_staff=10, station_tech_staff=6),  # p = 0.35: ○
+        town("丙镇"),
+    ])  # fmt: skip
+    run = fpm("check", path, "--format", "json")
+    assert run.code == 1  # the exit code is the administrative verdict's, as before
+    s = json.loads(run.stdout)["summary"]
+    assert (s["fail"], s["clear_fail"], s["inconclusive_fail"], s["fdr_inconclusive"]) == (
+        2, 1, 1, 0,
+    )  # fmt: skip
+    run = fpm("check", path, "--lang", "en")
+    assert run.code == 1
+    assert "of the fails: ● beyond chance 1 · ○ could be chance 1" in run.stdout
+    run = fpm("check", path)
+    assert "其中 ● 超出偶然 1 · ○ 可能是偶然 1" in run.stdout
+
+
+def test_fdr_is_a_rule_file_option_and_shows_what_it_changes(tmp_path):
+    path = _county(tmp_path)
+    plain = json.loads(fpm("check", path, "--format", "json").stdout)
+    rows = {r["unit"]: r for r in plain["results"] if r["indicator"] == "tech_staff_share"}
+    assert rows["乙镇"]["p_value"] == pytest.approx(P_YI, rel=1e-9)
+    assert P_YI < 0.025 < P_YI * 32 / 2  # clear alone, not after BH over 32 townships
+    assert rows["甲镇"]["evidence"] == rows["乙镇"]["evidence"] == "clear_fail"
+    assert rows["乙镇"]["q_value"] is None
+    assert plain["summary"]["clear_fail"] == 2
+
+    run = fpm("check", path, "--rules", _fdr_rules(tmp_path), "--format", "json")
+    assert run.code == 1  # unchanged: FDR changes the evidence, never the verdict
+    data = json.loads(run.stdout)
+    rows = {r["unit"]: r for r in data["results"] if r["indicator"] == "tech_staff_share"}
+    family = [P_JIA, P_YI] + [1.0] * 30  # a township that does not fail enters with p = 1
+    q = ss.false_discovery_control(family, method="bh")
+    assert rows["甲镇"]["q_value"] == pytest.approx(q[0], rel=1e-9)
+    assert rows["乙镇"]["q_value"] == pytest.approx(q[1], rel=1e-9)
+    assert (rows["甲镇"]["evidence"], rows["乙镇"]["evidence"]) == ("clear_fail", "inconclusive")
+    assert rows["乙镇"]["notes"] == ["fdr_inconclusive"]
+    assert rows["乙镇"]["status"] == "fail"
+    assert rows["镇0"]["q_value"] is None  # passing: no q
+    s = data["summary"]
+    assert (s["clear_fail"], s["inconclusive_fail"], s["fdr_inconclusive"]) == (1, 1, 1)
+
+    run = fpm("check", path, "--rules", _fdr_rules(tmp_path), "--lang", "en")
+    assert "Benjamini–Hochberg" in run.stdout and "1 ● became ○, 1 ● kept" in run.stdout
+
+
+def _expected_chance(n: int) -> str:
+    return f"up to about {n * 0.025:.1f} ● per indicator"
+
+
+def test_every_report_with_a_clear_fail_states_the_chance_and_the_evidence(tmp_path):
+    """Terminal, Markdown, HTML and Excel: ●/○, the exact interval, the p-value, the
+    small-sample note, a legend, and how many ● chance alone gives in 32 townships."""
+    import openpyxl
+
+    path = _county(tmp_path)
+    low = 100 * ss.beta.ppf(0.025, 1, 10)  # 甲镇: 1 of 10, exact 95% interval, in %
+    high = 100 * ss.beta.ppf(0.975, 2, 9)
+    interval = f"{low:.1f}–{high:.1f}%"
+    chance = _expected_chance(32)
+    assert chance == "up to about 0.8 ● per indicator"
+
+    run = fpm("check", path, "--lang", "en")
+    assert chance in " ".join(run.stdout.split())
+    for suffix in (".md", ".html"):
+        out = tmp_path / f"report{suffix}"
+        assert fpm("check", path, "--lang", "en", "-o", out).code == 1
+        text = out.read_text(encoding="utf-8")
+        assert chance in text, suffix
+        assert "exact one-sided test p" in text  # the legend
+        assert "10.0%●" in text and "47.5%●" in text  # the marks in the matrix
+        assert interval in text, (suffix, interval)
+        assert "&lt; 0.001" in text or "< 0.001" in text  # 甲镇's p-value
+        assert f"{P_YI:.3f}" in text  # 乙镇's p-value
+        assert "small sample" in text
+
+    out = tmp_path / "report.xlsx"
+    assert fpm("check", path, "--lang", "en", "-o", out).code == 1
+    wb = openpyxl.load_workbook(out)
+    texts = [c for ws in wb for row in ws.iter_rows(values_only=True) for c in row if c]
+    assert any(isinstance(c, str) and chance in c for c in texts)
+    assert any(isinstance(c, str) and c.startswith("● exact one-sided") for c in texts)
+    evidence = [c for c in texts if isinstance(c, str) and c.startswith(("● ", "○ "))]
+    assert any(interval in c and "p < 0.001" in c and "small sample" in c for c in evidence)
+    assert any(f"p {P_YI:.3f}" in c for c in evidence)
+    marked = [c for row in wb["Indicators"].iter_rows() for c in row if "●" in c.number_format]
+    assert len(marked) == 2  # the numbers stay numbers, the mark is in their format
+
+
+def test_reports_without_failures_carry_no_chance_line(tmp_path):
+    path = write_csv(tmp_path / "d.csv", [town("甲镇"), town("乙镇")])
+    run = fpm("check", path, "--lang", "en")
+    assert run.code == 0
+    assert "By chance alone" not in run.stdout
+    out = tmp_path / "r.md"
+    fpm("check", path, "--lang", "en", "-o", out)
+    assert "By chance alone" not in out.read_text(encoding="utf-8")

@@ -86,11 +86,43 @@ def evaluate(units: pd.DataFrame, ruleset: RuleSet, present: set[str], lang: str
         pd.MultiIndex.from_frame(results[["unit", "period"]].fillna(""))
     ).to_numpy()
     results["_rule"] = results["indicator"].map({k: i for i, k in enumerate(ruleset.active)})
-    return (
+    results = (
         results.sort_values(["_order", "_rule"], kind="stable")
         .drop(columns=["_order", "_rule"])
         .reset_index(drop=True)
     )
+    if ruleset.evidence.fdr:
+        adjust_fdr(results, ruleset.evidence.alpha)
+    return results
+
+
+def adjust_fdr(results: pd.DataFrame, alpha: float) -> None:
+    """Benjamini–Hochberg over the county's results of each indicator and period, in place.
+
+    The family is every unit with evidence; a unit that does not fail has no evidence of a
+    failure and enters with p = 1 (so the family size counts it). ``q_value`` is the adjusted
+    p of a failing result; a clear failure whose q is not below ``alpha`` becomes
+    inconclusive, noted ``fdr_inconclusive``.
+    """
+    from .audit import benjamini_hochberg
+
+    has = results["evidence"].notna().to_numpy()
+    if not has.any():
+        return
+    failing = results["status"].isin(["fail", "warn"]).to_numpy() & has
+    p_fail = np.where(failing, results["p_value"].to_numpy(dtype=float), 1.0)
+    q = np.full(len(results), np.nan)
+    groups = results.loc[has, ["indicator"]].assign(period=results["period"].fillna(""))
+    for rows in groups.groupby(["indicator", "period"], sort=False).indices.values():
+        where = np.flatnonzero(has)[rows]
+        q[where] = benjamini_hochberg(p_fail[where])
+    results["q_value"] = np.where(failing, q, np.nan)
+    demoted = failing & (results["evidence"] == "clear_fail").to_numpy() & ~(q < alpha)
+    if demoted.any():
+        results.loc[demoted, "evidence"] = "inconclusive"
+        results.loc[demoted, "notes"] = results.loc[demoted, "notes"].map(
+            lambda n: [*n, "fdr_inconclusive"]
+        )
 
 
 def _evaluate_indicator(
@@ -126,6 +158,7 @@ def _evaluate_indicator(
             "evidence": None,
             "evidence_note": None,
             "notes": [[] for _ in range(n)],
+            "q_value": np.nan,
         }
     )
     excluded = np.zeros(n, dtype=bool)
@@ -243,7 +276,7 @@ def _add_evidence(
 
     # The verdict is the exact one-sided test at (1 − level)/2, whose error rate holds at every
     # size: beyond the crossed bound (clear_fail) or within both bounds (clear_pass).
-    alpha = (1 - settings.level) / 2
+    alpha = settings.alpha
     crossed = ~np.isfinite(value)  # a count over a zero denominator is beyond any bound
     if rule.max is not None:
         crossed |= value > rule.max
@@ -300,6 +333,17 @@ def summarise(results: pd.DataFrame) -> dict[str, int]:
     summary["checks"] = len(results)
     for status in STATUSES:
         summary[status] = int(counts.get(status, 0))
+    # Failures beyond chance (●) apart from those chance could explain (○); fails without a
+    # statistical model are in neither. ``fdr_inconclusive``: ● that the county-wide
+    # Benjamini–Hochberg control turned into ○ (0 unless the rule file asks for it).
+    failed = results["status"] == "fail"
+    evidence = results["evidence"] if "evidence" in results else pd.Series(dtype=object)
+    summary["clear_fail"] = int((failed & (evidence == "clear_fail")).sum())
+    summary["inconclusive_fail"] = int((failed & (evidence == "inconclusive")).sum())
+    notes = results["notes"] if "notes" in results else pd.Series(dtype=object)
+    summary["fdr_inconclusive"] = int(
+        (failed & notes.map(lambda n: isinstance(n, list) and "fdr_inconclusive" in n)).sum()
+    )
     return summary
 
 

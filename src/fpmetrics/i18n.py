@@ -328,6 +328,36 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "● 95%置信区间整体越过标准:不是偶然  ○ 区间跨越标准:可能是偶然波动",
         "● the whole 95% interval is beyond the bound: not chance  ○ the interval straddles the bound: could be chance",
     ),
+    # evidence on every report (issue 16): ●/○, interval, p-value, chance, FDR
+    "evidence_summary": (
+        "其中 ● 超出偶然 {clear} · ○ 可能是偶然 {inconclusive}",
+        "of the fails: ● beyond chance {clear} · ○ could be chance {inconclusive}",
+    ),
+    "evidence_legend_report": (
+        "● 精确单侧检验 p < {alpha}: 越过标准不是偶然  ○ 可能是偶然波动  区间: {level}% 精确置信区间"
+        "  小样本: 单位太小, 结论意义有限",
+        "● exact one-sided test p < {alpha}: beyond the bound, not chance  ○ could be chance"
+        "  interval: {level}% exact  small sample: the unit is too small for its verdict to mean much",
+    ),
+    "evidence_chance": (
+        "偶然性: 即使 {units}全部真实达标, 每项指标仍可能因偶然出现至多约 {expected} 个 ●"
+        "(每个单位至多 {alpha}%)",
+        "By chance alone: even if all {units} truly met a standard, up to about {expected} ● per"
+        " indicator may appear (at most {alpha}% per unit)",
+    ),
+    "evidence_fdr": (
+        "已按规则文件对每项指标做 Benjamini–Hochberg 错误发现率控制: {demoted} 个 ● 改为 ○,"
+        " {kept} 个 ● 保留",
+        "False-discovery-rate control (Benjamini–Hochberg per indicator, from the rule file):"
+        " {demoted} ● became ○, {kept} ● kept",
+    ),
+    "evidence_details": ("不达标项的统计证据", "Evidence for each failure"),
+    "col_evidence": ("判断", "Evidence"),
+    "col_interval": ("{level}%区间", "{level}% interval"),
+    "col_p_value": ("p值", "p-value"),
+    "col_evidence_note": ("备注", "Note"),
+    "note_small_sample": ("小样本", "small sample"),
+    "note_fdr_inconclusive": ("FDR校正后不再明确", "not clear after FDR control"),
     "chart_no_data": ("无数据: {units}", "no data: {units}"),
     "chart_no_data_count": ("{units}无数据", "{units} without data"),
     "failing_units": ("不达标乡镇: {units}", "Townships failing: {units}"),

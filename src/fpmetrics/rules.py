@@ -256,6 +256,16 @@ class EvidenceSettings(BaseModel):
         description="kept for old rule files: the interval shown and the verdict are exact "
         "either way (Wilson could contradict the exact test; see docs/evidence.md)",
     )
+    fdr: bool = Field(
+        default=False,
+        description="Benjamini–Hochberg over the county's results for each indicator (and "
+        "period): a clear failure must also have a q-value below (1 − level)/2",
+    )
+
+    @property
+    def alpha(self) -> float:
+        """The one-sided error rate of a clear verdict: each tail of the interval."""
+        return (1 - self.level) / 2
 
 
 class AuditSettings(BaseModel):

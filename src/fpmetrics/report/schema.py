@@ -41,7 +41,8 @@ class CheckResult(_Strict):
     p_value: float | None
     evidence: Literal["clear_fail", "clear_pass", "inconclusive"] | None
     evidence_note: Literal["small_sample"] | None
-    notes: list[Literal["records_excluded", "fewer_periods"]] = []
+    notes: list[Literal["records_excluded", "fewer_periods", "fdr_inconclusive"]] = []
+    q_value: float | None = None
 
 
 class UnitVerdict(_Strict):
@@ -81,6 +82,12 @@ class CheckOutput(_Strict):
     ruleset: str
     results: list[CheckResult]
     units: list[UnitVerdict]
-    summary: dict[Literal["units", "checks", "pass", "fail", "warn", "no_data", "invalid"], int]
+    summary: dict[
+        Literal[
+            "units", "checks", "pass", "fail", "warn", "no_data", "invalid",
+            "clear_fail", "inconclusive_fail", "fdr_inconclusive",
+        ],
+        int,
+    ]  # fmt: skip
     problems: list[Problem]
     windows: list[PeriodWindow] = []
