@@ -315,3 +315,74 @@ def test_reports_without_failures_carry_no_chance_line(tmp_path):
     out = tmp_path / "r.md"
     fpm("check", path, "--lang", "en", "-o", out)
     assert "By chance alone" not in out.read_text(encoding="utf-8")
+
+
+# ---------------------------------------------------------------------- hole 5: funnel φ
+
+
+def _defects_csv(tmp_path, towns: list[tuple[str, int, int]]):
+    path = tmp_path / "defects.csv"
+    lines = ["乡镇,围产儿数,出生缺陷数", *(f"{u},{n},{x}" for u, n, x in towns)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _funnel(path, *options):
+    run = fpm("funnel", "birth_defect_rate", path, "--format", "json", *options)
+    assert run.code == 0, run.stderr
+    data = json.loads(run.stdout, parse_constant=_reject)
+    return data, {u["unit"]: u for u in data["units"]}
+
+
+def _exact_poisson_limit(n: int, rate: float, p: float) -> float:
+    """Spiegelhalter (2005) A.1.1: r_p = smallest r with F(r) ≥ p, α = (F(r) − p)/(F(r) −
+    F(r − 1)), limit (r − α)/n, in ‰."""
+    mean = n * rate
+    r = ss.poisson.ppf(p, mean)
+    f_r, f_before = ss.poisson.cdf(r, mean), ss.poisson.cdf(r - 1, mean)
+    return (r - (f_r - p) / (f_r - f_before)) / n * 1000
+
+
+@pytest.mark.parametrize("method", ["multiplicative", "additive"])
+def test_overdispersion_with_phi_at_most_one_keeps_the_exact_limits(tmp_path, method):
+    """20 townships exactly at their expected count (φ ≈ 0) and 3 defects in 179 births:
+    the normal limits (θ0 + 3.09 √(θ0/n)) would put it above 99.8%; the exact ones do not."""
+    towns = [(f"镇{i}", 1000, 3) for i in range(20)] + [("小镇", 179, 3)]
+    path = _defects_csv(tmp_path, towns)
+    data, units = _funnel(path, "--overdispersion", method)
+    rate = 63 / 20179
+    normal_upper = (rate + 3.090232 * math.sqrt(rate / 179)) * 1000
+    assert normal_upper < 3 / 179 * 1000  # the old, narrower limit flagged 小镇
+    assert data["phi"] <= 1
+    assert data["method"] == "exact" and data["overdispersion"] == method
+    small = units["小镇"]
+    assert small["upper_99.8"] == pytest.approx(_exact_poisson_limit(179, rate, 0.999), rel=1e-9)
+    assert small["upper_95"] == pytest.approx(_exact_poisson_limit(179, rate, 0.975), rel=1e-9)
+    assert small["outside_99.8"] == ""
+    _, plain = _funnel(path)  # the same limits as without --overdispersion
+    assert small["upper_99.8"] == plain["小镇"]["upper_99.8"]
+
+
+def test_phi_is_measured_against_the_county_rate_not_the_bound(tmp_path):
+    """A county well below the 6‰ bound, with some spread between townships: φ is the
+    spread around the county's own rate, the same whatever the centre line."""
+    counts = [(800, 1), (1200, 6), (500, 0), (900, 5), (1500, 2), (700, 4), (1100, 1), (600, 3),
+              (1000, 2), (400, 2)]  # fmt: skip
+    towns = [(f"第{i}镇", n, x) for i, (n, x) in enumerate(counts)]
+    path = _defects_csv(tmp_path, towns)
+    n = np.array([t[1] for t in towns], dtype=float)
+    x = np.array([t[2] for t in towns], dtype=float)
+    pooled = x.sum() / n.sum()
+    z = (x / n - pooled) / np.sqrt(pooled / n)
+    lo, hi = np.quantile(z, [0.1, 0.9])
+    phi = float(np.mean(np.clip(z, lo, hi) ** 2))
+    z_bound = (x / n - 0.006) / np.sqrt(0.006 / n)  # against the bound: the county's distance
+    lo_b, hi_b = np.quantile(z_bound, [0.1, 0.9])
+    assert float(np.mean(np.clip(z_bound, lo_b, hi_b) ** 2)) > phi + 0.5
+    for target in ("overall", "bound", "6"):
+        data, _ = _funnel(path, "--overdispersion", "multiplicative", "--target", target)
+        assert data["phi"] == pytest.approx(phi, rel=1e-9), target
+        assert data["phi_rate"] == pytest.approx(pooled * 1000, rel=1e-9)
+    run = fpm("funnel", "birth_defect_rate", path, "--overdispersion", "multiplicative",
+              "--target", "bound", "--lang", "en")  # fmt: skip
+    assert "measured against the county's own rate" in " ".join(run.stdout.split())

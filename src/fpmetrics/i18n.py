@@ -427,6 +427,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "funnel_method_exact": ("精确控制限", "exact limits"),
     "funnel_method_multiplicative": ("乘法过度离散", "multiplicative overdispersion"),
     "funnel_method_additive": ("加法过度离散", "additive overdispersion"),
+    # overdispersion φ (issue 16): against the county's own rate; φ ≤ 1 keeps exact limits
+    "funnel_phi_rate": (
+        "φ = {phi}, 按本县自身水平 {rate} 计算(不按目标值: 本县与标准的整体差距不是乡镇间的离散)",
+        "φ = {phi}, measured against the county's own rate {rate} (not the target: the county's"
+        " distance from a standard is not spread between townships)",
+    ),
+    "funnel_phi_exact": (
+        "φ ≤ 1: 没有过度离散, 保留精确控制限",
+        "φ ≤ 1: no overdispersion, the exact limits are kept",
+    ),
     "funnel_band": ("达标区间", "passing range"),
     "funnel_limits": ("{level}% 控制限", "{level}% limits"),
     "funnel_centre": ("中心线 {target}", "centre {target}"),
