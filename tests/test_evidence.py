@@ -134,16 +134,28 @@ def growth_ends(births: int, deaths: int, tail: float) -> tuple[float, float]:
 
 
 def growth_p(births: int, deaths: int, delta: float, side: str) -> float:
-    """2t*, t* the per-count tail at which the combined interval's end reaches ``delta``."""
-    end = 0 if side == "above" else 1
-    sign = 1 if side == "above" else -1
+    """2t*, t* the per-count tail at which the combined interval's end reaches ``delta``.
 
-    def gap(log_t):
-        return sign * (growth_ends(births, deaths, math.exp(log_t))[end] - delta)
+    The lower end at tail t is μ_births − μ_deaths where P(births ≥ x | μ_births) = t =
+    P(deaths ≤ y | μ_deaths) (the Garwood bounds' defining tails), so t* is where the two
+    tails meet on the line μ_births = μ_deaths + delta; the upper end mirrors it."""
+    a, b = (births, deaths) if side == "above" else (deaths, births)
+    delta = delta if side == "above" else -delta
+    lo = max(0.0, -delta)
 
-    if gap(math.log(0.5)) <= 0:
-        return 1.0
-    return 2 * math.exp(brentq(gap, math.log(1e-300), math.log(0.5), xtol=1e-12))
+    def at_least_a(mu):
+        return 1.0 if a == 0 else ss.poisson.logsf(a - 1, mu + delta)
+
+    def gap(mu):  # log P(A ≥ a | mu + δ) − log P(B ≤ b | mu): increasing in mu
+        return (0.0 if a == 0 else at_least_a(mu)) - ss.poisson.logcdf(b, mu)
+
+    if a == 0 or gap(lo) >= 0:
+        return min(1.0, 2 * ss.poisson.cdf(b, lo))
+    hi = lo + a + b + abs(delta) + 100
+    while gap(hi) <= 0:
+        hi *= 2
+    root = brentq(gap, lo, hi, xtol=1e-12, rtol=1e-14)
+    return min(1.0, 2 * ss.poisson.cdf(b, root))
 
 
 def expected_p(indicator, c) -> float:

@@ -253,26 +253,30 @@ def _add_evidence(
     # A count over a zero denominator (only those rows have no value here) is ±∞.
     value = np.where(den == 0, np.sign(num) * np.inf, result["value"].to_numpy()[ok])
 
-    def p_beyond(bound: float, side: str) -> np.ndarray:
-        return stats.p_value_beyond(model, num, den, rule.scale, bound, side, terms)
+    def p_beyond(bound: float, side: str, rows: np.ndarray) -> np.ndarray:
+        """The p-value against ``bound`` for ``rows`` only (NaN elsewhere): natural growth
+        finds each by iteration, so no row pays for a p-value it does not use."""
+        out = np.full(len(num), np.nan)
+        if rows.any():
+            part = None if terms is None else (terms[0][rows], terms[1][rows])
+            out[rows] = stats.p_value_beyond(
+                model, num[rows], den[rows], rule.scale, bound, side, part
+            )
+        return out
 
     # p-value: against the bound the value crossed, else against the nearer bound.
+    above = value > rule.max if rule.max is not None else np.zeros(len(num), dtype=bool)
+    below = value < rule.min if rule.min is not None else np.zeros(len(num), dtype=bool)
+    inside = ~above & ~below
     p = np.full(len(num), np.nan)
+    inside_p = np.zeros(len(num))
     if rule.max is not None:
-        above = value > rule.max
-        p = np.where(above, p_beyond(rule.max, "above"), p)
-        inside_max = p_beyond(rule.max, "below")
+        p = np.where(above, p_beyond(rule.max, "above", above), p)
+        inside_p = np.fmax(inside_p, p_beyond(rule.max, "below", inside))
     if rule.min is not None:
-        below = value < rule.min
-        p = np.where(below, p_beyond(rule.min, "below"), p)
-        inside_min = p_beyond(rule.min, "above")
-    inside = np.isnan(p)
-    if rule.max is not None and rule.min is not None:
-        p = np.where(inside, np.maximum(inside_max, inside_min), p)
-    elif rule.max is not None:
-        p = np.where(inside, inside_max, p)
-    else:
-        p = np.where(inside, inside_min, p)
+        p = np.where(below, p_beyond(rule.min, "below", below), p)
+        inside_p = np.fmax(inside_p, p_beyond(rule.min, "above", inside))
+    p = np.where(inside, inside_p, p)
 
     # The verdict is the exact one-sided test at (1 − level)/2, whose error rate holds at every
     # size: beyond the crossed bound (clear_fail) or within both bounds (clear_pass).

@@ -148,27 +148,83 @@ def _difference_end(a: np.ndarray, b: np.ndarray, tail: float | np.ndarray, end:
 
 
 def _difference_p(a: np.ndarray, b: np.ndarray, delta: np.ndarray, side: str) -> np.ndarray:
-    """p-value of the Bonferroni-Garwood interval: 2t*, where t* is the per-count tail at
-    which the interval's end reaches ``delta`` (side "above": the lower end; "below": the
-    upper end). The end moves monotonically with t, so t* is found by bisection on log t;
-    p < (1 − level)/2 exactly when the interval at that level excludes ``delta``."""
+    """p-value of the Bonferroni-Garwood interval for mean(a) − mean(b) against ``delta``:
+    2t*, where t* is the per-count tail at which the interval's end reaches ``delta`` (side
+    "above": the lower end; "below": the upper end), so p < (1 − level)/2 exactly when the
+    interval at that level excludes ``delta``.
+
+    The lower end at tail t is μa − μb with P(A ≥ a | μa) = t = P(B ≤ b | μb). So t* is found
+    on the line μa = μb + δ where the two tails meet: g(μb) = P(A ≥ a | μb + δ) − P(B ≤ b | μb)
+    increases with μb, and its root is found by regula falsi (Illinois) with the forward
+    distribution functions — a few iterations, not an inverse function per bisection step.
+    The upper end of a − b is minus the lower end of b − a: "below" is "above" mirrored.
+    """
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    delta = np.broadcast_to(np.asarray(delta, dtype=float), a.shape)
+    delta = np.broadcast_to(np.asarray(delta, dtype=float), a.shape).astype(float)
+    if side == "below":
+        a, b, delta = b, a, -delta
 
-    def beyond(t: np.ndarray) -> np.ndarray:  # does the end at tail t exclude delta?
-        if side == "above":
-            return _difference_end(a, b, t, "low") > delta
-        return _difference_end(a, b, t, "high") < delta
+    def g(mu_b: np.ndarray) -> np.ndarray:
+        return _g_at(a, b, delta, mu_b)
 
-    lo = np.full(a.shape, np.log(1e-300))
-    hi = np.full(a.shape, np.log(0.5))
-    never = ~beyond(np.full(a.shape, 0.5))  # not excluded even at t = ½: p = 1
-    for _ in range(80):
-        mid = (lo + hi) / 2
-        hit = beyond(np.exp(mid))
-        hi = np.where(hit, mid, hi)
-        lo = np.where(hit, lo, mid)
-    return np.where(never, 1.0, np.minimum(1.0, 2 * np.exp(hi)))
+    lo = np.maximum(0.0, -delta)
+    g_lo = g(lo)
+    start = np.maximum(a - delta, b)
+    hi = lo + start + 10 + 10 * np.sqrt(start + 1)
+    g_hi = g(hi)
+    for _ in range(60):  # make sure the root is bracketed (g(hi) > 0)
+        short = (g_lo < 0) & (g_hi <= 0)
+        if not short.any():
+            break
+        hi = np.where(short, 2 * hi + 10, hi)
+        g_hi = np.where(short, g(hi), g_hi)
+    # Regula falsi (Illinois) on a bracket [x0: g < 0, x1: g > 0] that always holds the root,
+    # until the bracket is 1e-12 wide (relative); g on the log scale, nearly straight.
+    todo = g_lo < 0
+    root = lo.copy()
+    x0, x1 = lo.copy(), hi.copy()
+    f0, f1 = _log_g(a, b, delta, x0), _log_g(a, b, delta, x1)
+    side = np.zeros(len(a), dtype=np.int8)  # which end moved last: Illinois halves the other
+    for _ in range(200):
+        idx = np.flatnonzero(todo)
+        if not len(idx):
+            break
+        x0i, x1i, f0i, f1i = x0[idx], x1[idx], f0[idx], f1[idx]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            x = x1i - f1i * (x1i - x0i) / (f1i - f0i)
+        x = np.where(np.isfinite(x) & (x > x0i) & (x < x1i), x, (x0i + x1i) / 2)
+        fx = _log_g(a[idx], b[idx], delta[idx], x)
+        low = fx < 0
+        last = side[idx]
+        x0[idx], f0[idx] = (
+            np.where(low, x, x0i),
+            np.where(low, fx, np.where(last == -1, f0i / 2, f0i)),
+        )
+        x1[idx], f1[idx] = (
+            np.where(low, x1i, x),
+            np.where(low, np.where(last == 1, f1i / 2, f1i), fx),
+        )
+        side[idx] = np.where(low, 1, -1)  # 1: the low end moved (the high end may be halved)
+        root[idx] = x
+        todo[idx] = ~((fx == 0) | (x1[idx] - x0[idx] <= 1e-12 * (1 + x1[idx])))
+    tail = special.gammaincc(b + 1, np.maximum(root, 0))  # P(B ≤ b | μb*) = t*
+    return np.minimum(1.0, 2 * tail)
+
+
+def _log_g(a: np.ndarray, b: np.ndarray, delta: np.ndarray, mu_b: np.ndarray) -> np.ndarray:
+    """log P(A ≥ a | μb + δ) − log P(B ≤ b | μb): increasing in μb, nearly straight."""
+    mu_a = np.maximum(mu_b + delta, 0)
+    at_least_a = np.where(a > 0, special.gammainc(np.maximum(a, 1e-300), mu_a), 1.0)
+    at_most_b = special.gammaincc(b + 1, np.maximum(mu_b, 0))
+    with np.errstate(divide="ignore"):
+        return np.log(np.maximum(at_least_a, 1e-320)) - np.log(np.maximum(at_most_b, 1e-320))
+
+
+def _g_at(a: np.ndarray, b: np.ndarray, delta: np.ndarray, mu_b: np.ndarray) -> np.ndarray:
+    """P(A ≥ a | μb + δ) − P(B ≤ b | μb), with P(A ≥ 0) = 1."""
+    mu_a = np.maximum(mu_b + delta, 0)
+    at_least_a = np.where(a > 0, special.gammainc(np.maximum(a, 1e-300), mu_a), 1.0)
+    return at_least_a - special.gammaincc(b + 1, np.maximum(mu_b, 0))
 
 
 def p_value_beyond(
