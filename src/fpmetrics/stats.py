@@ -5,7 +5,8 @@ functions scipy.stats builds on), so a check pays ~0.1 s for them, not ~0.6 s.
 
 Models (see ``../shared/spec/statistics.md``):
 
-- ``binomial``: x events of n (a share). Wilson or exact Clopper–Pearson interval. A count
+- ``binomial``: x events of n (a share). Exact Clopper–Pearson interval (the check always
+  uses it, so that interval and verdict agree; Wilson is kept for comparison). A count
   above its denominator (an error count larger than the verified births) is no share: it is
   treated as ``poisson``.
 - ``sex_ratio``: M boys, F girls. Interval for the male share p = M/(M+F), mapped by

@@ -43,7 +43,10 @@ def _number(value: float, decimals: int) -> str:
 
 
 def interval_text(row: dict, decimals: int, symbol: str) -> str:
-    return f"{_number(row['ci_low'], decimals)}–{_number(row['ci_high'], decimals)}{symbol}"
+    low, high = row["ci_low"], row["ci_high"]
+    if low is None or (isinstance(low, float) and (math.isnan(low) or math.isinf(low))):
+        return "—"  # no interval (or a count over no exposure at all: nothing to bound)
+    return f"{_number(low, decimals)}–{_number(high, decimals)}{symbol}"
 
 
 def p_text(value: float) -> str:
