@@ -287,6 +287,7 @@ def test_every_report_with_a_clear_fail_states_the_chance_and_the_evidence(tmp_p
         assert fpm("check", path, "--lang", "en", "-o", out).code == 1
         text = out.read_text(encoding="utf-8")
         assert chance in text, suffix
+        assert "● beyond chance 2 · ○ could be chance 0" in text  # the summary
         assert "exact one-sided test p" in text  # the legend
         assert "10.0%●" in text and "47.5%●" in text  # the marks in the matrix
         assert interval in text, (suffix, interval)
@@ -299,6 +300,7 @@ def test_every_report_with_a_clear_fail_states_the_chance_and_the_evidence(tmp_p
     wb = openpyxl.load_workbook(out)
     texts = [c for ws in wb for row in ws.iter_rows(values_only=True) for c in row if c]
     assert any(isinstance(c, str) and chance in c for c in texts)
+    assert any(isinstance(c, str) and "● beyond chance 2 · ○ could be chance 0" in c for c in texts)
     assert any(isinstance(c, str) and c.startswith("● exact one-sided") for c in texts)
     evidence = [c for c in texts if isinstance(c, str) and c.startswith(("● ", "○ "))]
     assert any(interval in c and "p < 0.001" in c and "small sample" in c for c in evidence)

@@ -31,7 +31,7 @@ from .evidence_text import (
     q_text,
 )
 from .safety import write_cell as _set
-from .values import decimals_needed
+from .values import decimals_needed, summary_line
 
 RED = PatternFill("solid", fgColor="FFC7CE")
 RED_FONT = Font(color="9C0006")
@@ -246,7 +246,8 @@ def to_xlsx(check: CheckReport, scores: ScoreReport | None, lang: str) -> bytes:
     if scores is not None:
         _ranking_sheet(wb, scores, lang, title, meta)
     # The evidence legend (●/○, chance, FDR) heads the sheets that show ●/○ (issue 16).
-    evidence_meta = [*meta, *evidence_lines(check, lang)]
+    evidence = evidence_lines(check, lang)
+    evidence_meta = [*meta, summary_line(check, lang), *evidence] if evidence else meta
     _matrix_sheet(wb, check, scores, lang, title, evidence_meta)
     _funnel_sheet(wb, check, lang, title, meta)
     _results_sheet(wb, check, lang, title, evidence_meta)
