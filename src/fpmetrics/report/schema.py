@@ -52,8 +52,8 @@ class CheckResult(_Strict):
     evidence: Literal["clear_fail", "clear_pass", "inconclusive"] | None
     evidence_note: Literal["small_sample"] | None
     notes: list[Literal["records_excluded", "fewer_periods", "fdr_inconclusive"]] = []
-    previous: Previous | None = None
     q_value: float | None = None
+    previous: Previous | None = None
 
 
 class UnitVerdict(_Strict):
