@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from .compute import evaluate, summarise, unit_counts, unit_verdicts
+from .io.summed_fields import gap_problems
 from .levels import at_level
 from .load import Inputs, RegisterOptions, load_inputs
 from .rules import RuleSet
@@ -46,6 +47,7 @@ def run_check(
         for f in (
             _skipped_files(inputs, lang),
             checked.problems,
+            gap_problems(inputs.tables, lang),
             *(r.problems for r in inputs.registers),
             check_totals(inputs.totals, inputs.records, checked.values, lang),
         )
