@@ -318,6 +318,13 @@ def _run(command: str, inputs: list[Path], o: RunOptions) -> None:
             write_atomic(o.records, records_csv(behind), language)
             err.print(t("records_written", language, count=len(behind), file=o.records))
     render(report, scores, chosen, o.output, language, out, err)
+    from .emptiness import nothing_evaluated
+
+    nothing = nothing_evaluated(report, language)
+    if nothing:
+        from rich.text import Text
+
+        err.print(Text(nothing, style="bold red"))
     raise typer.Exit(exit_code(report, o.fail_on.value))
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from .compute import evaluate, summarise, unit_counts, unit_verdicts
+from .emptiness import empty_unit_problems
 from .io.summed_fields import gap_problems
 from .levels import at_level
 from .load import Inputs, RegisterOptions, load_inputs
@@ -48,6 +49,7 @@ def run_check(
             _skipped_files(inputs, lang),
             checked.problems,
             gap_problems(inputs.tables, lang),
+            empty_unit_problems(inputs.records, checked, lang),
             *(r.problems for r in inputs.registers),
             check_totals(inputs.totals, inputs.records, checked.values, lang),
         )
@@ -115,8 +117,13 @@ def run_score(check: CheckReport, lang: str) -> ScoreReport:
 
 
 def exit_code(report: CheckReport, fail_on: str) -> int:
-    """0 clean, 1 findings (per ``--fail-on``); 2 is reserved for runs that could not be done."""
+    """0 clean, 1 findings (per ``--fail-on``); 2 is reserved for runs that could not be done.
+
+    A run in which no check could be evaluated at all is 1 whatever ``--fail-on`` says: an
+    unfilled form is no pass."""
     s = report.summary
+    if not (s["pass"] + s["fail"] + s["warn"] + s["invalid"]):
+        return 1
     if fail_on == "never":
         return 0
     findings = s["fail"] + s["invalid"] + (s["warn"] if fail_on == "warn" else 0)

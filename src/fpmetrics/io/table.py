@@ -112,7 +112,7 @@ def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _squeezed(text: pd.Series) -> pd.Series:
-    return text.str.normalize("NFKC").str.replace(" ", "", regex=False)
+    return text.astype(str).str.normalize("NFKC").str.replace(" ", "", regex=False)
 
 
 def _is_total(name: pd.Series) -> pd.Series:
