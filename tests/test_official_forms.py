@@ -248,3 +248,16 @@ def test_summed_rows_vectorised() -> None:
         [True, False, True],
         [False, False, False],
     ]
+
+
+def test_totals_row_first_is_a_checksum_of_summed_fields(cli, tmp_path: Path) -> None:
+    """合计 comes first on 国人口统1表: it is no unit, and it checks the townships' sums,
+    summed fields included."""
+    form = national_form_1()
+    row = next(i for i, r in enumerate(form.rows) if r[0] == "合计")
+    form.rows[row][7] += 5  # 一孩出生 其中:计划内 on the 合计 row: 5 too many
+    data = _check(cli, form.xlsx(tmp_path / "统1表.xlsx"))
+    mismatches = [p for p in data["problems"] if p["code"] == "totals_mismatch"]
+    assert [(p["row"], p["level"]) for p in mismatches] == [(row + 1, "warning")]
+    assert "计划内" in mismatches[0]["column"]
+    assert "合计" not in {r["unit"] for r in data["results"]}
