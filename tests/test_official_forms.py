@@ -261,3 +261,19 @@ def test_totals_row_first_is_a_checksum_of_summed_fields(cli, tmp_path: Path) ->
     assert [(p["row"], p["level"]) for p in mismatches] == [(row + 1, "warning")]
     assert "计划内" in mismatches[0]["column"]
     assert "合计" not in {r["unit"] for r in data["results"]}
+
+
+def test_a_provinces_own_wording_through_a_fields_file(cli, tmp_path: Path) -> None:
+    """符合生育政策 is no built-in word; a fields file names it, and under each parity it is
+    then a part of births_policy (docs/official-forms.md)."""
+    form = provincial_birth_form(policy_word="其中:符合生育政策")
+    path = form.xlsx(tmp_path / "本省出生.xlsx")
+    before = _check(cli, path)
+    assert by_key(before)[("张秋镇", "policy_birth_rate")]["status"] == "no_data"
+    fields = tmp_path / "本省.yaml"
+    fields.write_text("aliases:\n  births_policy: [符合生育政策]\n", encoding="utf-8")
+    after = _check(cli, path, "--fields", fields)
+    t = PROVINCIAL_TOWNS["张秋镇"]
+    births = sum(t[k] for k in ("m1", "f1", "m2", "f2", "m3", "f3"))
+    expected = (t["ok1"] + t["ok2"] + t["ok3"]) / births * 100
+    assert _value(after, "张秋镇", "policy_birth_rate") == pytest.approx(expected, abs=0.01)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from .fields import normalize_header
 
 _PARITY = re.compile(
-    r"^(?:第?[一二三四五1-5]孩(?:及以上|以上)?|多孩|多胎)"
+    r"^(?:第?[一二三四五1-5][孩胎](?:及以上|以上)?|多孩|多胎)"
     r"(?:出生|生育)?(?:人数|数|婴儿数)?$"
 )
 _TOTAL_WORDS = frozenset({"小计", "合计", "总计", "计", "总数", "人数", "数", "出生人数", "出生数"})
@@ -68,10 +68,12 @@ def is_parity(text: str) -> bool:
     return bool(_PARITY.match(text))
 
 
-def part_of_parity(normalised: list[str]) -> str | None:
+def part_of_parity(normalised: list[str], aliases: dict[str, str] | None = None) -> str | None:
     """The field a column under a parity group counts a part of, or None.
 
-    ``normalised`` is the column's header parts, top-down, normalised.
+    ``normalised`` is the column's header parts, top-down, normalised. Under a parity, a
+    header that names one of :data:`PARTABLE` (built in, or a user's alias from a fields
+    file: 符合生育政策 → births_policy) is a part of that field.
     """
     for i, part in enumerate(normalised):
         if not is_parity(part):
@@ -82,7 +84,8 @@ def part_of_parity(normalised: list[str]) -> str | None:
         for name, words in _PART_WORDS.items():
             if tail in words:
                 return name
-        return None
+        named = (aliases or {}).get(tail)
+        return named if named in PARTABLE else None
     return None
 
 
@@ -100,7 +103,7 @@ def match_band(labels: list[tuple[str, ...]], aliases: dict[str, str]) -> BandMa
         normalised = [n for n in normalised if n]
         if not normalised:
             continue
-        part = part_of_parity(normalised)
+        part = part_of_parity(normalised, aliases)
         if part is not None:  # 一孩出生 over 政策内 is a part, though 政策内 alone names the whole
             parts.setdefault(part, []).append(c)
             continue
