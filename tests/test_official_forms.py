@@ -277,3 +277,20 @@ def test_a_provinces_own_wording_through_a_fields_file(cli, tmp_path: Path) -> N
     births = sum(t[k] for k in ("m1", "f1", "m2", "f2", "m3", "f3"))
     expected = (t["ok1"] + t["ok2"] + t["ok3"]) / births * 100
     assert _value(after, "张秋镇", "policy_birth_rate") == pytest.approx(expected, abs=0.01)
+
+
+def test_header_written_twice_instead_of_merged(cli, tmp_path: Path) -> None:
+    """地区 typed into both header rows (no merge), the lower row holding only units: the lower
+    row is still the header, never a township called 地区."""
+    from form_builders import Form
+
+    grid = [
+        ["地区", "本期出生人数", "期末人口总数"],
+        ["地区", "(人)", "(人)"],
+        ["城关镇", 520, 52000],
+    ]
+    path = Form(rows=grid, merges=[], header_rows=(1, 2)).xlsx(tmp_path / "units.xlsx")
+    data = _check(cli, path)
+    assert {r["unit"] for r in data["results"]} == {"城关镇"}
+    assert data["problems"] == []
+    assert _value(data, "城关镇", "crude_birth_rate") == pytest.approx(10.0)

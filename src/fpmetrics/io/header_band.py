@@ -55,11 +55,14 @@ def _covered_from_above(merged: list, row: int, col: int) -> bool:
 
 def is_lower_header_row(cells: pd.DataFrame, merged: list, row: int, township_col: int) -> bool:
     """Whether sheet row ``row`` (0-based) is a band's lower row rather than a unit's row:
-    its township cell empty or merged from above, and only header words in it."""
+    its township cell empty, merged from above or the header above written again, and only
+    header words in it."""
     if row >= len(cells):
         return False
     township = _raw_text(cells.iat[row, township_col]) if township_col < cells.shape[1] else ""
-    if township and not _covered_from_above(merged, row, township_col):
+    above = _raw_text(cells.iat[row - 1, township_col]) if row else ""
+    repeated = township == above  # 地区 written again instead of merged down
+    if township and not repeated and not _covered_from_above(merged, row, township_col):
         return False
     texts = [_raw_text(v) for v in cells.iloc[row]]
     words = [t for t in texts if t]
