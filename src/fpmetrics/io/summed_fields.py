@@ -30,12 +30,16 @@ def summed(raw: pd.DataFrame) -> tuple[pd.Series, pd.DataFrame]:
     """
     from ..validate import parse_counts  # validate imports pandas checks only; no cycle
 
-    values = {}
-    not_number = {}
-    for c in raw.columns:
-        values[c], not_number[c], _ = parse_counts(raw[c])
-    numbers = pd.DataFrame(values, index=raw.index)
-    wrong = pd.DataFrame(not_number, index=raw.index)
+    # All parts parsed as one column (a form may have thousands of part columns).
+    flat = pd.Series(raw.to_numpy(dtype=object).ravel(), dtype=object)
+    values, not_number, _ = parse_counts(flat)
+    shape = raw.shape
+    numbers = pd.DataFrame(
+        values.to_numpy(dtype=float).reshape(shape), index=raw.index, columns=raw.columns
+    )
+    wrong = pd.DataFrame(
+        not_number.to_numpy(dtype=bool).reshape(shape), index=raw.index, columns=raw.columns
+    )
     total = numbers.sum(axis=1, min_count=1).astype(object)
     total = total.where(total.notna(), None)
     if wrong.any().any():
