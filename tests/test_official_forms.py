@@ -133,8 +133,9 @@ def test_whole_column_wins_over_parts(cli, tmp_path: Path) -> None:
         assert _value(data, name, "policy_birth_rate") == pytest.approx(expected, abs=0.01)
 
 
-def test_two_whole_columns_stay_a_repeat(cli, tmp_path: Path) -> None:
-    """Two columns that both claim the whole field: the first is used, the second named."""
+def test_two_whole_columns_that_differ_are_an_error(cli, tmp_path: Path) -> None:
+    """Two columns that both claim the whole field (not parts of it): the first is used, the
+    second named by --explain; where they differ, an error and the indicator is invalid."""
     grid = [
         ["乡镇", "出生人数", "符合政策生育数", "政策内出生数"],
         ["城关镇", 100, 96, 50],
@@ -145,6 +146,19 @@ def test_two_whole_columns_stay_a_repeat(cli, tmp_path: Path) -> None:
     result = cli("check", path, "--explain", "--fail-on", "never")
     assert "重复的列(只用第一列): 政策内出生数" in result.stderr
     data = _check(cli, path)
+    assert by_key(data)[("城关镇", "policy_birth_rate")]["status"] == "invalid"
+    [error] = [p for p in data["problems"] if p["code"] == "repeated_column"]
+    assert (error["level"], error["row"], error["column"]) == ("error", 2, "政策内出生数")
+    assert "50" in error["message"] and "96" in error["message"]
+
+
+def test_two_whole_columns_that_agree_are_no_error(cli, tmp_path: Path) -> None:
+    from form_builders import Form
+
+    grid = [["乡镇", "出生人数", "符合政策生育数", "政策内出生数"], ["城关镇", 100, 96, 96]]
+    path = Form(rows=grid, merges=[], header_rows=(1, 1)).xlsx(tmp_path / "same.xlsx")
+    data = _check(cli, path)
+    assert data["problems"] == []
     assert _value(data, "城关镇", "policy_birth_rate") == pytest.approx(96.0)
 
 

@@ -492,6 +492,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{field} is the sum of several columns: this cell is empty while the others in its "
         "row are filled; counted as 0",
     ),
+    "p_repeated_column": (
+        "{other} 与 {first} 是同一字段,数值不同({other_value} ≠ {first_value}),相关指标标为无效",
+        "{other} and {first} name the same field but differ ({other_value} ≠ {first_value}); the checks they feed are marked invalid",
+    ),
     "p_unit_all_empty": (
         "乡镇“{unit}”的各项数据都是空的",
         'township "{unit}": every figure is empty',

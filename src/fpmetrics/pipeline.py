@@ -9,6 +9,7 @@ import pandas as pd
 
 from .compute import evaluate, summarise, unit_counts, unit_verdicts
 from .emptiness import empty_unit_problems
+from .io.repeated_columns import repeat_problems
 from .io.summed_fields import gap_problems
 from .levels import at_level
 from .load import Inputs, RegisterOptions, load_inputs
@@ -41,6 +42,7 @@ def run_check(
 ) -> CheckReport:
     inputs = load_inputs(paths, lang, sheet=sheet, extra_aliases=extra_aliases, registers=registers)
     checked = check_records(inputs.records, inputs.present, lang)
+    repeated = repeat_problems(inputs.tables, inputs.records, checked.bad, lang)
     units = unit_counts(at_level(inputs.records, by, lang), checked, inputs.present)
     results, windows = period_windows(evaluate(units, ruleset, inputs.present, lang), ruleset)
     frames = [
@@ -49,6 +51,7 @@ def run_check(
             _skipped_files(inputs, lang),
             checked.problems,
             gap_problems(inputs.tables, lang),
+            repeated,
             empty_unit_problems(inputs.records, checked, lang),
             *(r.problems for r in inputs.registers),
             check_totals(inputs.totals, inputs.records, checked.values, lang),

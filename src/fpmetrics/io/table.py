@@ -17,6 +17,7 @@ import pandas as pd
 from ..field_parts import BandMatch, match_band
 from .grid import RawSheet
 from .header_band import carry_groups, extend_band
+from .repeated_columns import REPEAT_COLUMNS, repeated_fields
 from .summed_fields import SummedField, add_summed
 
 HEADER_SEARCH_ROWS = 30
@@ -50,6 +51,8 @@ class Table:
     duplicate_headers: list[str] = field(default_factory=list)
     totals: pd.DataFrame = field(default_factory=pd.DataFrame)
     """Grand-total rows (合计, 总计, 全县 …; not 小计), raw, indexed by spreadsheet row."""
+    repeats: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=REPEAT_COLUMNS))
+    """Rows where a second column claiming a whole field differs from the first."""
     summed: dict[str, SummedField] = field(default_factory=dict)
     """Fields added up from part columns (计划内 under 一孩/二孩/多孩 → births_policy)."""
 
@@ -168,6 +171,8 @@ def locate_table(sheet: RawSheet, aliases: dict[str, str]) -> Table | None:
 
 def _add_summed_fields(table: Table, match: BandMatch, labels: list[tuple[str, ...]]) -> Table:
     """The fields a form splits over part columns, added up per row (units and totals)."""
+    written = [_written(label) for label in labels]
+    table.repeats = repeated_fields(table.data, table.source.cells, match.whole, written)
     used = set(match.whole)
     for name, columns in match.parts.items():
         headers = [_written(labels[c]) for c in columns]
