@@ -686,6 +686,25 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "  repeated columns (the first is used): {columns}",
     ),
     "explain_none": ("  (无)", "  (none)"),
+    # official report forms (issue 15): fields added up from part columns, empty runs
+    "explain_summed": ("由 {count} 列相加", "sum of {count} columns"),
+    "p_part_empty": (
+        "{field}由几列相加: 此格为空而同行其他列有数,按 0 相加",
+        "{field} is the sum of several columns: this cell is empty while the others in its "
+        "row are filled; counted as 0",
+    ),
+    "p_repeated_column": (
+        "{other} 与 {first} 是同一字段,数值不同({other_value} ≠ {first_value}),相关指标标为无效",
+        "{other} and {first} name the same field but differ ({other_value} ≠ {first_value}); the checks they feed are marked invalid",
+    ),
+    "p_unit_all_empty": (
+        "乡镇“{unit}”的各项数据都是空的",
+        'township "{unit}": every figure is empty',
+    ),
+    "nothing_evaluated": (
+        "{files}: 没有任何指标能够计算(缺少数据的字段: {fields})",
+        "{files}: no indicator could be evaluated (fields without data: {fields})",
+    ),
     # fields / rules listing
     "fields_title": ("可识别的字段与表头", "Canonical fields and accepted headers"),
     "register_columns_title": (
