@@ -268,7 +268,9 @@ def _run(command: str, inputs: list[Path], o: RunOptions) -> None:
     ruleset, aliases = _ruleset_and_aliases(o.rules, o.fields_file, language)
     for target in (o.output, o.records):
         if target is not None:
-            refuse_inputs(target, inputs, language)
+            refuse_inputs(target, inputs, language, (o.rules, o.fields_file, o.units))
+    if o.output is not None and o.records is not None and o.output.resolve() == o.records.resolve():
+        raise InputError(t("output_is_records", language, file=o.output))
     options = RegisterOptions(
         kind=o.kind.value if o.kind else None,
         period=o.period.value if o.period else None,
@@ -404,7 +406,7 @@ def funnel(
         if output.suffix.lower() not in (".png", ".svg"):
             detail = t("opt_chart_suffix", language, file=output)
             raise InputError(t("bad_option", language, detail=detail))
-        refuse_inputs(output, inputs, language)
+        refuse_inputs(output, inputs, language, (rules, fields_file))
     _refuse_empty(inputs, language)
     ruleset, aliases = _ruleset_and_aliases(rules, fields_file, language)
     report = run_check(inputs, ruleset, language, sheet=sheet, extra_aliases=aliases)
@@ -443,7 +445,7 @@ def audit(
         detail = t("opt_audit_format", language, fmt=chosen)
         raise InputError(t("bad_option", language, detail=detail))
     if output is not None:
-        refuse_inputs(output, inputs, language)
+        refuse_inputs(output, inputs, language, (rules, fields_file))
     _refuse_empty(inputs, language)
     ruleset, aliases = _ruleset_and_aliases(rules, fields_file, language)
     report = run_check(inputs, ruleset, language, sheet=sheet, extra_aliases=aliases)
@@ -469,7 +471,7 @@ def template(
     import re
 
     from .i18n import t
-    from .output import write_reported
+    from .output import refuse_inputs, write_reported
     from .report.template import to_template
     from .rules import load_ruleset
 
@@ -477,6 +479,7 @@ def template(
     if output.suffix.lower() != ".xlsx":
         detail = t("opt_template_suffix", language, file=output)
         raise InputError(t("bad_option", language, detail=detail))
+    refuse_inputs(output, [], language, (rules, units))
     if output.exists() and not force:  # it may be a workbook a township has filled in
         raise InputError(t("template_exists", language, file=output))
     ruleset = load_ruleset(rules, language)
