@@ -174,7 +174,19 @@ ByOption = Annotated[
 ]
 RecordsOption = Annotated[
     Path | None,
-    typer.Option("--records", help="Write the register rows behind each failing check (CSV)."),
+    typer.Option(
+        "--records",
+        help="Write the register rows behind each failing check (CSV). This exports personal "
+        "data (individual records); id numbers are masked unless --full-ids is given.",
+    ),
+]
+FullIdsOption = Annotated[
+    bool,
+    typer.Option(
+        "--full-ids",
+        help="With --records: write id numbers (身份证号) in full. Personal data: keep the "
+        "file as the rules for personal data require.",
+    ),
 ]
 FailOnOption = Annotated[
     FailOn,
@@ -212,6 +224,7 @@ class RunOptions:
     units: str | None = None
     by: Level = Level.township
     records: Path | None = None
+    full_ids: bool = False
 
 
 def _units(value: str | None, lang: str) -> frozenset[str] | None:
@@ -313,6 +326,7 @@ def _run(command: str, inputs: list[Path], o: RunOptions) -> None:
             options.period,
             set(options.units) if options.units else None,
             language,
+            full_ids=o.full_ids,
         )
         if behind.empty:
             err.print(t("records_none", language, file=o.records))
@@ -338,11 +352,12 @@ def check(
     units: UnitsOption = None,
     by: ByOption = Level.township,
     records: RecordsOption = None,
+    full_ids: FullIdsOption = False,
     lang: LangOption = Lang.zh,
 ) -> None:
     """Check every township against the rule set; exit 1 if any check fails."""
     _run("check", inputs, RunOptions(rules, fmt, output, sheet, fields_file, explain, fail_on,
-                                     lang, kind, period, units, by, records))  # fmt: skip
+                                     lang, kind, period, units, by, records, full_ids))  # fmt: skip
 
 
 @app.command(cls=_Command)
@@ -360,11 +375,12 @@ def score(
     units: UnitsOption = None,
     by: ByOption = Level.township,
     records: RecordsOption = None,
+    full_ids: FullIdsOption = False,
     lang: LangOption = Lang.zh,
 ) -> None:
     """Score and rank every township: points, one-vote vetoes, award eligibility."""
     _run("score", inputs, RunOptions(rules, fmt, output, sheet, fields_file, explain, fail_on,
-                                     lang, kind, period, units, by, records))  # fmt: skip
+                                     lang, kind, period, units, by, records, full_ids))  # fmt: skip
 
 
 @app.command(cls=_Command)

@@ -19,6 +19,7 @@ import pandas as pd
 import polars as pl
 
 from ..levels import at_level
+from ..privacy import mask_ids
 from ..rules import RuleSet
 from .aggregate import Aggregated, _to_pandas, classify
 
@@ -31,7 +32,10 @@ def rows_behind(
     period: str | None,
     units: set[str] | None,
     lang: str,
+    full_ids: bool = False,
 ) -> pd.DataFrame:
+    """The rows behind each failing check; the id column masked unless ``full_ids``
+    (the rows are personal data: see docs/safety-output.md)."""
     failing = results[results["status"].isin(["fail", "warn"])]
     frames = []
     for aggregated in registers:
@@ -50,6 +54,8 @@ def rows_behind(
         if rows.empty:
             continue
         classes = classify(rows, register, period, units)
+        if "id" in rows and not full_ids:
+            rows["id"] = mask_ids(rows["id"])
         place = pd.DataFrame(
             {
                 "township": rows["township"].fillna(""),
