@@ -13,8 +13,6 @@ Only the failing townships' rows are read again (a filtered Polars scan).
 
 from __future__ import annotations
 
-import io
-
 import pandas as pd
 import polars as pl
 
@@ -96,9 +94,7 @@ def rows_behind(
 
 def records_csv(frame: pd.DataFrame) -> bytes:
     """UTF-8 with BOM: Excel and WPS open it with the Chinese intact."""
-    from ..report.safety import defuse_frame
+    from ..report.safety import csv_text, defuse_frame
 
-    buffer = io.StringIO()
     safe = defuse_frame(frame.astype(object), tuple(frame.columns))
-    safe.to_csv(buffer, index=False, lineterminator="\n")
-    return buffer.getvalue().encode("utf-8-sig")
+    return csv_text(safe).encode("utf-8-sig")
