@@ -48,6 +48,17 @@ def write_cell(ws, row: int, col: int, value: object):
     return cell
 
 
+def no_formulas(workbook) -> None:
+    """Every cell of ``workbook`` that openpyxl would store as a formula (text starting with
+    ``=``) stored as text instead: the last guard before saving, whoever wrote the cell.
+    (fpmetrics writes no formulas of its own.)"""
+    for ws in workbook.worksheets:
+        for cell in ws._cells.values():  # only the cells that exist: no scan of empty ranges
+            if cell.data_type == "f":
+                cell.data_type = "s"
+                cell.quotePrefix = True
+
+
 def csv_text(frame: pd.DataFrame) -> str:
     """``frame`` as CSV text, lines ending in ``\\n``. Python's csv writer quotes only the
     characters of its line terminator, so a carriage return inside a name (``阿城\\r镇``)

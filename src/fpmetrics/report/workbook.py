@@ -21,6 +21,7 @@ from rich.cells import cell_len
 from .. import __version__
 from ..i18n import join, t
 from ..pipeline import CheckReport, ScoreReport
+from .safety import no_formulas
 from .safety import write_cell as _set
 from .values import decimals_needed
 
@@ -242,6 +243,7 @@ def to_xlsx(check: CheckReport, scores: ScoreReport | None, lang: str) -> bytes:
     wb.properties.title = title
     wb.properties.creator = f"fpmetrics {__version__}"
     wb.properties.category = REPORT_MARK  # so that a later run over the folder skips it
+    no_formulas(wb)  # headings hold the rule set's title: text, never a formula
     buffer = BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
