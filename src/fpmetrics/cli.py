@@ -596,6 +596,9 @@ def run() -> None:
     collector walked the ~100,000 objects of the imported libraries some 30 times (~0.1 s on
     a 10M-row register; ~0.05 s now)."""
     gc.set_threshold(10_000, 10, 10)
+    from .cleanup import install
+
+    install()  # SIGTERM, SIGHUP, SIGINT: temporary copies removed, then exit 128 + signal
     try:
         main()
         code = 0

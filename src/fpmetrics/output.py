@@ -26,6 +26,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from . import cleanup
 from .errors import InputError
 from .i18n import t
 
@@ -169,6 +170,7 @@ def _replace(path: Path, data: bytes, old: os.stat_result | None) -> None:
         fd, named = tempfile.mkstemp(
             prefix=_temp_prefix(path.name), suffix=TEMP_SUFFIX, dir=directory
         )
+        cleanup.register(Path(named))  # removed if the run is stopped while writing
         try:
             _fill(fd, data, old)
         except OSError:
@@ -176,11 +178,15 @@ def _replace(path: Path, data: bytes, old: os.stat_result | None) -> None:
             raise
         finally:
             os.close(fd)
+    else:
+        cleanup.register(Path(named))
     try:
         os.replace(named, path)
     except OSError:
         Path(named).unlink(missing_ok=True)
         raise
+    finally:
+        cleanup.forget(Path(named))
 
 
 def _fill(fd: int, data: bytes, old: os.stat_result | None) -> None:
