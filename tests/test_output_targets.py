@@ -254,3 +254,13 @@ def test_sigkill_during_a_write_leaves_no_file(tmp_path):
     proc.wait(10)
     assert out.read_bytes() == b"old report"
     assert [p.name for p in tmp_path.iterdir()] == ["report.xlsx"]
+
+
+def test_output_over_a_shipped_rule_file_is_refused(tmp_path, data):
+    from fpmetrics.rules import shipped_dir
+
+    shipped = shipped_dir() / "default.yaml"
+    before = shipped.read_bytes()
+    assert_refused(fpm("check", data, "-o", shipped, "-f", "json"))
+    assert_refused(fpm("check", data, "--rules", "default", "--records", shipped))
+    assert shipped.read_bytes() == before

@@ -227,6 +227,17 @@ class RunOptions:
     full_ids: bool = False
 
 
+def _rules_file(rules: str) -> Path | str:
+    """The file --rules names: a path, or a shipped rule set's own file (not to be written
+    over either). Unknown names are left to the rule loader to report."""
+    from .rules import resolve
+
+    try:
+        return resolve(rules, "en")
+    except InputError:
+        return rules
+
+
 def _units(value: str | None, lang: str) -> frozenset[str] | None:
     """--units: a file of names (one per line; a header line 乡镇 is skipped) or a list."""
     import re
@@ -281,7 +292,7 @@ def _run(command: str, inputs: list[Path], o: RunOptions) -> None:
     ruleset, aliases = _ruleset_and_aliases(o.rules, o.fields_file, language)
     for target in (o.output, o.records):
         if target is not None:
-            refuse_inputs(target, inputs, language, (o.rules, o.fields_file, o.units))
+            refuse_inputs(target, inputs, language, (_rules_file(o.rules), o.fields_file, o.units))
     if o.output is not None and o.records is not None and o.output.resolve() == o.records.resolve():
         raise InputError(t("output_is_records", language, file=o.output))
     options = RegisterOptions(
@@ -422,7 +433,7 @@ def funnel(
         if output.suffix.lower() not in (".png", ".svg"):
             detail = t("opt_chart_suffix", language, file=output)
             raise InputError(t("bad_option", language, detail=detail))
-        refuse_inputs(output, inputs, language, (rules, fields_file))
+        refuse_inputs(output, inputs, language, (_rules_file(rules), fields_file))
     _refuse_empty(inputs, language)
     ruleset, aliases = _ruleset_and_aliases(rules, fields_file, language)
     report = run_check(inputs, ruleset, language, sheet=sheet, extra_aliases=aliases)
@@ -461,7 +472,7 @@ def audit(
         detail = t("opt_audit_format", language, fmt=chosen)
         raise InputError(t("bad_option", language, detail=detail))
     if output is not None:
-        refuse_inputs(output, inputs, language, (rules, fields_file))
+        refuse_inputs(output, inputs, language, (_rules_file(rules), fields_file))
     _refuse_empty(inputs, language)
     ruleset, aliases = _ruleset_and_aliases(rules, fields_file, language)
     report = run_check(inputs, ruleset, language, sheet=sheet, extra_aliases=aliases)
@@ -495,7 +506,7 @@ def template(
     if output.suffix.lower() != ".xlsx":
         detail = t("opt_template_suffix", language, file=output)
         raise InputError(t("bad_option", language, detail=detail))
-    refuse_inputs(output, [], language, (rules, units))
+    refuse_inputs(output, [], language, (_rules_file(rules), units))
     if output.exists() and not force:  # it may be a workbook a township has filled in
         raise InputError(t("template_exists", language, file=output))
     ruleset = load_ruleset(rules, language)
