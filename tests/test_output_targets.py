@@ -264,3 +264,14 @@ def test_output_over_a_shipped_rule_file_is_refused(tmp_path, data):
     assert_refused(fpm("check", data, "-o", shipped, "-f", "json"))
     assert_refused(fpm("check", data, "--rules", "default", "--records", shipped))
     assert shipped.read_bytes() == before
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root")
+def test_rewritten_report_keeps_its_owner_as_root(tmp_path):
+    out = tmp_path / "clerk.json"
+    out.write_text("old")
+    os.chown(out, 4321, 4321)
+    out.chmod(0o640)
+    output.write_atomic(out, b"{}", "en")
+    info = out.stat()
+    assert (info.st_uid, info.st_gid, stat.S_IMODE(info.st_mode)) == (4321, 4321, 0o640)
