@@ -206,11 +206,13 @@ def test_stale_temporary_files_of_dead_runs_are_removed(tmp_path):
     stale = tmp_path / f".report.json.{pid}.abc123{output.TEMP_SUFFIX}"
     live = tmp_path / f".report.json.{os.getppid()}.def456{output.TEMP_SUFFIX}"
     unrelated = tmp_path / ".report.json.notes"
-    for path in (stale, live, unrelated):
+    # a live writer's temporary file of report.json.5, which starts like report.json's
+    other = tmp_path / f".report.json.{pid}.{os.getppid()}.abc{output.TEMP_SUFFIX}"
+    for path in (stale, live, unrelated, other):
         path.write_text("partial")
     output.write_atomic(tmp_path / "report.json", b"{}", "en")
     names = sorted(p.name for p in tmp_path.iterdir())
-    assert names == sorted([live.name, unrelated.name, "report.json"])
+    assert names == sorted([live.name, unrelated.name, other.name, "report.json"])
 
 
 def test_named_fallback_leaves_no_temporary_file(tmp_path, monkeypatch):

@@ -249,8 +249,9 @@ def _remove_stale(directory: Path, name: str) -> None:
     for entry in entries:
         rest = entry.name[len(prefix) :]
         pid, _, tail = rest.partition(".")
-        if not (pid.isdigit() and tail.endswith(TEMP_SUFFIX)) or _alive(int(pid)):
-            continue
+        token = tail[: -len(TEMP_SUFFIX)] if tail.endswith(TEMP_SUFFIX) else "."
+        if not pid.isdigit() or not token or "." in token or _alive(int(pid)):
+            continue  # not exactly .<name>.<pid>.<token>.fpmetrics.tmp, or its writer runs
         with contextlib.suppress(OSError):
             os.unlink(entry.path)
 
