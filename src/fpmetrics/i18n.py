@@ -78,6 +78,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{file} already exists: not written (it may hold data already filled in). "
         "Choose another name, or add --force to overwrite it.",
     ),
+    # output targets (issue 14)
+    "output_is_records": (
+        "--output 与 --records 是同一个文件 {file};请给两个不同的文件名。",
+        "--output and --records name the same file {file}; give two different names.",
+    ),
     "output_failed": ("无法写入 {file}: {detail}", "Cannot write {file}: {detail}"),
     "bad_option": ("选项错误: {detail}", "Bad option: {detail}"),
     "opt_units_empty": ("--units 中没有乡镇名称", "--units names no township"),

@@ -19,6 +19,7 @@ import pandas as pd
 import polars as pl
 
 from ..i18n import t
+from ..privacy import mask_id
 from ..validate import PROBLEM_COLUMNS
 from . import codes
 from .source import Register
@@ -513,8 +514,8 @@ def _repeated_ids(
     later = rows[repeat]
     shown = later.head(LISTED_PER_PROBLEM)
     template = t("p_duplicate_id", lang, value="\x00", first="\x01")
-    messages = [
-        template.replace("\x00", str(v)).replace("\x01", str(int(f)))
+    messages = [  # the id masked: a problem is shown on screen and in every report
+        template.replace("\x00", mask_id(v)).replace("\x01", str(int(f)))
         for v, f in zip(shown["id"], first[shown.index], strict=True)
     ]
     problems = pd.DataFrame(

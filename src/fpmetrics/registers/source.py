@@ -8,12 +8,10 @@ registers come from the grid the workbook reader already gives.
 
 from __future__ import annotations
 
-import atexit
 import codecs
 import csv
 import io
 import os
-import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +19,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from ..cleanup import register as register_temp
 from ..errors import InputError
 from ..i18n import t
 from ..io.encoding import detect_encoding
@@ -184,12 +183,13 @@ _TEMP: list[Path] = []
 def _temp_dir() -> Path:
     if not _TEMP:
         _TEMP.append(Path(tempfile.mkdtemp(prefix="fpmetrics-")))
-        atexit.register(shutil.rmtree, _TEMP[0], True)
+        register_temp(_TEMP[0])  # removed at exit and on SIGTERM, SIGHUP, SIGINT
     return _TEMP[0]
 
 
 def _transcode(path: Path, encoding: str, lang: str) -> Path:
-    """A UTF-8 copy of ``path`` in a private temporary folder (removed at exit)."""
+    """A UTF-8 copy of ``path`` in a private temporary folder (removed at exit, or when the
+    run is stopped by a signal: see :mod:`fpmetrics.cleanup`)."""
     target = _temp_dir() / f"{len(list(_temp_dir().iterdir()))}-{path.stem}.utf8.csv"
     decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
     offset = 0
