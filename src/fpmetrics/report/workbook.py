@@ -366,7 +366,10 @@ def _matrix_sheet(
         labels.append(_l("vetoed", lang))
     sheet.header(labels)
     # Only the columns used here: to_dict("records") of every column took seconds at 20k units.
-    used = results[["unit", "period", "indicator", "status", "value"]]
+    # mark() and infinite_text() read evidence, reason and numerator.
+    used = results[
+        ["unit", "period", "indicator", "status", "value", "evidence", "reason", "numerator"]
+    ]
     cells_by_key = {(r["unit"], r["period"], r["indicator"]): r for r in used.to_dict("records")}
     for n, unit in enumerate(units.to_dict("records")):
         key = (unit["unit"], unit["period"])
