@@ -47,6 +47,8 @@ SIGNAL_COLUMNS = [
 
 
 def run_audit(report: CheckReport, settings: AuditSettings, lang: str) -> pd.DataFrame:
+    if report.results.empty:  # a header without rows: nothing to look at
+        return pd.DataFrame(columns=SIGNAL_COLUMNS)
     frames = [
         _sex_ratio_series(report, settings, lang),
         _reported_rates(report, settings, lang),

@@ -183,6 +183,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         '不是数字: "{value}"(应为非负整数)',
         'not a number: "{value}" (a whole number ≥ 0 is expected)',
     ),
+    # hostile input (issue 14): counts that are no finite count
+    "p_too_large": (
+        '不是有效人数: "{value}"(过大或不是有限数;人数应为不超过 {limit} 的非负整数)',
+        'not a usable count: "{value}" (too large or not finite; a count is a whole number '
+        "from 0 to {limit})",
+    ),
     "p_negative": ("负数: {value}(人数不能为负)", "negative: {value} (a count cannot be negative)"),
     "p_fractional": (
         "不是整数: {value}(人数应为整数)",

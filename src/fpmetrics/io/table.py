@@ -122,6 +122,7 @@ def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _squeezed(text: pd.Series) -> pd.Series:
+    text = text.astype(object).astype(str)  # a table without rows gives a float column
     return text.str.normalize("NFKC").str.replace(" ", "", regex=False)
 
 
