@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from conftest import HEADERS
+from conftest import HEADERS, assert_clean_error
 
 CSV_HEADER = [HEADERS["township"], HEADERS["population"], HEADERS["births"], HEADERS["deaths"]]
 
@@ -73,3 +73,74 @@ def test_unfilled_template_does_not_crash(cli, tmp_path):
     prefilled = tmp_path / "p.xlsx"
     assert cli("template", prefilled, "--units", "甲镇,乙镇").code == 0
     _no_bug(cli("check", prefilled, "--format", "json"))
+
+
+# ---------------------------------------------------------------- 2, 3, 5, 6: CSV text
+
+ROWS = [CSV_HEADER, ["甲镇", 20000, 200, 100], ["乙镇", 30000, 300, 150]]
+
+
+def _units(result) -> set[str]:
+    return {u["unit"] for u in json.loads(result.stdout)["units"]}
+
+
+def test_million_trailing_blank_lines_are_fast(build, cli):
+    path = build.text("blank.csv", _csv(ROWS) + "\n" * 1_000_000 + ",,,\n" * 1000)
+    result = cli("check", path, "--format", "json")
+    _no_bug(result)
+    assert _units(result) == {"甲镇", "乙镇"}
+
+
+def test_blank_lines_inside_a_table_are_skipped_fast(build, cli):
+    path = build.text("blank.csv", _csv(ROWS[:2]) + "\n" * 200_000 + _csv(ROWS[2:]))
+    result = cli("check", path, "--format", "json")
+    _no_bug(result)
+    assert _units(result) == {"甲镇", "乙镇"}
+
+
+def test_cr_only_line_endings_read_like_crlf(build, cli):
+    mac = build.bytes("mac.csv", _csv(ROWS).replace("\n", "\r").encode("utf-8"))
+    unix = build.text("unix.csv", _csv(ROWS))
+    a, b = cli("check", mac, "--format", "json"), cli("check", unix, "--format", "json")
+    _no_bug(a)
+    assert json.loads(a.stdout)["results"] == json.loads(b.stdout)["results"]
+
+
+def test_field_over_128kb_in_first_256kb_is_read(build, cli):
+    rows = [[*CSV_HEADER, "备注"], ["甲镇", 20000, 200, 100, "x" * 200_000], ["乙镇", 1, 0, 0, ""]]
+    path = build.text("big.csv", _csv(rows))
+    result = cli("check", path, "--format", "json")
+    _no_bug(result)
+    assert _units(result) == {"甲镇", "乙镇"}
+
+
+def test_very_long_line_is_refused_early(build, cli):
+    path = build.bytes("line.csv", _csv(ROWS).encode() + b"1," * 3_000_000)
+    result = cli("check", path, "--lang", "en")
+    assert_clean_error(result)
+    assert "line 4 is longer than 1 MB" in result.stderr
+
+
+def test_single_huge_line_is_refused_from_its_start(build, cli):
+    path = build.bytes("one.csv", b"x" * 5_000_000)
+    result = cli("check", path, "--lang", "en")
+    assert_clean_error(result)
+    assert "line 1 is longer than" in result.stderr
+
+
+def test_bom_with_a_bad_byte_is_located(build, cli):
+    data = ("\ufeff" + _csv(ROWS)).encode("utf-8")
+    cut = data.index("乙镇".encode()) + 1  # inside the first character of line 3
+    path = build.bytes("bom.csv", data[:cut] + b"\xff" + data[cut + 1 :])
+    result = cli("check", path, "--lang", "en")
+    assert_clean_error(result)
+    assert "line 3" in result.stderr and "UTF-8" in result.stderr
+    assert "CSV UTF-8" in result.stderr
+
+
+def test_wide_header_is_fast(build, cli):
+    header = CSV_HEADER + [f"列{i}" for i in range(16384)]
+    rows = [header, ["甲镇", 20000, 200, 100, *[""] * 16384]]
+    result = cli("check", build.text("wide.csv", _csv(rows)), "--format", "json")
+    _no_bug(result)
+    assert _units(result) == {"甲镇"}

@@ -8,6 +8,7 @@ and ``fpmetrics fields``. Rows are never validated through the model one by one.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -358,7 +359,13 @@ def normalize_header(text: object) -> str:
     """The form headers are compared in (see indicators.md, "Header matching normalises")."""
     if text is None:
         return ""
-    s = unicodedata.normalize("NFKC", str(text))
+    return _normalize_header(str(text))
+
+
+@functools.lru_cache(maxsize=65536)
+def _normalize_header(text: str) -> str:
+    """Cached: each header cell is tried in many bands and against every register kind."""
+    s = unicodedata.normalize("NFKC", text)
     s = to_simplified(s)
     s = re.sub(r"\s+", "", s)
     previous = None

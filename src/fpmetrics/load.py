@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -153,7 +154,32 @@ def _aggregate(
         return []
     from .registers.aggregate import aggregate  # Polars: imported only for registers
 
-    return [aggregate(r, lang, period, units) for r in registers]
+    return [_aggregate_one(aggregate, r, lang, period, units) for r in registers]
+
+
+def _aggregate_one(
+    aggregate: Callable[..., Aggregated],
+    register: Register,
+    lang: str,
+    period: str | None,
+    units: set[str] | None,
+) -> Aggregated:
+    """One register, its read errors (bytes that are not UTF-8, a damaged file) as a message."""
+    import polars as pl
+
+    try:
+        return aggregate(register, lang, period, units)
+    except pl.exceptions.PolarsError as exc:
+        from .io.encoding import find_bad_utf8
+        from .io.readers import bad_bytes_message
+
+        bad = find_bad_utf8(register.csv_path) if register.csv_path is not None else None
+        if bad is not None:
+            raise InputError(bad_bytes_message(register.file, bad, lang)) from None
+        detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+        raise InputError(
+            t("register_unreadable", lang, where=register.where, detail=detail)
+        ) from None
 
 
 def _join_undated(records: pd.DataFrame) -> pd.DataFrame:

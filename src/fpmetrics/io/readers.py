@@ -6,12 +6,13 @@ import csv
 import io
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..errors import InputError
 from ..i18n import join, t
-from .encoding import decode_text
-from .grid import RawSheet
+from .encoding import BadBytes, decode_text
+from .grid import RawSheet, trim
 from .sniff import sniff_format
 
 
@@ -80,31 +81,108 @@ def _restore_errors(path: Path, sheets: list[RawSheet]) -> None:
                 sheet.cells.iat[row, col] = text
 
 
+MAX_LINE_BYTES = 1024 * 1024
+"""A line longer than this (1 MB) is no table row: the file is refused, before it is parsed."""
+MAX_TABLE_BYTES = 64 * 1024 * 1024
+"""A text table (not a register, which is scanned lazily) larger than this is refused unread."""
+
+
+def _size_text(size: int, lang: str) -> str:
+    return f"{size / 1024 / 1024:.0f} MB" if size >= 1024 * 1024 else f"{size // 1024} KB"
+
+
 def _read_text(path: Path, lang: str) -> RawSheet:
+    size = path.stat().st_size
+    if size > MAX_TABLE_BYTES:
+        raise InputError(
+            t(
+                "text_too_big",
+                lang,
+                file=path,
+                size=_size_text(size, lang),
+                limit=_size_text(MAX_TABLE_BYTES, lang),
+            )
+        )
     data = path.read_bytes()
-    decoded = decode_text(data)
+    check_line_length(path, data, lang)
+    try:
+        decoded = decode_text(data)
+    except BadBytes as exc:
+        raise InputError(bad_bytes_message(path, exc, lang)) from None
     if decoded is None:
         raise InputError(t("file_encoding_unknown", lang, file=path))
     text, encoding = decoded
+    del data
     text = text.lstrip("\ufeff")
     sample = text[:65536]
     delimiter = _delimiter(sample)
+    # Blank lines (or lines of bare separators) after the table: not parsed at all.
+    text = text.rstrip(" \t\r\n" + delimiter) + "\n"
     # Title rows have fewer fields than the table; give pandas the widest row up front.
-    width = max((len(r) for r in csv.reader(io.StringIO(sample), delimiter=delimiter)), default=1)
+    width = max((len(r) for r in csv_rows(sample, delimiter)), default=1)
+    if len(text) > len(sample):  # a row past the sample may be wider: pandas would take a
+        # wider first row's extra fields as an index. Separators per line bound the width.
+        lines = text.replace("\r", "\n").split("\n")
+        width = max(width, max(line.count(delimiter) for line in lines) + 1)
+        del lines
+    cells = None
+    for attempt in range(2):
+        try:
+            cells = pd.read_csv(
+                io.StringIO(text),
+                sep=delimiter,
+                header=None,
+                names=range(width),
+                dtype=str,
+                keep_default_na=False,
+                skip_blank_lines=False,
+                engine="c",
+            )
+            break
+        except (pd.errors.ParserError, ValueError) as exc:
+            if attempt == 0 and "Expected" in str(exc):  # a wider row after the first 64 KB
+                width = max((len(r) for r in csv_rows(text, delimiter)), default=1)
+                continue
+            raise InputError(t("file_unreadable", lang, file=path, detail=_short(exc))) from None
+    assert cells is not None
+    return RawSheet(file=path, sheet=None, cells=trim(cells.astype(object)), encoding=encoding)
+
+
+def csv_rows(text: str, delimiter: str) -> list[list[str]]:
+    """Rows of CSV ``text`` with Python's reader: any line ending (old Mac CR too, as pandas
+    reads them), and fields of any length (its default limit is 128 KB)."""
+    limit = csv.field_size_limit()
+    csv.field_size_limit(max(limit, 2 * MAX_TABLE_BYTES))
     try:
-        cells = pd.read_csv(
-            io.StringIO(text),
-            sep=delimiter,
-            header=None,
-            names=range(width),
-            dtype=str,
-            keep_default_na=False,
-            skip_blank_lines=False,
-            engine="c",
-        )
-    except (pd.errors.ParserError, ValueError) as exc:
-        raise InputError(t("file_unreadable", lang, file=path, detail=_short(exc))) from None
-    return RawSheet(file=path, sheet=None, cells=cells.astype(object), encoding=encoding)
+        return list(csv.reader(io.StringIO(text, newline=None), delimiter=delimiter))
+    except csv.Error:  # a NUL byte, say: no rows to learn from
+        return []
+    finally:
+        csv.field_size_limit(limit)
+
+
+def check_line_length(path: Path, data: bytes, lang: str, complete: bool = True) -> None:
+    """Refuse ``data`` (a file's start) if a line in it is longer than :data:`MAX_LINE_BYTES`
+    (``complete``: ``data`` is the whole file; else only lines ending in it are judged)."""
+    buffer = np.frombuffer(data, dtype=np.uint8)
+    breaks = np.flatnonzero((buffer == 10) | (buffer == 13))
+    ends = np.concatenate(([-1], breaks, [len(data)] if complete else []))
+    lengths = np.diff(ends) - 1
+    if len(lengths) == 0 or lengths.max() <= MAX_LINE_BYTES:
+        if complete or len(data) - 1 - (breaks[-1] if len(breaks) else -1) <= MAX_LINE_BYTES:
+            return
+        line = int(np.count_nonzero(buffer == 10)) + 1
+    else:
+        first = int(np.argmax(lengths > MAX_LINE_BYTES))
+        line = int(np.count_nonzero(buffer[: ends[first] + 1] == 10)) + 1
+    limit = _size_text(MAX_LINE_BYTES, lang)
+    raise InputError(t("line_too_long", lang, file=path, line=line, limit=limit))
+
+
+def bad_bytes_message(path: Path, exc: BadBytes, lang: str) -> str:
+    return t(
+        "file_bad_bytes", lang, file=path, line=exc.line, encoding=exc.encoding, offset=exc.offset
+    )
 
 
 def _delimiter(sample: str) -> str:

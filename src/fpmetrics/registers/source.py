@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import atexit
 import codecs
-import csv
-import io
 import os
 import shutil
 import tempfile
@@ -22,9 +20,9 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from ..errors import InputError
-from ..i18n import t
-from ..io.encoding import detect_encoding
+from ..io.encoding import BadBytes, bad_bytes, detect_encoding
 from ..io.grid import RawSheet
+from ..io.readers import bad_bytes_message, check_line_length, csv_rows
 from ..io.table import HEADER_SEARCH_ROWS, _cell_text
 from .kinds import detect
 
@@ -124,20 +122,26 @@ def csv_register(path: Path, lang: str, kind: str | None) -> Register | None:
     with path.open("rb") as handle:
         sample = handle.read(_PREVIEW_BYTES)
         complete = len(sample) < _PREVIEW_BYTES
-    if not complete and b"\n" in sample:
-        sample = sample[: sample.rindex(b"\n") + 1]
+    check_line_length(path, sample, lang, complete=complete)
+    if not complete:
+        sample = sample[: max(sample.rfind(b"\n"), sample.rfind(b"\r")) + 1]
     encoding = detect_encoding(sample)
     if encoding is None:
         return None
-    text = sample.decode(encoding).lstrip("\ufeff")
+    try:
+        text = sample.decode(encoding).lstrip("\ufeff")
+    except UnicodeDecodeError as exc:
+        raise InputError(bad_bytes_message(path, bad_bytes(sample, encoding, exc), lang)) from None
     separator = _separator(text)
-    rows = list(csv.reader(io.StringIO(text), delimiter=separator))[:HEADER_SEARCH_ROWS]
+    rows = csv_rows(text, separator)[:HEADER_SEARCH_ROWS]
     for index, row in enumerate(rows):
         found = detect([cell.strip() for cell in row], kind)
         if found is None:
             continue
         name, columns = found
-        source = path if encoding in ("utf-8", "utf-8-sig") else _transcode(path, encoding, lang)
+        old_mac = b"\r" in sample and b"\n" not in sample  # CR-only lines: Polars splits on LF
+        utf8 = encoding in ("utf-8", "utf-8-sig")
+        source = path if utf8 and not old_mac else _transcode(path, encoding, lang)
         return Register(
             file=path,
             sheet=None,
@@ -154,7 +158,7 @@ def csv_register(path: Path, lang: str, kind: str | None) -> Register | None:
 def sheet_register(sheet: RawSheet, kind: str | None) -> Register | None:
     """The register in a workbook sheet, or None when its first rows name no register."""
     top = sheet.cells.iloc[:HEADER_SEARCH_ROWS]
-    for index, row in enumerate(top.itertuples(index=False)):
+    for index, row in enumerate(top.to_numpy(dtype=object).tolist()):
         cells = [_cell_text(v) for v in row]
         found = detect(cells, kind)
         if found is None:
@@ -192,18 +196,22 @@ def _transcode(path: Path, encoding: str, lang: str) -> Path:
     """A UTF-8 copy of ``path`` in a private temporary folder (removed at exit)."""
     target = _temp_dir() / f"{len(list(_temp_dir().iterdir()))}-{path.stem}.utf8.csv"
     decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
-    offset = 0
+    offset = lines = 0
+    held = ""  # a CR at a chunk's end: the next chunk may start with its LF
     try:
         with path.open("rb") as src, target.open("w", encoding="utf-8", newline="") as dst:
-            while chunk := src.read(_CHUNK):
-                dst.write(decoder.decode(chunk))
+            while True:
+                chunk = src.read(_CHUNK)
+                text = held + decoder.decode(chunk, final=not chunk)
+                held = text[-1:] if chunk and text.endswith("\r") else ""
+                text = text[: len(text) - len(held)]
+                # CR and CRLF line endings become LF, which is all Polars splits on.
+                dst.write(text.replace("\r\n", "\n").replace("\r", "\n"))
+                if not chunk:
+                    break
                 offset += len(chunk)
-            dst.write(decoder.decode(b"", final=True))
+                lines += chunk.count(b"\n")
     except UnicodeDecodeError as exc:
-        detail = (
-            f"第 {offset + exc.start} 字节处不是 {encoding} 编码"
-            if lang != "en"
-            else f"byte {offset + exc.start} is not valid {encoding}"
-        )
-        raise InputError(t("file_unreadable", lang, file=path, detail=detail)) from None
+        bad = BadBytes(encoding, offset + exc.start, lines + chunk[: exc.start].count(b"\n") + 1)
+        raise InputError(bad_bytes_message(path, bad, lang)) from None
     return target
