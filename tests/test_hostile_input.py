@@ -144,3 +144,65 @@ def test_wide_header_is_fast(build, cli):
     result = cli("check", build.text("wide.csv", _csv(rows)), "--format", "json")
     _no_bug(result)
     assert _units(result) == {"甲镇"}
+
+
+# ---------------------------------------------------------------- 1, 9: workbooks
+
+
+def _stray_workbook(path, cell: str):
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "乡镇汇总"
+    for row in [["标题"], [], *ROWS, ["丙镇", 1000, "abc", 5]]:
+        sheet.append(row)
+    sheet[cell] = "x"
+    workbook.save(path)
+    return path
+
+
+@pytest.mark.parametrize("cell", ["XFD1048576", "A1048576", "Z200000"])
+def test_one_stray_far_cell_is_read_by_its_data(tmp_path, cli, cell):
+    path = _stray_workbook(tmp_path / "stray.xlsx", cell)
+    assert path.stat().st_size < 20_000
+    result = cli("check", path, "--format", "json")
+    _no_bug(result)
+    data = json.loads(result.stdout)
+    assert {"甲镇", "乙镇", "丙镇"} <= {u["unit"] for u in data["units"]}
+    # rows are still the spreadsheet's own: 丙镇 is row 6 (title, blank, header, 3 towns)
+    assert ("not_a_number", 6) in {(p["code"], p["row"]) for p in data["problems"]}
+
+
+def test_sparse_read_maps_rows_and_merges(tmp_path):
+    from fpmetrics.io.sparse import read_sparse, xlsx_extents
+
+    path = _stray_workbook(tmp_path / "stray.xlsx", "C900000")
+    extent = xlsx_extents(path)["乡镇汇总"]
+    assert (extent.rows, extent.cols) == (900000, 4)
+    cells, merged = read_sparse(path, "乡镇汇总", [((0, 0), (0, 3)), ((1, 0), (1, 3))])
+    assert list(cells.index) == [0, 2, 3, 4, 5, 899999]
+    assert cells.iat[5, 2] == "x"
+    assert merged == [((0, 0), (0, 3))]  # row 2 (blank) holds nothing: its merge is dropped
+
+
+def test_damaged_xlsx_says_what_to_do(build, cli, tmp_path):
+    import zipfile
+
+    good = build.xlsx("good.xlsx", [[HEADERS["township"], HEADERS["births"]], ["甲镇", 1]])
+    bad = tmp_path / "bad.xlsx"
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(bad, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename.startswith("xl/worksheets/"):
+                data = data.replace(b' r="', b' r "', 1)
+            dst.writestr(item, data)
+    result = cli("check", bad, "--lang", "en")
+    assert_clean_error(result)
+    message = result.stderr.strip()
+    assert "damaged" in message and "save it again as .xlsx" in message
+    assert message.index("damaged") < message.index("attribute")  # library words come after
+    truncated = build.bytes("cut.xlsx", good.read_bytes()[:2000])
+    result = cli("check", truncated, "--lang", "en")
+    assert_clean_error(result)
+    assert "damaged" in result.stderr

@@ -14,6 +14,7 @@ from ..i18n import join, t
 from .encoding import BadBytes, decode_text
 from .grid import RawSheet, trim
 from .sniff import sniff_format
+from .sparse import DENSE_LIMIT, MAX_GRID_CELLS, TooBig, column_letters, read_sparse, xlsx_extents
 
 
 def read_file(path: Path, lang: str, sheet: str | None = None) -> list[RawSheet]:
@@ -21,8 +22,11 @@ def read_file(path: Path, lang: str, sheet: str | None = None) -> list[RawSheet]
     if not path.exists():
         raise InputError(t("file_missing", lang, file=path))
     kind = sniff_format(path)
+    if kind == "corrupt_zip":
+        detail = t("xlsx_damaged", lang, detail="zip")
+        raise InputError(t("file_unreadable", lang, file=path, detail=detail))
     if kind in ("xlsx", "xls", "ods"):
-        sheets = _read_workbook(path, lang, sheet)
+        sheets = _read_workbook(path, lang, sheet, kind)
         if kind == "xlsx":
             _restore_errors(path, sheets)
         return sheets
@@ -34,7 +38,7 @@ def read_file(path: Path, lang: str, sheet: str | None = None) -> list[RawSheet]
     raise InputError(t("file_format_unknown", lang, file=path))
 
 
-def _read_workbook(path: Path, lang: str, wanted: str | None) -> list[RawSheet]:
+def _read_workbook(path: Path, lang: str, wanted: str | None, kind: str) -> list[RawSheet]:
     from python_calamine import CalamineWorkbook
 
     try:
@@ -43,7 +47,7 @@ def _read_workbook(path: Path, lang: str, wanted: str | None) -> list[RawSheet]:
         with path.open("rb") as handle:
             workbook = CalamineWorkbook.from_filelike(handle)
     except Exception as exc:  # calamine raises several private error types
-        raise InputError(t("file_unreadable", lang, file=path, detail=_short(exc))) from None
+        raise InputError(_damaged(path, exc, lang)) from None
     names = [
         meta.name
         for meta in workbook.sheets_metadata
@@ -55,19 +59,53 @@ def _read_workbook(path: Path, lang: str, wanted: str | None) -> list[RawSheet]:
             detail = t("no_such_sheet", lang, sheet=wanted, sheets=sheets)
             raise InputError(t("file_unreadable", lang, file=path, detail=detail))
         names = [wanted]
+    # calamine allocates a sheet's whole extent: a stray far cell must not reach it.
+    extents = xlsx_extents(path) if kind == "xlsx" else {}
     sheets = []
     for name in names:
+        where = f"{path} [{name}]"
+        extent = extents.get(name)
         try:
-            sheet = workbook.get_sheet_by_name(name)
-            rows = sheet.to_python(skip_empty_area=False)
-            merged = list(sheet.merged_cell_ranges or [])
+            if extent is not None and extent.cells > DENSE_LIMIT:
+                cells, merged = read_sparse(path, name, extent.merged)
+            else:
+                sheet = workbook.get_sheet_by_name(name)
+                merged = list(sheet.merged_cell_ranges or [])
+                cells = _calamine_cells(sheet)
+        except TooBig as exc:
+            limit = f"{MAX_GRID_CELLS:,}"
+            message = t(
+                "sheet_too_big", lang, where=where, cell=exc.last, cells=exc.cells, limit=limit
+            )
+            raise InputError(message) from None
         except Exception as exc:
-            raise InputError(
-                t("file_unreadable", lang, file=f"{path} [{name}]", detail=_short(exc))
-            ) from None
-        cells = pd.DataFrame(rows, dtype=object) if rows else pd.DataFrame(dtype=object)
-        sheets.append(RawSheet(file=path, sheet=name, cells=cells, merged=merged))
+            raise InputError(_damaged(where, exc, lang)) from None
+        sheets.append(RawSheet(file=path, sheet=name, cells=trim(cells), merged=merged))
     return sheets
+
+
+def _calamine_cells(sheet: object) -> pd.DataFrame:
+    """A calamine sheet as a grid; a large one (an .xls or .ods with far stray cells) row by
+    row, keeping only rows that hold something, indexed by spreadsheet row."""
+    height, width = sheet.height, sheet.width  # type: ignore[attr-defined]
+    if height * width <= DENSE_LIMIT:
+        rows = sheet.to_python(skip_empty_area=False)  # type: ignore[attr-defined]
+        return pd.DataFrame(rows, dtype=object) if rows else pd.DataFrame(dtype=object)
+    kept: list[list[object]] = []
+    numbers: list[int] = []
+    for number, row in enumerate(sheet.iter_rows()):  # type: ignore[attr-defined]
+        if any(value != "" and value is not None for value in row):
+            kept.append(row)
+            numbers.append(number)
+            if len(kept) * width > MAX_GRID_CELLS:
+                raise TooBig(len(kept) * width, f"{column_letters(width - 1)}{number + 1}")
+    return pd.DataFrame(kept, index=pd.Index(numbers), dtype=object)
+
+
+def _damaged(where: object, exc: BaseException, lang: str) -> str:
+    """A workbook the library cannot parse: damaged, what to do, the library's words last."""
+    detail = t("xlsx_damaged", lang, detail=_short(exc)[:120])
+    return t("file_unreadable", lang, file=where, detail=detail)
 
 
 def _restore_errors(path: Path, sheets: list[RawSheet]) -> None:
@@ -76,6 +114,8 @@ def _restore_errors(path: Path, sheets: list[RawSheet]) -> None:
 
     errors = error_cells(path)
     for sheet in sheets:
+        if not isinstance(sheet.cells.index, pd.RangeIndex):
+            continue  # read sparse: its error values are in place already
         for row, col, text in errors.get(sheet.sheet or "", []):
             if row < sheet.cells.shape[0] and col < sheet.cells.shape[1]:
                 sheet.cells.iat[row, col] = text

@@ -221,7 +221,7 @@ def _build_table(
     # Below the header, merged cells hold their value in every cell they cover (a 合计 merged
     # across 序号:乡镇 labels the whole row).
     cells = _spread_merged(sheet.cells, sheet.merged)
-    rows = pd.RangeIndex(start + height + 1, start + height + 1 + len(cells) - start - height)
+    rows = cells.index[start + height :] + 1  # spreadsheet rows (a sparse sheet skips some)
     below = cells.iloc[start + height :].set_axis(rows, axis=0)
     values = below.to_numpy(dtype=object)
     filled = pd.notna(values) & (values != "")
@@ -248,7 +248,7 @@ def _build_table(
         data=data,
         headers=headers,
         columns=columns,
-        header_rows=list(range(start + 1, start + height + 1)),
+        header_rows=[int(row) + 1 for row in cells.index[start : start + height]],
         ignored=ignored,
         duplicate_headers=duplicates,
         totals=body[totals & ~after_footer & ~(unit + first).str.contains("小计|小計")].assign(
