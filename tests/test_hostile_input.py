@@ -206,3 +206,38 @@ def test_damaged_xlsx_says_what_to_do(build, cli, tmp_path):
     result = cli("check", truncated, "--lang", "en")
     assert_clean_error(result)
     assert "damaged" in result.stderr
+
+
+# ---------------------------------------------------------------- 8: invisible characters
+
+
+@pytest.mark.parametrize("prefix", ["\ufeff", "\u200b", "\u3000", "\u00a0", "\u2060"])
+def test_invisible_prefix_makes_a_duplicate_not_a_second_township(build, cli, prefix):
+    rows = [*ROWS, [prefix + "甲镇", 100, 1, 1]]
+    result = cli("check", build.text("joined.csv", _csv(rows)), "--format", "json")
+    _no_bug(result)
+    data = json.loads(result.stdout)
+    assert {u["unit"] for u in data["units"]} == {"甲镇", "乙镇"}
+    assert "duplicate_unit" in {p["code"] for p in data["problems"]}
+
+
+def test_register_names_with_invisible_characters_are_one_township(build, cli):
+    header = ["乡镇", "出生日期", "性别"]
+    rows = [header, ["甲镇", "2024-01-02", "男"], ["\ufeff甲镇", "2024-02-03", "女"]]
+    rows += [["甲镇\u200b", "2024-03-04", "女"]]
+    result = cli("check", build.text("births.csv", _csv(rows)), "--format", "json")
+    _no_bug(result)
+    data = json.loads(result.stdout)
+    assert {u["unit"] for u in data["units"]} == {"甲镇"}
+    srb = next(r for r in data["results"] if r["indicator"] == "sex_ratio_at_birth")
+    assert (srb["numerator"], srb["denominator"]) == (1, 2)  # all three births counted
+
+
+def test_clean_names_function():
+    import pandas as pd
+
+    from fpmetrics.fields import clean_name, clean_names
+
+    assert clean_name("\ufeff 阿城\u200b镇\u3000") == "阿城镇"
+    cleaned = clean_names(pd.Series(["\u00a0甲镇", None]))
+    assert cleaned.iloc[0] == "甲镇" and cleaned.iloc[1] is None

@@ -14,6 +14,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import cache
 
+import pandas as pd
 from pydantic import BaseModel, Field
 
 
@@ -353,6 +354,24 @@ def to_simplified(text: str) -> str:
     if text.isascii():
         return text
     return _converter().convert(text)
+
+
+INVISIBLE = "[\ufeff\u200b\u200c\u200d\u2060\u00ad]"
+"""Characters that show as nothing: a BOM left inside joined CSVs, zero-width spaces, soft
+hyphens. Removed from every place name, so ``\ufeff阿城镇`` is the same township as ``阿城镇``."""
+_INVISIBLE = re.compile(INVISIBLE)
+
+
+def clean_name(name: str) -> str:
+    """A place name as compared: invisible characters removed, spaces (also U+3000 and
+    U+00A0) stripped at both ends."""
+    return _INVISIBLE.sub("", name).strip()
+
+
+def clean_names(names: pd.Series) -> pd.Series:
+    """:func:`clean_name` on a column (None and NaN stay)."""
+    text = names.astype("string").str.replace(INVISIBLE, "", regex=True).str.strip()
+    return text.astype(object).where(names.notna(), names)
 
 
 def normalize_header(text: object) -> str:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from .errors import InputError
-from .fields import COUNT_FIELDS, RATE_FIELDS, alias_table
+from .fields import COUNT_FIELDS, RATE_FIELDS, alias_table, clean_names
 from .i18n import t
 from .io.readers import read_file
 from .io.sniff import INPUT_EXTENSIONS, is_own_report, sniff_format
@@ -196,11 +196,11 @@ def _join_undated(records: pd.DataFrame) -> pd.DataFrame:
 def _records(table: Table, data: pd.DataFrame) -> pd.DataFrame:
     """Rows of ``data`` (unit or totals rows of ``table``) with their locations."""
     frame = pd.DataFrame(index=data.index)
-    frame["township"] = data["township"].astype(str)
+    frame["township"] = clean_names(data["township"].astype(str))
     frame["code"] = _key_text(data["code"]) if "code" in data else None
     frame["period"] = _key_text(data["period"]) if "period" in data else None
     for key in ("village", "county"):
-        frame[key] = _key_text(data[key]) if key in data else None
+        frame[key] = clean_names(_key_text(data[key])) if key in data else None
         frame[f"_header_{key}"] = table.headers.get(key)
     for field in (*COUNT_FIELDS, *RATE_FIELDS):
         frame[field] = data.get(field)

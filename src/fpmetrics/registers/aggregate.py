@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import polars as pl
 
+from ..fields import INVISIBLE
 from ..i18n import t
 from ..validate import PROBLEM_COLUMNS
 from . import codes
@@ -192,6 +193,12 @@ def aggregate(
     )
 
 
+def _cleaned(cell: pl.Expr) -> pl.Expr:
+    """A cell as compared: invisible characters (a BOM inside joined files) removed, spaces
+    stripped; the same as :func:`fpmetrics.fields.clean_name`."""
+    return cell.str.replace_all(INVISIBLE, "").str.strip_chars()
+
+
 def _combinations(register: Register, roles: list[str], period: str | None) -> pl.DataFrame:
     """The register grouped by its raw values: each distinct combination of the role cells
     (stripped; blank rows left out) with its row count ``_n`` and first and last row."""
@@ -209,7 +216,7 @@ def _combinations(register: Register, roles: list[str], period: str | None) -> p
         )
         .collect(engine="streaming")
     )
-    text = [pl.col(r).cast(pl.String).str.strip_chars() for r in roles]
+    text = [_cleaned(pl.col(r).cast(pl.String)) for r in roles]
     blank = pl.all_horizontal([pl.col(r).is_null() for r in roles])
     combos = combos.filter(~blank).with_columns(text)
     if "birth_date" in roles:
@@ -400,7 +407,7 @@ def _fetch_rows(
     conditions = []
     for name in located["_at"].unique():
         values = located.loc[located["_at"] == name, name]
-        cell = pl.col(name).str.strip_chars()
+        cell = _cleaned(pl.col(name))
         expr = cell.is_in(list(values.dropna().unique()))
         if values.isna().any():
             expr = expr | pl.col(name).is_null()
