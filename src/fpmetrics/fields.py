@@ -14,6 +14,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import cache
 
+import numpy as np
 import pandas as pd
 from pydantic import BaseModel, Field
 
@@ -371,7 +372,8 @@ def clean_name(name: str) -> str:
 def clean_names(names: pd.Series) -> pd.Series:
     """:func:`clean_name` on a column (None and NaN stay)."""
     text = names.astype("string").str.replace(INVISIBLE, "", regex=True).str.strip()
-    return text.astype(object).where(names.notna(), names)
+    kept = np.where(names.notna().to_numpy(), text.to_numpy(dtype=object), names.to_numpy())
+    return pd.Series(kept, index=names.index, dtype=object)
 
 
 def normalize_header(text: object) -> str:
