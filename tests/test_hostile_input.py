@@ -239,5 +239,5 @@ def test_clean_names_function():
     from fpmetrics.fields import clean_name, clean_names
 
     assert clean_name("\ufeff 阿城\u200b镇\u3000") == "阿城镇"
-    cleaned = clean_names(pd.Series(["\u00a0甲镇", None]))
+    cleaned = clean_names(pd.Series(["\u00a0甲镇", None], dtype=object))
     assert cleaned.iloc[0] == "甲镇" and cleaned.iloc[1] is None
