@@ -241,3 +241,21 @@ def test_clean_names_function():
     assert clean_name("\ufeff 阿城\u200b镇\u3000") == "阿城镇"
     cleaned = clean_names(pd.Series(["\u00a0甲镇", None], dtype=object))
     assert cleaned.iloc[0] == "甲镇" and cleaned.iloc[1] is None
+
+
+# ---------------------------------------------------------------- 10: cardinality
+
+
+def test_too_many_townships_refused_before_per_unit_work(build, cli, monkeypatch):
+    import fpmetrics.limits
+
+    monkeypatch.setattr(fpmetrics.limits, "MAX_UNITS", 50)
+    births = [["乡镇", "出生日期", "性别"], *[[f"镇{i}", "2024-01-02", "男"] for i in range(60)]]
+    result = cli("check", build.text("births.csv", _csv(births)), "--lang", "en")
+    assert_clean_error(result)
+    assert "60 distinct township names, over the 50 limit" in result.stderr
+    table = [CSV_HEADER, *[[f"镇{i}", 100, 1, 1] for i in range(60)]]
+    result = cli("check", build.text("table.csv", _csv(table)), "--lang", "en")
+    assert_clean_error(result)
+    ok = [CSV_HEADER, *[[f"镇{i}", 100, 1, 1] for i in range(50)]]
+    _no_bug(cli("check", build.text("ok.csv", _csv(ok)), "--format", "json"))

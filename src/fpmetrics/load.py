@@ -17,6 +17,7 @@ from .io.readers import read_file
 from .io.sniff import INPUT_EXTENSIONS, is_own_report, sniff_format
 from .io.table import HEADER_SEARCH_ROWS, Table, locate_table
 from .levels import village_from_code
+from .limits import check_unit_count
 from .periods import period_rank
 from .registers.kinds import not_a_register
 from .registers.source import Register, csv_register, sheet_register
@@ -105,6 +106,7 @@ def load_inputs(
                 continue
             table = locate_table(raw, aliases)
             if table is not None:
+                check_unit_count(table.data["township"].nunique(), raw.where, lang)
                 found.append(table)
         if not found and not any(r.file == file for r in found_registers):
             if not named:  # a notes file in a folder of township sheets

@@ -20,6 +20,7 @@ import polars as pl
 
 from ..fields import INVISIBLE
 from ..i18n import t
+from ..limits import check_unit_count
 from ..validate import PROBLEM_COLUMNS
 from . import codes
 from .source import Register
@@ -145,6 +146,7 @@ def aggregate(
 ) -> Aggregated:
     roles = [r for r in (*PLACE_ROLES, *VALUE_ROLES[register.kind]) if r in register.columns]
     combos = _combinations(register, roles, period)
+    check_unit_count(combos["township"].n_unique(), register.where, lang)
     # What a record counts in depends on its township and codes, not on its village: each
     # distinct class is read once (a province's births: ~30,000 classes for ~140,000 combos).
     class_roles = [r for r in roles if r not in PLACE_ROLES or r == "township"]
