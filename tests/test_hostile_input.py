@@ -84,6 +84,7 @@ def _units(result) -> set[str]:
     return {u["unit"] for u in json.loads(result.stdout)["units"]}
 
 
+@pytest.mark.slow
 def test_million_trailing_blank_lines_are_fast(build, cli):
     path = build.text("blank.csv", _csv(ROWS) + "\n" * 1_000_000 + ",,,\n" * 1000)
     result = cli("check", path, "--format", "json")
@@ -114,6 +115,7 @@ def test_field_over_128kb_in_first_256kb_is_read(build, cli):
     assert _units(result) == {"甲镇", "乙镇"}
 
 
+@pytest.mark.slow
 def test_very_long_line_is_refused_early(build, cli):
     path = build.bytes("line.csv", _csv(ROWS).encode() + b"1," * 3_000_000)
     result = cli("check", path, "--lang", "en")
@@ -121,6 +123,7 @@ def test_very_long_line_is_refused_early(build, cli):
     assert "line 4 is longer than 1 MB" in result.stderr
 
 
+@pytest.mark.slow
 def test_single_huge_line_is_refused_from_its_start(build, cli):
     path = build.bytes("one.csv", b"x" * 5_000_000)
     result = cli("check", path, "--lang", "en")
@@ -138,6 +141,7 @@ def test_bom_with_a_bad_byte_is_located(build, cli):
     assert "CSV UTF-8" in result.stderr
 
 
+@pytest.mark.slow
 def test_wide_header_is_fast(build, cli):
     header = CSV_HEADER + [f"列{i}" for i in range(16384)]
     rows = [header, ["甲镇", 20000, 200, 100, *[""] * 16384]]
@@ -259,3 +263,26 @@ def test_too_many_townships_refused_before_per_unit_work(build, cli, monkeypatch
     assert_clean_error(result)
     ok = [CSV_HEADER, *[[f"镇{i}", 100, 1, 1] for i in range(50)]]
     _no_bug(cli("check", build.text("ok.csv", _csv(ok)), "--format", "json"))
+
+
+def test_register_with_a_giant_line_is_refused_before_polars(build, cli):
+    head = _csv([["乡镇", "出生日期", "性别"], ["甲镇", "2024-01-02", "男"]]).encode()
+    path = build.bytes(
+        "births.csv", head + b"y" * 2_000_000 + b"\n" + "乙镇,2024-01-02,女\n".encode()
+    )
+    result = cli("check", path, "--lang", "en")
+    assert_clean_error(result)
+    assert "line 3 is longer than 1 MB" in result.stderr
+
+
+def test_file_lines_checked_across_blocks(tmp_path):
+    from fpmetrics.errors import InputError
+    from fpmetrics.io.readers import check_file_lines
+
+    ok = tmp_path / "ok.csv"
+    ok.write_bytes((b"a" * 900 + b"\r\n") * 5000)
+    check_file_lines(ok, "en", block=1000)  # lines cross block edges but stay short
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(b"a\nb\n" + b"c" * (1024 * 1024 + 5) + b"\nd\n")
+    with pytest.raises(InputError, match="line 3"):
+        check_file_lines(bad, "en", block=4096)

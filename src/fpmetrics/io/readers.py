@@ -219,6 +219,33 @@ def check_line_length(path: Path, data: bytes, lang: str, complete: bool = True)
     raise InputError(t("line_too_long", lang, file=path, line=line, limit=limit))
 
 
+def check_file_lines(path: Path, lang: str, block: int = MAX_LINE_BYTES) -> None:
+    """:func:`check_line_length` over a whole file, a block at a time (bounded memory; two
+    byte searches per block, so fast). Within a block no line can exceed the limit; only
+    the stretch between one block's last break and a later block's first can."""
+    since = 0  # bytes since the last line break
+    lines = 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(block):
+            first = _first_break(chunk)
+            if first < 0:
+                since += len(chunk)
+            else:
+                since += first
+                if since <= MAX_LINE_BYTES:
+                    since = len(chunk) - 1 - max(chunk.rfind(b"\n"), chunk.rfind(b"\r"))
+            if since > MAX_LINE_BYTES:
+                line = lines + 1 + (chunk[: max(first, 0)].count(b"\n") if first >= 0 else 0)
+                limit = _size_text(MAX_LINE_BYTES, lang)
+                raise InputError(t("line_too_long", lang, file=path, line=line, limit=limit))
+            lines += chunk.count(b"\n")
+
+
+def _first_break(chunk: bytes) -> int:
+    found = [i for i in (chunk.find(b"\n"), chunk.find(b"\r")) if i >= 0]
+    return min(found) if found else -1
+
+
 def bad_bytes_message(path: Path, exc: BadBytes, lang: str) -> str:
     return t(
         "file_bad_bytes", lang, file=path, line=exc.line, encoding=exc.encoding, offset=exc.offset

@@ -22,7 +22,7 @@ import pandas as pd
 from ..errors import InputError
 from ..io.encoding import BadBytes, bad_bytes, detect_encoding
 from ..io.grid import RawSheet
-from ..io.readers import bad_bytes_message, check_line_length, csv_rows
+from ..io.readers import bad_bytes_message, check_file_lines, check_line_length, csv_rows
 from ..io.table import HEADER_SEARCH_ROWS, _cell_text
 from .kinds import detect
 
@@ -30,6 +30,9 @@ if TYPE_CHECKING:
     import polars as pl
 
 _PREVIEW_BYTES = 256 * 1024
+_LINE_CHECK_BYTES = 256 * 1024 * 1024
+"""Registers up to this size are checked for over-long lines before Polars scans them (a
+read of the file, ~0.05 s per 100 MB); larger ones are not, to keep big scans fast."""
 _CHUNK = 16 * 1024 * 1024
 
 # Polars' streaming CSV reader parses the file in chunks of this many bytes (read when a scan
@@ -122,6 +125,8 @@ def csv_register(path: Path, lang: str, kind: str | None) -> Register | None:
     with path.open("rb") as handle:
         sample = handle.read(_PREVIEW_BYTES)
         complete = len(sample) < _PREVIEW_BYTES
+    if not complete and b"\n" not in sample and b"\r" not in sample:
+        check_file_lines(path, lang)  # no break in 256 KB: is the first line over the limit?
     check_line_length(path, sample, lang, complete=complete)
     if not complete:
         sample = sample[: max(sample.rfind(b"\n"), sample.rfind(b"\r")) + 1]
@@ -139,6 +144,8 @@ def csv_register(path: Path, lang: str, kind: str | None) -> Register | None:
         if found is None:
             continue
         name, columns = found
+        if not complete and path.stat().st_size <= _LINE_CHECK_BYTES:
+            check_file_lines(path, lang)  # Polars takes minutes over one giant line
         old_mac = b"\r" in sample and b"\n" not in sample  # CR-only lines: Polars splits on LF
         utf8 = encoding in ("utf-8", "utf-8-sig")
         source = path if utf8 and not old_mac else _transcode(path, encoding, lang)
