@@ -84,6 +84,7 @@ def _mutate_xlsx(data: bytes, rng: random.Random, tmp: Path) -> tuple[str, bytes
             out[rng.randrange(len(out))] = rng.randrange(256)
         return kind, bytes(out)
     from openpyxl import load_workbook
+    from openpyxl.cell.cell import MergedCell
 
     source = tmp / "source.xlsx"
     source.write_bytes(data)
@@ -94,7 +95,9 @@ def _mutate_xlsx(data: bytes, rng: random.Random, tmp: Path) -> tuple[str, bytes
     else:
         for _ in range(rng.randint(1, 3)):
             row, col = rng.randint(1, sheet.max_row + 2), rng.randint(1, sheet.max_column + 1)
-            sheet.cell(row=row, column=col, value=rng.choice(ODD_CELLS) or None)
+            cell = sheet.cell(row=row, column=col)
+            if not isinstance(cell, MergedCell):  # inside a merge: read-only
+                cell.value = rng.choice(ODD_CELLS) or None
     buffer = io.BytesIO()
     workbook.save(buffer)
     return kind, buffer.getvalue()
