@@ -286,3 +286,12 @@ def test_file_lines_checked_across_blocks(tmp_path):
     bad.write_bytes(b"a\nb\n" + b"c" * (1024 * 1024 + 5) + b"\nd\n")
     with pytest.raises(InputError, match="line 3"):
         check_file_lines(bad, "en", block=4096)
+
+
+def test_infinite_totals_row_is_no_crash(build, cli):
+    rows = [*ROWS, ["合计", "inf", "1e309", "9" * 400]]
+    result = cli("check", build.text("t.csv", _csv(rows)), "--format", "json")
+    _no_bug(result)
+    json.loads(result.stdout, parse_constant=_refuse)
+    result = cli("audit", build.text("t2.csv", _csv(rows)), "--lang", "en")
+    _no_bug(result)

@@ -344,6 +344,7 @@ def check_totals(
         if totals[f"_header_{field}"].isna().all():
             continue
         stated, _, _ = parse_counts(totals[field])
+        stated = stated.where(stated.abs() <= MAX_COUNT)  # inf or 1e30 in a totals row: no total
         summed = totals["_table"].map(unit_sums[field]).astype(float)
         differs = stated.notna() & summed.notna() & (stated != summed)
         problems.add(
@@ -367,7 +368,7 @@ def _clipped(text: pd.Series, limit: int = 40) -> pd.Series:
 
 def _num_text(values: pd.Series) -> pd.Series:
     """Counts as a person writes them: 12 not 12.0, 12.5 stays 12.5."""
-    whole = values.notna() & (np.floor(values) == values)
+    whole = values.notna() & (np.floor(values) == values) & (values.abs() < 2.0**53)
     text = values.astype("string")
     return text.where(~whole, values.where(whole).astype("Int64").astype("string")).fillna("")
 
