@@ -74,6 +74,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{option} 只用于数据库或 --engine spark 输入。",
         "{option} is only for a database input or --engine spark.",
     ),
+    "db_password_prompt": ("{where} 的密码: ", "Password for {where}: "),
     "db_unreachable": (
         "无法连接数据库 {where}: {detail}",
         "Cannot connect to database {where}: {detail}",
