@@ -186,8 +186,7 @@ class SqlSource:
         lost = (
             name in ("OperationalError", "InterfaceError", "AdminShutdown", "ConnectionFailure")
             or (isinstance(code, int) and code in (2006, 2013))
-            or ("connection" in detail.lower()
-            and "closed" in detail.lower())
+            or ("connection" in detail.lower() and "closed" in detail.lower())
         )
         if lost:
             return InputError(t("db_dropped", self.lang, where=self.where, detail=detail))
