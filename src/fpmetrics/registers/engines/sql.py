@@ -25,8 +25,8 @@ from ...errors import InputError
 from ...i18n import t
 from ..source import Register
 from . import Location, define, register_from_columns, require
+from .pushdown import Pushdown
 
-_ROW_NUMBER = "ROW_NUMBER() OVER () + 1"
 _REFUSED_PG = {"bytea", "json", "jsonb", "xml", "tsvector", "tsquery"}
 
 
@@ -45,7 +45,7 @@ def _dialect(url: str) -> str:
 
 
 @dataclass
-class SqlSource:
+class SqlSource(Pushdown):
     url: str
     dialect: str
     source: str
@@ -192,41 +192,8 @@ class SqlSource:
             return InputError(t("db_dropped", self.lang, where=self.where, detail=detail))
         return InputError(t("db_failed", self.lang, where=self.where, detail=detail))
 
-    # -- what the aggregation asks ----------------------------------------------------------
-
-    def _columns_of(self, register: Register) -> dict[str, str]:
-        return {role: register.headers[role] for role in register.columns}
-
-    def combinations(
-        self, register: Register, roles: list[str], period: str | None
-    ) -> pl.DataFrame:
-        sql = define.combinations(self._columns_of(register), roles, period, _ROW_NUMBER)
-        names, rows = self.query(sql)
-        schema = {n: _dtype(n) for n in names}
-        return pl.DataFrame(rows, schema=schema, orient="row")
-
-    def bad_rows(
-        self, register: Register, bad: dict[str, tuple[list[str], bool]], limit: int
-    ) -> pl.DataFrame:
-        sql = define.bad_rows(self._columns_of(register), bad, limit, _ROW_NUMBER)
-        names, rows = self.query(sql)
-        return pl.DataFrame(rows, schema={n: _dtype(n) for n in names}, orient="row")
-
-    def repeated_ids(self, register: Register) -> pl.DataFrame:
-        sql = define.repeated_ids(self._columns_of(register), _ROW_NUMBER)
-        names, rows = self.query(sql)
-        return pl.DataFrame(rows, schema={n: _dtype(n) for n in names}, orient="row")
-
     def scan_raw(self, register: Register) -> pl.LazyFrame:
         raise InputError(t("engine_records_unsupported", self.lang, where=self.where))
-
-
-def _dtype(name: str) -> pl.DataType:
-    if name in ("_row", "_n", "_first", "_last"):
-        return pl.Int64()
-    if name == "_day":
-        return pl.Int32()
-    return pl.String()
 
 
 def _type_name(column, cursor, dialect: str) -> str:
