@@ -105,8 +105,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "spark_failed": ("Spark 运行出错({where}): {detail}", "Spark failed ({where}): {detail}"),
     "spark_needs_input": (
-        "--engine spark 需要 Parquet 文件或文件夹,或 --table(Hive 表)。",
-        "--engine spark needs a Parquet file or folder, or --table (a Hive table).",
+        "--engine spark 需要 Parquet 文件或文件夹,或 Spark 目录中的表(hive:表名)。",
+        "--engine spark needs a Parquet file or folder, or a table of Spark's catalog (hive:NAME).",
     ),
     "no_tables_in": (
         "输入中没有可用的数据表(已跳过: {files})。",

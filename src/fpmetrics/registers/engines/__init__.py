@@ -12,6 +12,7 @@ as a CSV export of it would, the header being row 1 and the first record row 2.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,7 @@ from ...errors import InputError
 from ...i18n import t
 
 _URL = re.compile(r"^(postgres|postgresql|mysql)(\+\w+)?://", re.IGNORECASE)
+_CATALOG = re.compile(r"^(hive|spark):(?!//)\S+$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -39,7 +41,8 @@ class Location(str):
 
 
 def is_url(text: str) -> bool:
-    return bool(_URL.match(text))
+    """A database URL, or ``hive:NAME`` (a table in Spark's catalog, for --engine spark)."""
+    return bool(_URL.match(text) or _CATALOG.match(text))
 
 
 def is_parquet(path: Path) -> bool:
@@ -68,10 +71,16 @@ def open_sources(
     rest: list[Path] = []
     parquet = [p for p in paths if p.exists() and is_parquet(p)]
     rest = [p for p in paths if p not in parquet]
+    tables = tuple(u.split(":", 1)[1] for u in options.urls if _CATALOG.match(u))
+    options = dataclasses.replace(
+        options, urls=tuple(u for u in options.urls if not _CATALOG.match(u))
+    )
+    if tables and options.engine != "spark":
+        raise InputError(t("engine_options_unused", lang, option=f"hive:{tables[0]}"))
     if options.engine == "spark":
         from .spark import spark_registers
 
-        registers += spark_registers(parquet, options, lang, kind)
+        registers += spark_registers(parquet, tables, options, lang, kind)
     else:
         from .parquet import parquet_register
 
