@@ -21,6 +21,7 @@ engine's (MySQL, Spark SQL). The period key follows :func:`..aggregate._day` exa
 
 from __future__ import annotations
 
+import re
 from functools import cache
 
 FAST_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
@@ -132,4 +133,6 @@ def compile_sql(sql: str, dialect: str, source: str) -> str:
     import sqlglot
 
     compiled = sqlglot.transpile(sql, read="postgres", write=_DIALECTS[dialect])[0]
+    if dialect == "mysql":  # MySQL 8 and MariaDB both read the operator; only MySQL the function
+        compiled = re.sub(r"REGEXP_LIKE\(([\w.`]+), ('[^']*')\)", r"(\1 REGEXP \2)", compiled)
     return compiled.replace(SOURCE, source)
