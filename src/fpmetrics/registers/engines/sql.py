@@ -46,7 +46,8 @@ def _dialect(url: str) -> str:
 
 @dataclass
 class SqlSource(Pushdown):
-    url: str
+    url: str = field(repr=False)
+    """As given, password included: never shown (:attr:`where` is the masked one)."""
     dialect: str
     source: str
     """The table's name, or the user's query in parentheses."""
