@@ -81,7 +81,9 @@ def combinations(columns: dict[str, str], roles: list[str], period: str | None, 
         date, day = quote("birth_date"), quote("_day")
         raw = f"CAST(t.{quote(columns['birth_date'])} AS TEXT)"
         distinct = f"SELECT DISTINCT {raw} AS v FROM {SOURCE} AS t"
-        keyed = f"SELECT x.v AS v, {day_key('x.v', period)} AS k FROM ({distinct}) AS x"
+        # DISTINCT here too: it keeps the planner from pulling the key up into the join,
+        # where it would be computed on every row again.
+        keyed = f"SELECT DISTINCT x.v AS v, {day_key('x.v', period)} AS k FROM ({distinct}) AS x"
         source += f" LEFT JOIN ({keyed}) AS d ON s.{date} = d.v"
         rest = f"CASE WHEN d.k IS NULL THEN s.{date} END"
         select += [f"{rest} AS {date}", f"d.k AS {day}"]

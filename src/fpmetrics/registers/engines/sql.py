@@ -91,6 +91,10 @@ class SqlSource(Pushdown):
             raise self._connect_error(exc) from None
         # One sequential scan in table order: rows are numbered as they are stored.
         connection.execute("SET max_parallel_workers_per_gather = 0")
+        if "PGOPTIONS" not in os.environ:  # the user's own settings stand
+            # The repeated-id check groups every id: a bigger hash table spills less (~1/3
+            # less time at 1M rows). The server's memory, for this session only.
+            connection.execute("SET work_mem = '128MB'")
         return connection
 
     def _connect_mysql(self):
