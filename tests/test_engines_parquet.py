@@ -102,3 +102,14 @@ def test_table_option_without_database_exits_2(cli):
     result = cli("check", BIRTHS, "--table", "births", "--lang", "en")
     assert result.code == 2
     assert "--table" in result.stderr
+
+
+def test_records_from_parquet_are_the_csv_records(cli, tmp_path):
+    target = tmp_path / "births.parquet"
+    _read(BIRTHS).write_parquet(target)
+    from_parquet, from_csv = tmp_path / "p.csv", tmp_path / "c.csv"
+    assert cli("check", target, "--records", from_parquet).code == 1
+    assert cli("check", BIRTHS, "--records", from_csv).code == 1
+    got = from_parquet.read_text(encoding="utf-8-sig").replace(str(target), "FILE")
+    want = from_csv.read_text(encoding="utf-8-sig").replace(str(BIRTHS), "FILE")
+    assert got.count("\n") > 100 and got == want
