@@ -46,10 +46,15 @@ def is_url(text: str) -> bool:
 
 
 def is_parquet(path: Path) -> bool:
-    """A ``.parquet`` file, or a folder holding ``.parquet`` files (hive-partitioned or not)."""
+    """A ``.parquet`` file, or a folder of ``.parquet`` files (hive-partitioned or not) with
+    no spreadsheet in it (a folder of both is read as a folder of spreadsheets)."""
     if path.is_file():
         return path.suffix.lower() in (".parquet", ".pq")
-    return path.is_dir() and next(path.rglob("*.parquet"), None) is not None
+    if not path.is_dir() or next(path.rglob("*.parquet"), None) is None:
+        return False
+    from ...io.sniff import INPUT_EXTENSIONS
+
+    return not any(p.suffix.lower() in INPUT_EXTENSIONS for p in path.rglob("*") if p.is_file())
 
 
 def require(module: str, extra: str, what: str, lang: str) -> None:
