@@ -77,6 +77,11 @@ class PeriodBy(StrEnum):
     month = "month"
 
 
+class Engine(StrEnum):
+    embedded = "embedded"
+    spark = "spark"
+
+
 class Level(StrEnum):
     village = "village"
     township = "township"
@@ -121,6 +126,32 @@ InputsArg = Annotated[
     list[Path],
     typer.Argument(
         metavar="INPUTS...", help="Spreadsheets (.xlsx .xls .ods .csv) or folders of them."
+    ),
+]
+SourcesArg = Annotated[
+    list[str],
+    typer.Argument(
+        metavar="INPUTS...",
+        help="Spreadsheets (.xlsx .xls .ods .csv), Parquet files or folders, folders of "
+        "spreadsheets, or a database URL (postgresql://user@host/db, mysql://…) with --table "
+        "or --query.",
+    ),
+]
+TableOption = Annotated[
+    str | None,
+    typer.Option("--table", help="The register's table in the database (or Hive, with Spark)."),
+]
+QueryOption = Annotated[
+    str | None, typer.Option("--query", help="A SELECT giving the register's rows.")
+]
+EngineOption = Annotated[
+    Engine,
+    typer.Option("--engine", help="embedded (Polars, default) or spark for Parquet/Hive."),
+]
+SparkOption = Annotated[
+    str | None,
+    typer.Option(
+        "--spark", help="Spark Connect URL (sc://host:15002) or master URL; default local[*]."
     ),
 ]
 RulesOption = Annotated[
@@ -241,6 +272,11 @@ class RunOptions:
     records: Path | None = None
     history: Path | None = None
     full_ids: bool = False
+    urls: tuple[str, ...] = ()
+    table: str | None = None
+    query: str | None = None
+    engine: Engine = Engine.embedded
+    spark: str | None = None
 
 
 def _rules_file(rules: str) -> Path | str:
@@ -252,6 +288,13 @@ def _rules_file(rules: str) -> Path | str:
         return resolve(rules, "en")
     except InputError:
         return rules
+
+
+def _sources(inputs: list[str]) -> tuple[list[Path], tuple[str, ...]]:
+    """The input paths, and the database URLs among the inputs."""
+    from .registers.engines import is_url
+
+    return [Path(i) for i in inputs if not is_url(i)], tuple(i for i in inputs if is_url(i))
 
 
 def _units(value: str | None, lang: str) -> frozenset[str] | None:
@@ -295,6 +338,14 @@ def _refuse_empty(inputs: list[Path], lang: str) -> None:
             raise InputError(t("file_empty", lang, file=path))
 
 
+def _engine_options(o: RunOptions):
+    from .registers.engines import EngineOptions
+
+    return EngineOptions(
+        urls=o.urls, table=o.table, query=o.query, engine=o.engine.value, spark=o.spark
+    )
+
+
 def _run(command: str, inputs: list[Path], o: RunOptions) -> None:
     from .load import RegisterOptions
     from .output import refuse_inputs, write_atomic
@@ -308,8 +359,13 @@ def _run(command: str, inputs: list[Path], o: RunOptions) -> None:
     if o.explain:  # --explain 阿城镇: names that are not files are units to explain
         names = [str(p) for p in inputs if not p.exists()]
         inputs = [p for p in inputs if p.exists()]
-        if not inputs:
+        if not inputs and not o.urls:
             raise InputError(t("file_missing", language, file=names[0]))
+    if o.records is not None and (o.urls or o.engine == Engine.spark):
+        from .registers.engines.sql import mask_url
+
+        where = mask_url(o.urls[0]) if o.urls else "--engine spark"
+        raise InputError(t("engine_records_unsupported", language, where=where))
     _refuse_empty(inputs, language)
     chosen = choose_format(o.fmt.value if o.fmt else None, o.output, language)
     ruleset, aliases = _ruleset_and_aliases(o.rules, o.fields_file, language)
@@ -322,6 +378,7 @@ def _run(command: str, inputs: list[Path], o: RunOptions) -> None:
         kind=o.kind.value if o.kind else None,
         period=grouping(o.period.value if o.period else None, ruleset.periods.start_month),
         units=_units(o.units, language),
+        engines=_engine_options(o),
     )
     report = run_check(
         inputs,
@@ -397,7 +454,7 @@ def _remember(report, command: str, path: Path, lang: str, err) -> None:  # type
 
 @app.command(cls=_Command)
 def check(
-    inputs: InputsArg,
+    inputs: SourcesArg,
     rules: RulesOption = "default",
     fmt: FormatOption = None,
     output: OutputOption = None,
@@ -412,17 +469,22 @@ def check(
     records: RecordsOption = None,
     history: HistoryOption = None,
     full_ids: FullIdsOption = False,
+    table: TableOption = None,
+    query: QueryOption = None,
+    engine: EngineOption = Engine.embedded,
+    spark: SparkOption = None,
     lang: LangOption = Lang.zh,
 ) -> None:
     """Check every township against the rule set; exit 1 if any check fails."""
-    _run("check", inputs, RunOptions(rules, fmt, output, sheet, fields_file, explain, fail_on,
-                                     lang, kind, period, units, by, records, history,
-                                     full_ids))  # fmt: skip
+    paths, urls = _sources(inputs)
+    _run("check", paths, RunOptions(rules, fmt, output, sheet, fields_file, explain, fail_on,
+                                   lang, kind, period, units, by, records, history, full_ids,
+                                   urls, table, query, engine, spark))  # fmt: skip
 
 
 @app.command(cls=_Command)
 def score(
-    inputs: InputsArg,
+    inputs: SourcesArg,
     rules: RulesOption = "default",
     fmt: FormatOption = None,
     output: OutputOption = None,
@@ -437,12 +499,17 @@ def score(
     records: RecordsOption = None,
     history: HistoryOption = None,
     full_ids: FullIdsOption = False,
+    table: TableOption = None,
+    query: QueryOption = None,
+    engine: EngineOption = Engine.embedded,
+    spark: SparkOption = None,
     lang: LangOption = Lang.zh,
 ) -> None:
     """Score and rank every township: points, one-vote vetoes, award eligibility."""
-    _run("score", inputs, RunOptions(rules, fmt, output, sheet, fields_file, explain, fail_on,
-                                     lang, kind, period, units, by, records, history,
-                                     full_ids))  # fmt: skip
+    paths, urls = _sources(inputs)
+    _run("score", paths, RunOptions(rules, fmt, output, sheet, fields_file, explain, fail_on,
+                                   lang, kind, period, units, by, records, history, full_ids,
+                                   urls, table, query, engine, spark))  # fmt: skip
 
 
 @app.command(cls=_Command)

@@ -94,6 +94,61 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{where}: not a {kind} register (--kind {name}): no header row with {columns} in the first 30 rows.",
     ),
     "register_any_of": (",以及 {columns} 中至少一列", ", and at least one of {columns}"),
+    # Registers where they live: Parquet, databases, Spark (issue 20)
+    "engine_extra_missing": (
+        "{what} 需要可选组件,请安装: pip install 'fpmetrics[{extra}]'",
+        "{what} needs an optional extra; install it: pip install 'fpmetrics[{extra}]'",
+    ),
+    "engine_not_register": (
+        "{where}: 列 {names} 不像任何登记表(出生登记需 乡镇、出生日期、性别;流入人口需 乡镇、身份证号 等,见 `fpmetrics fields`)。",
+        "{where}: the columns {names} name no register (births need 乡镇, 出生日期, 性别; migrants 乡镇, 身份证号 …; see `fpmetrics fields`).",
+    ),
+    "engine_need_table": (
+        '数据库输入 {where} 需要 --table 表名 或 --query "select …"(只能给一个)。',
+        'Database input {where} needs --table NAME or --query "select …" (one of them).',
+    ),
+    "engine_one_database": (
+        "--table/--query 只适用于一个数据库输入(给了 {count} 个)。",
+        "--table/--query apply to one database input ({count} given).",
+    ),
+    "engine_options_unused": (
+        "{option} 只用于数据库或 --engine spark 输入。",
+        "{option} is only for a database input or --engine spark.",
+    ),
+    "db_password_prompt": ("{where} 的密码: ", "Password for {where}: "),
+    "db_unreachable": (
+        "无法连接数据库 {where}: {detail}",
+        "Cannot connect to database {where}: {detail}",
+    ),
+    "db_auth": (
+        "数据库 {where} 拒绝登录(用户名或密码错误): {detail}",
+        "Database {where} refused the login (wrong user or password): {detail}",
+    ),
+    "db_no_table": (
+        "数据库 {where} 中找不到 {table}: {detail}",
+        "Database {where} has no {table}: {detail}",
+    ),
+    "db_bad_type": (
+        "{where}: 列 {column} 的类型是 {type},无法按文本读取(应为文本、数字或日期)。",
+        "{where}: column {column} is of type {type}, which cannot be read as text (text, numbers or dates are).",
+    ),
+    "db_dropped": (
+        "数据库 {where} 的连接在查询中断开: {detail}",
+        "The connection to database {where} was lost during the query: {detail}",
+    ),
+    "db_failed": (
+        "数据库 {where} 查询出错: {detail}",
+        "Database {where}: the query failed: {detail}",
+    ),
+    "engine_records_unsupported": (
+        "--records 目前只支持文件登记表(CSV、Excel、Parquet),不支持 {where}。",
+        "--records works on file registers (CSV, Excel, Parquet) only, not on {where}.",
+    ),
+    "spark_failed": ("Spark 运行出错({where}): {detail}", "Spark failed ({where}): {detail}"),
+    "spark_needs_input": (
+        "--engine spark 需要 Parquet 文件或文件夹,或 Spark 目录中的表(hive:表名)。",
+        "--engine spark needs a Parquet file or folder, or a table of Spark's catalog (hive:NAME).",
+    ),
     "no_tables_in": (
         "输入中没有可用的数据表(已跳过: {files})。",
         "No usable table in the input (skipped: {files}).",

@@ -24,6 +24,7 @@ from .registers.source import Register, csv_register, sheet_register
 
 if TYPE_CHECKING:
     from .registers.aggregate import Aggregated
+    from .registers.engines import EngineOptions
 
 LOCATION_COLUMNS = ["_file", "_sheet", "_row"]
 
@@ -49,6 +50,8 @@ class RegisterOptions:
     kind: str | None = None
     period: str | None = None
     units: frozenset[str] | None = None
+    engines: EngineOptions | None = None
+    """Database URLs, --table/--query, --engine/--spark (Parquet needs none of them)."""
 
 
 def expand_inputs(paths: list[Path], lang: str) -> list[tuple[Path, bool]]:
@@ -87,6 +90,8 @@ def load_inputs(
     skipped: list[tuple[Path, str]] = []
     tables: list[Table] = []
     found_registers: list[Register] = []
+    paths, found_registers = _open_sources(paths, options, lang)
+    files.extend(r.file for r in found_registers)
     for file, named in expand_inputs(paths, lang):
         if not named and is_own_report(file):
             skipped.append((file, "own_report"))
@@ -147,6 +152,19 @@ def load_inputs(
         registers=aggregated,
         skipped=skipped,
     )
+
+
+def _open_sources(
+    paths: list[Path], options: RegisterOptions, lang: str
+) -> tuple[list[Path], list[Register]]:
+    """Parquet files and folders, database tables, Spark tables: registers read where they
+    live (:mod:`.registers.engines`); the other paths are read as spreadsheets."""
+    from .registers.engines import EngineOptions, is_parquet, open_sources
+
+    engines = options.engines or EngineOptions()
+    if engines == EngineOptions() and not any(p.exists() and is_parquet(p) for p in paths):
+        return paths, []
+    return open_sources(paths, engines, lang, options.kind)
 
 
 def _aggregate(

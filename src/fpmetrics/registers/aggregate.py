@@ -162,9 +162,7 @@ def aggregate(
 
     units_frame = _unit_sums(combos, _class_attributes(classes, fields, dated_by), fields)
     if "id" in register.columns:
-        repeats, repeat_problems = _repeated_ids(
-            register, register.scan(), roles, period, units, lang
-        )
+        repeats, repeat_problems = _repeated_ids(register, roles, period, units, lang)
         if not repeats.empty:
             minus = _unit_keys(repeats, repeats, dated_by)
             for f in fields:
@@ -205,12 +203,27 @@ def _cleaned(cell: pl.Expr) -> pl.Expr:
 def _combinations(register: Register, roles: list[str], period: str | None) -> pl.DataFrame:
     """The register grouped by its raw values: each distinct combination of the role cells
     (stripped; blank rows left out) with its row count ``_n`` and first and last row."""
+    if hasattr(register.source, "combinations"):  # grouped in a database or Spark
+        combos = register.source.combinations(register, roles, period)  # type: ignore[union-attr]
+    else:
+        combos = _grouped(register, roles, period)
+    text = [_cleaned(pl.col(r).cast(pl.String)) for r in roles]
+    blank = pl.all_horizontal([pl.col(r).is_null() for r in roles])
+    combos = combos.filter(~blank).with_columns(text)
+    if "birth_date" in roles:
+        combos = combos.with_columns(pl.coalesce("birth_date", _representative_date(period)))
+        combos = combos.drop("_day")
+    return combos
+
+
+def _grouped(register: Register, roles: list[str], period: str | None) -> pl.DataFrame:
+    """The Polars side of :func:`_combinations` (the SQL side: :mod:`.engines.define`)."""
     keyed = register.scan_raw()  # stripped, and blank rows dropped, after grouping: cheaper
     if "birth_date" in roles:  # the date read by the fast path stands for its period
         keyed = keyed.with_columns(_day=_day(period)).with_columns(
             birth_date=pl.when(pl.col("_day").is_null()).then(pl.col("birth_date"))
         )
-    combos = (
+    return (
         keyed.group_by([*roles, *(["_day"] if "birth_date" in roles else [])])
         .agg(
             pl.len().alias("_n"),
@@ -219,13 +232,6 @@ def _combinations(register: Register, roles: list[str], period: str | None) -> p
         )
         .collect(engine="streaming")
     )
-    text = [_cleaned(pl.col(r).cast(pl.String)) for r in roles]
-    blank = pl.all_horizontal([pl.col(r).is_null() for r in roles])
-    combos = combos.filter(~blank).with_columns(text)
-    if "birth_date" in roles:
-        combos = combos.with_columns(pl.coalesce("birth_date", _representative_date(period)))
-        combos = combos.drop("_day")
-    return combos
 
 
 def _class_attributes(classes: pd.DataFrame, fields: list[str], period: str | None) -> pl.DataFrame:
@@ -408,6 +414,19 @@ def _fetch_rows(
 
     The scan reads the raw cells and strips only the columns it tests: Polars' streaming
     filter holds far less that way (about 1 GB at 50M rows instead of 3)."""
+    texts = [pl.col(r).str.strip_chars() for r in register.columns]
+    if hasattr(register.source, "bad_rows"):  # looked up in a database or Spark
+        bad = {
+            name: (
+                sorted({str(v) for v in located.loc[located["_at"] == name, name].dropna()}),
+                bool(located.loc[located["_at"] == name, name].isna().any()),
+            )
+            for name in located["_at"].unique()
+        }
+        found = register.source.bad_rows(register, bad, _FETCH_LIMIT)  # type: ignore[union-attr]
+        fetched = _to_pandas(found.with_columns(texts))
+        row_code, row_role = _located_codes(classify(fetched, register, period, units))
+        return fetched.assign(_code=row_code, _at=row_role).dropna(subset=["_code"])
     conditions = []
     for name in located["_at"].unique():
         values = located.loc[located["_at"] == name, name]
@@ -481,7 +500,6 @@ def _summary(
 
 def _repeated_ids(
     register: Register,
-    scan: pl.LazyFrame,
     roles: list[str],
     period: str | None,
     units: set[str] | None,
@@ -493,6 +511,12 @@ def _repeated_ids(
 
     The hashes are sorted and compared with their neighbours: 8 bytes per record (0.4 GB
     for 50M records), where a hash table of distinct ids takes several times that."""
+    if hasattr(register.source, "repeated_ids"):  # found in a database or Spark
+        texts = [pl.col(r).str.strip_chars() for r in ("id", *roles)]
+        found = register.source.repeated_ids(register)  # type: ignore[union-attr]
+        rows = _to_pandas(found.with_columns(texts).select(["_row", "id", *roles]))
+        return _repeat_problems(register, rows, period, units, lang)
+    scan = register.scan()
     ident = pl.col("id").str.to_uppercase()
     every = (
         scan.filter(pl.col("id").is_not_null())
@@ -513,6 +537,18 @@ def _repeated_ids(
             )
         )
     ).sort_values("_row", kind="stable")
+    return _repeat_problems(register, rows, period, units, lang)
+
+
+def _repeat_problems(
+    register: Register,
+    rows: pd.DataFrame,
+    period: str | None,
+    units: set[str] | None,
+    lang: str,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """From the rows of the ids seen more than once (in row order): the repeats to subtract,
+    classified, and their problems."""
     key = rows["id"].astype(str).str.upper()
     repeat = key.duplicated(keep="first")
     if not repeat.any():

@@ -57,6 +57,8 @@ class Register:
     csv_path: Path | None = None
     separator: str = ","
     grid: pd.DataFrame | None = field(default=None, repr=False)
+    source: object | None = field(default=None, repr=False)
+    """A Parquet file or folder, a database table, a Spark table (see :mod:`.engines`)."""
 
     @property
     def where(self) -> str:
@@ -81,6 +83,8 @@ class Register:
         holds less text and groups on integers."""
         import polars as pl  # imported only when a register is read
 
+        if self.source is not None:
+            return self.source.scan_raw(self)  # type: ignore[attr-defined]
         if self.csv_path is None:
             assert self.grid is not None
             body = self.grid.iloc[self.header_row :, list(self.columns.values())]

@@ -1,0 +1,115 @@
+"""Parquet registers (one file, a hive-partitioned folder): the same JSON as the CSV path."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from conftest import assert_clean_error
+
+SAMPLES = Path(__file__).resolve().parents[1] / "sample_data"
+BIRTHS = SAMPLES / "births_register_2023_2024.csv"
+MIGRANTS = SAMPLES / "migrants_register.csv"
+
+
+def _json(cli, *args: object) -> dict:
+    result = cli("check", *args, "--format", "json")
+    assert result.code in (0, 1), result.stderr
+    return json.loads(result.stdout)
+
+
+def _without_files(data: dict) -> dict:
+    """The JSON with the problems' ``file`` (the input's own path) blanked."""
+    for problem in data["problems"]:
+        problem["file"] = None
+    return data
+
+
+def _read(path: Path) -> pl.DataFrame:
+    encoding = "gb18030" if path == MIGRANTS else "utf8"
+    return pl.read_csv(path, infer_schema=False, encoding=encoding)
+
+
+@pytest.mark.parametrize(
+    ("sample", "period"),
+    [(BIRTHS, None), (BIRTHS, "year"), (BIRTHS, "month"), (MIGRANTS, None)],
+    ids=["births", "births-year", "births-month", "migrants"],
+)
+def test_parquet_file_gives_the_csv_json(cli, tmp_path, sample, period):
+    target = tmp_path / "register.parquet"
+    _read(sample).write_parquet(target)
+    extra = ("--period", period) if period else ()
+    from_csv = _json(cli, sample, *extra)
+    from_parquet = _json(cli, target, *extra)
+    assert from_csv["problems"], "the sample registers carry problems to compare"
+    assert {p["file"] for p in from_parquet["problems"]} == {str(target)}
+    assert _without_files(from_parquet) == _without_files(from_csv)
+
+
+def test_typed_parquet_columns_read_as_their_text(cli, tmp_path):
+    """A date column stored as a date, the policy column as a boolean-like text: same counts."""
+    frame = _read(BIRTHS)
+    typed = frame.with_columns(
+        pl.col("出生日期").str.to_date("%Y-%m-%d", strict=False).alias("出生日期")
+    )
+    target = tmp_path / "typed.parquet"
+    typed.write_parquet(target)
+    got = _json(cli, target, "--period", "year")
+    want = _json(cli, BIRTHS, "--period", "year")
+    # The invalid date 2024-02-30 cannot be stored as a date: it is a missing date here.
+    assert got["results"] != [] and len(got["results"]) == len(want["results"])
+    assert [r["unit"] for r in got["results"]] == [r["unit"] for r in want["results"]]
+
+
+def test_hive_partitioned_folder(cli, tmp_path):
+    folder = tmp_path / "births"
+    frame = _read(BIRTHS).with_columns(year=pl.col("出生日期").str.slice(0, 4))
+    frame.write_parquet(folder, partition_by=["year"])
+    assert (folder / "year=2023").is_dir() and (folder / "year=2024").is_dir()
+    for period in (None, "year"):
+        extra = ("--period", period) if period else ()
+        got = _json(cli, folder, *extra)
+        want = _json(cli, BIRTHS, *extra)
+        # Partitions regroup the rows (2023's first): row numbers follow the files' order.
+        for data in (got, want):
+            for problem in data["problems"]:
+                problem["file"] = problem["row"] = None
+        assert got == want
+
+
+def test_not_a_register_parquet_exits_2(cli, tmp_path):
+    target = tmp_path / "other.parquet"
+    pl.DataFrame({"a": ["1"], "b": ["2"]}).write_parquet(target)
+    result = cli("check", target, "--lang", "en")
+    assert result.code == 2
+    assert_clean_error(result)
+    assert "name no register" in result.stderr
+
+
+def test_corrupt_parquet_exits_2(cli, tmp_path):
+    target = tmp_path / "broken.parquet"
+    target.write_bytes(b"PAR1 this is not parquet")
+    result = cli("check", target, "--lang", "en")
+    assert result.code == 2
+    assert_clean_error(result)
+    assert "broken.parquet" in result.stderr
+
+
+def test_table_option_without_database_exits_2(cli):
+    result = cli("check", BIRTHS, "--table", "births", "--lang", "en")
+    assert result.code == 2
+    assert "--table" in result.stderr
+
+
+def test_records_from_parquet_are_the_csv_records(cli, tmp_path):
+    target = tmp_path / "births.parquet"
+    _read(BIRTHS).write_parquet(target)
+    from_parquet, from_csv = tmp_path / "p.csv", tmp_path / "c.csv"
+    assert cli("check", target, "--records", from_parquet).code == 1
+    assert cli("check", BIRTHS, "--records", from_csv).code == 1
+    got = from_parquet.read_text(encoding="utf-8-sig").replace(str(target), "FILE")
+    want = from_csv.read_text(encoding="utf-8-sig").replace(str(BIRTHS), "FILE")
+    assert got.count("\n") > 100 and got == want

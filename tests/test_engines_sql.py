@@ -1,0 +1,269 @@
+"""A register in a real PostgreSQL: the same JSON as the CSV path, counted in the database;
+credentials never shown; each fault one clear line and exit 2.
+
+The session fixture starts a throwaway cluster (initdb + pg_ctl, a temporary folder, a free
+local port); the tests are skipped with the reason when the server binaries or the ``sql``
+extra are missing (.ci/install-services.sh installs the server)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+import pg_cluster
+
+SAMPLES = Path(__file__).resolve().parents[1] / "sample_data"
+BIRTHS = SAMPLES / "births_register_2023_2024.csv"
+MIGRANTS = SAMPLES / "migrants_register.csv"
+
+
+@pytest.fixture(scope="session")
+def pg():
+    pytest.importorskip("psycopg", reason="the sql extra is not installed (uv sync --extra sql)")
+    pytest.importorskip("sqlglot", reason="the sql extra is not installed (uv sync --extra sql)")
+    if pg_cluster.server_bin() is None:
+        pytest.skip("PostgreSQL server binaries missing (bash .ci/install-services.sh)")
+    try:
+        cluster = pg_cluster.start()
+    except RuntimeError as exc:
+        pytest.skip(f"could not start a PostgreSQL cluster: {exc}")
+    import psycopg
+
+    try:
+        with psycopg.connect(cluster.url("postgres"), autocommit=True) as connection:
+            connection.execute("CREATE DATABASE registers")
+        pg_cluster.load_csv(cluster.url(), "births", BIRTHS)
+        pg_cluster.load_csv(cluster.url(), "migrants", MIGRANTS, "gb18030")
+        with psycopg.connect(cluster.url(), autocommit=True) as connection:
+            connection.execute(
+                'CREATE TABLE typed AS SELECT "出生医学证明编号", "乡镇", "村(居)", '
+                '"出生日期"::date AS "出生日期", "性别", "是否符合政策", "是否出生缺陷", '
+                '"妊娠结局" FROM births WHERE "出生日期" <> \'2024-02-30\''
+            )
+            connection.execute(
+                'CREATE TABLE blobs AS SELECT convert_to("乡镇", \'UTF8\') AS "乡镇", '
+                '"出生日期", "性别" FROM births'
+            )
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PG", "FPMETRICS_"))}
+    env.update(PYTHONIOENCODING="utf-8", COLUMNS="200", **extra)
+    return env
+
+
+def _json(cli, *args: object) -> dict:
+    result = cli("check", *args, "--format", "json")
+    assert result.code in (0, 1), result.stderr
+    return json.loads(result.stdout)
+
+
+def _located_nowhere(data: dict, *where: str) -> dict:
+    """The JSON with where the rows are (file, table, the location in summary lines) blanked."""
+    for problem in data["problems"]:
+        problem["file"] = problem["sheet"] = None
+        for text in where:
+            problem["message"] = problem["message"].replace(text, "WHERE")
+    return data
+
+
+@pytest.mark.parametrize(
+    ("table", "sample", "options"),
+    [
+        ("births", BIRTHS, ()),
+        ("births", BIRTHS, ("--period", "year")),
+        ("births", BIRTHS, ("--period", "month")),
+        ("births", BIRTHS, ("--period", "year", "--units", "侨润街道,博济桥街道")),
+        ("migrants", MIGRANTS, ()),
+    ],
+    ids=["births", "births-year", "births-month", "births-units", "migrants"],
+)
+def test_table_gives_the_csv_json(pg, cli, table, sample, options):
+    url = pg.url()
+    from_db = _json(cli, url, "--table", table, *options)
+    from_csv = _json(cli, sample, *options)
+    assert from_csv["problems"], "the sample registers carry problems to compare"
+    masked = url.replace(pg_cluster.PASSWORD, "***")
+    assert {p["file"] for p in from_db["problems"]} == {masked}
+    assert {p["sheet"] for p in from_db["problems"]} == {table}
+    where = (f"{masked} [{table}]", masked)
+    assert _located_nowhere(from_db, *where) == _located_nowhere(from_csv, str(sample))
+
+
+def test_query_gives_the_csv_json(pg, cli):
+    url = pg.url()
+    query = "select * from births where \"乡镇\" <> '侨润街道'"
+    from_db = _json(cli, url, "--query", query, "--period", "year")
+    assert from_db["results"]
+    assert "侨润街道" not in {r["unit"] for r in from_db["results"]}
+    from_table = _json(cli, url, "--table", "births", "--period", "year")
+    want = [r for r in from_table["results"] if r["unit"] != "侨润街道"]
+    assert from_db["results"] == want
+
+
+def test_typed_date_column_reads_as_its_text(pg, cli):
+    url = pg.url()
+    got = _json(cli, url, "--table", "typed", "--period", "month")
+    want = _json(cli, url, "--query", "select * from births where \"出生日期\" <> '2024-02-30'",
+                 "--period", "month")  # fmt: skip
+    assert got["results"] == want["results"]
+
+
+def test_the_password_is_never_shown(pg, cli):
+    for options in ((), ("--format", "json"), ("--format", "markdown"), ("--lang", "en")):
+        result = cli("check", pg.url(), "--table", "births", *options)
+        assert result.code == 1, result.stderr
+        assert pg_cluster.PASSWORD not in result.stdout + result.stderr
+        assert "***@" in result.stdout + result.stderr
+
+
+def test_password_from_pgpassword(pg, cli, monkeypatch):
+    monkeypatch.setenv("PGPASSWORD", pg_cluster.PASSWORD)
+    result = cli("check", pg.url(password=None), "--table", "migrants", "--format", "json")
+    assert result.code == 1, result.stderr
+    assert result.json()["problems"][0]["code"] == "duplicate_id"
+    assert pg_cluster.PASSWORD not in result.stdout + result.stderr
+
+
+def _one_line_fault(result, *needles: str) -> str:
+    code = getattr(result, "returncode", getattr(result, "code", None))
+    assert code == 2, (code, result.stderr)
+    text = result.stderr.strip()
+    assert len(text.splitlines()) == 1, text
+    assert "Traceback" not in text and "internal error" not in text
+    assert pg_cluster.PASSWORD not in text and "wrong-Pw" not in text
+    for needle in needles:
+        assert needle in text, text
+    return text
+
+
+def test_no_password_and_no_terminal(pg, cli, monkeypatch):
+    monkeypatch.delenv("PGPASSWORD", raising=False)
+    monkeypatch.setenv("PGPASSFILE", "/nonexistent")
+    result = cli("check", pg.url(password=None), "--table", "births", "--lang", "en")
+    _one_line_fault(result, "refused the login", "no password supplied")
+
+
+def test_wrong_password(pg, cli):
+    result = cli("check", pg.url(password="wrong-Pw"), "--table", "births", "--lang", "en")
+    _one_line_fault(result, "refused the login", "password authentication failed", "***")
+
+
+def test_unreachable_server(pg, cli):
+    closed = pg_cluster._free_port()
+    url = f"postgresql://fpm:{pg_cluster.PASSWORD}@127.0.0.1:{closed}/registers"
+    result = cli("check", url, "--table", "births", "--lang", "en")
+    _one_line_fault(result, "Cannot connect to database", "***")
+
+
+def test_missing_table(pg, cli):
+    result = cli("check", pg.url(), "--table", "no_such_table", "--lang", "en")
+    _one_line_fault(result, "has no no_such_table", "does not exist")
+
+
+def test_column_of_the_wrong_type(pg, cli):
+    result = cli("check", pg.url(), "--table", "blobs", "--lang", "en")
+    _one_line_fault(result, "column 乡镇 is of type bytea")
+
+
+@pytest.mark.slow
+def test_connection_dropped_mid_query(pg):
+    """The backend is terminated while the grouping query runs (each row made slow)."""
+    import psycopg
+
+    slow = "select * from births where pg_sleep(0.004) is not null"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "fpmetrics.cli", "check", pg.url(), "--query", slow, "--lang",
+         "en"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True,
+        env=_env(),
+    )  # fmt: skip
+    killed = threading.Event()
+
+    def kill() -> None:
+        with psycopg.connect(pg.url(), autocommit=True) as connection:
+            for _ in range(1200):
+                row = connection.execute(
+                    "select pg_terminate_backend(pid) from pg_stat_activity where "
+                    "application_name = 'fpmetrics' and state = 'active' and "
+                    "query like '%pg_sleep%'"  # the text shown is cut at 1 kB
+                ).fetchone()
+                if row is not None and row[0]:
+                    killed.set()
+                    return
+                time.sleep(0.1)
+
+    killer = threading.Thread(target=kill)
+    killer.start()
+    out, err = process.communicate(timeout=300)
+    killer.join()
+    assert killed.is_set(), "the query was never seen running"
+    result = subprocess.CompletedProcess(process.args, process.returncode, out, err)
+    _one_line_fault(result, "lost during the query")
+
+
+def test_no_table_or_query(pg, cli):
+    result = cli("check", pg.url(), "--lang", "en")
+    _one_line_fault(result, "needs --table NAME or --query")
+
+
+def test_records_refused_on_a_database(pg, cli, tmp_path):
+    result = cli("check", pg.url(), "--table", "births", "--records", tmp_path / "r.csv",
+                 "--lang", "en")  # fmt: skip
+    _one_line_fault(result, "--records works on file registers")
+    assert not (tmp_path / "r.csv").exists()
+
+
+@pytest.mark.parametrize(
+    ("url", "blocked"),
+    [
+        ("postgresql://u@127.0.0.1:1/db", "psycopg"),
+        ("mysql://u@127.0.0.1:1/db", "pymysql"),
+        ("postgresql://u@127.0.0.1:1/db", "sqlglot"),
+    ],
+)
+def test_without_the_extra_names_it(cli, monkeypatch, url, blocked):
+    import importlib.util
+
+    find = importlib.util.find_spec
+
+    def without(name, package=None):
+        return None if name.split(".")[0] == blocked else find(name, package)
+
+    monkeypatch.setattr(importlib.util, "find_spec", without)
+    result = cli("check", url, "--table", "births", "--lang", "en")
+    _one_line_fault(result, "pip install 'fpmetrics[sql]'")
+
+
+def test_mysql_url_compiles_the_same_queries():
+    """The queries compile to MySQL's dialect (REGEXP as an operator, as MariaDB needs)."""
+    pytest.importorskip("sqlglot", reason="the sql extra is not installed")
+    from fpmetrics.registers.engines import define
+
+    columns = {"township": "乡镇", "birth_date": "出生日期", "sex": "性别", "id": "编号"}
+    sql = define.combinations(columns, ["township", "birth_date", "sex"], "month",
+                              "ROW_NUMBER() OVER () + 1")  # fmt: skip
+    compiled = define.compile_sql(sql, "mysql", "births")
+    assert "(x.v REGEXP '^[0-9]{4}-" in compiled and "REGEXP_LIKE" not in compiled
+    assert "AS SIGNED" in compiled and "`乡镇`" in compiled
+    assert "FROM births AS t" in compiled
+    repeated = define.compile_sql(define.repeated_ids(columns, "1"), "mysql", "(select 1)")
+    assert "HAVING COUNT(*) > 1" in repeated
+
+
+def test_masked_url():
+    from fpmetrics.registers.engines.sql import mask_url
+
+    assert mask_url("postgresql://a:b%40c@h:5/d") == "postgresql://a:***@h:5/d"
+    assert mask_url("postgresql://a@h/d") == "postgresql://a@h/d"
+    assert mask_url("mysql://a:p@ss@h/d") == "mysql://a:***@h/d"
