@@ -21,6 +21,7 @@ import polars as pl
 from ..i18n import t
 from ..validate import PROBLEM_COLUMNS
 from . import codes
+from .kinds import DECLARED, declared_roles
 from .source import Register
 
 PLACE_ROLES = ("township", "village", "county", "code")
@@ -50,6 +51,22 @@ FIELD_SOURCES = {
         "station_tech_staff": ("technical", "technical"),
     },
 }
+
+
+def value_roles(kind: str) -> tuple[str, ...]:
+    """The columns whose values decide what a record counts in."""
+    if kind == DECLARED:
+        return tuple(dict.fromkeys(declared_roles().values()))
+    return VALUE_ROLES[kind]
+
+
+def field_sources(kind: str) -> dict[str, tuple[str, str]]:
+    """Field → (role it is read from, role that must be present for the field to exist)."""
+    if kind == DECLARED:
+        return {f: (role, role) for f, role in declared_roles().items()}
+    return FIELD_SOURCES[kind]
+
+
 LISTED_PER_PROBLEM = 1000
 _FETCH_LIMIT = 200_000
 
@@ -67,7 +84,7 @@ class Aggregated:
 def register_fields(register: Register) -> list[str]:
     return [
         f
-        for f, (_, needs) in FIELD_SOURCES[register.kind].items()
+        for f, (_, needs) in field_sources(register.kind).items()
         if needs in register.columns or (needs == "id" and register.kind == "migrants")
     ]
 
@@ -119,6 +136,9 @@ def classify(
             out["perinatal_births"] = counted
             out["birth_defects"] = counted & (yes["defect"] == True)  # noqa: E712
         out["period"] = codes.period_of(when, period) if period else None
+    elif register.kind == DECLARED:
+        _count_declared(frame, roles, problem.isna(), out)
+        out["period"] = None
     else:
         value_roles = [r for r in VALUE_ROLES[register.kind] if r in roles]
         yes = {role: codes.yes_no(frame[role]) for role in value_roles}
@@ -139,10 +159,29 @@ def classify(
     return out
 
 
+def _count_declared(
+    frame: pd.DataFrame, roles: dict[str, int], counted: pd.Series, out: pd.DataFrame
+) -> None:
+    """Declared fields: a record counts where its column holds one of the field's values
+    (compared as :func:`codes.clean` reads them), or, with no values given, is filled."""
+    from ..fields import FIELDS
+
+    for field, role in declared_roles().items():
+        if role not in roles:
+            continue
+        text = codes.clean(frame[role])
+        wanted = FIELDS[field].register.values  # type: ignore[union-attr]
+        if wanted:
+            hit = text.isin(codes.clean(pd.Series(list(wanted), dtype=object)).tolist())
+        else:
+            hit = text != ""
+        out[field] = counted & hit
+
+
 def aggregate(
     register: Register, lang: str, period: str | None = None, units: set[str] | None = None
 ) -> Aggregated:
-    roles = [r for r in (*PLACE_ROLES, *VALUE_ROLES[register.kind]) if r in register.columns]
+    roles = [r for r in (*PLACE_ROLES, *value_roles(register.kind)) if r in register.columns]
     combos = _combinations(register, roles, period)
     # What a record counts in depends on its township and codes, not on its village: each
     # distinct class is read once (a province's births: ~30,000 classes for ~140,000 combos).
@@ -550,7 +589,7 @@ def to_records(aggregated: Aggregated) -> pd.DataFrame:
     frame["township"] = units["township"].astype(str)
     for key in ("code", "village", "county", "period"):
         frame[key] = units[key].astype(object).where(units[key].notna(), None)
-    sources = FIELD_SOURCES[register.kind]
+    sources = field_sources(register.kind)
     for field in (*COUNT_FIELDS, *RATE_FIELDS):
         given = field in aggregated.fields
         frame[field] = units[field].astype(float) if given else None

@@ -84,19 +84,19 @@ def render_fields(lang: str, out: Console) -> None:
 def render_register_columns(lang: str, out: Console) -> None:
     """The columns a register (one row per birth, migrant woman, staff member) is recognised
     by: per kind, each column, whether it is needed, and the headers it accepts."""
-    from ..registers.kinds import KINDS, PLACE_ROLES
+    from ..registers.kinds import PLACE_ROLES, all_kinds
 
     table = Table(title=t("register_columns_title", lang), box=box.SIMPLE_HEAD)
     widest_header = max(
         cell_len(a) + 1
-        for names in [*PLACE_ROLES.values(), *(n for k in KINDS.values() for n in k.roles.values())]
+        for names in [*PLACE_ROLES.values(), *(n for k in all_kinds() for n in k.roles.values())]
         for a in names
     )
     table.add_column(t("col_register", lang), no_wrap=True)
     table.add_column(t("col_column", lang), no_wrap=True)
     table.add_column(t("col_needed", lang), no_wrap=True)
     table.add_column(t("col_headers", lang), overflow="fold", min_width=widest_header)
-    every = KINDS.values()
+    every = all_kinds()
     for n, (role, names) in enumerate(PLACE_ROLES.items()):
         needed = t("needed_yes", lang) if all(role in k.required for k in every) else ""
         kind = t("every_register", lang) if n == 0 else ""
