@@ -50,6 +50,16 @@ def prevalence(data: dict) -> dict[str, tuple]:
     }
 
 
+def form_columns(ws) -> tuple[int, dict[str, int]]:
+    """The form's header row and header → column (headers wrap between words: 乡镇⏎(街道))."""
+
+    def text(cell) -> str:
+        return str(cell.value or "").replace("\n", "")
+
+    row = next(r for r in range(1, 10) if text(ws.cell(row=r, column=1)) == "乡镇(街道)")
+    return row, {text(c): c.column for c in ws[row] if c.value}
+
+
 @pytest.fixture
 def county(tmp_path: Path) -> Path:
     return write(tmp_path, "county.yaml", COUNTY)
@@ -81,8 +91,7 @@ def test_county_fields_from_the_generated_template(tmp_path, county):
     assert fpm("template", out, "--rules", county, "--units", "甲镇,乙镇").code == 0
     wb = load_workbook(out)
     ws = wb["填报表"]
-    header_row = next(r for r in range(1, 10) if ws.cell(row=r, column=1).value == "乡镇(街道)")
-    columns = {c.value: c.column for c in ws[header_row] if c.value}
+    header_row, columns = form_columns(ws)
     assert {"已婚育龄妇女数", "采取避孕措施人数"} <= set(columns)
     values = {"甲镇": (200, 190), "乙镇": (40, 36)}  # 95% passes; 90% fails
     for r in (header_row + 1, header_row + 2):
@@ -283,8 +292,7 @@ def test_reproductive_health_template_round_trips(tmp_path):
     assert fpm("template", out, "--rules", "reproductive-health", "--units", "甲镇").code == 0
     wb = load_workbook(out)
     ws = wb["填报表"]
-    header_row = next(r for r in range(1, 10) if ws.cell(row=r, column=1).value == "乡镇(街道)")
-    columns = {c.value: c.column for c in ws[header_row] if c.value}
+    header_row, columns = form_columns(ws)
     # By hand: 综合节育率 460/500 = 92% (pass), 长效 450/460 = 97.8% (fail), 男性 90/300 = 30%.
     figures = {
         "已婚育龄妇女数": 500,

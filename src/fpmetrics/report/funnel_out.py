@@ -69,6 +69,8 @@ def render_funnel(
             "target": _number(funnel.target),
             "phi": _number(funnel.phi),
             "tau2": _number(funnel.tau2),
+            "overdispersion": funnel.overdispersion,
+            "phi_rate": _number(funnel.phi_rate),
             "units": [
                 {k: (_number(v) if isinstance(v, float) else _none(v)) for k, v in r.items()}
                 for r in units.to_dict("records")
@@ -113,6 +115,10 @@ def render_funnel(
             t("funnel_summary", lang, units=len(units), flagged=len(flagged), method=funnel.method)
             + extra
         )
+        from .funnel_chart import phi_note
+
+        if phi_note(funnel, lang):
+            out.print(phi_note(funnel, lang))
     if output is not None:
         from .funnel_chart import draw, numbered, numbered_key
 
