@@ -268,6 +268,10 @@ def test_broken_fields_exit_2_with_file_and_line(tmp_path, text, line, words):
         assert_refused(run)
         assert f"{path}:{line}:" in run.stderr, run.stderr
         assert words in run.stderr, run.stderr
+    english = fpm("rules", "validate", path, "--lang", "en")
+    assert_refused(english)
+    assert f"{path}:{line}:" in english.stderr and "is invalid" in english.stderr, english.stderr
+    assert "字段" not in english.stderr.replace(words, ""), english.stderr
 
 
 def test_shipped_rule_sets_cite_every_threshold():

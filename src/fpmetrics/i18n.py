@@ -272,7 +272,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "warning: {where} has no source for its threshold. Cite the document's title and "
         "the passage, so that others can check it.",
     ),
-    "register_declared": ("自定义字段登记", "declared fields"),
     # data problems
     "p_not_a_number": (
         '不是数字: "{value}"(应为非负整数)',
