@@ -350,3 +350,20 @@ def test_builtin_fields_file_is_valid_declarations():
         if field.get("kind") != "key":
             FieldDecl.model_validate(field)
         assert field["headers"], name
+
+
+def test_a_register_yes_no_column_is_read_like_the_built_in_ones(tmp_path, county):
+    # 是否采取避孕措施 declared with 是: a yes/no column. 不详 is neither: the record is an
+    # unknown_code problem and counts nowhere (3 women counted in 甲镇, not 4); √ is a yes.
+    rows = [
+        "乡镇,身份证号,是否采取避孕措施",
+        "甲镇,110101199001011234,是",
+        "甲镇,110101199001011242,否",
+        "甲镇,110101199001011259,不详",
+        "甲镇,110101199001011267,√",
+    ]
+    register = write(tmp_path, "women.csv", "\n".join(rows) + "\n")
+    data = fpm("check", register, "--rules", county, "--format", "json").json()
+    assert prevalence(data)["甲镇"][:2] == (2, 3)
+    problems = [(p["row"], p["code"], p["column"]) for p in data["problems"]]
+    assert problems == [(4, "unknown_code", "是否采取避孕措施")]

@@ -12,6 +12,7 @@ behind it. Nothing loops over rows in Python.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -137,7 +138,7 @@ def classify(
             out["birth_defects"] = counted & (yes["defect"] == True)  # noqa: E712
         out["period"] = codes.period_of(when, period) if period else None
     elif register.kind == DECLARED:
-        _count_declared(frame, roles, problem.isna(), out)
+        _count_declared(frame, roles, flag, problem, out)
         out["period"] = None
     else:
         value_roles = [r for r in VALUE_ROLES[register.kind] if r in roles]
@@ -160,22 +161,36 @@ def classify(
 
 
 def _count_declared(
-    frame: pd.DataFrame, roles: dict[str, int], counted: pd.Series, out: pd.DataFrame
+    frame: pd.DataFrame,
+    roles: dict[str, int],
+    flag: Callable[[pd.Series, str, str], None],
+    problem: pd.Series,
+    out: pd.DataFrame,
 ) -> None:
-    """Declared fields: a record counts where its column holds one of the field's values
-    (compared as :func:`codes.clean` reads them), or, with no values given, is filled."""
+    """Declared fields: a record counts where its column holds one of the field's values, or,
+    with no values given, is filled. Values that are a yes or a no (是, 否, √ …) make the
+    column a yes/no column, read as the built-in registers read one: a cell that is neither
+    (or empty) is an ``unknown_code`` problem and the record is not counted."""
     from ..fields import FIELDS
 
+    hits: dict[str, pd.Series] = {}
     for field, role in declared_roles().items():
         if role not in roles:
             continue
-        text = codes.clean(frame[role])
         wanted = FIELDS[field].register.values  # type: ignore[union-attr]
-        if wanted:
-            hit = text.isin(codes.clean(pd.Series(list(wanted), dtype=object)).tolist())
+        answers = codes.yes_no(pd.Series(list(wanted), dtype=object)) if wanted else None
+        if answers is not None and answers.notna().all():
+            yes = codes.yes_no(frame[role])
+            flag(yes.isna(), "unknown_code", role)
+            hits[field] = yes.isin(set(answers))
+        elif wanted:
+            text = codes.clean(frame[role])
+            hits[field] = text.isin(codes.clean(pd.Series(list(wanted), dtype=object)).tolist())
         else:
-            hit = text != ""
-        out[field] = counted & hit
+            hits[field] = codes.clean(frame[role]) != ""
+    counted = problem.isna()
+    for field, hit in hits.items():
+        out[field] = counted & hit.astype(bool)
 
 
 def aggregate(
