@@ -135,6 +135,8 @@ def test_fields_command_lists_declared_fields(county):
     assert "是否采取避孕措施" in run.stdout  # the register column
     plain = fpm("fields")
     assert "contraceptive_users" not in plain.stdout  # not leaked into the next command
+    shown = fpm("rules", "show", county)
+    assert "本规则集声明的字段" in shown.stdout and "married_women" in shown.stdout
 
 
 def test_a_fields_file_declares_fields_too(tmp_path):
@@ -376,3 +378,12 @@ def test_explain_names_the_declared_fields(tmp_path, county):
     assert "→ contraceptive_users (采取避孕措施人数)" in run.stderr, run.stderr
     english = fpm("check", csv, "--rules", county, "--explain", "--lang", "en")
     assert "→ contraceptive_users (采取避孕措施人数)" in english.stderr  # name_en: the name
+
+
+def test_declared_fields_in_a_two_row_header_band(tmp_path, county):
+    """Official-form header bands (docs/official-forms.md) work for declared fields too:
+    育龄妇女数 over 小计 is the whole, 其中:避孕人数 under it the part."""
+    band = "乡镇,育龄妇女数,育龄妇女数\n,小计,其中:避孕人数\n甲镇,200,190\n"
+    csv = write(tmp_path, "band.csv", band)
+    run = fpm("check", csv, "--rules", county, "--format", "json")
+    assert prevalence(run.json()) == {"甲镇": (190, 200, 95.0, "pass")}

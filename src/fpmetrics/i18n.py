@@ -738,6 +738,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     # fields / rules listing
     "fields_title": ("可识别的字段与表头", "Canonical fields and accepted headers"),
+    # a rule set's own fields in `rules show` (issue 22)
+    "rules_declared_fields": ("本规则集声明的字段", "Fields this rule set declares"),
+    "col_part_of": ("属于", "Part of"),
     "register_columns_title": (
         "登记册(个案记录)可识别的列",
         "Register columns (one row per record)",

@@ -33,6 +33,7 @@ def render_rules(ruleset: RuleSet, lang: str, out: Console) -> None:
         _rules_table(ruleset, title, lang, out)
     else:
         _rules_blocks(ruleset, title, lang, out)
+    _declared_fields(ruleset, lang, out)
 
 
 def _rules_table(ruleset: RuleSet, title: str, lang: str, out: Console) -> None:
@@ -77,7 +78,35 @@ def render_fields(lang: str, out: Console) -> None:
     table.add_column(t("col_meaning", lang), overflow="fold", ratio=2)
     table.add_column(t("col_headers", lang), overflow="fold", ratio=3, min_width=widest_header)
     for spec in FIELDS.values():
-        table.add_row(spec.name, spec.meaning(lang), HEADER_SEPARATOR[lang].join(spec.aliases))
+        table.add_row(spec.name, spec.meaning(lang), HEADER_SEPARATOR[lang].join(_headers(spec)))
+    out.print(table)
+
+
+def _headers(spec) -> list[str]:  # type: ignore[no-untyped-def]
+    """The headers a field accepts: its Chinese name (a declared field may not list it among
+    its headers), then the others."""
+    return list(spec.aliases) if spec.zh in spec.aliases else [spec.zh, *spec.aliases]
+
+
+def _declared_fields(ruleset: RuleSet, lang: str, out: Console) -> None:
+    """The fields a rule set declares (docs/own-fields.md), after its indicators."""
+    if not ruleset.fields:
+        return
+    table = Table(title=t("rules_declared_fields", lang), box=box.SIMPLE_HEAD)
+    table.add_column(t("col_field", lang), no_wrap=True)
+    table.add_column(t("col_meaning", lang), overflow="fold", ratio=2)
+    table.add_column(t("col_part_of", lang), no_wrap=True)
+    table.add_column(t("col_headers", lang), overflow="fold", ratio=3)
+    for name in ruleset.fields:
+        spec = FIELDS.get(name)
+        if spec is None:  # a rule set loaded before another one replaced the catalogue
+            continue
+        table.add_row(
+            Text(f"{name}\n{spec.label(lang)}"),
+            Text(spec.meaning(lang)),
+            spec.part_of or "",
+            Text(HEADER_SEPARATOR[lang].join(_headers(spec))),
+        )
     out.print(table)
 
 
