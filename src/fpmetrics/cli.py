@@ -258,20 +258,26 @@ def _units(value: str | None, lang: str) -> frozenset[str] | None:
     """--units: a file of names (one per line; a header line 乡镇 is skipped) or a list."""
     import re
 
+    from .fields import clean_name
+
     if value is None:
         return None
     path = Path(value)
     if path.is_file():
-        from .io.encoding import decode_text
+        from .io.encoding import BadBytes, decode_text
+        from .io.readers import bad_bytes_message
 
-        decoded = decode_text(path.read_bytes())
+        try:
+            decoded = decode_text(path.read_bytes())
+        except BadBytes as exc:
+            raise InputError(bad_bytes_message(path, exc, lang)) from None
         if decoded is None:
             raise InputError(t("file_encoding_unknown", lang, file=path))
-        text = decoded[0].lstrip("\ufeff")
-        names = [line.split(",")[0].strip() for line in text.splitlines()]
+        text = decoded[0]
+        names = [clean_name(line.split(",")[0]) for line in text.splitlines()]
         names = [n for n in names if n and n not in ("乡镇", "乡镇(街道)", "township")]
     else:
-        names = [u.strip() for u in re.split(r"[,,、\n]", value) if u.strip()]
+        names = [clean_name(u) for u in re.split(r"[,,、\n]", value) if clean_name(u)]
     if not names:
         raise InputError(t("bad_option", lang, detail=t("opt_units_empty", lang)))
     return frozenset(names)
