@@ -16,7 +16,7 @@ from .. import __version__
 from ..i18n import t
 from ..output import deliver
 from ..pipeline import CheckReport
-from .safety import defuse_frame
+from .safety import csv_text, defuse_frame
 
 FORMATS = ("table", "json", "csv")
 CSV_COLUMNS = [
@@ -65,9 +65,7 @@ def audit_csv(signals: pd.DataFrame, for_spreadsheet: bool = False) -> str:
     )
     if for_spreadsheet:
         frame = defuse_frame(frame, ("unit", "period", "explanation"))
-    buffer = io.StringIO()
-    frame.to_csv(buffer, index=False, lineterminator="\n")
-    return buffer.getvalue()
+    return csv_text(frame)
 
 
 def write_audit(
