@@ -83,9 +83,11 @@ def render_fields(lang: str, out: Console) -> None:
 
 
 def _headers(spec) -> list[str]:  # type: ignore[no-untyped-def]
-    """The headers a field accepts: its Chinese name (a declared field may not list it among
-    its headers), then the others."""
-    return list(spec.aliases) if spec.zh in spec.aliases else [spec.zh, *spec.aliases]
+    """The headers a field accepts: a declared field's Chinese name first (it need not list it
+    among its headers); a built-in field's list as it is in rules/fields.yaml."""
+    if spec.builtin or spec.zh in spec.aliases:
+        return list(spec.aliases)
+    return [spec.zh, *spec.aliases]
 
 
 def _declared_fields(ruleset: RuleSet, lang: str, out: Console) -> None:
