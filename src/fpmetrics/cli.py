@@ -107,9 +107,11 @@ def main_options(
     ] = False,
 ) -> None:
     """fpmetrics: township indicators, checked against the province's standard."""
-    from .fields import activate
-
-    activate(None)  # the built-in fields, until a rule set declares more
+    # The built-in fields until a rule set declares more (an earlier in-process run may have
+    # loaded one). Not imported here if not yet loaded: `--help` must stay cheap.
+    loaded = sys.modules.get(f"{__package__}.fields")
+    if loaded is not None:
+        loaded.activate(None)
 
 
 def _consoles():
