@@ -306,3 +306,14 @@ def by_key(data: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
 def problem_set(data: dict[str, Any]) -> set[tuple[str, str, int | None, str | None]]:
     """(code, level, row, column) of every problem."""
     return {(p["code"], p["level"], p["row"], p["column"]) for p in data["problems"]}
+
+
+@pytest.fixture(autouse=True)
+def _builtin_fields():
+    """Each test starts and ends with the built-in fields only: a rule set loaded in-process
+    makes its declared fields the active ones (docs/own-fields.md)."""
+    from fpmetrics.fields import activate
+
+    activate(None)
+    yield
+    activate(None)

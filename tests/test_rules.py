@@ -262,22 +262,6 @@ BAD_FILES = {
         8,
         "denominator",
     ),
-    "no_source": (
-        """\
-        name: mine
-        title: 测试
-        indicators:
-          x_rate:
-            name: 某率
-            name_en: X rate
-            numerator: births_male
-            denominator: births
-            scale: 100
-            min: 5
-        """,
-        4,
-        "source",
-    ),
 }
 
 
@@ -293,6 +277,22 @@ def test_validate_names_file_and_line(cli, build, tmp_path, case):
     # The same file given to `check` is a broken rule file: exit 2 as well.
     data = build.csv("t.csv", build.grid([build.town("张秋镇")]))
     assert_clean_error(cli("check", data, "--rules", path))
+
+
+def test_missing_source_is_a_warning_not_an_error(cli, build, tmp_path):
+    """Issue 22: a user's own file may leave out `source`; `rules validate` warns with the
+    line of the indicator (it was an error before; the shipped sets still cite every one)."""
+    path = tmp_path / "no_source.yaml"
+    path.write_text(
+        "name: mine\ntitle: 测试\nindicators:\n  x_rate:\n    name: 某率\n"
+        "    numerator: births_male\n    denominator: births\n    scale: 100\n    min: 5\n",
+        encoding="utf-8",
+    )
+    result = cli("rules", "validate", path)
+    assert result.code == 0, result
+    assert f"{path.name}:4:" in result.stderr and "source" in result.stderr
+    data = build.csv("t.csv", build.grid([build.town("张秋镇")]))
+    assert cli("check", data, "--rules", path).code in (0, 1)
 
 
 def test_min_above_max_in_one_file_names_a_bound_line(cli, tmp_path):
@@ -468,7 +468,8 @@ NEW_RULE = """\
         (NEW_RULE.format(numerator="nobody"), "未知的字段 'nobody'", "unknown field 'nobody'"),
         (NEW_RULE.format(numerator="migrant_archived / 2"), "不允许", "is not allowed"),
         (NEW_RULE.format(numerator="migrant_archived +"), "无法解析", "cannot parse"),
-        ("  new_rate:\n    name: 新指标\n", "source: 缺少必填项", "source: required key missing"),
+        ("  new_rate:\n    name: 新指标\n", "numerator: 缺少必填项",
+         "numerator: required key missing"),
         ("  NewRate:\n    name: x\n    name_en: x\n    numerator: births\n"
          "    denominator: population\n    scale: 1000\n    max: 5\n    source: s\n",
          "应为小写字母加下划线", "must be lower_snake_case"),

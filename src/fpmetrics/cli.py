@@ -112,6 +112,11 @@ def main_options(
     ] = False,
 ) -> None:
     """fpmetrics: township indicators, checked against the province's standard."""
+    # The built-in fields until a rule set declares more (an earlier in-process run may have
+    # loaded one). Not imported here if not yet loaded: `--help` must stay cheap.
+    loaded = sys.modules.get(f"{__package__}.fields")
+    if loaded is not None:
+        loaded.activate(None)
 
 
 def _consoles():
@@ -682,10 +687,24 @@ def template(
 
 
 @app.command(cls=_Command)
-def fields(lang: LangOption = Lang.zh) -> None:
+def fields(
+    rules: Annotated[
+        str | None,
+        typer.Option(
+            "--rules", "-r", help="Also the fields this rule set (name or YAML file) declares."
+        ),
+    ] = None,
+    fields_file: FieldsOption = None,
+    lang: LangOption = Lang.zh,
+) -> None:
     """List the canonical fields and the headers each accepts, then the register columns."""
     from .report.listing import render_fields, render_register_columns
+    from .rules import load_aliases, load_ruleset
 
+    if rules is not None:
+        load_ruleset(rules, lang.value)  # its declared fields become the listed ones
+    if fields_file is not None:
+        load_aliases(fields_file, lang.value)
     out, _ = _consoles()
     render_fields(lang.value, out)
     render_register_columns(lang.value, out)
@@ -732,12 +751,14 @@ def rules_validate(
 ) -> None:
     """Check a rule file; exit 2 with the file and line of each mistake."""
     from .i18n import t
-    from .rules import load_ruleset
+    from .rules import load_ruleset, missing_sources
 
     if not file.is_file():
         raise InputError(t("file_missing", lang.value, file=file))
     ruleset = load_ruleset(str(file), lang.value)
     _, err = _consoles()
+    for where in missing_sources(str(file), lang.value):
+        err.print(t("rules_no_source", lang.value, where=where))
     err.print(t("rules_valid", lang.value, file=file, count=len(ruleset.active)))
 
 

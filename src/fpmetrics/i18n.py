@@ -342,6 +342,37 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "规则文件 {file} 有效: {count} 个指标。",
         "{file} is valid: {count} indicators.",
     ),
+    # fields a rule file declares (issue 22; docs/own-fields.md; after "file:line: fields.x: ")
+    "field_id_case": (
+        "字段 id '{key}' 应为小写字母加下划线(lower_snake_case)",
+        "field id '{key}' must be lower_snake_case",
+    ),
+    "field_builtin_clash": (
+        "'{name}' 是内置字段,不能再声明;请换一个 id(给内置字段加表头请用 aliases)",
+        "'{name}' is a built-in field and cannot be declared again; choose another id "
+        "(to add headers to a built-in field, use aliases)",
+    ),
+    "field_declared_twice": (
+        "字段 '{name}' 已在规则集中声明,不能再声明",
+        "field '{name}' is already declared by the rule set",
+    ),
+    "field_header_taken": (
+        "表头 '{header}' 已属于字段 '{other}':一个表头只能对应一个字段",
+        "the header '{header}' already names the field '{other}': a header names one field",
+    ),
+    "field_part_unknown": (
+        "part_of 应为一个计数字段,'{name}' 不是(字段名见 `fpmetrics fields`)",
+        "part_of must name a count field; '{name}' is not one (see `fpmetrics fields`)",
+    ),
+    "field_part_cycle": (
+        "part_of 形成循环: {chain}",
+        "part_of goes round in a cycle: {chain}",
+    ),
+    "rules_no_source": (
+        "警告: {where} 没有 source(阈值出处)。建议写明文件标题和原文,便于核对。",
+        "warning: {where} has no source for its threshold. Cite the document's title and "
+        "the passage, so that others can check it.",
+    ),
     # data problems
     "p_not_a_number": (
         '不是数字: "{value}"(应为非负整数)',
@@ -814,6 +845,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     # fields / rules listing
     "fields_title": ("可识别的字段与表头", "Canonical fields and accepted headers"),
+    # a rule set's own fields in `rules show` (issue 22)
+    "rules_declared_fields": ("本规则集声明的字段", "Fields this rule set declares"),
+    "col_part_of": ("属于", "Part of"),
     "register_columns_title": (
         "登记册(个案记录)可识别的列",
         "Register columns (one row per record)",

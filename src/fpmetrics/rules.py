@@ -24,7 +24,8 @@ from pydantic import (
 from . import rulefile
 from .errors import InputError
 from .expressions import Expression, ExpressionError, parse_expression
-from .fields import FIELDS
+from .field_decls import FieldDecl, FieldsSection, declared_catalog
+from .fields import FIELDS, Catalog, activate, active
 from .i18n import join, t
 
 
@@ -80,7 +81,9 @@ class Indicator(BaseModel):
     model_config = _STRICT
 
     name: str = Field(description="Chinese name, shown by default")
-    name_en: str = Field(description="English name, shown with --lang en")
+    name_en: str = Field(
+        default="", description="English name, shown with --lang en (default: name)"
+    )
     short: str = Field(default="", description="short Chinese column header for tables")
     short_en: str = Field(default="", description="short English column header")
     numerator: str
@@ -96,7 +99,11 @@ class Indicator(BaseModel):
     periods: int | None = Field(
         default=None, ge=1, le=100, description="the bound applies in each of the last N periods"
     )
-    source: str = Field(min_length=1, description="where the threshold comes from")
+    source: str = Field(
+        default="",
+        description="where the threshold comes from (a user's file may leave it out: "
+        "`rules validate` warns; the shipped rule sets cite every threshold)",
+    )
     enabled: bool = True
     model: EvidenceModel | None = Field(
         default=None, description="statistical model for the interval (default: inferred)"
@@ -177,10 +184,12 @@ class Indicator(BaseModel):
         return tuple(dict.fromkeys(self.numerator_expr.fields + self.denominator_expr.fields))
 
     def label(self, lang: str) -> str:
-        return self.name_en if lang == "en" else self.name
+        return (self.name_en or self.name) if lang == "en" else self.name
 
     def short_label(self, lang: str) -> str:
-        return (self.short_en or self.name_en) if lang == "en" else (self.short or self.name)
+        if lang == "en":
+            return self.short_en or self.name_en or self.short or self.name
+        return self.short or self.name
 
     def exact_bound(self, which: Literal["min", "max"]) -> Fraction | None:
         """The bound as an exact fraction, as written in the file (0.1 is 1/10, not a float)."""
@@ -349,6 +358,9 @@ class RuleSet(BaseModel):
     title_en: str = ""
     description: str = ""
     extends: str | None = None
+    fields: dict[str, FieldDecl] = Field(
+        default_factory=dict, description="the rule set's own count fields (field_decls.py)"
+    )
     aliases: dict[FieldName, Headers] = Field(
         default_factory=dict, description="extra headers per canonical field"
     )
@@ -398,8 +410,13 @@ def shipped_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "rules"
 
 
+BUILTIN_FIELDS_FILE = "fields"
+"""``rules/fields.yaml`` declares the built-in fields: it is not a rule set."""
+
+
 def shipped_names() -> list[str]:
-    return sorted(p.stem for p in shipped_dir().glob("*.yaml"))
+    names = (p.stem for p in shipped_dir().glob("*.yaml"))
+    return sorted(n for n in names if n != BUILTIN_FIELDS_FILE)
 
 
 def resolve(name_or_path: str, lang: str, relative_to: Path | None = None) -> Path:
@@ -411,7 +428,7 @@ def resolve(name_or_path: str, lang: str, relative_to: Path | None = None) -> Pa
     if candidate.is_file():
         return candidate
     shipped = shipped_dir() / f"{name_or_path}.yaml"
-    if shipped.is_file():
+    if shipped.is_file() and name_or_path != BUILTIN_FIELDS_FILE:
         return shipped
     raise InputError(
         t("rules_not_found", lang, name=name_or_path, shipped=", ".join(shipped_names()))
@@ -599,17 +616,44 @@ def _describe(
 
 
 class AliasFile(BaseModel):
-    """A user's own header names: ``aliases: {births_male: [男孩数]}``."""
+    """A user's own headers and fields: ``aliases: {births_male: [男孩数]}`` and/or a
+    ``fields:`` section like a rule file's."""
 
     model_config = _STRICT
 
-    aliases: dict[FieldName, Headers]
+    fields: dict[str, FieldDecl] = Field(default_factory=dict)
+    aliases: dict[FieldName, Headers] = Field(default_factory=dict)
+
+
+def _declare(
+    data: dict[str, Any],
+    sources: list[tuple[Path, dict[tuple, int]]],
+    lang: str,
+    base: Catalog | None = None,
+) -> Catalog:
+    """The file's ``fields:`` checked, then made the active catalogue (on ``base``), so that
+    the rest of the file, and the run, know them. Mistakes: :class:`InputError`, exit 2."""
+    path = sources[0][0]
+    try:
+        section = FieldsSection.model_validate({"fields": data.get("fields") or {}})
+    except ValidationError as exc:
+        raise InputError(
+            t("rules_invalid", lang, file=path, detail=_describe(exc, sources, lang))
+        ) from None
+    catalog, problems = declared_catalog(section.fields, sources, lang, base)
+    if problems:
+        raise InputError(t("rules_invalid", lang, file=path, detail="\n".join(problems)))
+    activate(catalog)
+    return catalog
 
 
 def load_aliases(path: Path, lang: str = "zh") -> dict[str, list[str]]:
+    """A --fields file: its fields join the active catalogue (the rule set's); its aliases
+    are returned."""
     if not path.is_file():
         raise InputError(t("file_missing", lang, file=path))
     data, lines = _read_yaml(path, lang)
+    _declare(data, [(path, lines)], lang, base=active())
     try:
         return AliasFile.model_validate(data).aliases  # type: ignore[return-value]
     except ValidationError as exc:
@@ -618,11 +662,32 @@ def load_aliases(path: Path, lang: str = "zh") -> dict[str, list[str]]:
 
 
 def load_ruleset(name_or_path: str, lang: str = "zh") -> RuleSet:
+    """The rule set, validated; its fields (built-in and declared) become the active
+    catalogue."""
     path = resolve(name_or_path, lang)
     data, sources = _resolved(path, lang)
+    activate(None)
+    _declare(data, sources, lang)
     try:
         return RuleSet.model_validate(data)
     except ValidationError as exc:
         raise InputError(
             t("rules_invalid", lang, file=path, detail=_describe(exc, sources, lang))
         ) from None
+
+
+def missing_sources(name_or_path: str, lang: str = "zh") -> list[str]:
+    """``file:line: indicators.x`` of each enabled indicator without a ``source``: a user's
+    file may leave it out, but a threshold nobody can trace is worth a warning."""
+    path = resolve(name_or_path, lang)
+    data, sources = _resolved(path, lang)
+    out = []
+    for key, item in (data.get("indicators") or {}).items():
+        if isinstance(item, dict) and item.get("enabled", True) and not item.get("source"):
+            where = None
+            for file, lines in sources:
+                if ("indicators", key) in lines:
+                    where = f"{file}:{lines[('indicators', key)]}"
+                    break
+            out.append(f"{where or path}: indicators.{key}")
+    return out

@@ -2,7 +2,7 @@
 
 The checks are column operations over all rows at once. A cell that fails a check is marked
 in a boolean frame ``bad`` (rows × count fields); the indicators it feeds become ``invalid``.
-The checks themselves follow the field metadata of :class:`fpmetrics.fields.UnitRecord`
+The checks themselves follow the field metadata of the fields of :mod:`fpmetrics.fields`
 (which fields are counts, which count is part of which).
 """
 

@@ -12,6 +12,7 @@ behind it. Nothing loops over rows in Python.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,6 +25,7 @@ from ..limits import check_unit_count
 from ..privacy import mask_id
 from ..validate import PROBLEM_COLUMNS
 from . import codes
+from .kinds import DECLARED, declared_roles
 from .source import Register
 
 PLACE_ROLES = ("township", "village", "county", "code")
@@ -53,6 +55,22 @@ FIELD_SOURCES = {
         "station_tech_staff": ("technical", "technical"),
     },
 }
+
+
+def value_roles(kind: str) -> tuple[str, ...]:
+    """The columns whose values decide what a record counts in."""
+    if kind == DECLARED:
+        return tuple(dict.fromkeys(declared_roles().values()))
+    return VALUE_ROLES[kind]
+
+
+def field_sources(kind: str) -> dict[str, tuple[str, str]]:
+    """Field → (role it is read from, role that must be present for the field to exist)."""
+    if kind == DECLARED:
+        return {f: (role, role) for f, role in declared_roles().items()}
+    return FIELD_SOURCES[kind]
+
+
 LISTED_PER_PROBLEM = 1000
 _FETCH_LIMIT = 200_000
 
@@ -70,7 +88,7 @@ class Aggregated:
 def register_fields(register: Register) -> list[str]:
     return [
         f
-        for f, (_, needs) in FIELD_SOURCES[register.kind].items()
+        for f, (_, needs) in field_sources(register.kind).items()
         if needs in register.columns or (needs == "id" and register.kind == "migrants")
     ]
 
@@ -122,6 +140,9 @@ def classify(
             out["perinatal_births"] = counted
             out["birth_defects"] = counted & (yes["defect"] == True)  # noqa: E712
         out["period"] = codes.period_of(when, period) if period else None
+    elif register.kind == DECLARED:
+        _count_declared(frame, roles, flag, problem, out)
+        out["period"] = None
     else:
         value_roles = [r for r in VALUE_ROLES[register.kind] if r in roles]
         yes = {role: codes.yes_no(frame[role]) for role in value_roles}
@@ -142,10 +163,43 @@ def classify(
     return out
 
 
+def _count_declared(
+    frame: pd.DataFrame,
+    roles: dict[str, int],
+    flag: Callable[[pd.Series, str, str], None],
+    problem: pd.Series,
+    out: pd.DataFrame,
+) -> None:
+    """Declared fields: a record counts where its column holds one of the field's values, or,
+    with no values given, is filled. Values that are a yes or a no (是, 否, √ …) make the
+    column a yes/no column, read as the built-in registers read one: a cell that is neither
+    (or empty) is an ``unknown_code`` problem and the record is not counted."""
+    from ..fields import FIELDS
+
+    hits: dict[str, pd.Series] = {}
+    for field, role in declared_roles().items():
+        if role not in roles:
+            continue
+        wanted = FIELDS[field].register.values  # type: ignore[union-attr]
+        answers = codes.yes_no(pd.Series(list(wanted), dtype=object)) if wanted else None
+        if answers is not None and answers.notna().all():
+            yes = codes.yes_no(frame[role])
+            flag(yes.isna(), "unknown_code", role)
+            hits[field] = yes.isin(set(answers))
+        elif wanted:
+            text = codes.clean(frame[role])
+            hits[field] = text.isin(codes.clean(pd.Series(list(wanted), dtype=object)).tolist())
+        else:
+            hits[field] = codes.clean(frame[role]) != ""
+    counted = problem.isna()
+    for field, hit in hits.items():
+        out[field] = counted & hit.astype(bool)
+
+
 def aggregate(
     register: Register, lang: str, period: str | None = None, units: set[str] | None = None
 ) -> Aggregated:
-    roles = [r for r in (*PLACE_ROLES, *VALUE_ROLES[register.kind]) if r in register.columns]
+    roles = [r for r in (*PLACE_ROLES, *value_roles(register.kind)) if r in register.columns]
     combos = _combinations(register, roles, period)
     check_unit_count(combos["township"].n_unique(), register.where, lang)
     # What a record counts in depends on its township and codes, not on its village: each
@@ -596,7 +650,7 @@ def to_records(aggregated: Aggregated) -> pd.DataFrame:
     frame["township"] = units["township"].astype(str)
     for key in ("code", "village", "county", "period"):
         frame[key] = units[key].astype(object).where(units[key].notna(), None)
-    sources = FIELD_SOURCES[register.kind]
+    sources = field_sources(register.kind)
     for field in (*COUNT_FIELDS, *RATE_FIELDS):
         given = field in aggregated.fields
         frame[field] = units[field].astype(float) if given else None

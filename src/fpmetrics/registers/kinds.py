@@ -88,11 +88,68 @@ KINDS: dict[str, Kind] = {
 }  # fmt: skip
 
 
-@cache
+DECLARED = "declared"
+"""The kind of a register that counts fields a rule file declares (``register:`` of a field):
+one row per person, a township column, and the declared columns."""
+
+_PERSON_ID = [
+    "身份证号", "身份证号码", "公民身份号码", "证件号码", "个人编号", "编号", "id", "id_number",
+]  # fmt: skip
+
+
+def declared_roles() -> dict[str, str]:
+    """Declared field → the role (register column) it is counted from, in the active
+    catalogue; the role is the column's first header as the rule file gives it."""
+    from ..fields import FIELDS
+
+    return {n: s.register.column[0] for n, s in FIELDS.items() if s.register is not None}
+
+
+def declared_kind() -> Kind | None:
+    """The register kind of the active catalogue's declared fields, or None without any."""
+    from ..fields import FIELDS
+
+    columns: dict[str, list[str]] = {}
+    for spec in FIELDS.values():
+        if spec.register is not None:
+            headers = columns.setdefault(spec.register.column[0], [])
+            headers += [h for h in spec.register.column if h not in headers]
+    if not columns:
+        return None
+    roles = {"id": list(_PERSON_ID), **columns}
+    return Kind(DECLARED, "自定义字段登记", roles, ("township",), tuple(columns))
+
+
+def kind_spec(kind: str) -> Kind:
+    """A built-in kind, or the declared one."""
+    if kind == DECLARED:
+        spec = declared_kind()
+        assert spec is not None
+        return spec
+    return KINDS[kind]
+
+
+def all_kinds() -> list[Kind]:
+    """The built-in kinds, then the declared one when the active rule set has one."""
+    declared = declared_kind()
+    return [*KINDS.values(), *([declared] if declared else [])]
+
+
 def role_aliases(kind: str) -> dict[str, str]:
     """Normalised header → role, for one kind (its own roles win over the place roles)."""
+    if kind == DECLARED:  # changes with the rule set: not cached
+        return _role_table(kind_spec(kind))
+    return _builtin_role_aliases(kind)
+
+
+@cache
+def _builtin_role_aliases(kind: str) -> dict[str, str]:
+    return _role_table(KINDS[kind])
+
+
+def _role_table(spec: Kind) -> dict[str, str]:
     table = {normalize_header(a): role for role, names in PLACE_ROLES.items() for a in names}
-    for role, names in KINDS[kind].roles.items():
+    for role, names in spec.roles.items():
         table.update({normalize_header(a): role for a in names})
     return table
 
@@ -109,7 +166,7 @@ def match_roles(headers: list[str], kind: str) -> dict[str, int]:
 
 
 def fits(kind: str, roles: dict[str, int]) -> bool:
-    spec = KINDS[kind]
+    spec = kind_spec(kind)
     if not all(r in roles for r in spec.required):
         return False
     return not spec.any_of or any(r in roles for r in spec.any_of)
@@ -117,7 +174,7 @@ def fits(kind: str, roles: dict[str, int]) -> bool:
 
 def detect(headers: list[str], forced: str | None = None) -> tuple[str, dict[str, int]] | None:
     """The register kind a header row names (the forced one, if given), with its columns."""
-    for kind in [forced] if forced else list(KINDS):
+    for kind in [forced] if forced else [k.name for k in all_kinds()]:
         roles = match_roles(headers, kind)
         if fits(kind, roles):
             return kind, roles
@@ -128,7 +185,7 @@ def not_a_register(where: str, kind: str, lang: str) -> str:
     """The message for ``--kind KIND`` on a file whose header names no such register."""
     from ..i18n import t
 
-    spec = KINDS[kind]
+    spec = kind_spec(kind)
     names = {**PLACE_ROLES, **spec.roles}
     needed = "、".join(names[r][0] for r in spec.required)
     if spec.any_of:

@@ -33,6 +33,7 @@ def render_rules(ruleset: RuleSet, lang: str, out: Console) -> None:
         _rules_table(ruleset, title, lang, out)
     else:
         _rules_blocks(ruleset, title, lang, out)
+    _declared_fields(ruleset, lang, out)
 
 
 def _rules_table(ruleset: RuleSet, title: str, lang: str, out: Console) -> None:
@@ -77,26 +78,56 @@ def render_fields(lang: str, out: Console) -> None:
     table.add_column(t("col_meaning", lang), overflow="fold", ratio=2)
     table.add_column(t("col_headers", lang), overflow="fold", ratio=3, min_width=widest_header)
     for spec in FIELDS.values():
-        table.add_row(spec.name, spec.meaning(lang), HEADER_SEPARATOR[lang].join(spec.aliases))
+        table.add_row(spec.name, spec.meaning(lang), HEADER_SEPARATOR[lang].join(_headers(spec)))
+    out.print(table)
+
+
+def _headers(spec) -> list[str]:  # type: ignore[no-untyped-def]
+    """The headers a field accepts: a declared field's Chinese name first (it need not list it
+    among its headers); a built-in field's list as it is in rules/fields.yaml."""
+    if spec.builtin or spec.zh in spec.aliases:
+        return list(spec.aliases)
+    return [spec.zh, *spec.aliases]
+
+
+def _declared_fields(ruleset: RuleSet, lang: str, out: Console) -> None:
+    """The fields a rule set declares (docs/own-fields.md), after its indicators."""
+    if not ruleset.fields:
+        return
+    table = Table(title=t("rules_declared_fields", lang), box=box.SIMPLE_HEAD)
+    table.add_column(t("col_field", lang), no_wrap=True)
+    table.add_column(t("col_meaning", lang), overflow="fold", ratio=2)
+    table.add_column(t("col_part_of", lang), no_wrap=True)
+    table.add_column(t("col_headers", lang), overflow="fold", ratio=3)
+    for name in ruleset.fields:
+        spec = FIELDS.get(name)
+        if spec is None:  # a rule set loaded before another one replaced the catalogue
+            continue
+        table.add_row(
+            Text(f"{name}\n{spec.label(lang)}"),
+            Text(spec.meaning(lang)),
+            spec.part_of or "",
+            Text(HEADER_SEPARATOR[lang].join(_headers(spec))),
+        )
     out.print(table)
 
 
 def render_register_columns(lang: str, out: Console) -> None:
     """The columns a register (one row per birth, migrant woman, staff member) is recognised
     by: per kind, each column, whether it is needed, and the headers it accepts."""
-    from ..registers.kinds import KINDS, PLACE_ROLES
+    from ..registers.kinds import PLACE_ROLES, all_kinds
 
     table = Table(title=t("register_columns_title", lang), box=box.SIMPLE_HEAD)
     widest_header = max(
         cell_len(a) + 1
-        for names in [*PLACE_ROLES.values(), *(n for k in KINDS.values() for n in k.roles.values())]
+        for names in [*PLACE_ROLES.values(), *(n for k in all_kinds() for n in k.roles.values())]
         for a in names
     )
     table.add_column(t("col_register", lang), no_wrap=True)
     table.add_column(t("col_column", lang), no_wrap=True)
     table.add_column(t("col_needed", lang), no_wrap=True)
     table.add_column(t("col_headers", lang), overflow="fold", min_width=widest_header)
-    every = KINDS.values()
+    every = all_kinds()
     for n, (role, names) in enumerate(PLACE_ROLES.items()):
         needed = t("needed_yes", lang) if all(role in k.required for k in every) else ""
         kind = t("every_register", lang) if n == 0 else ""
