@@ -433,6 +433,10 @@ def funnel(
     from .report.funnel_out import render_funnel
 
     language = lang.value
+    if fmt is not None and fmt.value not in ("table", "json"):
+        detail = t("opt_command_format", language, command="funnel", fmt=fmt.value,
+                   formats="table, json")  # fmt: skip
+        raise InputError(t("bad_option", language, detail=detail))
     if overdispersion not in ("none", "multiplicative", "additive"):
         detail = t("opt_overdispersion", language, value=overdispersion)
         raise InputError(t("bad_option", language, detail=detail))

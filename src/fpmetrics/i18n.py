@@ -89,6 +89,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "漏斗图只能写成 .png 或 .svg 文件(给的是 {file})",
         "the chart is written as a .png or .svg file (not {file})",
     ),
+    "opt_command_format": (
+        "{command} 不能输出 {fmt} 格式,可用的格式: {formats}",
+        "{command} cannot write {fmt}; its formats are: {formats}",
+    ),
     "opt_audit_format": (
         "audit 只能输出 table、json 或 csv(不是 {fmt});文件后缀: .txt、.json、.csv",
         "audit writes table, json or csv (not {fmt}); file suffixes: .txt, .json, .csv",
@@ -280,6 +284,68 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "totals row says {total}, the townships add up to {summed} (difference {difference})",
     ),
     "p_missing_unit": ("有数据但没有乡镇名称", "row has data but no township name"),
+    # problem hints: how to fix each problem, one sentence (issue 19)
+    "hint_not_a_number": (
+        "在该单元格填入非负整数(没有就填 0),删去文字、空格和单位。",
+        "Type a whole number (0 if none) in the cell, without words, spaces or units.",
+    ),
+    "hint_negative": (
+        "改为正确的人数(不能为负)。",
+        "Replace it with the right count (not negative).",
+    ),
+    "hint_fractional": ("改为整数人数。", "Replace it with a whole number."),
+    "hint_excel_error": (
+        "修正产生该错误值的公式,或直接填入数字。",
+        "Fix the formula that gives this error, or type the number.",
+    ),
+    "hint_part_exceeds_whole": (
+        "核对这两列:部分不能大于总数,改正填错的一个。",
+        "Check both columns: a part cannot exceed its whole; correct the wrong one.",
+    ),
+    "hint_births_sum": (
+        "核对出生人数与男婴、女婴人数,使其相加一致。",
+        "Check births, boys and girls so that boys + girls = births.",
+    ),
+    "hint_duplicate_unit": (
+        "删去重复的一行,或合并为一行后再运行。",
+        "Delete the repeated row, or merge the rows into one, and run again.",
+    ),
+    "hint_missing_unit": (
+        "在该行填上乡镇名称,或删去这一行。",
+        "Type the township's name in the row, or delete the row.",
+    ),
+    "hint_totals_mismatch": (
+        "核对合计行与各乡镇数字,改正其中有误的一处。",
+        "Check the totals row against the townships' figures and correct the wrong one.",
+    ),
+    "hint_unit_missing_from_input": (
+        "在缺少的文件中补上该乡镇的一行,或核对乡镇名称的写法。",
+        "Add the township's row to the file that lacks it, or check how its name is spelt.",
+    ),
+    "hint_file_skipped": (
+        "若需要该文件,请单独在命令行中给出,查看它为何无法读取。",
+        "If the file is needed, name it on the command line to see why it cannot be read.",
+    ),
+    "hint_unknown_sex": (
+        "性别填 男 或 女(也可用 1/2、M/F)。",
+        "Use 男 or 女 (or 1/2, M/F) for sex.",
+    ),
+    "hint_unknown_code": (
+        "按列标题要求填写代码(如 是/否、活产/死胎/死产)。",
+        "Use one of the codes the column expects (such as 是/否, 活产/死胎/死产).",
+    ),
+    "hint_bad_date": (
+        "填入有效日期,如 2024-03-15。",
+        "Type a valid date, such as 2024-03-15.",
+    ),
+    "hint_unknown_unit": (
+        "改正乡镇名称的写法,或把它加入 --units 名单。",
+        "Correct the township's name, or add it to the --units list.",
+    ),
+    "hint_duplicate_id": (
+        "删去重复的记录,或改正录错的编号。",
+        "Delete the repeated record, or correct the mistyped id.",
+    ),
     "whole_county": ("全县", "county"),
     "window_line": ("{name}(近 {n} 期均须达标):", "{name} (each of the last {n} periods):"),
     "window_failed": ("不达标 {units}", "failed: {units}"),

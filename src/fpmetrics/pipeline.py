@@ -10,6 +10,7 @@ import pandas as pd
 from .compute import evaluate, summarise, unit_counts, unit_verdicts
 from .levels import at_level
 from .load import Inputs, RegisterOptions, load_inputs
+from .problem_cells import locate
 from .reporting import with_bounds
 from .rules import RuleSet
 from .validate import PROBLEM_COLUMNS, check_records, check_totals
@@ -69,7 +70,7 @@ def run_check(
         results=results,
         verdicts=unit_verdicts(results),
         summary=summarise(results),
-        problems=problems.reset_index(drop=True),
+        problems=locate(problems.reset_index(drop=True), inputs, lang),
         windows=windows,
         level=by,
     )
