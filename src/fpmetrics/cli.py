@@ -110,10 +110,16 @@ def main_options(
 
 
 def _consoles():
+    """stdout and stderr; piped or redirected, their lines carry no trailing spaces."""
     from rich.console import Console
 
-    return Console(highlight=False, soft_wrap=False), Console(
-        stderr=True, highlight=False, soft_wrap=True
+    from .plain_text import TrimmedWriter
+
+    def stream(file):  # type: ignore[no-untyped-def]
+        return file if file.isatty() else TrimmedWriter(file)
+
+    return Console(file=stream(sys.stdout), highlight=False, soft_wrap=False), Console(
+        file=stream(sys.stderr), stderr=True, highlight=False, soft_wrap=True
     )
 
 
@@ -417,7 +423,8 @@ def funnel(
         typer.Option("--overdispersion", help="none (exact limits), multiplicative or additive."),
     ] = "none",
     fmt: Annotated[
-        Format | None, typer.Option("--format", "-f", help="table (default) or json.")
+        Format | None,
+        typer.Option("--format", "-f", metavar="<table|json>", help="table (default) or json."),
     ] = None,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write the chart: .png or .svg.")
@@ -459,7 +466,10 @@ def audit(
     fmt: Annotated[
         Format | None,
         typer.Option(
-            "--format", "-f", help="table, json or csv (default: --output's suffix, else table)."
+            "--format",
+            "-f",
+            metavar="<table|json|csv>",
+            help="table, json or csv (default: --output's suffix, else table).",
         ),
     ] = None,
     output: OutputOption = None,
@@ -636,7 +646,13 @@ def rules_validate(
 def main() -> None:
     """Entry point: run the app; a run that cannot be done exits 2 with a message."""
     try:
-        app(prog_name="fpmetrics")  # also under `python -m fpmetrics.cli` or pytest
+        from typer.main import get_command
+
+        from .help_lang import help_language, localise
+
+        command = get_command(app)
+        localise(command, help_language(sys.argv[1:]))
+        command(prog_name="fpmetrics")  # also under `python -m fpmetrics.cli` or pytest
     except InputError as exc:
         print(exc.message, file=sys.stderr)
         sys.exit(2)

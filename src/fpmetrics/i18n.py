@@ -750,3 +750,62 @@ def t(key: str, lang: str = "zh", /, **values: object) -> str:
     zh, en = MESSAGES[key]
     text = en if lang == "en" else zh
     return text.format(**values) if values else text
+
+
+# --help in Chinese (issue 19): the command line's help texts are written in English in
+# cli.py; with --lang zh (the default) each is shown as its Chinese here. A text missing
+# here is shown as written.
+HELP_ZH: dict[str, str] = {
+    "Check township family-planning spreadsheets against provincial assessment indicators.": "按省级考核指标检查各乡镇计划生育报表。",
+    "Print the version.": "显示版本号。",
+    "Show this message and exit.": "显示本帮助并退出。",
+    "Check every township against the rule set; exit 1 if any check fails.": "按规则集检查每个乡镇;有指标不达标时退出码为 1。",
+    "Spreadsheets (.xlsx .xls .ods .csv) or folders of them.": "报表文件(.xlsx .xls .ods .csv)或其所在文件夹。",
+    "Shipped rule set name or a YAML file.": "内置规则集名称,或 YAML 规则文件。",
+    "table, json, csv, markdown, html or xlsx (default: --output's suffix, else table).": "table、json、csv、markdown、html 或 xlsx(默认按 --output 的后缀,否则为 table)。",
+    "Write to this file (atomically) instead of stdout.": "写入此文件(原子写入),而不是输出到屏幕。",
+    "Only this sheet of each workbook.": "只读取每个工作簿中的这个工作表。",
+    "YAML file of your own headers: aliases: {field: [header]}.": "自定义表头的 YAML 文件: aliases: {字段: [表头]}。",
+    "Show which column became which field; names given after it (fpmetrics check births.csv --explain 阿城镇) list the counts behind each of that unit's indicators.": "显示各列被识别为哪个字段;其后给出的名称(fpmetrics check births.csv --explain 阿城镇)列出该单位各指标的计数来源。",
+    "Exit 1 on: fail (fail or invalid, default), warn (also warnings), never.": "何时退出码为 1: fail(不达标或无效,默认)、warn(含警告)、never(从不)。",
+    "Read registers as births, migrants or staff (default: by columns).": "按出生、流动人口或人员登记表读取(默认按列判断)。",
+    "Group register births by year, half, quarter or month of the birth date (the year as the rule file's periods.year_start says: 01-01 or 10-01).": "按出生日期的年、半年、季度或月份汇总登记表中的出生(年度起点见规则文件 periods.year_start: 01-01 或 10-01)。",
+    "The townships' names (a file, one per line, or names separated by commas); register records of any other township are not counted.": "乡镇名单(文件,每行一个;或用逗号分隔的名称);其他乡镇的登记记录不计入。",
+    "Report per village, township (default) or county.": "按村、乡镇(默认)或县汇总。",
+    "Write the register rows behind each failing check (CSV).": "写出每项不达标指标所依据的登记记录(CSV)。",
+    "Keep this run's per-township results in this SQLite file and show the change from the previous period (see `fpmetrics history`).": "把本次各乡镇结果保存到此 SQLite 文件,并显示与上一期相比的变化(见 `fpmetrics history`)。",
+    "Language of tables and messages.": "表格和提示的语言。",
+    "Score and rank every township: points, one-vote vetoes, award eligibility.": "为每个乡镇计分排名: 得分、一票否决、评奖资格。",
+    "Funnel plot of one indicator: which townships are outside chance (95%, 99.8%).": "某一指标的漏斗图: 哪些乡镇超出随机波动范围(95%、99.8%)。",
+    "Indicator id, e.g. sex_ratio_at_birth.": "指标代码,如 sex_ratio_at_birth。",
+    "Centre line: overall (pooled rate), bound, or a value.": "中心线: overall(全县合并率)、bound(标准值)或一个数值。",
+    "none (exact limits), multiplicative or additive.": "none(精确控制限)、multiplicative(乘法)或 additive(加法)。",
+    "table (default) or json.": "table(默认)或 json。",
+    "Write the chart: .png or .svg.": "写出图表: .png 或 .svg。",
+    "Data-quality signals, ranked: changes beyond chance, too-smooth series, impossible rates.": "数据质量信号(按可疑程度排序): 超出随机的变化、过于平滑的序列、不可能的比率。",
+    "table, json or csv (default: --output's suffix, else table).": "table、json 或 csv(默认按 --output 的后缀,否则为 table)。",
+    "Also read the earlier periods kept in this history file (check --history).": "同时读取此历史文件中保存的以前各期(check --history)。",
+    "The runs kept in a history file; one township's series; the changes between two runs.": "历史文件中保存的各次运行;某乡镇的历次结果;两次运行之间的变化。",
+    "A history file (--history).": "历史文件(--history)。",
+    "One township's results over the runs.": "某一乡镇历次运行的结果。",
+    "What changed from run A to run B.": "从第 A 次到第 B 次运行的变化。",
+    "Write the fill-in workbook for townships: the columns the rule set needs.": "写出供乡镇填报的工作簿: 含规则集所需的各列。",
+    "The .xlsx file to write.": "要写出的 .xlsx 文件。",
+    "Township names to pre-fill, separated by commas or 、.": "预先填入的乡镇名称,用逗号或 、 分隔。",
+    "Blank rows.": "空白行数。",
+    "Overwrite OUTPUT if it exists.": "OUTPUT 已存在时覆盖。",
+    "List the canonical fields and the headers each accepts, then the register columns.": "列出标准字段及各自可接受的表头,以及登记表的列。",
+    "List, show and validate rule sets.": "列出、查看和校验规则集。",
+    "The shipped rule sets.": "内置规则集。",
+    "Every indicator of a rule set: formula, bounds, severity, source.": "规则集的每个指标: 公式、标准、级别、来源。",
+    "Check a rule file; exit 2 with the file and line of each mistake.": "校验规则文件;有错误时给出文件和行号,退出码为 2。",
+    "A rule file to check.": "要校验的规则文件。",
+    # headings and notes of the help page
+    "Usage: ": "用法: ",
+    "Arguments": "参数",
+    "Options": "选项",
+    "Commands": "命令",
+    "required": "必填",
+    "default: {default}": "默认: {default}",
+    "env var: {var}": "环境变量: {var}",
+}

@@ -15,6 +15,7 @@ from rich.table import Table
 from ..i18n import t
 from ..output import deliver
 from ..pipeline import CheckReport
+from ..plain_text import trim_lines
 from .machine import head, problem_records
 from .safety import defuse_frame
 
@@ -91,7 +92,7 @@ def write_audit(
         render_audit(report, signals, periods, lang, console, err)
         if output is None:
             return
-        data = console.file.getvalue()  # type: ignore[attr-defined]
+        data = trim_lines(console.file.getvalue())  # type: ignore[attr-defined]
     elif fmt == "json":
         data = audit_json(report, signals, periods)
     else:
