@@ -426,10 +426,12 @@ def test_statistical_error_signal_with_its_interval(cli, build):
         if p >= ALPHA:
             assert unit not in got  # a failure chance explains is not a data-quality signal
             continue
-        ci = ss.binomtest(errors, verified).proportion_ci(0.95, method="wilson")
+        # the exact (Clopper–Pearson) interval the check shows (issue 16)
+        low = ss.beta.ppf(0.025, errors, verified - errors + 1)
+        high = ss.beta.ppf(0.975, errors + 1, verified - errors)
         s = got[unit]
         assert s["statistic"] == pytest.approx(100 * errors / verified)
-        assert s["detail"]["ci"] == pytest.approx([100 * ci.low, 100 * ci.high], rel=1e-9)
+        assert s["detail"]["ci"] == pytest.approx([100 * low, 100 * high], rel=1e-9)
         assert s["p_value"] == pytest.approx(p, rel=1e-9)
         assert (s["detail"]["difference"], s["detail"]["verified"]) == (errors, verified)
         assert s["detail"]["evidence"] == "clear_fail"

@@ -16,6 +16,7 @@ import math
 import numpy as np
 import pytest
 from scipy import stats as ss
+from scipy.optimize import brentq
 
 from fpmetrics import stats
 from fpmetrics.pipeline import run_check
@@ -51,7 +52,7 @@ def rules_file(tmp_path, body: str):
 # ---------------------------------------------------------------------- independent formulas
 
 
-def proportion_ci(x: int, n: int, level: float = 0.95, method: str = "wilson"):
+def proportion_ci(x: int, n: int, level: float = 0.95, method: str = "exact"):
     """Wilson from scipy's binomtest; exact (Clopper–Pearson) from the beta quantiles, which
     are more precise than binomtest's root finding (agreeing with it to ~1e-8)."""
     ci = ss.binomtest(int(x), int(n)).proportion_ci(level, method=method)
@@ -100,7 +101,7 @@ BOUNDS = {
 }
 
 
-def expected_interval(indicator, c, level=0.95, method="wilson"):
+def expected_interval(indicator, c, level=0.95, method="exact"):
     x, d = counts_of(indicator, c)
     scale = BOUNDS[indicator][2]
     if indicator == "sex_ratio_at_birth":
@@ -110,14 +111,51 @@ def expected_interval(indicator, c, level=0.95, method="wilson"):
         low, high = garwood_ci(x, level)
         return low / d * scale, high / d * scale
     if indicator == "natural_growth_rate":
-        z = ss.norm.ppf(1 - (1 - level) / 2)
-        se = math.sqrt(c["births"] + c["deaths"])
-        return (x - z * se) / d * scale, (x + z * se) / d * scale
+        low, high = growth_ends(c["births"], c["deaths"], (1 - level) / 4)
+        return low / d * scale, high / d * scale
     if x > d:  # more errors than verified births: not a share (see test below)
         low, high = garwood_ci(x, level)
         return low / d * scale, high / d * scale
     low, high = proportion_ci(x, d, level, method)
     return low * scale, high * scale
+
+
+def growth_ends(births: int, deaths: int, tail: float) -> tuple[float, float]:
+    """Natural growth (issue 16): exact one-sided Garwood bounds of both counts, each at
+    ``tail``, combined (Bonferroni): births' lower minus deaths' upper, and the reverse."""
+
+    def lower(x):
+        return ss.chi2.ppf(tail, 2 * x) / 2 if x > 0 else 0.0
+
+    def upper(x):
+        return ss.chi2.ppf(1 - tail, 2 * x + 2) / 2
+
+    return lower(births) - upper(deaths), upper(births) - lower(deaths)
+
+
+def growth_p(births: int, deaths: int, delta: float, side: str) -> float:
+    """2t*, t* the per-count tail at which the combined interval's end reaches ``delta``.
+
+    The lower end at tail t is μ_births − μ_deaths where P(births ≥ x | μ_births) = t =
+    P(deaths ≤ y | μ_deaths) (the Garwood bounds' defining tails), so t* is where the two
+    tails meet on the line μ_births = μ_deaths + delta; the upper end mirrors it."""
+    a, b = (births, deaths) if side == "above" else (deaths, births)
+    delta = delta if side == "above" else -delta
+    lo = max(0.0, -delta)
+
+    def at_least_a(mu):
+        return 1.0 if a == 0 else ss.poisson.logsf(a - 1, mu + delta)
+
+    def gap(mu):  # log P(A ≥ a | mu + δ) − log P(B ≤ b | mu): increasing in mu
+        return (0.0 if a == 0 else at_least_a(mu)) - ss.poisson.logcdf(b, mu)
+
+    if a == 0 or gap(lo) >= 0:
+        return min(1.0, 2 * ss.poisson.cdf(b, lo))
+    hi = lo + a + b + abs(delta) + 100
+    while gap(hi) <= 0:
+        hi *= 2
+    root = brentq(gap, lo, hi, xtol=1e-12, rtol=1e-14)
+    return min(1.0, 2 * ss.poisson.cdf(b, root))
 
 
 def expected_p(indicator, c) -> float:
@@ -142,13 +180,12 @@ def expected_p(indicator, c) -> float:
         def at_most(b):
             return ss.poisson.cdf(x, d * b / scale)
     elif indicator == "natural_growth_rate":
-        se = math.sqrt(c["births"] + c["deaths"])
 
         def at_least(b):
-            return ss.norm.sf((x - d * b / scale) / se)
+            return growth_p(c["births"], c["deaths"], d * b / scale, "above")
 
         def at_most(b):
-            return ss.norm.cdf((x - d * b / scale) / se)
+            return growth_p(c["births"], c["deaths"], d * b / scale, "below")
     else:
 
         def at_least(b):
@@ -333,7 +370,8 @@ CASES = [
     # technical staff ≥ 70%, min_count 20
     ("tech_staff_share", {"station_staff": 10, "station_tech_staff": 0}, "fail", "clear_fail",
      True),
-    ("tech_staff_share", {"station_staff": 10, "station_tech_staff": 10}, "pass", "clear_pass",
+    # 10 of 10: P(X ≥ 10 | 70%) = 0.7^10 = 0.028 > 0.025, so not a clear pass (Wilson said so)
+    ("tech_staff_share", {"station_staff": 10, "station_tech_staff": 10}, "pass", "inconclusive",
      True),
     ("tech_staff_share", {"station_staff": 10, "station_tech_staff": 7}, "pass", "inconclusive",
      True),
@@ -364,7 +402,7 @@ CASES = [
     ("crude_birth_rate", {"births": 205, "population": 20_000}, "pass", "inconclusive", False),
     ("crude_birth_rate", {"births": 0, "population": 500}, "pass", "clear_pass", True),
     ("crude_birth_rate", {"births": 400, "population": 20_000}, "fail", "clear_fail", False),
-    # natural growth ≤ 5.5‰: births − deaths, normal approximation with variance births + deaths
+    # natural growth ≤ 5.5‰: births − deaths, exact Garwood bounds of both counts combined
     ("natural_growth_rate", {"births": 205, "deaths": 120, "population": 20_000}, "pass",
      "inconclusive", False),
     ("natural_growth_rate", {"births": 2000, "deaths": 100, "population": 100_000}, "fail",
@@ -415,15 +453,16 @@ def test_more_errors_than_verified_births_is_a_clear_failure(evaluate):
 @pytest.mark.parametrize(
     ("indicator", "counts"),
     [
-        ("sex_ratio_at_birth", {"births_male": 5, "births_female": 0}),
+        ("sex_ratio_at_birth", {"births_male": 0, "births_female": 0}),
         ("tech_staff_share", {"station_staff": 0, "station_tech_staff": 0}),
         ("birth_defect_rate", {"perinatal_births": 0, "birth_defects": 0}),
-        ("birth_stat_error_rate", {"births_verified": 0, "births_reported": 3}),
+        ("birth_stat_error_rate", {"births_verified": 0, "births_reported": 0}),
         ("natural_growth_rate", {"births": 0, "deaths": 0, "population": 0}),
     ],
 )
 def test_zero_denominator_has_no_interval(evaluate, indicator, counts):
-    """No girls (sex ratio 5/0), no staff, no births: no value, so no interval and no evidence."""
+    """0/0 (no births at all, no staff): no value, so no interval and no evidence. (A count over
+    a zero denominator is an infinite ratio, a failure: see test_no_free_pass.py.)"""
     r = evaluate(counts)[indicator]
     assert (r["status"], r["reason"]) == ("no_data", "denominator_zero")
     assert math.isnan(r["ci_low"]) and math.isnan(r["ci_high"]) and math.isnan(r["p_value"])

@@ -305,8 +305,9 @@ def test_z_constants_are_the_published_ones():
 
 
 def test_underdispersion_does_not_narrow_the_limits(build, rules):
-    """φ < 1 (series smoother than chance): multiplicative limits stay the normal ones and the
-    additive τ² is 0 — the adjustment only ever widens."""
+    """φ < 1 (series smoother than chance): the additive τ² is 0 and both methods keep the
+    exact limits (issue 16: the normal ones are narrower for rare events and raise false
+    alarms) — the adjustment only ever widens."""
     data = {
         t: (n, round(0.9 * n))
         for t, n in zip("甲乙丙丁戊己", (100, 200, 300, 400, 500, 600), strict=True)
@@ -317,14 +318,20 @@ def test_underdispersion_does_not_narrow_the_limits(build, rules):
     ]
     _, report = check_report(build, towns, MIGRANT_FIELDS)
     rule = rules.indicators["migrant_archive_rate"]
-    theta0, _, s, phi, tau2, _ = independent_overdispersion(data)
+    theta0, _, _, phi, tau2, _ = independent_overdispersion(data)
     assert phi < 1 and tau2 == 0
+    exact = build_funnel(report.results, "migrant_archive_rate", rule).units
     for kind in ("multiplicative", "additive"):
         funnel = build_funnel(report.results, "migrant_archive_rate", rule, overdispersion=kind)
         assert funnel.phi == pytest.approx(phi, rel=1e-9, abs=1e-15)
+        assert funnel.method == "exact"
         for i, row in enumerate(funnel.units.to_dict("records")):
-            want = theta0 + ss.norm.ppf(0.999) * s[i]
+            n = row["n"]  # Spiegelhalter A.1.1 with scipy's binomial
+            r = ss.binom.ppf(0.999, n, theta0)
+            f_r, f_before = ss.binom.cdf(r, n, theta0), ss.binom.cdf(r - 1, n, theta0)
+            want = 1.0 if r >= n else (r - (f_r - 0.999) / (f_r - f_before)) / n
             assert row["upper_99.8"] == pytest.approx(100 * want, rel=1e-9)
+            assert row["upper_99.8"] == exact["upper_99.8"][i]
 
 
 # ---------------------------------------------------------------------- the command

@@ -63,7 +63,7 @@ def test_second_monthly_sheet_shows_previous_values_and_arrows(build, cli, tmp_p
     assert "▲104.00" in acheng and "▼120.00" in zhangqiu
     assert "新出现不达标: 阿城镇" in table.stdout
     report = cli("check", feb, "--history", history, "-f", "markdown").stdout
-    assert "| 阿城镇 2024-02 | **120.00 ✗** ▲104.00 |" in report
+    assert "| 阿城镇 2024-02 | **120.00○ ✗** ▲104.00 |" in report
     html = cli("check", feb, "--history", history, "-f", "html").stdout
     assert "▼120.00" in html
 

@@ -19,10 +19,12 @@ RESULT_EXTRA_ALLOWED = {
     "code", "ci_low", "ci_high", "p_value", "evidence", "evidence_note",
     "notes",  # registers and period windows (issue 6)
     "period_start", "period_end", "previous",  # reporting periods and history (issue 21)
+    "q_value",  # Benjamini–Hochberg, with `evidence: {fdr: true}` (issue 16)
 }  # fmt: skip
 UNIT_KEYS = {"unit", "period", "status", "failed", "invalid", "warned", "no_data"}
 UNIT_EXTRA_ALLOWED = {"code"}
-SUMMARY_KEYS = {"units", "checks", "pass", "fail", "warn", "no_data", "invalid"}
+SUMMARY_KEYS = {"units", "checks", "pass", "fail", "warn", "no_data", "invalid",
+                "clear_fail", "inconclusive_fail", "fdr_inconclusive"}  # fmt: skip
 PROBLEM_KEYS = {"level", "code", "file", "sheet", "row", "column", "cell", "message", "hint"}
 PROBLEM_CODES = {
     "not_a_number", "negative", "fractional", "part_exceeds_whole", "births_sum",
@@ -96,6 +98,8 @@ def test_json_document_shape(cli, every_status):
     assert set(data["summary"]) == SUMMARY_KEYS
     assert data["summary"] == {
         "units": 5, "checks": 50, "pass": 44, "fail": 1, "warn": 1, "no_data": 3, "invalid": 1,
+        # 5 of 9 staff against ≥ 70%: P(X ≤ 5 | 9, 0.7) = 0.27, could be chance (issue 16)
+        "clear_fail": 0, "inconclusive_fail": 1, "fdr_inconclusive": 0,
     }  # fmt: skip
 
     [problem] = data["problems"]

@@ -224,8 +224,8 @@ def test_markdown_matrix_and_ranking(tmp_path):
     run = fpm("score", path, "--format", "markdown")
     assert run.code == 1
     tables = md_tables(run.stdout)
-    assert len(tables) == 2
-    ranking, matrix = tables
+    assert len(tables) == 3  # ranking, matrix, the evidence for each failure (issue 16)
+    ranking, matrix, _evidence = tables
     for table in tables:  # every row has as many cells as the header: pipes are escaped
         assert {len(row) for row in table} == {len(table[0])}
         assert all(re.fullmatch(r"-+:?", c) for c in table[1])
@@ -251,7 +251,7 @@ def test_markdown_matrix_and_ranking(tmp_path):
 
 def test_markdown_english_short_labels(tmp_path, towns_csv):
     run = fpm("check", towns_csv, "--format", "markdown", "--lang", "en")
-    [matrix] = md_tables(run.stdout)
+    matrix = md_tables(run.stdout)[0]  # then the evidence for each failure (issue 16)
     for short, cell in zip(SHORT_EN, matrix[0][1:], strict=True):
         assert cell.startswith(short), (short, cell)
     assert "Rank" not in matrix[0]

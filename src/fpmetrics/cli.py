@@ -343,6 +343,13 @@ def _run(command: str, inputs: list[Path], o: RunOptions) -> None:
     if o.history is not None:  # last: a run that could not be done is not recorded
         _remember(report, command, o.history, language, err)
     render(report, scores, chosen, o.output, language, out, err)
+    from .emptiness import nothing_evaluated
+
+    nothing = nothing_evaluated(report, language)
+    if nothing:
+        from rich.text import Text
+
+        err.print(Text(nothing, style="bold red"))
     raise typer.Exit(exit_code(report, o.fail_on.value))
 
 

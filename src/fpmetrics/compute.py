@@ -86,11 +86,43 @@ def evaluate(units: pd.DataFrame, ruleset: RuleSet, present: set[str], lang: str
         pd.MultiIndex.from_frame(results[["unit", "period"]].fillna(""))
     ).to_numpy()
     results["_rule"] = results["indicator"].map({k: i for i, k in enumerate(ruleset.active)})
-    return (
+    results = (
         results.sort_values(["_order", "_rule"], kind="stable")
         .drop(columns=["_order", "_rule"])
         .reset_index(drop=True)
     )
+    if ruleset.evidence.fdr:
+        adjust_fdr(results, ruleset.evidence.alpha)
+    return results
+
+
+def adjust_fdr(results: pd.DataFrame, alpha: float) -> None:
+    """Benjamini–Hochberg over the county's results of each indicator and period, in place.
+
+    The family is every unit with evidence; a unit that does not fail has no evidence of a
+    failure and enters with p = 1 (so the family size counts it). ``q_value`` is the adjusted
+    p of a failing result; a clear failure whose q is not below ``alpha`` becomes
+    inconclusive, noted ``fdr_inconclusive``.
+    """
+    from .audit import benjamini_hochberg
+
+    has = results["evidence"].notna().to_numpy()
+    if not has.any():
+        return
+    failing = results["status"].isin(["fail", "warn"]).to_numpy() & has
+    p_fail = np.where(failing, results["p_value"].to_numpy(dtype=float), 1.0)
+    q = np.full(len(results), np.nan)
+    groups = results.loc[has, ["indicator"]].assign(period=results["period"].fillna(""))
+    for rows in groups.groupby(["indicator", "period"], sort=False).indices.values():
+        where = np.flatnonzero(has)[rows]
+        q[where] = benjamini_hochberg(p_fail[where])
+    results["q_value"] = np.where(failing, q, np.nan)
+    demoted = failing & (results["evidence"] == "clear_fail").to_numpy() & ~(q < alpha)
+    if demoted.any():
+        results.loc[demoted, "evidence"] = "inconclusive"
+        results.loc[demoted, "notes"] = results.loc[demoted, "notes"].map(
+            lambda n: [*n, "fdr_inconclusive"]
+        )
 
 
 def _evaluate_indicator(
@@ -126,6 +158,7 @@ def _evaluate_indicator(
             "evidence": None,
             "evidence_note": None,
             "notes": [[] for _ in range(n)],
+            "q_value": np.nan,
         }
     )
     excluded = np.zeros(n, dtype=bool)
@@ -156,8 +189,11 @@ def _evaluate_indicator(
     numerator = rule.numerator_expr.evaluate(columns)
     denominator = rule.denominator_expr.evaluate(columns)
     usable = ~invalid & ~empty
-    zero = usable & (denominator == 0)
-    ok = usable & ~zero
+    # Only 0/0 is no data: a count over a zero denominator (40 boys, no girls) is an infinite
+    # ratio, beyond any bound — a failure with its own reason, never "—" and full points.
+    zero = usable & (denominator == 0) & (numerator == 0)
+    infinite = usable & (denominator == 0) & (numerator != 0)
+    ok = usable & ~zero & ~infinite
     with np.errstate(divide="ignore", invalid="ignore"):
         value = np.where(ok, numerator * rule.scale / np.where(ok, denominator, 1), np.nan)
 
@@ -165,16 +201,20 @@ def _evaluate_indicator(
     outside = below | above
     out_status = "fail" if rule.severity == "fail" else "warn"
     status = np.select(
-        [invalid, empty, zero, ok & outside, ok],
-        ["invalid", "no_data", "no_data", out_status, "pass"],
+        [invalid, empty, zero, infinite, ok & outside, ok],
+        ["invalid", "no_data", "no_data", out_status, out_status, "pass"],
         default="no_data",
     )
     reason = np.select(
-        [invalid, empty, zero], ["invalid_data", "value_missing", "denominator_zero"], default=None
+        [invalid, empty, zero, infinite],
+        ["invalid_data", "value_missing", "denominator_zero", "infinite_ratio"],
+        default=None,
     )
     zero_names = ",".join(rule.denominator_expr.fields) + ","
     names = np.where(
-        invalid, bad_names, np.where(empty, empty_names, np.where(zero, zero_names, ""))
+        invalid,
+        bad_names,
+        np.where(empty, empty_names, np.where(zero | infinite, zero_names, "")),
     )
     result["status"] = status
     result["reason"] = reason
@@ -182,8 +222,9 @@ def _evaluate_indicator(
     result["value"] = value
     result["numerator"] = np.where(usable, numerator, np.nan)
     result["denominator"] = np.where(usable, denominator, np.nan)
-    if rule.evidence_model != "none" and ok.any():
-        _add_evidence(result, rule, settings, numerator, denominator, columns, ok)
+    if rule.evidence_model != "none" and (ok | infinite).any():
+        with np.errstate(divide="ignore", invalid="ignore"):  # x/0: ±∞ intervals, on purpose
+            _add_evidence(result, rule, settings, numerator, denominator, columns, ok | infinite)
     return result
 
 
@@ -205,39 +246,50 @@ def _add_evidence(
     if model == "poisson_difference":
         a, b = rule.numerator_expr.fields[:2]
         terms = (columns[a][ok], columns[b][ok])
-    low, high = stats.interval(model, num, den, rule.scale, settings.level, settings.method, terms)
-    value = result["value"].to_numpy()[ok]
+    # Always the exact interval: its ends are the exact one-sided tests at (1 − level)/2, the
+    # test that gives the verdict below, so the two never contradict (Wilson could: 7 of 10
+    # has a Wilson interval wholly below 90% while P(X ≤ 7 | 90%) = 0.070).
+    low, high = stats.interval(model, num, den, rule.scale, settings.level, "exact", terms)
+    # A count over a zero denominator (only those rows have no value here) is ±∞.
+    value = np.where(den == 0, np.sign(num) * np.inf, result["value"].to_numpy()[ok])
 
-    def p_beyond(bound: float, side: str) -> np.ndarray:
-        return stats.p_value_beyond(model, num, den, rule.scale, bound, side, terms)
+    def p_beyond(bound: float, side: str, rows: np.ndarray) -> np.ndarray:
+        """The p-value against ``bound`` for ``rows`` only (NaN elsewhere): natural growth
+        finds each by iteration, so no row pays for a p-value it does not use."""
+        out = np.full(len(num), np.nan)
+        if rows.any():
+            part = None if terms is None else (terms[0][rows], terms[1][rows])
+            out[rows] = stats.p_value_beyond(
+                model, num[rows], den[rows], rule.scale, bound, side, part
+            )
+        return out
 
     # p-value: against the bound the value crossed, else against the nearer bound.
+    above = value > rule.max if rule.max is not None else np.zeros(len(num), dtype=bool)
+    below = value < rule.min if rule.min is not None else np.zeros(len(num), dtype=bool)
+    inside = ~above & ~below
     p = np.full(len(num), np.nan)
+    inside_p = np.zeros(len(num))
     if rule.max is not None:
-        above = value > rule.max
-        p = np.where(above, p_beyond(rule.max, "above"), p)
-        inside_max = p_beyond(rule.max, "below")
+        p = np.where(above, p_beyond(rule.max, "above", above), p)
+        inside_p = np.fmax(inside_p, p_beyond(rule.max, "below", inside))
     if rule.min is not None:
-        below = value < rule.min
-        p = np.where(below, p_beyond(rule.min, "below"), p)
-        inside_min = p_beyond(rule.min, "above")
-    inside = np.isnan(p)
-    if rule.max is not None and rule.min is not None:
-        p = np.where(inside, np.maximum(inside_max, inside_min), p)
-    elif rule.max is not None:
-        p = np.where(inside, inside_max, p)
-    else:
-        p = np.where(inside, inside_min, p)
+        p = np.where(below, p_beyond(rule.min, "below", below), p)
+        inside_p = np.fmax(inside_p, p_beyond(rule.min, "above", inside))
+    p = np.where(inside, inside_p, p)
 
-    beyond = np.zeros(len(num), dtype=bool)
-    within = np.ones(len(num), dtype=bool)
+    # The verdict is the exact one-sided test at (1 − level)/2, whose error rate holds at every
+    # size: beyond the crossed bound (clear_fail) or within both bounds (clear_pass).
+    alpha = settings.alpha
+    crossed = ~np.isfinite(value)  # a count over a zero denominator is beyond any bound
     if rule.max is not None:
-        beyond |= low > rule.max
-        within &= high <= rule.max
+        crossed |= value > rule.max
     if rule.min is not None:
-        beyond |= high < rule.min
-        within &= low >= rule.min
-    evidence = np.where(beyond, "clear_fail", np.where(within, "clear_pass", "inconclusive"))
+        crossed |= value < rule.min
+    clear = p < alpha
+    evidence = np.where(
+        clear & crossed, "clear_fail", np.where(clear, "clear_pass", "inconclusive")
+    )
     size = num + den if model == "sex_ratio" else den
     small = size < rule.min_count
 
@@ -285,6 +337,17 @@ def summarise(results: pd.DataFrame) -> dict[str, int]:
     summary["checks"] = len(results)
     for status in STATUSES:
         summary[status] = int(counts.get(status, 0))
+    # Failures beyond chance (●) apart from those chance could explain (○); fails without a
+    # statistical model are in neither. ``fdr_inconclusive``: ● that the county-wide
+    # Benjamini–Hochberg control turned into ○ (0 unless the rule file asks for it).
+    failed = results["status"] == "fail"
+    evidence = results["evidence"] if "evidence" in results else pd.Series(dtype=object)
+    summary["clear_fail"] = int((failed & (evidence == "clear_fail")).sum())
+    summary["inconclusive_fail"] = int((failed & (evidence == "inconclusive")).sum())
+    notes = results.loc[failed, "notes"] if "notes" in results else pd.Series(dtype=object)
+    summary["fdr_inconclusive"] = int(  # over the failures only: few, so a map is cheap
+        notes.map(lambda n: isinstance(n, list) and "fdr_inconclusive" in n).sum()
+    )
     return summary
 
 

@@ -134,6 +134,10 @@ class UnitRecord(BaseModel):
                 "出生人数政策内",
                 "出生人数符合政策",
                 "出生人数计划内",
+                "计划内",
+                "符合政策",
+                "合法生育",
+                "合法生育数",
                 "births_policy",
             ],
             part_of="births",
@@ -235,7 +239,13 @@ class UnitRecord(BaseModel):
         json_schema_extra=_meta(
             "流入已婚育龄妇女数",
             "in-migrant married women of reproductive age",
-            ["流入已婚育龄妇女数", "流入已婚育龄妇女总数", "流入已婚育龄妇女", "migrant_women"],
+            [
+                "流入已婚育龄妇女数",
+                "流入已婚育龄妇女总数",
+                "流入已婚育龄妇女",
+                "流入已婚育龄妇女人数",
+                "migrant_women",
+            ],
         ),
     )
     migrant_archived: int | None = Field(
@@ -245,7 +255,7 @@ class UnitRecord(BaseModel):
         json_schema_extra=_meta(
             "已建档数",
             "of them, with a file",
-            ["已建档数", "建档数", "已建档", "migrant_archived"],
+            ["已建档数", "建档数", "已建档", "建档", "建档人数", "已建档人数", "migrant_archived"],
             part_of="migrant_women",
         ),
     )
@@ -256,7 +266,22 @@ class UnitRecord(BaseModel):
         json_schema_extra=_meta(
             "已查验证数",
             "of them, certificate checked",
-            ["已查验证数", "查验证数", "发证数", "已发证数", "查验数", "migrant_certified"],
+            [
+                "已查验证数",
+                "查验证数",
+                "发证数",
+                "已发证数",
+                "查验数",
+                "查验婚育证明",
+                "查验婚育证明数",
+                "查验婚育证明人数",
+                "已查验婚育证明",
+                "婚育证明查验",
+                "验证",
+                "验证数",
+                "持证验证",
+                "migrant_certified",
+            ],
             part_of="migrant_women",
         ),
     )
@@ -267,7 +292,16 @@ class UnitRecord(BaseModel):
         json_schema_extra=_meta(
             "信息联系数",
             "of them, information contact established",
-            ["信息联系数", "信息反馈数", "已信息联系数", "migrant_contacted"],
+            [
+                "信息联系数",
+                "信息反馈数",
+                "已信息联系数",
+                "信息反馈",
+                "信息反馈人数",
+                "信息联系",
+                "信息联系人数",
+                "migrant_contacted",
+            ],
             part_of="migrant_women",
         ),
     )

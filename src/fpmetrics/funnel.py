@@ -10,6 +10,13 @@ male share and mapped by scale·p/(1−p).
 Optional overdispersion (the paper's §3): z-scores winsorised at the 10th/90th percentiles,
 φ = mean(z²); ``multiplicative`` widens the normal limits by √φ, ``additive`` adds the
 DerSimonian–Laird τ² = max(0, (Iφ − (I − 1)) / (Σw − Σw²/Σw)), w = 1/s². Both on the raw scale.
+
+φ is the spread of the units around the county's own pooled rate, whatever the centre line:
+with ``--target bound`` or a value (an external standard), the county's distance from that
+standard is one shift shared by every unit, not variation between them, and measured against
+the standard it would pass for overdispersion (9.4 instead of 3.2) and widen every limit.
+Where φ ≤ 1 (or τ² = 0) there is no overdispersion to allow for, and the exact limits are
+kept: the normal ones would be narrower for rare events and raise false alarms.
 """
 
 from __future__ import annotations
@@ -36,6 +43,8 @@ class Funnel:
     tau2: float | None
     units: pd.DataFrame  # unit, period, value, x, n, limits, flags
     method: str
+    phi_rate: float | None = None  # the rate φ is measured against (indicator scale): pooled
+    overdispersion: str = "none"  # what was asked for (method is "exact" where φ ≤ 1)
 
 
 def _cdf(model: str, k: np.ndarray, n: np.ndarray, theta0: float) -> np.ndarray:
@@ -133,7 +142,7 @@ def build_funnel(
 
     y = x / n
     s = np.sqrt(theta0 / n) if model == "poisson" else np.sqrt(theta0 * (1 - theta0) / n)
-    phi = tau2 = None
+    phi = tau2 = phi_rate = None
     limits: dict[str, np.ndarray] = {}
     if overdispersion == "none":
         method = "exact"
@@ -141,8 +150,12 @@ def build_funnel(
             limits[f"lower_{level}"] = _exact_limits(model, n, theta0, lo_p)
             limits[f"upper_{level}"] = _exact_limits(model, n, theta0, hi_p)
     else:
-        with np.errstate(invalid="ignore", divide="ignore"):  # θ0 = 0 or 1: s = 0, no φ
-            z = (y - theta0) / s
+        # φ against the county's own rate, not the centre line (see the module docstring).
+        pooled = float(x.sum() / n.sum()) if n.sum() else float("nan")
+        phi_rate = pooled
+        s_pooled = np.sqrt(pooled / n) if model == "poisson" else np.sqrt(pooled * (1 - pooled) / n)
+        with np.errstate(invalid="ignore", divide="ignore"):  # rate 0 or 1: s = 0, no φ
+            z = (y - pooled) / s_pooled
         lo_q, hi_q = np.quantile(z, [0.1, 0.9]) if len(z) else (0, 0)
         winsorised = np.clip(z, lo_q, hi_q)
         phi = float(np.mean(winsorised**2)) if len(z) else float("nan")
@@ -153,12 +166,19 @@ def build_funnel(
         else:
             method = "additive"
             with np.errstate(invalid="ignore", divide="ignore"):
-                w = 1 / s**2
+                w = 1 / s_pooled**2
                 denom = w.sum() - (w**2).sum() / w.sum()
             tau2 = float(max(0.0, (count * phi - (count - 1)) / denom)) if denom > 0 else 0.0
             spread = np.sqrt(s**2 + tau2)
+        if not phi > 1 or (method == "additive" and not tau2):
+            method = "exact"  # nothing to allow for: the exact limits, never narrower ones
         upper_cap = np.inf if model == "poisson" else 1.0
-        for level, z_p in Z.items():
+        for level, (lo_p, hi_p) in LEVELS.items():
+            if method == "exact":
+                limits[f"lower_{level}"] = _exact_limits(model, n, theta0, lo_p)
+                limits[f"upper_{level}"] = _exact_limits(model, n, theta0, hi_p)
+                continue
+            z_p = Z[level]
             limits[f"lower_{level}"] = np.clip(theta0 - z_p * spread, 0, upper_cap)
             limits[f"upper_{level}"] = np.clip(theta0 + z_p * spread, 0, upper_cap)
 
@@ -188,6 +208,8 @@ def build_funnel(
         tau2=tau2,
         units=table,
         method=method,
+        phi_rate=None if phi_rate is None else float(_to_value(model, phi_rate, rule.scale)),
+        overdispersion=overdispersion,
     )
 
 

@@ -431,6 +431,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "status_no_data": ("无数据", "no data"),
     "status_invalid": ("数据有误", "invalid"),
     "reason_denominator_zero": ("分母为0", "denominator is zero"),
+    # evidence (issue 16): a count over a zero denominator is an infinite ratio, a failure
+    "reason_infinite_ratio": (
+        "分母为0而分子不为0: 比值无穷大,判为不达标",
+        "denominator is zero but the numerator is not: an infinite ratio, a failure",
+    ),
     "reason_field_missing": ("缺少字段: {fields}", "field missing: {fields}"),
     "reason_value_missing": ("数值为空: {fields}", "value empty: {fields}"),
     "reason_invalid_data": ("数据有误: {fields}", "invalid data: {fields}"),
@@ -452,6 +457,36 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "● 95%置信区间整体越过标准:不是偶然  ○ 区间跨越标准:可能是偶然波动",
         "● the whole 95% interval is beyond the bound: not chance  ○ the interval straddles the bound: could be chance",
     ),
+    # evidence on every report (issue 16): ●/○, interval, p-value, chance, FDR
+    "evidence_summary": (
+        "其中 ● 超出偶然 {clear} · ○ 可能是偶然 {inconclusive}",
+        "of the fails: ● beyond chance {clear} · ○ could be chance {inconclusive}",
+    ),
+    "evidence_legend_report": (
+        "● 精确单侧检验 p < {alpha}: 越过标准不是偶然  ○ 可能是偶然波动  区间: {level}% 精确置信区间"
+        "  小样本: 单位太小, 结论意义有限",
+        "● exact one-sided test p < {alpha}: beyond the bound, not chance  ○ could be chance"
+        "  interval: {level}% exact  small sample: the unit is too small for its verdict to mean much",
+    ),
+    "evidence_chance": (
+        "偶然性: 即使 {units}全部真实达标, 每项指标仍可能因偶然出现至多约 {expected} 个 ●"
+        "(每个单位至多 {alpha}%)",
+        "By chance alone: even if all {units} truly met a standard, up to about {expected} ● per"
+        " indicator may appear (at most {alpha}% per unit)",
+    ),
+    "evidence_fdr": (
+        "已按规则文件对每项指标做 Benjamini–Hochberg 错误发现率控制: {demoted} 个 ● 改为 ○,"
+        " {kept} 个 ● 保留",
+        "False-discovery-rate control (Benjamini–Hochberg per indicator, from the rule file):"
+        " {demoted} ● became ○, {kept} ● kept",
+    ),
+    "evidence_details": ("不达标项的统计证据", "Evidence for each failure"),
+    "col_evidence": ("判断", "Evidence"),
+    "col_interval": ("{level}%区间", "{level}% interval"),
+    "col_p_value": ("p值", "p-value"),
+    "col_evidence_note": ("备注", "Note"),
+    "note_small_sample": ("小样本", "small sample"),
+    "note_fdr_inconclusive": ("FDR校正后不再明确", "not clear after FDR control"),
     "chart_no_data": ("无数据: {units}", "no data: {units}"),
     "chart_no_data_count": ("{units}无数据", "{units} without data"),
     "failing_units": ("不达标乡镇: {units}", "Townships failing: {units}"),
@@ -560,6 +595,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "funnel_method_exact": ("精确控制限", "exact limits"),
     "funnel_method_multiplicative": ("乘法过度离散", "multiplicative overdispersion"),
     "funnel_method_additive": ("加法过度离散", "additive overdispersion"),
+    # overdispersion φ (issue 16): against the county's own rate; φ ≤ 1 keeps exact limits
+    "funnel_phi_rate": (
+        "φ = {phi}, 按本县自身水平 {rate} 计算(不按目标值: 本县与标准的整体差距不是乡镇间的离散)",
+        "φ = {phi}, measured against the county's own rate {rate} (not the target: the county's"
+        " distance from a standard is not spread between townships)",
+    ),
+    "funnel_phi_exact": (
+        "φ ≤ 1: 没有过度离散, 保留精确控制限",
+        "φ ≤ 1: no overdispersion, the exact limits are kept",
+    ),
     "funnel_band": ("达标区间", "passing range"),
     "funnel_limits": ("{level}% 控制限", "{level}% limits"),
     "funnel_centre": ("中心线 {target}", "centre {target}"),
@@ -707,6 +752,25 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "  repeated columns (the first is used): {columns}",
     ),
     "explain_none": ("  (无)", "  (none)"),
+    # official report forms (issue 15): fields added up from part columns, empty runs
+    "explain_summed": ("由 {count} 列相加", "sum of {count} columns"),
+    "p_part_empty": (
+        "{field}由几列相加: 此格为空而同行其他列有数,按 0 相加",
+        "{field} is the sum of several columns: this cell is empty while the others in its "
+        "row are filled; counted as 0",
+    ),
+    "p_repeated_column": (
+        "{other} 与 {first} 是同一字段,数值不同({other_value} ≠ {first_value}),相关指标标为无效",
+        "{other} and {first} name the same field but differ ({other_value} ≠ {first_value}); the checks they feed are marked invalid",
+    ),
+    "p_unit_all_empty": (
+        "乡镇“{unit}”的各项数据都是空的",
+        'township "{unit}": every figure is empty',
+    ),
+    "nothing_evaluated": (
+        "{files}: 没有任何指标能够计算(缺少数据的字段: {fields})",
+        "{files}: no indicator could be evaluated (fields without data: {fields})",
+    ),
     # fields / rules listing
     "fields_title": ("可识别的字段与表头", "Canonical fields and accepted headers"),
     "register_columns_title": (

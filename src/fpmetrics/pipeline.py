@@ -8,6 +8,9 @@ from pathlib import Path
 import pandas as pd
 
 from .compute import evaluate, summarise, unit_counts, unit_verdicts
+from .emptiness import empty_unit_problems
+from .io.repeated_columns import repeat_problems
+from .io.summed_fields import gap_problems
 from .levels import at_level
 from .load import Inputs, RegisterOptions, load_inputs
 from .problem_cells import locate
@@ -43,6 +46,7 @@ def run_check(
 ) -> CheckReport:
     inputs = load_inputs(paths, lang, sheet=sheet, extra_aliases=extra_aliases, registers=registers)
     checked = check_records(inputs.records, inputs.present, lang)
+    repeated = repeat_problems(inputs.tables, inputs.records, checked.bad, lang)
     units = unit_counts(at_level(inputs.records, by, lang), checked, inputs.present)
     results, windows = period_windows(evaluate(units, ruleset, inputs.present, lang), ruleset)
     results = with_bounds(results, ruleset.periods.start_month)
@@ -51,6 +55,9 @@ def run_check(
         for f in (
             _skipped_files(inputs, lang),
             checked.problems,
+            gap_problems(inputs.tables, lang),
+            repeated,
+            empty_unit_problems(inputs.records, checked, lang),
             *(r.problems for r in inputs.registers),
             check_totals(inputs.totals, inputs.records, checked.values, lang),
         )
@@ -118,8 +125,13 @@ def run_score(check: CheckReport, lang: str) -> ScoreReport:
 
 
 def exit_code(report: CheckReport, fail_on: str) -> int:
-    """0 clean, 1 findings (per ``--fail-on``); 2 is reserved for runs that could not be done."""
+    """0 clean, 1 findings (per ``--fail-on``); 2 is reserved for runs that could not be done.
+
+    A run in which no check could be evaluated at all is 1 whatever ``--fail-on`` says: an
+    unfilled form is no pass."""
     s = report.summary
+    if not (s["pass"] + s["fail"] + s["warn"] + s["invalid"]):
+        return 1
     if fail_on == "never":
         return 0
     findings = s["fail"] + s["invalid"] + (s["warn"] if fail_on == "warn" else 0)

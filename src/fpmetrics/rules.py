@@ -296,7 +296,21 @@ class EvidenceSettings(BaseModel):
     model_config = _STRICT
 
     level: float = Field(default=0.95, gt=0.5, lt=1)
-    method: Literal["wilson", "exact"] = "wilson"
+    method: Literal["wilson", "exact"] = Field(
+        default="exact",
+        description="kept for old rule files: the interval shown and the verdict are exact "
+        "either way (Wilson could contradict the exact test; see docs/evidence.md)",
+    )
+    fdr: bool = Field(
+        default=False,
+        description="Benjamini–Hochberg over the county's results for each indicator (and "
+        "period): a clear failure must also have a q-value below (1 − level)/2",
+    )
+
+    @property
+    def alpha(self) -> float:
+        """The one-sided error rate of a clear verdict: each tail of the interval."""
+        return (1 - self.level) / 2
 
 
 class AuditSettings(BaseModel):

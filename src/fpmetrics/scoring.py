@@ -67,14 +67,17 @@ def item_points(results: pd.DataFrame, scoring: Scoring) -> pd.DataFrame:
     )
     outside = scored["status"].isin(["fail", "warn"])
     zero_denominator = (scored["status"] == "no_data") & (scored["reason"] == "denominator_zero")
+    # An infinite ratio (a count over a zero denominator) has no value to grade: no points.
+    infinite = scored["reason"] == "infinite_ratio"
     points = np.select(
         [
+            infinite,
             scored["status"] == "pass",
             outside & per.notna(),
             outside,
             zero_denominator & (scoring.no_data == "full"),
         ],
-        [full, graded, 0.0, full],
+        [0.0, full, graded, 0.0, full],
         default=0.0,
     )
     # Each item's points at the scheme's precision, so the total is a sum of what the

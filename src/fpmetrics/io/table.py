@@ -14,8 +14,11 @@ from itertools import pairwise
 
 import pandas as pd
 
-from ..fields import normalize_header
+from ..field_parts import BandMatch, match_band
 from .grid import RawSheet
+from .header_band import carry_groups, extend_band
+from .repeated_columns import REPEAT_COLUMNS, repeated_fields
+from .summed_fields import SummedField, add_summed
 
 HEADER_SEARCH_ROWS = 30
 MAX_BAND = 3
@@ -48,6 +51,10 @@ class Table:
     duplicate_headers: list[str] = field(default_factory=list)
     totals: pd.DataFrame = field(default_factory=pd.DataFrame)
     """Grand-total rows (合计, 总计, 全县 …; not 小计), raw, indexed by spreadsheet row."""
+    repeats: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=REPEAT_COLUMNS))
+    """Rows where a second column claiming a whole field differs from the first."""
+    summed: dict[str, SummedField] = field(default_factory=dict)
+    """Fields added up from part columns (计划内 under 一孩/二孩/多孩 → births_policy)."""
 
 
 def _cell_text(value: object) -> str:
@@ -101,20 +108,6 @@ def _band_labels(texts: list[list[str]]) -> list[tuple[str, ...]]:
     return labels
 
 
-def _match_band(labels: list[tuple[str, ...]], aliases: dict[str, str]) -> dict[int, str]:
-    """Column index → field: the whole joined header first, then its lower parts, then the
-    lowest cell alone (``出生统计核查`` over ``上报出生数`` → ``上报出生数``)."""
-    matched: dict[int, str] = {}
-    for c, parts in enumerate(labels):
-        normalised = [normalize_header(part) for part in parts]  # 出生人数(人) over 男
-        for k in range(len(parts)):
-            found = aliases.get("".join(normalised[k:]))
-            if found is not None:
-                matched[c] = found
-                break
-    return matched
-
-
 def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
     """Cells as stripped text (also U+3000 and U+00A0); whole numbers without ".0"."""
     text = frame.fillna("").astype(str)
@@ -122,7 +115,7 @@ def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _squeezed(text: pd.Series) -> pd.Series:
-    return text.str.normalize("NFKC").str.replace(" ", "", regex=False)
+    return text.astype(str).str.normalize("NFKC").str.replace(" ", "", regex=False)
 
 
 def _is_total(name: pd.Series) -> pd.Series:
@@ -148,24 +141,49 @@ def locate_table(sheet: RawSheet, aliases: dict[str, str]) -> Table | None:
         return None
     top = _spread_merged(cells.iloc[: HEADER_SEARCH_ROWS + MAX_BAND], sheet.merged)
     texts = [[_cell_text(v) for v in row] for row in top.itertuples(index=False)]
-    best: tuple[tuple[int, int], int, int, dict[int, str], list[tuple[str, ...]]] | None = None
+    best: tuple[tuple[int, int, int], int, int, BandMatch] | None = None
     for start in range(min(HEADER_SEARCH_ROWS, len(texts))):
         for height in range(1, MAX_BAND + 1):
             band = texts[start : start + height]
             if len(band) < height or not any(band[-1]):
                 break
-            labels = _band_labels(band)
-            matched = _match_band(labels, aliases)
-            fields = set(matched.values())
+            found = match_band(_band_labels(carry_groups(band)), aliases)
+            fields = found.fields()
             if "township" not in fields or len(fields) < 2:
                 continue
-            score = (len(fields), -height)  # the same fields from fewer rows: the lower band
+            # The same fields from fewer rows: the lower band; but the band that reads more
+            # columns wins (计划内 under 一孩/二孩/多孩 are three parts, not three repeats).
+            score = (len(fields), found.columns_used(), -height)
             if best is None or score > best[0]:
-                best = (score, start, height, matched, labels)
+                best = (score, start, height, found)
     if best is None:
         return None
-    _, start, height, matched, labels = best
-    return _build_table(sheet, start, height, matched, labels)
+    _, start, height, match = best
+
+    def rematch(h: int) -> BandMatch:
+        return match_band(_band_labels(carry_groups(texts[start : start + h])), aliases)
+
+    height, match = extend_band(cells, sheet.merged, start, height, MAX_BAND, match, rematch)
+    labels = _band_labels(carry_groups(texts[start : start + height]))
+    table = _build_table(sheet, start, height, match.whole, labels)
+    return _add_summed_fields(table, match, labels)
+
+
+def _add_summed_fields(table: Table, match: BandMatch, labels: list[tuple[str, ...]]) -> Table:
+    """The fields a form splits over part columns, added up per row (units and totals)."""
+    written = [_written(label) for label in labels]
+    table.repeats = repeated_fields(table.data, table.source.cells, match.whole, written)
+    used = set(match.whole)
+    for name, columns in match.parts.items():
+        headers = [_written(labels[c]) for c in columns]
+        table.data, summed = add_summed(table.data, table.source.cells, name, columns, headers)
+        if not table.totals.empty:
+            table.totals, _ = add_summed(table.totals, table.source.cells, name, columns, headers)
+        table.summed[name] = summed
+        table.headers[name] = " + ".join(headers)
+        used |= set(columns)
+    table.ignored = ["".join(labels[c]) for c in range(len(labels)) if labels[c] and c not in used]
+    return table
 
 
 def _build_table(

@@ -17,6 +17,7 @@ from rich.text import Text
 
 from ..i18n import join, t
 from ..pipeline import CheckReport
+from .evidence_text import evidence_lines, infinite_text
 from .values import display_value, previous_change, summary_line, unit_column_key
 
 _STYLE = {
@@ -36,6 +37,7 @@ def _cell(row: dict, lang: str, decimals: int) -> Text:
     if status == "invalid":
         return Text(t("status_invalid", lang), style=_STYLE[status])
     shown = display_value(row["value"], decimals, row["min"], row["max"], status)
+    shown = infinite_text(row) or shown
     mark = ""
     if status in ("fail", "warn"):
         mark = {"clear_fail": "●", "inconclusive": "○"}.get(row.get("evidence") or "", "")
@@ -102,6 +104,8 @@ def render_table(report: CheckReport, lang: str, out: Console, err: Console) -> 
     out.print(summary_line(report, lang))
     if report.results["status"].isin(["fail", "warn"]).any():
         out.print(Text(t("evidence_legend", lang), style="dim"))
+        for line in evidence_lines(report, lang)[1:]:  # chance, FDR (the legend is above)
+            out.print(Text(line, style="dim"))
     failing = report.verdicts.loc[report.verdicts["status"] == "fail", "unit"].drop_duplicates()
     if len(failing):
         key = "failing_units" if report.level == "township" else f"failing_units_{report.level}"

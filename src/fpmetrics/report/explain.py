@@ -44,6 +44,13 @@ def render_explain(inputs: Inputs, lang: str, err: Console) -> None:
                 one_line(table.headers[field]),
                 f"→ {field} ({FIELDS[field].label(lang)})",
             )
+        for field, summed in table.summed.items():
+            mapping.add_row(
+                f"  {'+'.join(column_letter(c) for c in summed.columns)}",
+                " + ".join(map(one_line, summed.headers)),
+                f"→ {field} ({FIELDS[field].label(lang)}), "
+                + t("explain_summed", lang, count=len(summed.columns)),
+            )
         err.print(mapping)
         ignored = join(map(one_line, table.ignored), lang) if table.ignored else None
         err.print(Text(t("explain_ignored", lang, columns=ignored or "—")))  # not markup

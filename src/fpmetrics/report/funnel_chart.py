@@ -103,6 +103,22 @@ def y_limits(funnel: Funnel, curves: pd.DataFrame) -> tuple[float, float]:
     return lo - pad, hi + pad
 
 
+def phi_note(funnel: Funnel, lang: str) -> str:
+    """φ, the rate it was measured against and why, and whether the exact limits were kept."""
+    if funnel.phi is None or funnel.phi_rate is None:
+        return ""
+    symbol = funnel.rule.symbol
+    note = t(
+        "funnel_phi_rate",
+        lang,
+        phi=f"{funnel.phi:.2f}",
+        rate=f"{funnel.phi_rate:.2f}{symbol}",
+    )
+    if funnel.method == "exact":
+        note += "; " + t("funnel_phi_exact", lang)
+    return note
+
+
 def chart_title(funnel: Funnel, lang: str) -> str:
     return t("funnel_chart_title", lang, name=funnel.rule.label(lang))
 
@@ -170,6 +186,10 @@ def draw(
         ax.set_ylabel(f"{rule.short_label(text_lang)} {rule.symbol}".strip())
         method = t(f"funnel_method_{funnel.method}", text_lang)  # which limits these are
         ax.legend(loc="best", fontsize=8, title=method, title_fontsize=8)
+        phi = phi_note(funnel, text_lang)
+        if phi:  # what φ was measured against, and why (issue 16): below the axis label
+            fig.subplots_adjust(bottom=0.18)
+            fig.text(0.01, 0.01, phi, fontsize=7, va="bottom", wrap=True, color="#404040")
         ax.grid(alpha=0.3)
         buffer = io.BytesIO()
         # No metadata: an SVG without RDF namespaces (URLs) and dates; a reproducible PNG.

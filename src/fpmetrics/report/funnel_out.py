@@ -91,6 +91,8 @@ def funnel_json(report: CheckReport, funnel: Funnel) -> str:
         "target": _number(funnel.target),
         "phi": _number(funnel.phi),
         "tau2": _number(funnel.tau2),
+        "overdispersion": funnel.overdispersion,
+        "phi_rate": _number(funnel.phi_rate),
         "funnel": records,
         "summary": {
             "units": len(points),
@@ -176,6 +178,10 @@ def render_funnel(
             t("funnel_summary", lang, units=len(units), flagged=len(flagged), method=funnel.method)
             + extra
         )
+        from .funnel_chart import phi_note
+
+        if phi_note(funnel, lang):
+            out.print(phi_note(funnel, lang))
     if output is not None:
         from .funnel_chart import draw, numbered, numbered_key
 

@@ -16,6 +16,7 @@ from .. import __version__
 from ..i18n import join, t
 from ..pipeline import CheckReport, ScoreReport
 from ..rules import Indicator
+from .evidence_text import detail_rows, evidence_lines, infinite_text, mark
 from .values import display_value, previous_change, summary_line, unit_column_key
 
 _CSS = """
@@ -81,6 +82,7 @@ def to_html(check: CheckReport, scores: ScoreReport | None, lang: str) -> str:
     if scores is not None:
         parts += [f"<h2>{_w('ranking', lang)}</h2>", _ranking(scores, lang)]
     parts += [f"<h2>{_w('matrix', lang)}</h2>", _matrix(check, lang)]
+    parts += _evidence(check, lang)
     parts += [f"<h2>{_w('charts', lang)}</h2>"]
     for key, rule in check.ruleset.active.items():
         parts.append(
@@ -160,7 +162,7 @@ def _matrix(check: CheckReport, lang: str) -> str:
             status = r["status"]
             if status in ("pass", "fail", "warn"):
                 shown = display_value(r["value"], rule.decimals, rule.min, rule.max, status)
-                text = f"{shown}{rule.symbol}"
+                text = f"{infinite_text(r) or shown}{rule.symbol}{mark(r)}"
                 change = previous_change(r, rule.decimals)  # --history
                 text = f"{text} {change}" if change else text
             else:
@@ -171,6 +173,17 @@ def _matrix(check: CheckReport, lang: str) -> str:
         f"{r.short_label(lang)} {r.bounds_text()}" for r in rules.values()
     ]
     return _table(headers, rows)
+
+
+def _evidence(check: CheckReport, lang: str) -> list[str]:
+    """Legend, chance and FDR lines, and each failure's ●/○, interval, p-value and note."""
+    notes = evidence_lines(check, lang)
+    if not notes:
+        return []
+    headers, rows = detail_rows(check, lang)
+    cells = ["<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in row) + "</tr>" for row in rows]
+    legend = "".join(f'<p class="meta">{escape(line)}</p>' for line in notes)
+    return [f"<h3>{escape(t('evidence_details', lang))}</h3>", legend, _table(headers, cells)]
 
 
 def _chart(results: pd.DataFrame, rule: Indicator, level: str, lang: str) -> str:

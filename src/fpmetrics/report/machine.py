@@ -22,7 +22,7 @@ from .values import plain_number
 CSV_COLUMNS = [
     "unit", "code", "period", "indicator", "name", "value", "numerator", "denominator", "scale",
     "symbol", "min", "max", "severity", "status", "reason", "fields", "ci_low", "ci_high",
-    "p_value", "evidence", "evidence_note", "notes",
+    "p_value", "evidence", "evidence_note", "notes", "q_value",
 ]  # fmt: skip
 
 
@@ -52,7 +52,7 @@ def _list(value: object) -> list:
 
 
 _RESULT_CONVERTERS: dict[str, Callable[[object], object]] = {
-    **dict.fromkeys(("value", "p_value"), _float_or_none),
+    **dict.fromkeys(("value", "p_value", "q_value"), _float_or_none),
     **dict.fromkeys(("numerator", "denominator", "scale", "min", "max"), plain_number),
     **dict.fromkeys(("ci_low", "ci_high"), _finite),
     **dict.fromkeys(("fields", "notes"), _list),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..i18n import t
 from ..pipeline import CheckReport, ScoreReport
+from .evidence_text import detail_rows, evidence_lines, infinite_text, mark
 from .values import display_value, previous_change, summary_line
 
 
@@ -64,7 +65,7 @@ def to_markdown(check: CheckReport, scores: ScoreReport | None, lang: str) -> st
                 row.append(t("status_invalid", lang))
             else:
                 shown = display_value(r["value"], rule.decimals, rule.min, rule.max, r["status"])
-                text = f"{shown}{rule.symbol}"
+                text = f"{infinite_text(r) or shown}{rule.symbol}{mark(r)}"
                 text = f"**{text} ✗**" if r["status"] == "fail" else text
                 change = previous_change(r, rule.decimals)  # --history
                 row.append(f"{text} {change}" if change else text)
@@ -73,6 +74,7 @@ def to_markdown(check: CheckReport, scores: ScoreReport | None, lang: str) -> st
         f"{r.short_label(lang)} {r.bounds_text()}" for r in rules.values()
     ]
     lines += [*_table(headers, rows, set(range(1, len(headers)))), ""]
+    lines += _evidence(check, lang)
 
     if not check.problems.empty:
         lines.append(t("problems_header", lang, count=len(check.problems)))
@@ -86,3 +88,14 @@ def to_markdown(check: CheckReport, scores: ScoreReport | None, lang: str) -> st
             )
         lines.append("")
     return "\n".join(lines)
+
+
+def _evidence(check: CheckReport, lang: str) -> list[str]:
+    """Legend, chance and FDR lines, and each failure's ●/○, interval, p-value and note."""
+    notes = evidence_lines(check, lang)
+    if not notes:
+        return []
+    headers, rows = detail_rows(check, lang)
+    lines = [f"### {t('evidence_details', lang)}", ""]
+    lines += [*(f"- {line}" for line in notes), ""]
+    return [*lines, *_table(headers, rows, {3, 4}), ""]

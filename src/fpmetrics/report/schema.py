@@ -10,7 +10,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 Status = Literal["pass", "fail", "warn", "no_data", "invalid"]
-Reason = Literal["field_missing", "value_missing", "denominator_zero", "invalid_data"]
+Reason = Literal[
+    "field_missing", "value_missing", "denominator_zero", "infinite_ratio", "invalid_data"
+]
 
 
 class _Strict(BaseModel):
@@ -49,7 +51,8 @@ class CheckResult(_Strict):
     p_value: float | None
     evidence: Literal["clear_fail", "clear_pass", "inconclusive"] | None
     evidence_note: Literal["small_sample"] | None
-    notes: list[Literal["records_excluded", "fewer_periods"]] = []
+    notes: list[Literal["records_excluded", "fewer_periods", "fdr_inconclusive"]] = []
+    q_value: float | None = None
     previous: Previous | None = None
 
 
@@ -96,7 +99,10 @@ class InputFile(_Strict):
     rows: int | None
 
 
-SummaryKey = Literal["units", "checks", "pass", "fail", "warn", "no_data", "invalid"]
+SummaryKey = Literal[
+    "units", "checks", "pass", "fail", "warn", "no_data", "invalid",
+    "clear_fail", "inconclusive_fail", "fdr_inconclusive",
+]  # fmt: skip
 
 
 class CheckOutput(_Strict):
@@ -177,6 +183,8 @@ class FunnelOutput(_Strict):
     target: float | None
     phi: float | None
     tau2: float | None
+    overdispersion: str
+    phi_rate: float | None
     funnel: list[FunnelPoint]
     summary: dict[Literal["units", "no_data", "outside_95", "outside_998", "fail"], int]
     problems: list[Problem]

@@ -2,12 +2,16 @@
 
 It asks for exactly the counts the chosen rule set needs, under the canonical Chinese
 headers (so a filled-in template goes through ``check`` with no mapping), with whole-number
-validation on every count cell and a protected header.
+validation on every count cell and a protected header. Like an official form it has a 统计期
+column and a 填报单位/填表人/审核人/报出日期 footer (which ``check`` skips), and its headers
+wrap between whole words (乡镇(街道) never leaves ")" alone on a line).
 """
 
 from __future__ import annotations
 
+import re
 from io import BytesIO
+from itertools import combinations, pairwise
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
@@ -21,6 +25,7 @@ from ..rules import RuleSet
 from .safety import write_cell
 
 HEADER_ROW = 3
+COUNTS_FROM = 3  # column C: after 乡镇(街道) and 统计期
 LINE_HEIGHT = 15  # points per line of 11-point text
 THIN = Side(style="thin", color="A6A6A6")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
@@ -29,9 +34,10 @@ _TEXT = {
     "sheet": ("填报表", "Form"),
     "help_sheet": ("填表说明", "Instructions"),
     "title": ("{title} 基础数据填报表", "{title}: data form"),
-    "unit_line": (
-        "填报单位(盖章):                单位:人",
-        "Reporting unit:            Unit: persons",
+    "unit_line": ("单位:人", "Unit: persons"),
+    "footer": (
+        ["填报单位(盖章):", "填表人:", "审核人:", "报出日期:"],
+        ["填报单位(盖章):", "填表人:", "审核人:", "报出日期:"],
     ),
     "error_title": ("只能填写整数", "Whole numbers only"),
     "error": ("请填写不小于 0 的整数(人数、例数)。", "Enter a whole number ≥ 0 (persons, cases)."),
@@ -41,13 +47,14 @@ _TEXT = {
     ),
     "help_intro": (
         [
-            "每个乡镇(街道)填一行;人数、例数只填整数,没有的填 0,不知道的留空。",
+            "每个乡镇(街道)填一行,统计期填年度(如 2024)或月份(如 2024-09);"
+            "人数、例数只填整数,没有的填 0,不知道的留空。",
             "“其中”各项不得大于其总数(如已建档数不得大于流入已婚育龄妇女数)。",
             "请勿修改表头;不要加合计行以外的说明行。填好后交县里用 fpmetrics 检查。",
         ],
         [
-            "One row per township; counts are whole numbers, 0 where there are none, "
-            "blank if unknown.",
+            "One row per township; 统计期 is the year (2024) or month (2024-09). Counts are "
+            "whole numbers, 0 where there are none, blank if unknown.",
             "A part may not exceed its whole (archived ≤ in-migrant women, and so on).",
             "Do not change the header. Return the file to the county for `fpmetrics check`.",
         ],
@@ -77,14 +84,15 @@ def to_template(ruleset: RuleSet, units: list[str], rows: int, lang: str) -> byt
     title = _x("title", lang).format(title=ruleset.label(lang))
     ws.cell(row=1, column=1, value=title).font = Font(bold=True, size=14)
     ws.cell(row=2, column=1, value=_x("unit_line", lang))
-    headers = [FIELDS["township"].zh] + [FIELDS[f].zh for f in fields]
+    headers = [FIELDS["township"].zh, FIELDS["period"].zh] + [FIELDS[f].zh for f in fields]
     for col, header in enumerate(headers, start=1):
-        cell = ws.cell(row=HEADER_ROW, column=col, value=header)
+        lines = header_lines(header)
+        cell = ws.cell(row=HEADER_ROW, column=col, value="\n".join(lines))
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="DDEBF7")
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         cell.border = BORDER
-        ws.column_dimensions[get_column_letter(col)].width = _form_width(header)
+        ws.column_dimensions[get_column_letter(col)].width = _form_width(lines)
     # Headers wrap onto up to three lines, so that the form prints one page wide at a
     # readable size rather than as wide as 流入已婚育龄妇女数 in one line.
     ws.row_dimensions[HEADER_ROW].height = 3 * LINE_HEIGHT + 4
@@ -111,10 +119,11 @@ def to_template(ruleset: RuleSet, units: list[str], rows: int, lang: str) -> byt
             error=_x("error", lang),
         )
         last_col = get_column_letter(len(headers))
-        validation.add(f"B{first}:{last_col}{last}")
+        validation.add(f"{get_column_letter(COUNTS_FROM)}{first}:{last_col}{last}")
         ws.add_data_validation(validation)
 
-    ws.freeze_panes = ws.cell(row=first, column=2)
+    _footer(ws, last + 2, len(headers), lang)
+    ws.freeze_panes = ws.cell(row=first, column=COUNTS_FROM)
     ws.protection.sheet = True
     ws.protection.formatColumns = False  # clerks may widen columns
     ws.protection.formatRows = False
@@ -176,9 +185,91 @@ def _help_sheet(wb: Workbook, ruleset: RuleSet, fields: list[str], lang: str) ->
     ws.page_margins.left = ws.page_margins.right = 0.5
 
 
-def _form_width(header: str) -> int:
-    """A form column: room for a six-digit count, and the header on at most three lines."""
-    return max(8, -(-cell_len(header) // 3) + 3)
+def _footer(ws, row: int, ncols: int, lang: str) -> None:
+    """填报单位(盖章): … 填表人: … 审核人: … 报出日期: …, spread over the form's width, left
+    open for the clerk (``check`` stops reading the table at this row)."""
+    labels = _x("footer", lang)
+    step = max(1, ncols // len(labels))
+    unlocked = Protection(locked=False)
+    for i, label in enumerate(labels):
+        col = 1 + i * step
+        if i and col > ncols:
+            col = ncols
+        cell = ws.cell(row=row, column=col, value=label)
+        cell.protection = unlocked
+        for extra in range(col + 1, min(col + step, ncols + 1)):
+            ws.cell(row=row, column=extra).protection = unlocked
+
+
+# A line never starts with a closing bracket or ends with an opening one; a bracketed group
+# (街道) and a run of Latin letters or digits stay whole.
+_TOKENS = re.compile(r"[(\[（【][^)\]）】]*[)\]）】]|[A-Za-z0-9_.%‰]+|\S")
+MAX_LINES = 3
+LINE_CELLS = 8  # display cells per header line (four Chinese characters): one page wide
+
+
+# Words of the canonical headers, so that lines break between words (服务站/在编/人员数,
+# not 服务站在/编人员数); other text breaks between characters.
+_WORDS = sorted(
+    {
+        "乡镇", "街道", "统计期", "出生", "男婴数", "女婴数", "人数", "符合", "政策", "生育数",
+        "上报", "核查", "出生数", "围产儿数", "缺陷数", "年平均", "人口", "死亡", "服务站",
+        "在编", "专业", "技术", "人员数", "流入", "已婚", "育龄", "妇女数", "已建档数",
+        "已查验", "证数", "信息", "联系数", "性别比", "生育率", "区划", "代码",
+    },
+    key=len,
+    reverse=True,
+)  # fmt: skip
+
+
+def _words(header: str) -> list[str]:
+    """The header's unbreakable pieces: known words, bracketed groups, Latin runs, characters."""
+    text = re.sub(r"\s+", "", header)
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        bracket = _TOKENS.match(text, i)
+        word = next((w for w in _WORDS if text.startswith(w, i)), None)
+        if word is None and bracket is not None:
+            word = bracket.group(0)
+        word = word or text[i]
+        out.append(word)
+        i += len(word)
+    return out
+
+
+def header_lines(header: str) -> list[str]:
+    """The header broken into at most three balanced lines between whole words."""
+    tokens = _words(header)
+    if cell_len(header) <= LINE_CELLS or len(tokens) < 2:
+        return [header]
+    best: list[str] = [header]
+    best_width = cell_len(header)
+    for n in range(2, min(MAX_LINES, len(tokens)) + 1):
+        lines = _balanced(tokens, n)
+        width = max(cell_len(line) for line in lines)
+        if width < best_width:
+            best, best_width = lines, width
+        if width <= LINE_CELLS:
+            break
+    return best
+
+
+def _balanced(tokens: list[str], n: int) -> list[str]:
+    """``tokens`` in ``n`` lines whose longest is as short as can be (headers are a few
+    words: every way of cutting them is tried)."""
+    best: list[str] = ["".join(tokens)]
+    for cuts in combinations(range(1, len(tokens)), n - 1):
+        bounds = (0, *cuts, len(tokens))
+        lines = ["".join(tokens[i:j]) for i, j in pairwise(bounds)]
+        if max(map(cell_len, lines)) < max(map(cell_len, best)):
+            best = lines
+    return best
+
+
+def _form_width(lines: list[str]) -> int:
+    """A form column: room for a six-digit count, and the longest header line."""
+    return max(8, max(cell_len(line) for line in lines) + 2)
 
 
 def _lines(text: str, width: int) -> int:

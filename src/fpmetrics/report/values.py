@@ -82,7 +82,10 @@ def units_text(report: CheckReport, lang: str) -> str:
 
 def summary_line(report: CheckReport, lang: str) -> str:
     """ "18 个乡镇, 180 项检查: 达标 150 · 不达标 25 · …": the terminal, Markdown and HTML."""
+    from .evidence_text import summary_evidence
+
     s = report.summary
+    split = summary_evidence(s, lang)
     return t(
         "summary_counts",
         lang,
@@ -93,7 +96,7 @@ def summary_line(report: CheckReport, lang: str) -> str:
         warn=s["warn"],
         no_data=s["no_data"],
         invalid=s["invalid"],
-    )
+    ) + (f" ({split})" if split else "")
 
 
 def previous_change(row: dict, decimals: int) -> str:

@@ -21,8 +21,17 @@ from rich.cells import cell_len
 from .. import __version__
 from ..i18n import join, t
 from ..pipeline import CheckReport, ScoreReport
+from .evidence_text import (
+    evidence_lines,
+    infinite_text,
+    interval_text,
+    mark,
+    note_text,
+    p_text,
+    q_text,
+)
 from .safety import write_cell as _set
-from .values import decimals_needed, previous_change
+from .values import decimals_needed, previous_change, summary_line
 
 RED = PatternFill("solid", fgColor="FFC7CE")
 RED_FONT = Font(color="9C0006")
@@ -59,6 +68,7 @@ _LABELS = {
     "status": ("结论", "Status"),
     "reason": ("说明", "Reason"),
     "previous": ("与上期比", "vs previous"),  # --history
+    "evidence": ("统计证据", "Evidence"),
     "level": ("级别", "Level"),
     "file": ("文件", "File"),
     "sheet": ("工作表", "Sheet"),
@@ -236,9 +246,12 @@ def to_xlsx(check: CheckReport, scores: ScoreReport | None, lang: str) -> bytes:
     meta = _meta(check, lang)
     if scores is not None:
         _ranking_sheet(wb, scores, lang, title, meta)
-    _matrix_sheet(wb, check, scores, lang, title, meta)
+    # The evidence legend (●/○, chance, FDR) heads the sheets that show ●/○ (issue 16).
+    evidence = evidence_lines(check, lang)
+    evidence_meta = [*meta, summary_line(check, lang), *evidence] if evidence else meta
+    _matrix_sheet(wb, check, scores, lang, title, evidence_meta)
     _funnel_sheet(wb, check, lang, title, meta)
-    _results_sheet(wb, check, lang, title, meta)
+    _results_sheet(wb, check, lang, title, evidence_meta)
     _problems_sheet(wb, check, lang, title, meta)
     wb.properties.title = title
     wb.properties.creator = f"fpmetrics {__version__}"
@@ -343,8 +356,14 @@ def _matrix_sheet(
             if status in ("pass", "fail", "warn"):
                 cell.value = _cell_value(result["value"], rule.symbol)
                 digits = decimals_needed(result["value"], rule.decimals, rule.min, rule.max, status)
-                cell.number_format = _number_format(rule.symbol, digits)
-                sheet.fit_text(cell.column, f"{result['value']:.{digits}f}{rule.symbol}")
+                sign = mark(result)  # ●/○ after the number, which stays a number
+                cell.number_format = _number_format(rule.symbol, digits) + (
+                    f'"{sign}"' if sign else ""
+                )
+                sheet.fit_text(cell.column, f"{result['value']:.{digits}f}{rule.symbol}{sign}")
+                if infinite_text(result):  # a count over a zero denominator: no number
+                    cell.value = infinite_text(result) + sign
+                    cell.alignment = Alignment(horizontal="right", vertical="center")
             else:
                 cell.value = "—" if status == "no_data" else t("status_invalid", lang)
                 cell.alignment = Alignment(horizontal="center", vertical="center")
@@ -431,7 +450,8 @@ def _results_sheet(
     keys += ["indicator", "value", "numerator", "denominator", "bounds", "status", "reason"]
     if "previous" in results and results["previous"].map(lambda p: isinstance(p, dict)).any():
         keys.insert(keys.index("status") + 1, "previous")  # --history: ▲104.00
-    caps = {keys.index("reason") + 1: REASON_WIDTH * 2}
+    keys += ["evidence"]
+    caps = {keys.index("reason") + 1: REASON_WIDTH * 2, keys.index("evidence") + 1: 24}
     sheet = _Sheet(wb, _l("sheet_results", lang), t("table_title", lang, ruleset=title), meta, caps)
     sheet.header([_l(k, lang) for k in keys])
     value_at, status_at = keys.index("value"), keys.index("status")
@@ -444,11 +464,14 @@ def _results_sheet(
         row = {
             **r,
             "indicator": rule.label(lang),
-            "value": _cell_value(r["value"], rule.symbol) if pd.notna(r["value"]) else None,
+            "value": _cell_value(r["value"], rule.symbol)
+            if pd.notna(r["value"])
+            else infinite_text(r),
             "bounds": rule.bounds_text(),
             "status": t(f"status_{r['status']}", lang),
             "reason": reason,
             "previous": previous_change(r, rule.decimals) or None,
+            "evidence": _evidence_cell(r, rule, lang),
         }
         cells = sheet.row(n, [row[k] for k in keys])
         digits = decimals_needed(r["value"], rule.decimals + 1, rule.min, rule.max, r["status"])
@@ -462,6 +485,17 @@ def _results_sheet(
         elif r["status"] in ("invalid", "no_data"):
             cells[status_at].fill = GREY
     sheet.finish(len(keys), len(results))
+
+
+def _evidence_cell(r: dict, rule, lang: str) -> str | None:
+    """●/○, the exact interval and the p-value (and q, notes) of a failing result."""
+    sign = mark(r)
+    if not sign:
+        return None
+    p = p_text(r["p_value"]) + q_text(r.get("q_value"))
+    text = f"{sign} {interval_text(r, rule.decimals, rule.symbol)} p {p}"
+    note = note_text(r, lang)
+    return text + (f"\n{note}" if note else "")
 
 
 def _problems_sheet(
