@@ -550,6 +550,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "col_rank_bottom": ("倒数", "From bottom"),
     "col_total": ("得分", "Points"),
     "col_veto": ("一票否决", "Veto"),
+    # Excel ranking sheet (issue 19)
+    "col_points_of": ("{name}\n满分{points}", "{name}\n/{points} pts"),
+    "award_vetoed": ("一票否决({reasons})", "vetoed ({reasons})"),
     "col_award": ("可评奖", "Award"),
     "yes": ("是", "yes"),
     "no": ("否", "no"),
