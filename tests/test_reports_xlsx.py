@@ -579,7 +579,7 @@ def test_funnel_sheet_embeds_a_chart_per_indicator(sample_score):
 
     wb, _, path = sample_score
     ws = wb["漏斗图"]
-    assert ws["A1"].value == f"漏斗图 — {TITLE_ZH}"
+    assert ws["A1"].value == f"漏斗图 — 阳谷县 2024年度 {TITLE_ZH}"  # names the county, the year
     notes = [ws.cell(row=r, column=1).value for r in range(2, 6)]
     assert "county_2024.xlsx" in notes[0] and dt.date.today().isoformat() in notes[1]
     assert notes[2].startswith("每个点是一个乡镇")

@@ -197,6 +197,13 @@ HistoryOption = Annotated[
         "from the previous period (see `fpmetrics history`).",
     ),
 ]
+TitleOption = Annotated[
+    str | None,
+    typer.Option(
+        "--title",
+        help="The county (or area) the reports name in their title (default: found in the inputs).",
+    ),
+]
 FailOnOption = Annotated[
     FailOn,
     typer.Option(
@@ -234,6 +241,7 @@ class RunOptions:
     by: Level = Level.township
     records: Path | None = None
     history: Path | None = None
+    title: str | None = None
 
 
 def _units(value: str | None, lang: str) -> frozenset[str] | None:
@@ -306,6 +314,7 @@ def _run(command: str, inputs: list[Path], o: RunOptions) -> None:
         registers=options,
         by=o.by.value,
     )
+    report.title = o.title
     scores = run_score(report, language) if command == "score" else None
     if scores is not None:
         from rich.text import Text
@@ -384,11 +393,13 @@ def check(
     by: ByOption = Level.township,
     records: RecordsOption = None,
     history: HistoryOption = None,
+    title: TitleOption = None,
     lang: LangOption = Lang.zh,
 ) -> None:
     """Check every township against the rule set; exit 1 if any check fails."""
     _run("check", inputs, RunOptions(rules, fmt, output, sheet, fields_file, explain, fail_on,
-                                     lang, kind, period, units, by, records, history))  # fmt: skip
+                                     lang, kind, period, units, by, records, history,
+                                     title))  # fmt: skip
 
 
 @app.command(cls=_Command)
@@ -407,11 +418,13 @@ def score(
     by: ByOption = Level.township,
     records: RecordsOption = None,
     history: HistoryOption = None,
+    title: TitleOption = None,
     lang: LangOption = Lang.zh,
 ) -> None:
     """Score and rank every township: points, one-vote vetoes, award eligibility."""
     _run("score", inputs, RunOptions(rules, fmt, output, sheet, fields_file, explain, fail_on,
-                                     lang, kind, period, units, by, records, history))  # fmt: skip
+                                     lang, kind, period, units, by, records, history,
+                                     title))  # fmt: skip
 
 
 @app.command(cls=_Command)

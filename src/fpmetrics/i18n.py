@@ -842,6 +842,7 @@ HELP_ZH: dict[str, str] = {
     "Write the register rows behind each failing check (CSV).": "写出每项不达标指标所依据的登记记录(CSV)。",
     "Keep this run's per-township results in this SQLite file and show the change from the previous period (see `fpmetrics history`).": "把本次各乡镇结果保存到此 SQLite 文件,并显示与上一期相比的变化(见 `fpmetrics history`)。",
     "Language of tables and messages.": "表格和提示的语言。",
+    "The county (or area) the reports name in their title (default: found in the inputs).": "报告标题中的县(或地区)名称(默认从输入中识别)。",
     "Score and rank every township: points, one-vote vetoes, award eligibility.": "为每个乡镇计分排名: 得分、一票否决、评奖资格。",
     "Funnel plot of one indicator: which townships are outside chance (95%, 99.8%).": "某一指标的漏斗图: 哪些乡镇超出随机波动范围(95%、99.8%)。",
     "Indicator id, e.g. sex_ratio_at_birth.": "指标代码,如 sex_ratio_at_birth。",

@@ -31,6 +31,8 @@ class CheckReport:
     problems: pd.DataFrame
     windows: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=WINDOW_COLUMNS))
     level: str = "township"
+    title: str | None = None
+    """--title: what the reports name as the county (else found in the inputs)."""
     newly_failing: pd.DataFrame | None = None
     """With --history: the (unit, period) pairs failing now that did not before."""
 

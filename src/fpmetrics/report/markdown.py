@@ -23,7 +23,10 @@ def to_markdown(check: CheckReport, scores: ScoreReport | None, lang: str) -> st
     rules = check.ruleset.active
     label = check.ruleset.label(lang)
     title = t("score_title" if scores is not None else "table_title", lang, ruleset=label)
-    lines = [f"## {title}", ""]
+    from .subject import subject
+
+    about = subject(check, lang)  # 阳谷县 2024年度: the county and the period
+    lines = [f"## {about} {title}" if about else f"## {title}", ""]
     if scores is not None:
         from .scores import score_summary_lines
 

@@ -255,7 +255,11 @@ REPORT_MARK = "fpmetrics report"
 def to_xlsx(check: CheckReport, scores: ScoreReport | None, lang: str) -> bytes:
     wb = Workbook()
     wb.remove(wb.active)
+    from .subject import subject
+
     title = check.ruleset.label(lang)
+    about = subject(check, lang)  # every sheet's heading names the county and the period
+    title = f"{about} {title}" if about else title
     meta = _meta(check, lang)
     if scores is not None:
         _ranking_sheet(wb, scores, lang, title, meta)
