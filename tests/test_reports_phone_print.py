@@ -155,3 +155,32 @@ def test_html_at_400_px_has_no_horizontal_scroll(sample_html, tmp_path):
     scroll_width, inner_width = map(int, found.groups())
     assert inner_width == 400
     assert scroll_width <= inner_width, (scroll_width, inner_width)
+
+
+def test_funnel_chart_names_every_failing_township_and_colours_by_good_or_bad(build):
+    """A rate of 99% above the limits of a "≥ 90%" rule is good news (green, not red); a
+    township that fails the standard inside the limits is named and ringed."""
+    from fpmetrics.funnel import build_funnel
+    from fpmetrics.pipeline import run_check
+    from fpmetrics.report.funnel_chart import _flagged, bad_side, draw
+    from fpmetrics.rules import load_ruleset
+
+    counts = {"甲镇": (600, 594), "乙镇": (300, 279), "丙镇": (50, 44), "丁镇": (400, 372),
+              "戊镇": (500, 465), "己镇": (350, 326)}  # fmt: skip
+    rows = [["乡镇", "流入已婚育龄妇女数", "已建档数"]]
+    rows += [[name, n, k] for name, (n, k) in counts.items()]
+    ruleset = load_ruleset("default", "zh")
+    report = run_check([build.csv("m.csv", rows)], ruleset)
+    rule = ruleset.active["migrant_archive_rate"]
+    funnel = build_funnel(report.results, "migrant_archive_rate", rule)
+    units = funnel.units.set_index("unit")
+    assert units.loc["甲镇", "outside_99.8"] == "high"  # 99% of 600 against ~93%
+    bad = bad_side(funnel).set_axis(funnel.units["unit"])
+    assert not bad["甲镇"]  # high on a ≥ rule: good
+    # 丙镇 (88%) fails the ≥ 90% standard but, with 50 women, lies inside the limits
+    assert units.loc["丙镇", "status"] == "fail" and units.loc["丙镇", "outside_95"] == ""
+    named = set(_flagged(funnel)["unit"])
+    assert {"丙镇", "甲镇"} <= named
+    svg = draw(funnel, "zh", "svg", svg_text=True).decode()
+    assert "丙镇" in svg and "甲镇" in svg
+    assert "#548235" in svg.lower()  # the good outlier in green

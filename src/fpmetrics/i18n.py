@@ -608,6 +608,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "φ ≤ 1: 没有过度离散, 保留精确控制限",
         "φ ≤ 1: no overdispersion, the exact limits are kept",
     ),
+    "funnel_failing": ("不达标(圈出)", "fails the standard (ringed)"),
     "funnel_band": ("达标区间", "passing range"),
     "funnel_limits": ("{level}% 控制限", "{level}% limits"),
     "funnel_centre": ("中心线 {target}", "centre {target}"),

@@ -64,8 +64,22 @@ def numbered(fmt: str, svg_text: bool = False) -> bool:
 
 
 def _flagged(funnel: Funnel) -> pd.DataFrame:
+    """The points a chart names: outside the limits, or failing the standard (a township
+    that fails inside the limits is named too)."""
     units = funnel.units
-    return units[(units["outside_95"] != "") | (units["outside_99.8"] != "")]
+    outside = (units["outside_95"] != "") | (units["outside_99.8"] != "")
+    failing = units["status"].isin(["fail", "warn"]) if "status" in units else False
+    return units[outside | failing]
+
+
+def bad_side(funnel: Funnel) -> pd.Series:
+    """Whether each point lies outside its limits on the side the standard counts as bad:
+    high on a "≤" rule, low on a "≥" one, either side of a range. A rate of 97.9% above
+    the limits of a "≥ 90%" rule is good news and is not drawn red."""
+    rule = funnel.rule
+    units = funnel.units
+    side = units["outside_99.8"].where(units["outside_99.8"] != "", units["outside_95"])
+    return ((side == "high") & (rule.max is not None)) | ((side == "low") & (rule.min is not None))
 
 
 def _unit_label(row: dict) -> str:
@@ -173,12 +187,29 @@ def draw(
             funnel.target, color="#2f5597", lw=1, label=t("funnel_centre", text_lang, target=centre)
         )
         units = funnel.units
-        outside = units["outside_99.8"] != ""
-        warn = (units["outside_95"] != "") & ~outside
+        # Colour by good or bad, not high or low: red outside 99.8% on the bad side, amber
+        # outside 95% on the bad side, green outside on the good side; a ring marks every
+        # township that fails the standard, inside the limits or not.
+        bad = bad_side(funnel)
+        beyond = units["outside_99.8"] != ""
+        outside = (units["outside_95"] != "") | beyond
+        good = outside & ~bad
+        warn = bad & ~beyond
+        red = bad & beyond
+        failing = units["status"].isin(["fail", "warn"]) if "status" in units else outside & False
         ax.scatter(units["n"], units["value"], s=22, color="#2f5597", zorder=3)
+        ax.scatter(units.loc[good, "n"], units.loc[good, "value"], s=30, color="#548235", zorder=4)
         ax.scatter(units.loc[warn, "n"], units.loc[warn, "value"], s=30, color="#bf8f00", zorder=4)
+        ax.scatter(units.loc[red, "n"], units.loc[red, "value"], s=34, color="#c00000", zorder=5)
         ax.scatter(
-            units.loc[outside, "n"], units.loc[outside, "value"], s=34, color="#c00000", zorder=5
+            units.loc[failing, "n"],
+            units.loc[failing, "value"],
+            s=90,
+            facecolors="none",
+            edgecolors="#c00000",
+            linewidths=1.2,
+            zorder=6,
+            label=t("funnel_failing", text_lang),
         )
         _label_points(ax, _flagged(funnel), fallback)
         ax.set_title(chart_title(funnel, text_lang), fontsize=11)
@@ -206,8 +237,9 @@ LABEL_SIZE = 8  # points
 
 
 def _label_points(ax, flagged: pd.DataFrame, fallback: bool) -> None:
-    """Name each point outside the limits beside it: above a high point, below a low one,
-    moved a line further out (with a leader) where it would cover a name already placed."""
+    """Name each point outside the limits, or failing the standard, beside it: above a high
+    point, below a low one, moved a line further out (with a leader) where it would cover a
+    name already placed."""
     ax.get_xlim()  # apply the autoscaling, so that data map to their place on the page
     to_points = 72 / ax.figure.dpi
     placed: list[tuple[float, float, float, float]] = []
