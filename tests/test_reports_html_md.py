@@ -349,7 +349,7 @@ def test_score_markdown_award_column_gives_the_reason(towns_csv):
     ranking = md_tables(fpm("score", towns_csv, "--format", "markdown").stdout)[0]
     award = {row[1]: row[-1] for row in ranking[2:]}
     assert award["甲镇"] == "是"
-    assert award["<b>x</b>"] == "否 (优质服务: 技术人员占比)"
+    assert award["&lt;b&gt;x&lt;/b&gt;"] == "否 (优质服务: 技术人员占比)"  # HTML escaped
 
 
 def test_score_markdown_shows_unverified_vetoes(absent_csv):

@@ -58,6 +58,10 @@ SIGNAL_COLUMNS = [
 def run_audit(report: CheckReport, settings: AuditSettings, lang: str) -> pd.DataFrame:
     """The signals, ranked. ``attrs``: ``tests`` (how many p-values were pooled),
     ``townships`` (flagged townships by strength of evidence) and ``needs_periods``."""
+    if report.results.empty:  # a header without rows: nothing to look at
+        signals = pd.DataFrame(columns=SIGNAL_COLUMNS)
+        signals.attrs.update(tests=0, townships=[], needs_periods=[])
+        return signals
     periods = has_periods(report)
     blocks = panel_blocks(report, settings, lang) if periods else []
     if not blocks:

@@ -186,7 +186,19 @@ ByOption = Annotated[
 ]
 RecordsOption = Annotated[
     Path | None,
-    typer.Option("--records", help="Write the register rows behind each failing check (CSV)."),
+    typer.Option(
+        "--records",
+        help="Write the register rows behind each failing check (CSV). This exports personal "
+        "data (individual records); id numbers are masked unless --full-ids is given.",
+    ),
+]
+FullIdsOption = Annotated[
+    bool,
+    typer.Option(
+        "--full-ids",
+        help="With --records: write id numbers (身份证号) in full. Personal data: keep the "
+        "file as the rules for personal data require.",
+    ),
 ]
 HistoryOption = Annotated[
     Path | None,
@@ -242,26 +254,44 @@ class RunOptions:
     records: Path | None = None
     history: Path | None = None
     title: str | None = None
+    full_ids: bool = False
+
+
+def _rules_file(rules: str) -> Path | str:
+    """The file --rules names: a path, or a shipped rule set's own file (not to be written
+    over either). Unknown names are left to the rule loader to report."""
+    from .rules import resolve
+
+    try:
+        return resolve(rules, "en")
+    except InputError:
+        return rules
 
 
 def _units(value: str | None, lang: str) -> frozenset[str] | None:
     """--units: a file of names (one per line; a header line 乡镇 is skipped) or a list."""
     import re
 
+    from .fields import clean_name
+
     if value is None:
         return None
     path = Path(value)
     if path.is_file():
-        from .io.encoding import decode_text
+        from .io.encoding import BadBytes, decode_text
+        from .io.readers import bad_bytes_message
 
-        decoded = decode_text(path.read_bytes())
+        try:
+            decoded = decode_text(path.read_bytes())
+        except BadBytes as exc:
+            raise InputError(bad_bytes_message(path, exc, lang)) from None
         if decoded is None:
             raise InputError(t("file_encoding_unknown", lang, file=path))
-        text = decoded[0].lstrip("\ufeff")
-        names = [line.split(",")[0].strip() for line in text.splitlines()]
+        text = decoded[0]
+        names = [clean_name(line.split(",")[0]) for line in text.splitlines()]
         names = [n for n in names if n and n not in ("乡镇", "乡镇(街道)", "township")]
     else:
-        names = [u.strip() for u in re.split(r"[,,、\n]", value) if u.strip()]
+        names = [clean_name(u) for u in re.split(r"[,,、\n]", value) if clean_name(u)]
     if not names:
         raise InputError(t("bad_option", lang, detail=t("opt_units_empty", lang)))
     return frozenset(names)
@@ -299,7 +329,9 @@ def _run(command: str, inputs: list[Path], o: RunOptions) -> None:
     ruleset, aliases = _ruleset_and_aliases(o.rules, o.fields_file, language)
     for target in (o.output, o.records, o.history):
         if target is not None:
-            refuse_inputs(target, inputs, language)
+            refuse_inputs(target, inputs, language, (_rules_file(o.rules), o.fields_file, o.units))
+    if o.output is not None and o.records is not None and o.output.resolve() == o.records.resolve():
+        raise InputError(t("output_is_records", language, file=o.output))
     options = RegisterOptions(
         kind=o.kind.value if o.kind else None,
         period=grouping(o.period.value if o.period else None, ruleset.periods.start_month),
@@ -343,6 +375,7 @@ def _run(command: str, inputs: list[Path], o: RunOptions) -> None:
             options.period,
             set(options.units) if options.units else None,
             language,
+            full_ids=o.full_ids,
         )
         if behind.empty:
             err.print(t("records_none", language, file=o.records))
@@ -394,12 +427,13 @@ def check(
     records: RecordsOption = None,
     history: HistoryOption = None,
     title: TitleOption = None,
+    full_ids: FullIdsOption = False,
     lang: LangOption = Lang.zh,
 ) -> None:
     """Check every township against the rule set; exit 1 if any check fails."""
     _run("check", inputs, RunOptions(rules, fmt, output, sheet, fields_file, explain, fail_on,
                                      lang, kind, period, units, by, records, history,
-                                     title))  # fmt: skip
+                                     title, full_ids))  # fmt: skip
 
 
 @app.command(cls=_Command)
@@ -419,12 +453,13 @@ def score(
     records: RecordsOption = None,
     history: HistoryOption = None,
     title: TitleOption = None,
+    full_ids: FullIdsOption = False,
     lang: LangOption = Lang.zh,
 ) -> None:
     """Score and rank every township: points, one-vote vetoes, award eligibility."""
     _run("score", inputs, RunOptions(rules, fmt, output, sheet, fields_file, explain, fail_on,
                                      lang, kind, period, units, by, records, history,
-                                     title))  # fmt: skip
+                                     title, full_ids))  # fmt: skip
 
 
 @app.command(cls=_Command)
@@ -471,7 +506,7 @@ def funnel(
         if output.suffix.lower() not in (".png", ".svg"):
             detail = t("opt_chart_suffix", language, file=output)
             raise InputError(t("bad_option", language, detail=detail))
-        refuse_inputs(output, inputs, language)
+        refuse_inputs(output, inputs, language, (_rules_file(rules), fields_file))
     _refuse_empty(inputs, language)
     ruleset, aliases = _ruleset_and_aliases(rules, fields_file, language)
     report = run_check(inputs, ruleset, language, sheet=sheet, extra_aliases=aliases)
@@ -521,7 +556,7 @@ def audit(
         detail = t("opt_audit_format", language, fmt=chosen)
         raise InputError(t("bad_option", language, detail=detail))
     if output is not None:
-        refuse_inputs(output, inputs, language)
+        refuse_inputs(output, inputs, language, (_rules_file(rules), fields_file))
     _refuse_empty(inputs, language)
     ruleset, aliases = _ruleset_and_aliases(rules, fields_file, language)
     report = run_check(inputs, ruleset, language, sheet=sheet, extra_aliases=aliases)
@@ -587,7 +622,7 @@ def template(
     import re
 
     from .i18n import t
-    from .output import write_reported
+    from .output import refuse_inputs, write_reported
     from .report.template import to_template
     from .rules import load_ruleset
 
@@ -595,6 +630,7 @@ def template(
     if output.suffix.lower() != ".xlsx":
         detail = t("opt_template_suffix", language, file=output)
         raise InputError(t("bad_option", language, detail=detail))
+    refuse_inputs(output, [], language, (_rules_file(rules), units))
     if output.exists() and not force:  # it may be a workbook a township has filled in
         raise InputError(t("template_exists", language, file=output))
     ruleset = load_ruleset(rules, language)
@@ -701,6 +737,9 @@ def run() -> None:
     collector walked the ~100,000 objects of the imported libraries some 30 times (~0.1 s on
     a 10M-row register; ~0.05 s now)."""
     gc.set_threshold(10_000, 10, 10)
+    from .cleanup import install
+
+    install()  # SIGTERM, SIGHUP, SIGINT: temporary copies removed, then exit 128 + signal
     try:
         main()
         code = 0

@@ -8,11 +8,14 @@ and ``fpmetrics fields``. Rows are never validated through the model one by one.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
 
+import numpy as np
+import pandas as pd
 from pydantic import BaseModel, Field
 
 
@@ -388,11 +391,36 @@ def to_simplified(text: str) -> str:
     return _converter().convert(text)
 
 
+INVISIBLE = "[\ufeff\u200b\u200c\u200d\u2060\u00ad]"
+"""Characters that show as nothing: a BOM left inside joined CSVs, zero-width spaces, soft
+hyphens. Removed from every place name, so ``\ufeff阿城镇`` is the same township as ``阿城镇``."""
+_INVISIBLE = re.compile(INVISIBLE)
+
+
+def clean_name(name: str) -> str:
+    """A place name as compared: invisible characters removed, spaces (also U+3000 and
+    U+00A0) stripped at both ends."""
+    return _INVISIBLE.sub("", name).strip()
+
+
+def clean_names(names: pd.Series) -> pd.Series:
+    """:func:`clean_name` on a column (None and NaN stay)."""
+    text = names.astype("string").str.replace(INVISIBLE, "", regex=True).str.strip()
+    kept = np.where(names.notna().to_numpy(), text.to_numpy(dtype=object), names.to_numpy())
+    return pd.Series(kept, index=names.index, dtype=object)
+
+
 def normalize_header(text: object) -> str:
     """The form headers are compared in (see indicators.md, "Header matching normalises")."""
     if text is None:
         return ""
-    s = unicodedata.normalize("NFKC", str(text))
+    return _normalize_header(str(text))
+
+
+@functools.lru_cache(maxsize=65536)
+def _normalize_header(text: str) -> str:
+    """Cached: each header cell is tried in many bands and against every register kind."""
+    s = unicodedata.normalize("NFKC", text)
     s = to_simplified(s)
     s = re.sub(r"\s+", "", s)
     previous = None

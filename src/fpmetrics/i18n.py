@@ -42,6 +42,47 @@ MESSAGES: dict[str, tuple[str, str]] = {
         '无法识别文件 {file} 的文字编码(试过 UTF-8 与 GB18030)。请另存为 "CSV UTF-8"。',
         'Cannot decode {file} (tried UTF-8 and GB18030). Save it as "CSV UTF-8".',
     ),
+    # hostile input files (issue 14): limits and damaged files, each with what to do
+    "file_bad_bytes": (
+        "文件 {file} 第 {line} 行有不是 {encoding} 编码的字节(文件第 {offset} 字节)。"
+        '可能是几个文件拼接而成;请用 Excel/WPS 打开该文件,另存为"CSV UTF-8"后重试。',
+        "{file}, line {line}: bytes that are not {encoding} (byte {offset}); perhaps files "
+        'of different encodings were joined. Open it in Excel/WPS and save it as "CSV UTF-8".',
+    ),
+    "line_too_long": (
+        "文件 {file} 第 {line} 行超过 {limit}(没有换行):这不是正常的表格,可能是损坏的文件或存错了内容。"
+        "请检查该文件,必要时从 Excel/WPS 重新导出。",
+        "{file}, line {line} is longer than {limit} (no line break): not a normal table; the "
+        "file may be damaged or hold something else. Check it, or export it again from "
+        "Excel/WPS.",
+    ),
+    "text_too_big": (
+        "文件 {file} 有 {size},超过汇总表 {limit} 的上限,而前 30 行中没有可识别的登记册表头。"
+        "请确认文件是否正确;登记册需要可识别的表头(见 `fpmetrics fields`)。",
+        "{file} is {size}, over the {limit} limit for a summary table, and its first 30 rows "
+        "name no register. Check the file; a register needs a recognisable header (see "
+        "`fpmetrics fields`).",
+    ),
+    "sheet_too_big": (
+        "{where}: 工作表中有内容的单元格延伸到 {cell},共 {cells} 个非空单元格,超过 {limit} 的上限。"
+        "请删除表格以外的多余单元格(或拆分文件)后重新保存。",
+        "{where}: the sheet has {cells} filled cells (reaching {cell}), over the {limit} "
+        "limit. Delete stray cells outside the table (or split the file) and save it again.",
+    ),
+    "xlsx_damaged": (
+        "文件已损坏,无法读取({detail})。请用 Excel 或 WPS 打开,另存为 .xlsx 后重试",
+        "the file is damaged ({detail}). Open it in Excel or WPS and save it again as .xlsx",
+    ),
+    "register_unreadable": (
+        '{where}: 读取登记册时出错({detail})。请用 Excel/WPS 打开,另存为"CSV UTF-8"后重试。',
+        "{where}: the register could not be read ({detail}). Open it in Excel/WPS and save it "
+        'as "CSV UTF-8".',
+    ),
+    "too_many_units": (
+        "{where}: 有 {count} 个不同的乡镇名称,超过 {limit} 的上限;乡镇列可能选错了列或数据有误。",
+        "{where}: {count} distinct township names, over the {limit} limit; the township "
+        "column may be the wrong column, or the data is damaged.",
+    ),
     "no_header": (
         "{where}: 在前 {rows} 行中找不到可识别的表头(需要乡镇列和至少一个指标字段)。"
         "可识别的表头见 `fpmetrics fields`。",
@@ -77,6 +118,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "文件 {file} 已经存在,未写入(以免覆盖已填写的数据)。换一个文件名,或加 --force 覆盖。",
         "{file} already exists: not written (it may hold data already filled in). "
         "Choose another name, or add --force to overwrite it.",
+    ),
+    # output targets (issue 14)
+    "output_is_records": (
+        "--output 与 --records 是同一个文件 {file};请给两个不同的文件名。",
+        "--output and --records name the same file {file}; give two different names.",
     ),
     "output_failed": ("无法写入 {file}: {detail}", "Cannot write {file}: {detail}"),
     "bad_option": ("选项错误: {detail}", "Bad option: {detail}"),
@@ -249,6 +295,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "p_not_a_number": (
         '不是数字: "{value}"(应为非负整数)',
         'not a number: "{value}" (a whole number ≥ 0 is expected)',
+    ),
+    # hostile input (issue 14): counts that are no finite count
+    "p_too_large": (
+        '不是有效人数: "{value}"(过大或不是有限数;人数应为不超过 {limit} 的非负整数)',
+        'not a usable count: "{value}" (too large or not finite; a count is a whole number '
+        "from 0 to {limit})",
     ),
     "p_negative": ("负数: {value}(人数不能为负)", "negative: {value} (a count cannot be negative)"),
     "p_fractional": (
@@ -841,6 +893,8 @@ HELP_ZH: dict[str, str] = {
     "The townships' names (a file, one per line, or names separated by commas); register records of any other township are not counted.": "乡镇名单(文件,每行一个;或用逗号分隔的名称);其他乡镇的登记记录不计入。",
     "Report per village, township (default) or county.": "按村、乡镇(默认)或县汇总。",
     "Write the register rows behind each failing check (CSV).": "写出每项不达标指标所依据的登记记录(CSV)。",
+    "Write the register rows behind each failing check (CSV). This exports personal data (individual records); id numbers are masked unless --full-ids is given.": "写出每项不达标指标所依据的登记记录(CSV)。这会导出个人数据(个案记录);除非给出 --full-ids,证件号码会被遮盖。",
+    "With --records: write id numbers (身份证号) in full. Personal data: keep the file as the rules for personal data require.": "与 --records 同用: 写出完整的证件号码(身份证号)。属于个人数据: 请按个人信息保护的规定保管该文件。",
     "Keep this run's per-township results in this SQLite file and show the change from the previous period (see `fpmetrics history`).": "把本次各乡镇结果保存到此 SQLite 文件,并显示与上一期相比的变化(见 `fpmetrics history`)。",
     "Language of tables and messages.": "表格和提示的语言。",
     "The county (or area) the reports name in their title (default: found in the inputs).": "报告标题中的县(或地区)名称(默认从输入中识别)。",

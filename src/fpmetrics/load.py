@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -10,12 +11,13 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from .errors import InputError
-from .fields import COUNT_FIELDS, RATE_FIELDS, alias_table
+from .fields import COUNT_FIELDS, RATE_FIELDS, alias_table, clean_names
 from .i18n import t
 from .io.readers import read_file
 from .io.sniff import INPUT_EXTENSIONS, is_own_report, sniff_format
 from .io.table import HEADER_SEARCH_ROWS, Table, locate_table
 from .levels import village_from_code
+from .limits import check_unit_count
 from .periods import period_rank
 from .registers.kinds import not_a_register
 from .registers.source import Register, csv_register, sheet_register
@@ -104,6 +106,7 @@ def load_inputs(
                 continue
             table = locate_table(raw, aliases)
             if table is not None:
+                check_unit_count(table.data["township"].nunique(), raw.where, lang)
                 found.append(table)
         if not found and not any(r.file == file for r in found_registers):
             if not named:  # a notes file in a folder of township sheets
@@ -153,7 +156,32 @@ def _aggregate(
         return []
     from .registers.aggregate import aggregate  # Polars: imported only for registers
 
-    return [aggregate(r, lang, period, units) for r in registers]
+    return [_aggregate_one(aggregate, r, lang, period, units) for r in registers]
+
+
+def _aggregate_one(
+    aggregate: Callable[..., Aggregated],
+    register: Register,
+    lang: str,
+    period: str | None,
+    units: set[str] | None,
+) -> Aggregated:
+    """One register, its read errors (bytes that are not UTF-8, a damaged file) as a message."""
+    import polars as pl
+
+    try:
+        return aggregate(register, lang, period, units)
+    except pl.exceptions.PolarsError as exc:
+        from .io.encoding import find_bad_utf8
+        from .io.readers import bad_bytes_message
+
+        bad = find_bad_utf8(register.csv_path) if register.csv_path is not None else None
+        if bad is not None:
+            raise InputError(bad_bytes_message(register.file, bad, lang)) from None
+        detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+        raise InputError(
+            t("register_unreadable", lang, where=register.where, detail=detail)
+        ) from None
 
 
 def _join_undated(records: pd.DataFrame) -> pd.DataFrame:
@@ -170,11 +198,11 @@ def _join_undated(records: pd.DataFrame) -> pd.DataFrame:
 def _records(table: Table, data: pd.DataFrame) -> pd.DataFrame:
     """Rows of ``data`` (unit or totals rows of ``table``) with their locations."""
     frame = pd.DataFrame(index=data.index)
-    frame["township"] = data["township"].astype(str)
+    frame["township"] = clean_names(data["township"].astype(str))
     frame["code"] = _key_text(data["code"]) if "code" in data else None
     frame["period"] = _key_text(data["period"]) if "period" in data else None
     for key in ("village", "county"):
-        frame[key] = _key_text(data[key]) if key in data else None
+        frame[key] = clean_names(_key_text(data[key])) if key in data else None
         frame[f"_header_{key}"] = table.headers.get(key)
     for field in (*COUNT_FIELDS, *RATE_FIELDS):
         frame[field] = data.get(field)

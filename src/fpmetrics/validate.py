@@ -19,6 +19,9 @@ from .i18n import MESSAGES, t
 PROBLEM_COLUMNS = ["level", "code", "file", "sheet", "row", "column", "message"]
 
 _EMPTY_TEXT = {"", "-", "--", "—", "——", "–", "/", "无", "nan", "none", "null", "n/a", "na"}
+MAX_COUNT = 10**12
+"""The largest count read as a number: above it (1e30, 400 digits, inf) a cell is a data problem,
+so every count is exact in float64 and no result is infinite."""
 _EXCEL_ERRORS = {"#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#N/A", "#NUM!", "#NULL!"}
 
 
@@ -98,7 +101,7 @@ class _Problems:
             if isinstance(value, _Count):
                 filler: pd.Series | str = _num_text(value.values[mask])
             elif isinstance(value, _Text):
-                filler = value.values[mask].astype("string").fillna("")
+                filler = _clipped(value.values[mask].astype("string").fillna(""))
             else:
                 filler = value[mask] if isinstance(value, pd.Series) else value
             text = _sub(text, markers[name], filler)
@@ -138,9 +141,14 @@ def check_records(records: pd.DataFrame, present: set[str], lang: str) -> Checke
             continue
         raw = records[field]
         nums, not_number, excel_error = parse_counts(raw)
+        huge = nums.notna() & ~(nums.abs() <= MAX_COUNT)  # also inf and -inf
+        nums = nums.where(~huge) + 0.0  # -0 is 0
         values[field] = nums
         raw_text = _Text(raw)
         problems.add(not_number, "not_a_number", field, "p_not_a_number", value=raw_text)
+        problems.add(
+            huge, "too_large", field, "p_too_large", value=raw_text, limit=f"{MAX_COUNT:,}"
+        )
         problems.add(
             excel_error, "excel_error", field, "p_excel_error", level="warning", value=raw_text
         )
@@ -148,7 +156,7 @@ def check_records(records: pd.DataFrame, present: set[str], lang: str) -> Checke
         problems.add(negative, "negative", field, "p_negative", value=_Count(nums))
         fractional = nums.notna() & (np.floor(nums) != nums)
         problems.add(fractional, "fractional", field, "p_fractional", value=_Count(nums))
-        bad[field] = not_number | negative | fractional
+        bad[field] = not_number | huge | negative | fractional
 
     for part, spec in FIELDS.items():
         whole = spec.part_of
@@ -336,6 +344,7 @@ def check_totals(
         if totals[f"_header_{field}"].isna().all():
             continue
         stated, _, _ = parse_counts(totals[field])
+        stated = stated.where(stated.abs() <= MAX_COUNT)  # inf or 1e30 in a totals row: no total
         summed = totals["_table"].map(unit_sums[field]).astype(float)
         differs = stated.notna() & summed.notna() & (stated != summed)
         problems.add(
@@ -351,9 +360,15 @@ def check_totals(
     return problems.frame()
 
 
+def _clipped(text: pd.Series, limit: int = 40) -> pd.Series:
+    """Cell text for a message: a long cell (a 400-digit number, a pasted page) cut short."""
+    long = text.str.len() > limit
+    return text.where(~long, text.str.slice(0, limit) + "…")
+
+
 def _num_text(values: pd.Series) -> pd.Series:
     """Counts as a person writes them: 12 not 12.0, 12.5 stays 12.5."""
-    whole = values.notna() & (np.floor(values) == values)
+    whole = values.notna() & (np.floor(values) == values) & (values.abs() < 2.0**53)
     text = values.astype("string")
     return text.where(~whole, values.where(whole).astype("Int64").astype("string")).fillna("")
 

@@ -7,12 +7,49 @@ mojibake. Between GB18030 and Big5 we let charset-normalizer judge which reads a
 from __future__ import annotations
 
 import codecs
+from pathlib import Path
 
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
+
+
+class BadBytes(ValueError):
+    """Bytes that are not in the encoding the file's BOM declares (files joined together)."""
+
+    def __init__(self, encoding: str, offset: int, line: int) -> None:
+        super().__init__(f"byte {offset} (line {line}) is not {encoding}")
+        self.encoding = encoding.removesuffix("-sig").upper()
+        self.offset = offset
+        self.line = line
+
+
+def bad_bytes(data: bytes, encoding: str, exc: UnicodeDecodeError) -> BadBytes:
+    """Where ``exc`` (from decoding ``data``, a file's whole text) happened."""
+    start = exc.start + (3 if encoding == "utf-8-sig" else 0)  # counted after the BOM
+    return BadBytes(encoding, start, data[:start].count(b"\n") + 1)
+
+
+def find_bad_utf8(path: Path, chunk: int = 16 * 1024 * 1024) -> BadBytes | None:
+    """The first bytes of ``path`` that are not UTF-8, read in chunks (bounded memory)."""
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="strict")
+    offset = lines = 0
+    with path.open("rb") as handle:
+        while True:
+            data = handle.read(chunk)
+            pending = len(decoder.getstate()[0])  # the end of a character cut by the chunk
+            try:
+                decoder.decode(data, final=not data)
+            except UnicodeDecodeError as exc:
+                start = max(exc.start - pending, 0)
+                line = lines + data[:start].count(b"\n") + 1
+                return BadBytes("utf-8", offset + start, line)
+            if not data:
+                return None
+            offset += len(data)
+            lines += data.count(b"\n")
 
 
 def detect_encoding(data: bytes) -> str | None:
@@ -50,7 +87,12 @@ def detect_encoding(data: bytes) -> str | None:
 
 
 def decode_text(data: bytes) -> tuple[str, str] | None:
+    """The text and its encoding, or None when no encoding fits; :class:`BadBytes` when a BOM
+    declares an encoding that some bytes are not in."""
     encoding = detect_encoding(data)
     if encoding is None:
         return None
-    return data.decode(encoding), encoding
+    try:
+        return data.decode(encoding), encoding
+    except UnicodeDecodeError as exc:
+        raise bad_bytes(data, encoding, exc) from None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 
@@ -21,3 +22,19 @@ class RawSheet:
     @property
     def where(self) -> str:
         return f"{self.file}" + (f" [{self.sheet}]" if self.sheet else "")
+
+
+def trim(cells: pd.DataFrame) -> pd.DataFrame:
+    """``cells`` without its trailing empty rows and columns (a million blank lines saved
+    after a table cost nothing after this)."""
+    if cells.empty:
+        return cells
+    values = cells.to_numpy(dtype=object)
+    filled = pd.notna(values) & (values != "")
+    rows = np.flatnonzero(filled.any(axis=1))
+    cols = np.flatnonzero(filled.any(axis=0))
+    if len(rows) == 0:
+        return cells.iloc[:0, :0]
+    if rows[-1] + 1 == len(cells) and cols[-1] + 1 == cells.shape[1]:
+        return cells
+    return cells.iloc[: rows[-1] + 1, : cols[-1] + 1]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zipfile
+import zlib
 from pathlib import Path
 
 EXCEL_EXTENSIONS = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".et"}
@@ -24,7 +25,7 @@ def sniff_format(path: Path) -> str:
                 names = set(zf.namelist())
                 if "mimetype" in names and b"opendocument.spreadsheet" in zf.read("mimetype"):
                     return "ods"
-        except zipfile.BadZipFile:
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError):
             return "corrupt_zip"
         return "xlsx"
     lowered = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
@@ -42,5 +43,5 @@ def is_own_report(path: Path) -> bool:
     try:
         with zipfile.ZipFile(path) as zf:
             return b"<cp:category>fpmetrics report</cp:category>" in zf.read("docProps/core.xml")
-    except (zipfile.BadZipFile, KeyError, OSError):
+    except (zipfile.BadZipFile, KeyError, OSError, zlib.error, EOFError):
         return False

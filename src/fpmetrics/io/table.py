@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from itertools import pairwise
 
+import numpy as np
 import pandas as pd
 
 from ..field_parts import BandMatch, match_band
@@ -111,11 +112,20 @@ def _band_labels(texts: list[list[str]]) -> list[tuple[str, ...]]:
 def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
     """Cells as stripped text (also U+3000 and U+00A0); whole numbers without ".0"."""
     text = frame.fillna("").astype(str)
-    return text.apply(lambda col: col.str.strip().str.replace(r"^(-?\d+)\.0$", r"\1", regex=True))
+    return text.apply(_clean_text)
+
+
+def _clean_text(col: pd.Series) -> pd.Series:
+    col = col.str.strip()
+    whole = col.str.endswith(".0")  # the regular expression only where it can match: fast
+    if not whole.any():
+        return col
+    return col.where(~whole, col[whole].str.replace(r"^(-?\d+)\.0$", r"\1", regex=True))
 
 
 def _squeezed(text: pd.Series) -> pd.Series:
-    return text.astype(str).str.normalize("NFKC").str.replace(" ", "", regex=False)
+    text = text.astype(object).astype(str)  # a table without rows gives a float column
+    return text.str.normalize("NFKC").str.replace(" ", "", regex=False)
 
 
 def _is_total(name: pd.Series) -> pd.Series:
@@ -134,13 +144,34 @@ def _column_number_rows(text: pd.DataFrame) -> pd.Series:
     return found
 
 
+def _first_filled(values: np.ndarray, filled: np.ndarray, index: pd.Index) -> pd.Series:
+    """Per row, its first non-empty cell as text (``""`` for a blank row)."""
+    if values.shape[1] == 0:
+        return pd.Series("", index=index, dtype=object)
+    first = values[np.arange(len(values)), filled.argmax(axis=1)]
+    first = np.where(filled.any(axis=1), first, "")
+    return _clean_text(pd.Series(first, index=index, dtype=object).astype(str))
+
+
+def _any_cell_matches(
+    values: np.ndarray, filled: np.ndarray, index: pd.Index, pattern: re.Pattern[str]
+) -> pd.Series:
+    """Per row: does any non-empty cell match ``pattern`` (one pass over the filled cells)."""
+    rows, _ = np.nonzero(filled)
+    hits = pd.Series(values[filled]).astype(str).str.contains(pattern).to_numpy(dtype=bool)
+    found = np.zeros(len(index), dtype=bool)
+    found[rows[hits]] = True
+    return pd.Series(found, index=index)
+
+
 def locate_table(sheet: RawSheet, aliases: dict[str, str]) -> Table | None:
     """The table in ``sheet``, or None when no band of header rows names a township column."""
     cells = sheet.cells
     if cells.empty:
         return None
     top = _spread_merged(cells.iloc[: HEADER_SEARCH_ROWS + MAX_BAND], sheet.merged)
-    texts = [[_cell_text(v) for v in row] for row in top.itertuples(index=False)]
+    # Rows as lists, not itertuples: that takes a column at a time (slow on 16,384 columns).
+    texts = [[_cell_text(v) for v in row] for row in top.to_numpy(dtype=object).tolist()]
     best: tuple[tuple[int, int, int], int, int, BandMatch] | None = None
     for start in range(min(HEADER_SEARCH_ROWS, len(texts))):
         for height in range(1, MAX_BAND + 1):
@@ -208,16 +239,21 @@ def _build_table(
     # Below the header, merged cells hold their value in every cell they cover (a 合计 merged
     # across 序号:乡镇 labels the whole row).
     cells = _spread_merged(sheet.cells, sheet.merged)
-    rows = pd.RangeIndex(start + height + 1, start + height + 1 + len(cells) - start - height)
-    full = _as_text(cells.iloc[start + height :]).set_axis(rows, axis=0)
-    body = cells.iloc[start + height :, list(columns.values())].set_axis(rows, axis=0)
+    rows = cells.index[start + height :] + 1  # spreadsheet rows (a sparse sheet skips some)
+    below = cells.iloc[start + height :].set_axis(rows, axis=0)
+    values = below.to_numpy(dtype=object)
+    filled = pd.notna(values) & (values != "")
+    if not filled.all(axis=None):  # empty rows say nothing: left out before any text work
+        keep_rows = filled.any(axis=1)
+        below, values, filled = below[keep_rows], values[keep_rows], filled[keep_rows]
+    body = below.iloc[:, list(columns.values())]
     body.columns = list(columns.keys())
-    text = full.iloc[:, list(columns.values())].set_axis(list(columns.keys()), axis=1)
+    text = _as_text(body)  # text work on the table's own columns only: wide sheets stay fast
 
     blank = (text == "").all(axis=1)
     unit = _squeezed(text["township"])
-    first = _squeezed(full.replace("", pd.NA).bfill(axis=1).iloc[:, 0].fillna(""))
-    footer = full.apply(lambda col: col.str.contains(_FOOTER_RE)).any(axis=1)
+    first = _squeezed(_first_filled(values, filled, below.index))
+    footer = _any_cell_matches(values, filled, below.index, _FOOTER_RE)
     after_footer = footer.cumsum() > 0
     column_numbers = unit.isin(_COLUMN_NUMBER_CELLS) | _column_number_rows(text)
     totals = _is_total(unit) | (_is_total(first) & (unit == ""))
@@ -230,7 +266,7 @@ def _build_table(
         data=data,
         headers=headers,
         columns=columns,
-        header_rows=list(range(start + 1, start + height + 1)),
+        header_rows=[int(row) + 1 for row in cells.index[start : start + height]],
         ignored=ignored,
         duplicate_headers=duplicates,
         totals=body[totals & ~after_footer & ~(unit + first).str.contains("小计|小計")].assign(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+import zlib
 from pathlib import Path, PurePosixPath
 
 _SHEET = re.compile(rb'<sheet\b[^>]*?name="([^"]*)"[^>]*?r:id="([^"]*)"')
@@ -58,6 +59,6 @@ def error_cells(path: Path) -> dict[str, list[tuple[int, int, str]]]:
                 found[_unescape(name)] = sorted(
                     {(int(row) - 1, _column_index(col), v.decode()) for col, row, v in cells}
                 )
-    except (KeyError, zipfile.BadZipFile, OSError):
-        return {}
+    except (KeyError, zipfile.BadZipFile, OSError, zlib.error, EOFError, UnicodeDecodeError):
+        return {}  # a damaged archive: calamine has read what it could
     return found

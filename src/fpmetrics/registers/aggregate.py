@@ -18,7 +18,10 @@ import numpy as np
 import pandas as pd
 import polars as pl
 
+from ..fields import INVISIBLE
 from ..i18n import t
+from ..limits import check_unit_count
+from ..privacy import mask_id
 from ..validate import PROBLEM_COLUMNS
 from . import codes
 from .source import Register
@@ -144,6 +147,7 @@ def aggregate(
 ) -> Aggregated:
     roles = [r for r in (*PLACE_ROLES, *VALUE_ROLES[register.kind]) if r in register.columns]
     combos = _combinations(register, roles, period)
+    check_unit_count(combos["township"].n_unique(), register.where, lang)
     # What a record counts in depends on its township and codes, not on its village: each
     # distinct class is read once (a province's births: ~30,000 classes for ~140,000 combos).
     class_roles = [r for r in roles if r not in PLACE_ROLES or r == "township"]
@@ -192,6 +196,12 @@ def aggregate(
     )
 
 
+def _cleaned(cell: pl.Expr) -> pl.Expr:
+    """A cell as compared: invisible characters (a BOM inside joined files) removed, spaces
+    stripped; the same as :func:`fpmetrics.fields.clean_name`."""
+    return cell.str.replace_all(INVISIBLE, "").str.strip_chars()
+
+
 def _combinations(register: Register, roles: list[str], period: str | None) -> pl.DataFrame:
     """The register grouped by its raw values: each distinct combination of the role cells
     (stripped; blank rows left out) with its row count ``_n`` and first and last row."""
@@ -209,7 +219,7 @@ def _combinations(register: Register, roles: list[str], period: str | None) -> p
         )
         .collect(engine="streaming")
     )
-    text = [pl.col(r).cast(pl.String).str.strip_chars() for r in roles]
+    text = [_cleaned(pl.col(r).cast(pl.String)) for r in roles]
     blank = pl.all_horizontal([pl.col(r).is_null() for r in roles])
     combos = combos.filter(~blank).with_columns(text)
     if "birth_date" in roles:
@@ -401,7 +411,7 @@ def _fetch_rows(
     conditions = []
     for name in located["_at"].unique():
         values = located.loc[located["_at"] == name, name]
-        cell = pl.col(name).str.strip_chars()
+        cell = _cleaned(pl.col(name))
         expr = cell.is_in(list(values.dropna().unique()))
         if values.isna().any():
             expr = expr | pl.col(name).is_null()
@@ -513,8 +523,8 @@ def _repeated_ids(
     later = rows[repeat]
     shown = later.head(LISTED_PER_PROBLEM)
     template = t("p_duplicate_id", lang, value="\x00", first="\x01")
-    messages = [
-        template.replace("\x00", str(v)).replace("\x01", str(int(f)))
+    messages = [  # the id masked: a problem is shown on screen and in every report
+        template.replace("\x00", mask_id(v)).replace("\x01", str(int(f)))
         for v, f in zip(shown["id"], first[shown.index], strict=True)
     ]
     problems = pd.DataFrame(

@@ -13,12 +13,11 @@ Only the failing townships' rows are read again (a filtered Polars scan).
 
 from __future__ import annotations
 
-import io
-
 import pandas as pd
 import polars as pl
 
 from ..levels import at_level
+from ..privacy import mask_ids
 from ..rules import RuleSet
 from .aggregate import Aggregated, _to_pandas, classify
 
@@ -31,7 +30,10 @@ def rows_behind(
     period: str | None,
     units: set[str] | None,
     lang: str,
+    full_ids: bool = False,
 ) -> pd.DataFrame:
+    """The rows behind each failing check; the id column masked unless ``full_ids``
+    (the rows are personal data: see docs/safety-output.md)."""
     failing = results[results["status"].isin(["fail", "warn"])]
     frames = []
     for aggregated in registers:
@@ -50,6 +52,8 @@ def rows_behind(
         if rows.empty:
             continue
         classes = classify(rows, register, period, units)
+        if "id" in rows and not full_ids:
+            rows["id"] = mask_ids(rows["id"])
         place = pd.DataFrame(
             {
                 "township": rows["township"].fillna(""),
@@ -90,9 +94,7 @@ def rows_behind(
 
 def records_csv(frame: pd.DataFrame) -> bytes:
     """UTF-8 with BOM: Excel and WPS open it with the Chinese intact."""
-    from ..report.safety import defuse_frame
+    from ..report.safety import csv_text, defuse_frame
 
-    buffer = io.StringIO()
     safe = defuse_frame(frame.astype(object), tuple(frame.columns))
-    safe.to_csv(buffer, index=False, lineterminator="\n")
-    return buffer.getvalue().encode("utf-8-sig")
+    return csv_text(safe).encode("utf-8-sig")

@@ -8,12 +8,8 @@ registers come from the grid the workbook reader already gives.
 
 from __future__ import annotations
 
-import atexit
 import codecs
-import csv
-import io
 import os
-import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,10 +17,11 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from ..cleanup import register as register_temp
 from ..errors import InputError
-from ..i18n import t
-from ..io.encoding import detect_encoding
+from ..io.encoding import BadBytes, bad_bytes, detect_encoding
 from ..io.grid import RawSheet
+from ..io.readers import bad_bytes_message, check_file_lines, check_line_length, csv_rows
 from ..io.table import HEADER_SEARCH_ROWS, _cell_text
 from .kinds import detect
 
@@ -32,6 +29,9 @@ if TYPE_CHECKING:
     import polars as pl
 
 _PREVIEW_BYTES = 256 * 1024
+_LINE_CHECK_BYTES = 256 * 1024 * 1024
+"""Registers up to this size are checked for over-long lines before Polars scans them (a
+read of the file, ~0.05 s per 100 MB); larger ones are not, to keep big scans fast."""
 _CHUNK = 16 * 1024 * 1024
 
 # Polars' streaming CSV reader parses the file in chunks of this many bytes (read when a scan
@@ -124,20 +124,30 @@ def csv_register(path: Path, lang: str, kind: str | None) -> Register | None:
     with path.open("rb") as handle:
         sample = handle.read(_PREVIEW_BYTES)
         complete = len(sample) < _PREVIEW_BYTES
-    if not complete and b"\n" in sample:
-        sample = sample[: sample.rindex(b"\n") + 1]
+    if not complete and b"\n" not in sample and b"\r" not in sample:
+        check_file_lines(path, lang)  # no break in 256 KB: is the first line over the limit?
+    check_line_length(path, sample, lang, complete=complete)
+    if not complete:
+        sample = sample[: max(sample.rfind(b"\n"), sample.rfind(b"\r")) + 1]
     encoding = detect_encoding(sample)
     if encoding is None:
         return None
-    text = sample.decode(encoding).lstrip("\ufeff")
+    try:
+        text = sample.decode(encoding).lstrip("\ufeff")
+    except UnicodeDecodeError as exc:
+        raise InputError(bad_bytes_message(path, bad_bytes(sample, encoding, exc), lang)) from None
     separator = _separator(text)
-    rows = list(csv.reader(io.StringIO(text), delimiter=separator))[:HEADER_SEARCH_ROWS]
+    rows = csv_rows(text, separator)[:HEADER_SEARCH_ROWS]
     for index, row in enumerate(rows):
         found = detect([cell.strip() for cell in row], kind)
         if found is None:
             continue
         name, columns = found
-        source = path if encoding in ("utf-8", "utf-8-sig") else _transcode(path, encoding, lang)
+        if not complete and path.stat().st_size <= _LINE_CHECK_BYTES:
+            check_file_lines(path, lang)  # Polars takes minutes over one giant line
+        old_mac = b"\r" in sample and b"\n" not in sample  # CR-only lines: Polars splits on LF
+        utf8 = encoding in ("utf-8", "utf-8-sig")
+        source = path if utf8 and not old_mac else _transcode(path, encoding, lang)
         return Register(
             file=path,
             sheet=None,
@@ -154,7 +164,7 @@ def csv_register(path: Path, lang: str, kind: str | None) -> Register | None:
 def sheet_register(sheet: RawSheet, kind: str | None) -> Register | None:
     """The register in a workbook sheet, or None when its first rows name no register."""
     top = sheet.cells.iloc[:HEADER_SEARCH_ROWS]
-    for index, row in enumerate(top.itertuples(index=False)):
+    for index, row in enumerate(top.to_numpy(dtype=object).tolist()):
         cells = [_cell_text(v) for v in row]
         found = detect(cells, kind)
         if found is None:
@@ -184,26 +194,31 @@ _TEMP: list[Path] = []
 def _temp_dir() -> Path:
     if not _TEMP:
         _TEMP.append(Path(tempfile.mkdtemp(prefix="fpmetrics-")))
-        atexit.register(shutil.rmtree, _TEMP[0], True)
+        register_temp(_TEMP[0])  # removed at exit and on SIGTERM, SIGHUP, SIGINT
     return _TEMP[0]
 
 
 def _transcode(path: Path, encoding: str, lang: str) -> Path:
-    """A UTF-8 copy of ``path`` in a private temporary folder (removed at exit)."""
+    """A UTF-8 copy of ``path`` in a private temporary folder (removed at exit, or when the
+    run is stopped by a signal: see :mod:`fpmetrics.cleanup`)."""
     target = _temp_dir() / f"{len(list(_temp_dir().iterdir()))}-{path.stem}.utf8.csv"
     decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
-    offset = 0
+    offset = lines = 0
+    held = ""  # a CR at a chunk's end: the next chunk may start with its LF
     try:
         with path.open("rb") as src, target.open("w", encoding="utf-8", newline="") as dst:
-            while chunk := src.read(_CHUNK):
-                dst.write(decoder.decode(chunk))
+            while True:
+                chunk = src.read(_CHUNK)
+                text = held + decoder.decode(chunk, final=not chunk)
+                held = text[-1:] if chunk and text.endswith("\r") else ""
+                text = text[: len(text) - len(held)]
+                # CR and CRLF line endings become LF, which is all Polars splits on.
+                dst.write(text.replace("\r\n", "\n").replace("\r", "\n"))
+                if not chunk:
+                    break
                 offset += len(chunk)
-            dst.write(decoder.decode(b"", final=True))
+                lines += chunk.count(b"\n")
     except UnicodeDecodeError as exc:
-        detail = (
-            f"第 {offset + exc.start} 字节处不是 {encoding} 编码"
-            if lang != "en"
-            else f"byte {offset + exc.start} is not valid {encoding}"
-        )
-        raise InputError(t("file_unreadable", lang, file=path, detail=detail)) from None
+        bad = BadBytes(encoding, offset + exc.start, lines + chunk[: exc.start].count(b"\n") + 1)
+        raise InputError(bad_bytes_message(path, bad, lang)) from None
     return target

@@ -17,7 +17,7 @@ from ..output import deliver
 from ..pipeline import CheckReport
 from ..plain_text import trim_lines
 from .machine import head, problem_records
-from .safety import defuse_frame
+from .safety import csv_text, defuse_frame
 
 FORMATS = ("table", "json", "csv")
 CSV_COLUMNS = [
@@ -70,9 +70,7 @@ def audit_csv(signals: pd.DataFrame, for_spreadsheet: bool = False) -> str:
     )
     if for_spreadsheet:
         frame = defuse_frame(frame, ("unit", "period", "explanation"))
-    buffer = io.StringIO()
-    frame.to_csv(buffer, index=False, lineterminator="\n")
-    return buffer.getvalue()
+    return csv_text(frame)
 
 
 def write_audit(

@@ -43,6 +43,10 @@ def _rc(svg_text: bool, salt: str) -> dict[str, object]:
         "axes.unicode_minus": False,
         "svg.fonttype": "none" if svg_text else "path",
         "svg.hashsalt": salt,  # reproducible ids, different for each chart of a report
+        # Names and rule text are drawn as written: a township named $x$ is not maths, and
+        # $\frac{x$ is not a mathtext syntax error.
+        "text.parse_math": False,
+        "text.usetex": False,
     }
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import math
 from collections.abc import Callable
@@ -15,7 +14,7 @@ from pydantic import BaseModel
 from .. import __version__
 from ..load import Inputs
 from ..pipeline import CheckReport
-from .safety import defuse_frame
+from .safety import csv_text, defuse_frame
 from .schema import PeriodWindow, UnitVerdict
 from .values import plain_number
 
@@ -275,6 +274,4 @@ def to_csv(report: CheckReport, for_spreadsheet: bool = False) -> str:
     frame["notes"] = frame["notes"].str.join(";")
     if for_spreadsheet:
         frame = defuse_frame(frame)
-    buffer = io.StringIO()
-    frame.to_csv(buffer, index=False, lineterminator="\n")
-    return buffer.getvalue()
+    return csv_text(frame)

@@ -2,14 +2,35 @@
 
 from __future__ import annotations
 
+import re
+
 from ..i18n import t
 from ..pipeline import CheckReport, ScoreReport
 from .evidence_text import detail_rows, evidence_lines, infinite_text, mark
 from .values import display_value, previous_change, summary_line
 
+# Markdown is pasted into documents and chats that render it, and many renderers pass raw
+# HTML through: a township named <script>… or <img onerror=…> must stay text. &, <, > become
+# entities; Markdown's own marks are backslash-escaped; a line break inside a name, a space.
+_HTML = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+_MARKS = re.compile(r"([\\`*_\[\]|~#])")
+_BREAKS = re.compile(r"\r\n|\r|\n")
+
+
+class _Markup(str):
+    """Markdown made here (bold for a failing value): not escaped again."""
+
+
+def md_text(text: object) -> str:
+    """Any text from the data or the rule file, safe to place in Markdown."""
+    if isinstance(text, _Markup):
+        return str(text)
+    plain = _BREAKS.sub(" ", str(text)).translate(_HTML)
+    return _MARKS.sub(r"\\\1", plain)
+
 
 def _cell(text: object) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    return md_text(text)
 
 
 def _table(headers: list[str], rows: list[list[object]], right: set[int]) -> list[str]:
@@ -26,13 +47,13 @@ def to_markdown(check: CheckReport, scores: ScoreReport | None, lang: str) -> st
     from .subject import subject
 
     about = subject(check, lang)  # 阳谷县 2024年度: the county and the period
-    lines = [f"## {about} {title}" if about else f"## {title}", ""]
+    lines = [f"## {md_text(f'{about} {title}' if about else title)}", ""]
     if scores is not None:
         from .scores import score_summary_lines
 
         for line in score_summary_lines(scores, lang):
-            lines += [line, ""]
-    lines.append(summary_line(check, lang))
+            lines += [md_text(line), ""]
+    lines.append(md_text(summary_line(check, lang)))
     lines.append("")
     if scores is not None:
         from .scores import ScoreTexts, ranking_headers
@@ -69,9 +90,10 @@ def to_markdown(check: CheckReport, scores: ScoreReport | None, lang: str) -> st
             else:
                 shown = display_value(r["value"], rule.decimals, rule.min, rule.max, r["status"])
                 text = f"{infinite_text(r) or shown}{rule.symbol}{mark(r)}"
-                text = f"**{text} ✗**" if r["status"] == "fail" else text
-                change = previous_change(r, rule.decimals)  # --history
-                row.append(f"{text} {change}" if change else text)
+                failed = r["status"] == "fail"
+                cell = _Markup(f"**{md_text(text)} ✗**" if failed else md_text(text))
+                change = previous_change(r, rule.decimals)  # --history: ▲104.00
+                row.append(_Markup(f"{cell} {change}") if change else cell)
         rows.append(row)
     headers = [t("col_unit", lang)] + [
         f"{r.short_label(lang)} {r.bounds_text()}" for r in rules.values()
@@ -80,15 +102,14 @@ def to_markdown(check: CheckReport, scores: ScoreReport | None, lang: str) -> st
     lines += _evidence(check, lang)
 
     if not check.problems.empty:
-        lines.append(t("problems_header", lang, count=len(check.problems)))
+        lines.append(md_text(t("problems_header", lang, count=len(check.problems))))
         lines.append("")
         for p in check.problems.to_dict("records"):
             where = str(p["file"]) + (f" [{p['sheet']}]" if p["sheet"] else "")
             if p["row"] is not None and p["row"] == p["row"]:
                 where += " " + t("where_row", lang, row=int(p["row"]))
-            lines.append(
-                f"- {t('level_' + p['level'], lang)} {where} {p['column'] or ''}: {p['message']}"
-            )
+            text = f"{t('level_' + p['level'], lang)} {where} {p['column'] or ''}: {p['message']}"
+            lines.append(f"- {md_text(text)}")
         lines.append("")
     return "\n".join(lines)
 

@@ -7,6 +7,8 @@ spreadsheet, such text gets a leading apostrophe (CSV) or is stored as a string 
 
 from __future__ import annotations
 
+import io
+
 import pandas as pd
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -44,3 +46,36 @@ def write_cell(ws, row: int, col: int, value: object):
         cell.data_type = "s"
         cell.quotePrefix = True
     return cell
+
+
+def no_formulas(workbook) -> None:
+    """Every cell of ``workbook`` that openpyxl would store as a formula (text starting with
+    ``=``) stored as text instead: the last guard before saving, whoever wrote the cell.
+    (fpmetrics writes no formulas of its own.)"""
+    for ws in workbook.worksheets:
+        for cell in ws._cells.values():  # only the cells that exist: no scan of empty ranges
+            if cell.data_type == "f":
+                cell.data_type = "s"
+                cell.quotePrefix = True
+
+
+def csv_text(frame: pd.DataFrame) -> str:
+    """``frame`` as CSV text, lines ending in ``\\n``. Python's csv writer quotes only the
+    characters of its line terminator, so a carriage return inside a name (``阿城\\r镇``)
+    would go out unquoted and split the row when read back; a document holding one is
+    written with ``\\r\\n`` line ends, which quotes both CR and LF (RFC 4180)."""
+    buffer = io.StringIO()
+    frame.to_csv(buffer, index=False, lineterminator="\r\n" if _has_cr(frame) else "\n")
+    return buffer.getvalue()
+
+
+def _has_cr(frame: pd.DataFrame) -> bool:
+    if any("\r" in str(name) for name in frame.columns):
+        return True
+    for position in range(frame.shape[1]):  # by position: names may repeat
+        column = frame.iloc[:, position]
+        if column.dtype == object or pd.api.types.is_string_dtype(column.dtype):
+            text = column.astype("string")
+            if text.str.contains("\r", regex=False).fillna(False).any():
+                return True
+    return False

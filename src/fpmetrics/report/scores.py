@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import io
-
 import pandas as pd
 from rich import box
 from rich.console import Console
@@ -14,7 +12,7 @@ from ..i18n import join, t
 from ..pipeline import ScoreReport
 from .console import render_problems
 from .machine import _none, check_records, dumps_document, head, problem_records
-from .safety import defuse_frame
+from .safety import csv_text, defuse_frame
 from .values import units_text
 
 
@@ -276,6 +274,4 @@ def score_csv(report: ScoreReport, for_spreadsheet: bool = False) -> str:
     frame = pd.DataFrame(rows, dtype=object)
     if for_spreadsheet:
         frame = defuse_frame(frame)
-    buffer = io.StringIO()
-    frame.to_csv(buffer, index=False, lineterminator="\n")
-    return buffer.getvalue()
+    return csv_text(frame)

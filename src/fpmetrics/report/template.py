@@ -22,7 +22,7 @@ from rich.cells import cell_len
 from ..fields import FIELDS
 from ..i18n import join
 from ..rules import RuleSet
-from .safety import write_cell
+from .safety import no_formulas, write_cell
 
 HEADER_ROW = 3
 COUNTS_FROM = 3  # column C: after 乡镇(街道) and 统计期
@@ -82,7 +82,7 @@ def to_template(ruleset: RuleSet, units: list[str], rows: int, lang: str) -> byt
     ws = wb.active
     ws.title = _x("sheet", lang)
     title = _x("title", lang).format(title=ruleset.label(lang))
-    ws.cell(row=1, column=1, value=title).font = Font(bold=True, size=14)
+    write_cell(ws, 1, 1, title).font = Font(bold=True, size=14)  # rule text: never a formula
     ws.cell(row=2, column=1, value=_x("unit_line", lang))
     headers = [FIELDS["township"].zh, FIELDS["period"].zh] + [FIELDS[f].zh for f in fields]
     for col, header in enumerate(headers, start=1):
@@ -135,6 +135,7 @@ def to_template(ruleset: RuleSet, units: list[str], rows: int, lang: str) -> byt
     ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
 
     _help_sheet(wb, ruleset, fields, lang)
+    no_formulas(wb)
     buffer = BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
@@ -169,7 +170,7 @@ def _help_sheet(wb: Workbook, ruleset: RuleSet, fields: list[str], lang: str) ->
         users = [r.label(lang) for r in ruleset.active.values() if field in r.fields]
         values = [spec.zh, spec.name, spec.meaning(lang), join(users, lang)]
         for col, value in enumerate(values, start=1):
-            cell = ws.cell(row=i, column=col, value=value)
+            cell = write_cell(ws, i, col, value)
             cell.alignment = wrap
             cell.border = BORDER
         lines = max(_lines(v, w) for v, w in zip(values, HELP_WIDTHS, strict=True))

@@ -15,6 +15,7 @@ from io import BytesIO
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from rich.cells import cell_len
 
@@ -30,8 +31,10 @@ from .evidence_text import (
     p_text,
     q_text,
 )
+from .safety import no_formulas
 from .safety import write_cell as _set
 from .values import decimals_needed, previous_change, summary_line
+from .xlsx_styles import style
 
 RED = PatternFill("solid", fgColor="FFC7CE")
 RED_FONT = Font(color="9C0006")
@@ -40,6 +43,10 @@ GREY = PatternFill("solid", fgColor="EDEDED")
 HEADER = PatternFill("solid", fgColor="DDEBF7")
 THIN = Side(style="thin", color="A6A6A6")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+MIDDLE = Alignment(vertical="center")
+CENTRED = Alignment(horizontal="center", vertical="center")
+# A cell whose text wraps, keeping its horizontal alignment.
+WRAPPED = {h: Alignment(horizontal=h, vertical="center", wrap_text=True) for h in (None, "center")}
 
 _LABELS = {
     "sheet_ranking": ("排名", "Ranking"),
@@ -76,6 +83,12 @@ _LABELS = {
     "column": ("列", "Column"),
     "message": ("问题", "Problem"),
     "no_problems": ("没有发现数据问题。", "No data problems found."),
+    "results_cut": (
+        "结果共 {total:,} 行,本表只列出前 {shown:,} 行;每个乡镇的全部数值见“指标矩阵”表,"
+        "全部明细请用 --format csv 或 json 导出。",
+        "{total:,} result rows: this sheet lists the first {shown:,}; every township's values "
+        "are on the Indicators sheet, and --format csv or json exports every row.",
+    ),
 }
 
 
@@ -149,6 +162,9 @@ class _Sheet:
         self.header_row = len(meta) + 3
         self.caps = dict(caps or {})
         self.widths: dict[int, int] = {}
+        # Text cells that may need more than one line: the only ones finish() looks at.
+        self.wraps: list[tuple[int, int]] = []
+        self.body: StyleArray | None = None  # the style of a body cell, copied to each
 
     def header(self, labels: list[str]) -> None:
         for col, label in enumerate(labels, start=1):
@@ -161,12 +177,19 @@ class _Sheet:
 
     def row(self, index: int, values: list[object]) -> list:
         cells = []
+        row = self.header_row + 1 + index
         for col, value in enumerate(values, start=1):
-            cell = _set(self.ws, self.header_row + 1 + index, col, value)
-            cell.border = BORDER
-            cell.alignment = Alignment(vertical="center")
+            cell = _set(self.ws, row, col, value)
+            if self.body is not None and not cell._style:  # a plain cell: the body's style
+                cell._style = StyleArray(self.body)
+            else:
+                style(cell, border=BORDER, alignment=MIDDLE)
+                if self.body is None and not cell.quotePrefix:
+                    self.body = StyleArray(cell._style)
             if isinstance(value, str):
                 self.fit_text(col, value)
+                if "\n" in value or len(value) * 2 + 2 > self.caps.get(col, TEXT_WIDTH_CAP):
+                    self.wraps.append((row, col))  # else it fits: see fit_text
             elif isinstance(value, float):
                 self.fit_text(col, f"{value:.2f}")
             elif value is not None:
@@ -177,6 +200,8 @@ class _Sheet:
     def fit_text(self, col: int, text: str) -> None:
         """Make ``col`` wide enough for ``text`` as displayed, up to the column's cap (a
         number that does not fit would print as ###; text wraps)."""
+        if 2 * len(text) + 2 <= self.widths.get(col, 6):
+            return  # no wider than the column already is (a character is 1 or 2 cells)
         longest = max(cell_len(line) for line in text.split("\n"))
         self._widen(col, min(self.caps.get(col, TEXT_WIDTH_CAP), longest + 2))
 
@@ -184,26 +209,25 @@ class _Sheet:
         self.widths[col] = max(self.widths.get(col, 6), width)
 
     def finish(self, ncols: int, nrows: int, frozen_columns: int = 1) -> None:
-        """Widths, row heights, the header row and the first ``frozen_columns`` columns
-        frozen (名次 and 乡镇 stay in view), the filter, and the print setup."""
+        """Column widths; wrapping and row heights for the header and the text cells that
+        row() noted (a one-line text no wider than its column's cap always fits: the column
+        was widened for it); the header row and the first ``frozen_columns`` columns frozen
+        (名次 and 乡镇 stay in view)."""
         ws = self.ws
         for col, width in self.widths.items():
             ws.column_dimensions[get_column_letter(col)].width = width
-        for r in range(self.header_row, self.header_row + nrows + 1):
-            lines = 1
-            for c in range(1, ncols + 1):
-                cell = ws.cell(row=r, column=c)
-                if not isinstance(cell.value, str):
-                    continue
-                header = r == self.header_row
-                # The same margin as fit_text: text that set its column's width is one line.
-                usable = self.widths.get(c, 6) - 2
-                needed = _text_lines(cell.value, usable)
-                if needed > 1 and not header:
-                    cell.alignment = Alignment(
-                        horizontal=cell.alignment.horizontal, vertical="center", wrap_text=True
-                    )
-                lines = max(lines, needed)
+        heights: dict[int, int] = {}
+        header = [(self.header_row, c) for c in range(1, ncols + 1)]
+        for r, c in [*header, *self.wraps]:
+            cell = ws.cell(row=r, column=c)
+            if not isinstance(cell.value, str):
+                continue
+            # The same margin as fit_text: text that set its column's width is one line.
+            needed = _text_lines(cell.value, self.widths.get(c, 6) - 2)
+            if needed > 1 and r != self.header_row:
+                style(cell, alignment=WRAPPED.get(cell.alignment.horizontal, WRAPPED[None]))
+            heights[r] = max(heights.get(r, 1), needed)
+        for r, lines in heights.items():
             if lines > 1:
                 ws.row_dimensions[r].height = LINE_HEIGHT * lines + 2
         last = get_column_letter(max(ncols, 1))
@@ -273,6 +297,7 @@ def to_xlsx(check: CheckReport, scores: ScoreReport | None, lang: str) -> bytes:
     wb.properties.title = title
     wb.properties.creator = f"fpmetrics {__version__}"
     wb.properties.category = REPORT_MARK  # so that a later run over the folder skips it
+    no_formulas(wb)  # headings hold the rule set's title: text, never a formula
     buffer = BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
@@ -321,10 +346,10 @@ def _ranking_sheet(
                 cell.number_format = "0.00"
         if row["vetoed"]:
             for cell in cells:  # the whole row, points included
-                cell.fill = RED
-            cells[keys.index("vetoed_by")].font = RED_FONT
+                style(cell, fill=RED)
+            style(cells[keys.index("vetoed_by")], font=RED_FONT)
         elif row["veto_unverified"]:
-            cells[keys.index("vetoed_by")].fill = AMBER
+            style(cells[keys.index("vetoed_by")], fill=AMBER)
     sheet.finish(len(labels), len(scores.scores), frozen_columns=keys.index("unit") + 1)
 
 
@@ -369,7 +394,12 @@ def _matrix_sheet(
     if scores is not None:
         labels.append(_l("vetoed", lang))
     sheet.header(labels)
-    cells_by_key = {(r["unit"], r["period"], r["indicator"]): r for r in results.to_dict("records")}
+    # Only the columns used here: to_dict("records") of every column took seconds at 20k units.
+    # mark() and infinite_text() read evidence, reason and numerator.
+    used = results[
+        ["unit", "period", "indicator", "status", "value", "evidence", "reason", "numerator"]
+    ]
+    cells_by_key = {(r["unit"], r["period"], r["indicator"]): r for r in used.to_dict("records")}
     for n, unit in enumerate(units.to_dict("records")):
         key = (unit["unit"], unit["period"])
         values: list[object] = [unit[k] for k in head]
@@ -396,17 +426,17 @@ def _matrix_sheet(
                     cell.alignment = Alignment(horizontal="right", vertical="center")
             else:
                 cell.value = "—" if status == "no_data" else t("status_invalid", lang)
-                cell.alignment = Alignment(horizontal="center", vertical="center")
-                cell.fill = GREY
+                style(cell, alignment=CENTRED, fill=GREY)
+                sheet.wraps.append((cell.row, cell.column))  # "invalid" may wrap
             if status == "fail":
-                cell.fill, cell.font = RED, RED_FONT
+                style(cell, fill=RED, font=RED_FONT)
             elif status == "warn":
-                cell.fill = AMBER
+                style(cell, fill=AMBER)
         if key in vetoed:
-            cells[0].fill = RED
-            cells[-1].font = RED_FONT
+            style(cells[0], fill=RED)
+            style(cells[-1], font=RED_FONT)
         elif key in unverified:
-            cells[-1].fill = AMBER
+            style(cells[-1], fill=AMBER)
     sheet.finish(len(labels), len(units))
 
 
@@ -470,11 +500,23 @@ def _funnel_sheet(wb: Workbook, check: CheckReport, lang: str, title: str, meta:
     _print_setup(ws)
 
 
+# The long Results sheet (one row per township, period and indicator) lists at most this many
+# rows: 5,000 townships of ten indicators. Past that, an xlsx of millions of cells takes
+# minutes to write and no one reads it; the Indicators sheet still holds every value, and the
+# first lines of the sheet say so (docs/safety-output.md).
+RESULTS_MAX_ROWS = 50_000
+
+
 def _results_sheet(
     wb: Workbook, check: CheckReport, lang: str, title: str, meta: list[str]
 ) -> None:
     rules = check.ruleset.active
     results = check.results
+    if len(results) > RESULTS_MAX_ROWS:  # see RESULTS_MAX_ROWS
+        total = len(results)
+        results = results.head(RESULTS_MAX_ROWS)
+        cut = _l("results_cut", lang).format(total=total, shown=RESULTS_MAX_ROWS)
+        meta = [*meta, cut]
     keys = ["unit"] + (["code"] if _has_codes(results) else [])
     keys += ["period"] if results["period"].notna().any() else []
     keys += ["indicator", "value", "numerator", "denominator", "bounds", "status", "reason"]
@@ -513,11 +555,11 @@ def _results_sheet(
         if pd.notna(r["value"]):
             sheet.fit_text(value_at + 1, f"{r['value']:.{digits}f}{rule.symbol}")
         if r["status"] == "fail":
-            cells[status_at].fill, cells[status_at].font = RED, RED_FONT
+            style(cells[status_at], fill=RED, font=RED_FONT)
         elif r["status"] == "warn":
-            cells[status_at].fill = AMBER
+            style(cells[status_at], fill=AMBER)
         elif r["status"] in ("invalid", "no_data"):
-            cells[status_at].fill = GREY
+            style(cells[status_at], fill=GREY)
     sheet.finish(len(keys), len(results))
 
 
@@ -545,9 +587,9 @@ def _problems_sheet(
         values = [t(f"level_{p['level']}", lang), p["file"], p["sheet"], p["row"], p["column"]]
         cells = sheet.row(n, [*values, p["message"]])
         if p["level"] == "error":
-            cells[0].fill, cells[0].font = RED, RED_FONT
+            style(cells[0], fill=RED, font=RED_FONT)
         else:
-            cells[0].fill = AMBER
+            style(cells[0], fill=AMBER)
     if problems.empty:
         sheet.ws.cell(row=sheet.header_row + 1, column=1, value=_l("no_problems", lang))
     sheet.finish(len(keys), len(problems))

@@ -1,0 +1,82 @@
+"""Issue 14: a run stopped by SIGTERM (or SIGHUP, SIGINT) removes the UTF-8 copy of a
+GB18030 register, which holds the register's id numbers."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO
+
+HEADER = "乡镇,身份证号,是否建档,是否查验证,是否信息联系\n"
+
+
+def _gb18030_register(path: Path, rows: int) -> Path:
+    line = "阿城镇,3715211990{:08d},是,是,是\n"
+    text = HEADER + "".join(line.format(n) for n in range(rows))
+    path.write_bytes(text.encode("gb18030"))
+    return path
+
+
+def _start(tmp_path: Path, register: Path) -> tuple[subprocess.Popen, Path]:
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    env = {**os.environ, "TMPDIR": str(temp), "PYTHONPATH": str(REPO / "src")}
+    env.pop("FPMETRICS_DEBUG", None)
+    proc = subprocess.Popen([sys.executable, "-m", "fpmetrics.cli", "check", str(register),
+                             "-f", "json"], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)  # fmt: skip
+    return proc, temp
+
+
+def _wait_for_copy(proc: subprocess.Popen, temp: Path, timeout: float = 30) -> bool:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end and proc.poll() is None:
+        if any(temp.glob("fpmetrics-*/*.utf8.csv")):
+            return True
+        time.sleep(0.005)
+    return False
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT])
+def test_stopped_run_removes_the_utf8_copy(tmp_path, sig):
+    register = _gb18030_register(tmp_path / "migrants.csv", 400_000)
+    proc, temp = _start(tmp_path, register)
+    if not _wait_for_copy(proc, temp):
+        proc.kill()
+        proc.wait()
+        pytest.skip("the run ended before the copy was seen: machine too fast for this test")
+    proc.send_signal(sig)
+    code = proc.wait(30)
+    assert code == 128 + sig, proc.stderr.read()
+    assert list(temp.iterdir()) == []
+
+
+def test_normal_end_removes_the_utf8_copy(tmp_path):
+    register = _gb18030_register(tmp_path / "migrants.csv", 50)
+    proc, temp = _start(tmp_path, register)
+    assert proc.wait(60) == 0, proc.stderr.read()
+    assert list(temp.iterdir()) == []
+
+
+def test_cleanup_removes_registered_paths(tmp_path):
+    from fpmetrics import cleanup
+
+    folder, file = tmp_path / "d", tmp_path / "f"
+    folder.mkdir()
+    (folder / "x").write_text("id")
+    file.write_text("id")
+    kept = tmp_path / "kept"
+    kept.write_text("report")
+    for path in (folder, file, kept):
+        cleanup.register(path)
+    cleanup.forget(kept)
+    cleanup.remove_all()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kept"]
