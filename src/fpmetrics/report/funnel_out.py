@@ -42,6 +42,7 @@ def funnel_points(report: CheckReport, funnel: Funnel) -> pd.DataFrame:
         period=funnel.units["period"].astype(object).where(funnel.units["period"].notna(), None)
     )
     # on text keys: a None period matches None (pandas merges None keys together)
+    units = units.drop(columns="status", errors="ignore")  # the results' status, joined below
     points = units.merge(status, on=["unit", "period"], how="left", sort=False)
     missing = status.merge(units[["unit", "period"]], on=["unit", "period"], how="left",
                            indicator=True)  # fmt: skip
