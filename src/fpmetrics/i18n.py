@@ -499,6 +499,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{units}, {checks} 项检查: 达标 {pass_} · 不达标 {fail} · 警告 {warn} · 无数据 {no_data} · 数据有误 {invalid}",
         "{units}, {checks} checks: {pass_} pass · {fail} fail · {warn} warn · {no_data} no data · {invalid} invalid",
     ),
+    # HTML summary cards, all counting townships (issue 19)
+    "card_units_pass": ("全部达标", "all pass"),
+    "card_units_fail": ("有不达标", "with a fail"),
+    "card_units_warn": ("有警告", "with a warning"),
+    "card_units_no_data": ("有无数据项", "with no data"),
+    "card_units_invalid": ("有数据错误", "with invalid data"),
+    "cards_count_units": (
+        "以上各项均按乡镇计数(一个乡镇可同时计入几项);检查项数见上一行。",
+        "Every card counts townships (one may count under several); the line above counts checks.",
+    ),
     "units_village": ("{n} 个村(居)", "{n} villages"),
     "units_township": ("{n} 个乡镇", "{n} townships"),
     "units_county": ("{n} 个县(区)", "{n} counties"),

@@ -109,7 +109,6 @@ def _summary(check: CheckReport, scores: ScoreReport | None, lang: str) -> str:
     """Score reports lead with the score summary (vetoed, award-eligible); both then give the
     verdict counts, as the terminal's summary line and as cards. With periods, units are
     counted once (18 townships × 12 periods, not 216 townships)."""
-    s = check.summary
     periods = check.results["period"].dropna().nunique()
     cards = [(t(unit_column_key(check.level), lang), check.results["unit"].nunique())]
     if periods:
@@ -126,12 +125,26 @@ def _summary(check: CheckReport, scores: ScoreReport | None, lang: str) -> str:
             cards.append((_w("unverified", lang), unverified))
         lines = score_summary_lines(scores, lang)
     lines.append(summary_line(check, lang))
-    cards += [
-        (t(f"status_{k}", lang), s[k]) for k in ("pass", "fail", "warn", "no_data", "invalid")
-    ]
+    # Every card counts townships (units), never checks: the line above gives the checks.
+    cards += [(t(f"card_units_{k}", lang), n) for k, n in _units_by_status(check).items()]
     html = "".join(f'<div class="card"><b>{v}</b>{escape(k)}</div>' for k, v in cards)
     text = "".join(f"<p>{escape(line)}</p>" for line in lines)
-    return f'{text}<div class="cards">{html}</div>'
+    note = f'<p class="meta">{escape(t("cards_count_units", lang))}</p>'
+    return f'{text}<div class="cards">{html}</div>{note}'
+
+
+def _units_by_status(check: CheckReport) -> dict[str, int]:
+    """Townships (counted once over periods) whose results are all passing (or without
+    data), and those with at least one result failing, warned, without data, invalid."""
+    results = check.results
+    unit = results["unit"]
+    has = {k: (results["status"] == k).groupby(unit).any() for k in ("fail", "warn", "no_data",
+                                                                     "invalid")}  # fmt: skip
+    clean = ~(has["fail"] | has["warn"] | has["invalid"])
+    return {
+        "pass": int(clean.sum()),
+        **{k: int(v.sum()) for k, v in has.items()},
+    }
 
 
 def _ranking(scores: ScoreReport, lang: str) -> str:
