@@ -33,7 +33,7 @@ MIN_UNITS = 3  # a report draws a funnel only for an indicator with values for t
 # How far beyond the data (values, centre line, bounds) the y-axis may reach to show the
 # limits, as a multiple of the data's range: the limits of a tiny unit can be enormous (a sex
 # ratio of 35,000) or infinite, and would flatten everything else.
-LIMIT_REACH = 1.0
+LIMIT_REACH = 0.25
 
 
 def _rc(svg_text: bool, salt: str) -> dict[str, object]:
@@ -98,14 +98,16 @@ def numbered_key(funnel: Funnel, lang: str) -> str:
 
 
 def y_limits(funnel: Funnel, curves: pd.DataFrame) -> tuple[float, float]:
-    """The y-axis: the values, the centre line, the bounds and the 99.8% limits of a typical
-    (the median) unit; beyond that, the limit curves as far as LIMIT_REACH times that range
-    (not the limits of a unit of 4 births, at a sex ratio of 35,000 or infinite); padded."""
+    """The y-axis fitted to the data and the limits: the values, the centre line, the bounds
+    and the 95% limits of a typical (the median) unit; beyond that, the limit curves as far
+    as LIMIT_REACH times that range (not the limits of a unit of 4 births, at a sex ratio of
+    35,000 or infinite); padded. (With the 99.8% limits and the whole reach, the sex ratios
+    of a county, all within 103–107, sat on one line of an axis from 49 to 197.)"""
     rule = funnel.rule
     units = funnel.units
     typical = [
         float(np.median(finite)) if len(finite := column[np.isfinite(column)]) else np.nan
-        for column in (units[f"{side}_99.8"].to_numpy(dtype=float) for side in ("lower", "upper"))
+        for column in (units[f"{side}_95"].to_numpy(dtype=float) for side in ("lower", "upper"))
     ]
     bounds = [b for b in (rule.min, rule.max) if b is not None]
     core = np.array([*units["value"], funnel.target, *bounds, *typical], dtype=float)
