@@ -451,8 +451,12 @@ def test_json_document(cli, build):
     series = {"甲镇": months(SMOOTH), **JUMPS}
     data = audit(cli, monthly_csv(build, series))
     assert set(data) == {
-        "fpmetrics", "ruleset", "alpha", "periods", "tests", "townships", "needs_periods",
-        "signals", "problems",
+        "fpmetrics", "ruleset", "inputs", "alpha", "periods", "tests", "townships",
+        "needs_periods", "signals", "summary", "problems",
+    }  # fmt: skip
+    assert data["summary"] == {
+        "signals": len(data["signals"]), "tests": data["tests"],
+        "townships": len(data["townships"]),
     }  # fmt: skip
     assert data["ruleset"] == "default" and data["alpha"] == ALPHA
     assert data["signals"]

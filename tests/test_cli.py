@@ -128,12 +128,14 @@ def test_fields_piped_at_80_columns(run_fpmetrics):
 )
 def test_usage_names_arguments_in_capitals(cli, args, usage):
     """Usage lines read `{inputs}...` / `{output}`, like unfilled placeholders."""
-    help_text = cli(*args, "--help").stdout
+    help_text = cli(*args, "--help", "--lang", "en").stdout
     assert help_text.splitlines()[0] == usage
     assert "{" not in help_text.splitlines()[0]
+    chinese = cli(*args, "--help").stdout  # help follows the language: Chinese by default
+    assert chinese.splitlines()[0] == usage.replace("Usage: ", "用法: ")
     missing = cli(*args)  # a missing argument prints the usage line on stderr
     assert missing.code == 2
-    assert usage in missing.stderr
+    assert usage.replace("Usage: ", "用法: ") in missing.stderr
 
 
 @pytest.mark.parametrize(("code", "status", "said"), [(None, 0, ""), (3, 3, ""), ("no", 1, "no")])

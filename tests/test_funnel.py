@@ -371,19 +371,20 @@ def test_cli_table_names_the_units_outside(cli, migrants):
     assert data["indicator"] == "migrant_archive_rate"
     assert data["method"] == "exact" and data["phi"] is None and data["tau2"] is None
     assert data["target"] == pytest.approx(100 * theta0)
-    keys = {"unit", "period", "value", "count", "n", "lower_95", "upper_95", "lower_99.8",
-            "upper_99.8", "outside_95", "outside_99.8"}  # fmt: skip
-    assert all(set(u) == keys for u in data["units"])
-    by_unit = {u["unit"]: u for u in data["units"]}
-    assert by_unit["乙镇"]["outside_99.8"] == "low"
+    keys = {"unit", "period", "no_data", "value", "count", "n", "lower_95", "upper_95",
+            "lower_998", "upper_998", "outside_95", "outside_998", "above",
+            "meets_standard"}  # fmt: skip
+    assert all(set(u) == keys for u in data["funnel"])
+    by_unit = {u["unit"]: u for u in data["funnel"]}
+    assert by_unit["乙镇"]["outside_998"] is True and by_unit["乙镇"]["above"] is False
     # --target 90: the centre line and the limits around 90%
     fixed = strict_json(
         cli("funnel", "migrant_archive_rate", path, "--target", "90", "-f", "json").stdout
     )
     assert fixed["target"] == 90
-    row = next(u for u in fixed["units"] if u["unit"] == "丑镇")
+    row = next(u for u in fixed["funnel"] if u["unit"] == "丑镇")
     assert row["upper_95"] == pytest.approx(100 * binomial_limits(600, 0.9)["upper_95"])
-    assert by_unit["甲镇"]["outside_95"] == ""
+    assert by_unit["甲镇"]["outside_95"] is False and by_unit["甲镇"]["above"] is None
     assert by_unit["甲镇"]["count"] == 10 and by_unit["甲镇"]["period"] is None
 
 
@@ -479,7 +480,7 @@ def test_cli_degenerate_target_no_warnings_and_valid_json(cli, build):
         data = strict_json(result.stdout)
         assert data["phi"] is None
         assert data["target"] == 0
-        assert all(u["outside_95"] == "" and u["outside_99.8"] == "" for u in data["units"])
+        assert all(u["outside_95"] is False and u["outside_998"] is False for u in data["funnel"])
 
 
 def test_cli_json_has_no_infinity_for_an_unbounded_sex_ratio_limit(cli, build):
@@ -492,8 +493,8 @@ def test_cli_json_has_no_infinity_for_an_unbounded_sex_ratio_limit(cli, build):
                  "-f", "json")  # fmt: skip
     assert result.code == 0, result.stderr
     data = strict_json(result.stdout)
-    tiny = next(u for u in data["units"] if u["unit"] == "甲镇")
-    assert tiny["upper_99.8"] is None  # the male share's upper limit is clipped at 1
+    tiny = next(u for u in data["funnel"] if u["unit"] == "甲镇")
+    assert tiny["upper_998"] is None  # the male share's upper limit is clipped at 1
     assert data["phi"] > 1
 
 
@@ -597,9 +598,9 @@ def test_chart_y_axis_is_clamped_around_the_data(build, rules):
     values = funnel.units["value"]
     assert bottom <= values.min() and top >= values.max() == 300  # every point shown
     assert top < 3 * values.max()
-    # the limits of the typical unit (1000 births) are on the chart
+    # the 95% limits of the typical unit (1000 births) are on the chart
     typical = funnel.units.set_index("unit").loc["乙镇"]
-    assert bottom < typical["lower_99.8"] and typical["upper_99.8"] < top
+    assert bottom < typical["lower_95"] and typical["upper_95"] < top
     svg = draw(funnel, "zh", "svg", svg_text=True).decode()
     ticks = y_ticks(svg)
     assert len(ticks) >= 4 and max(ticks) <= 700 and min(ticks) >= -100, ticks
@@ -614,8 +615,10 @@ def test_chart_y_axis_keeps_the_funnel_when_the_data_are_narrow(rules):
     report = run_check([SAMPLE_XLSX], rules)
     funnel = funnel_of(report, "sex_ratio_at_birth")
     bottom, top = y_limits(funnel, limit_curves(funnel))
-    assert bottom < funnel.units["lower_99.8"].median() < funnel.units["value"].min()
-    assert top > funnel.units["upper_99.8"].median() > funnel.units["value"].max()
+    assert bottom < funnel.units["lower_95"].median() < funnel.units["value"].min()
+    assert top > funnel.units["upper_95"].median() > funnel.units["value"].max()
+    # fitted (issue 19): not the 49–197 of the 99.8% limits and their whole reach
+    assert top - bottom < 80, (bottom, top)
 
 
 def test_chart_text_follows_the_language(migrants):

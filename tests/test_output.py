@@ -25,7 +25,7 @@ UNIT_KEYS = {"unit", "period", "status", "failed", "invalid", "warned", "no_data
 UNIT_EXTRA_ALLOWED = {"code"}
 SUMMARY_KEYS = {"units", "checks", "pass", "fail", "warn", "no_data", "invalid",
                 "clear_fail", "inconclusive_fail", "fdr_inconclusive"}  # fmt: skip
-PROBLEM_KEYS = {"level", "code", "file", "sheet", "row", "column", "message"}
+PROBLEM_KEYS = {"level", "code", "file", "sheet", "row", "column", "cell", "message", "hint"}
 PROBLEM_CODES = {
     "not_a_number", "negative", "fractional", "part_exceeds_whole", "births_sum",
     "duplicate_unit", "missing_unit", "excel_error",
@@ -60,7 +60,7 @@ def test_json_document_shape(cli, every_status):
     assert result.code == 1
     data = result.json()
     assert set(data) == {
-        "fpmetrics", "ruleset", "results", "units", "summary", "problems", "windows",
+        "fpmetrics", "ruleset", "inputs", "results", "units", "summary", "problems", "windows",
     }  # fmt: skip
     from fpmetrics import __version__
 

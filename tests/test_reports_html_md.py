@@ -304,7 +304,10 @@ def test_summary_line_counts_townships_once_over_periods(tmp_path, periods_csv):
     html = html_report(tmp_path, "check", periods_csv)
     assert f"<p>{line}" in html and "4 个乡镇" not in html
     cards = re.findall(r'<div class="card"><b>(\d+)</b>([^<]+)</div>', html)
-    assert cards[:3] == [("2", "乡镇"), ("2", "统计期"), ("38", "达标")]
+    # every card counts townships (2 fail somewhere: none passes everything)
+    assert cards[:4] == [("2", "乡镇"), ("2", "统计期"), ("0", "全部达标"), ("2", "有不达标")]
+    assert all(int(n) <= 2 for n, label in cards if label != "统计期")
+    assert "以上各项均按乡镇计数" in html
     en = fpm("check", periods_csv, "--format", "markdown", "--lang", "en").stdout
     assert "2 townships × 2 periods, 40 checks: 38 pass · 2 fail" in en
 
@@ -323,7 +326,7 @@ def test_summary_line_without_periods(tmp_path, towns_csv):
     html = html_report(tmp_path, "check", towns_csv)
     assert "<p>3 个乡镇, 30 项检查: 达标 28 · 不达标 2" in html
     cards = re.findall(r'<div class="card"><b>(\d+)</b>([^<]+)</div>', html)
-    assert cards[:2] == [("3", "乡镇"), ("28", "达标")]  # no period card
+    assert cards[:3] == [("3", "乡镇"), ("1", "全部达标"), ("2", "有不达标")]  # no period card
 
 
 # ---------------------------------------------------------------- score summaries, absent data

@@ -189,11 +189,11 @@ def test_matrix_values_formats_and_fills(sample_score):
     for r in data["results"]:
         cell = ws.cell(row=rows[r["unit"]], column=col_of[r["indicator"]])
         if r["status"] in ("pass", "fail"):
-            scale = 100 if r["indicator"] in PERCENT else 1
-            assert cell.value == pytest.approx(r["value"] / scale), (r["unit"], r["indicator"])
+            # every value on its own scale, as in the JSON: 89.9 for 89.9%, 2.74 for 2.74‰
+            assert cell.value == pytest.approx(r["value"]), (r["unit"], r["indicator"])
             number_format = without_mark(cell.number_format, r)
             if r["indicator"] in PERCENT:
-                assert number_format.endswith("%"), number_format
+                assert number_format.endswith('"%"'), number_format
             elif r["indicator"] in PERMILLE:
                 assert "‰" in number_format, number_format
             else:
@@ -231,8 +231,12 @@ def test_ranking_sheet_rows(sample_score):
     ws = wb["排名"]
     h = header_row(ws)
     cols = columns(ws, h)
-    for label in ("名次", "倒数名次", "乡镇", "得分", "否决原因", "可评奖", *SHORT_ZH):
+    for label in ("名次", "倒数名次", "乡镇", "得分", "否决原因", "可评奖"):
         assert label in cols, label
+    # point columns say they hold points, and out of how many: 性别比 / 满分20
+    full = [c.value for c in ws[h]]
+    assert "性别比\n满分20" in full and "技术人员占比\n满分10" in full
+    assert [x.split("\n")[0] for x in full if "\n满分" in x] == SHORT_ZH
     assert ws.max_row - h == len(data["scores"])
     for i, s in enumerate(data["scores"], start=h + 1):
 
@@ -307,8 +311,8 @@ def test_failing_values_never_display_as_passing(tmp_path):
     wb, data, _ = _report(tmp_path, "check", path)
     fails = {(r["unit"], r["indicator"]): r for r in data["results"] if r["status"] == "fail"}
     cases = {
-        ("建档", "migrant_archive_rate"): "0.00%",
-        ("误差", "birth_stat_error_rate"): "0.000%",
+        ("建档", "migrant_archive_rate"): '0.00"%"',
+        ("误差", "birth_stat_error_rate"): '0.000"%"',
         ("性别比", "sex_ratio_at_birth"): "0.000",
         ("出生率", "crude_birth_rate"): '0.000"‰"',
     }
@@ -393,7 +397,7 @@ def test_workbook_with_a_disabled_scored_indicator(tmp_path):
     meta = [ws.cell(row=r, column=1).value for r in range(2, h)]
     assert "满分: 90" in meta  # full marks over the enabled indicators
     assert "技术人员占比" not in cols  # no points column for an indicator that is off
-    assert "政策生育率" in cols
+    assert "政策生育率\n满分10" in [c.value for c in ws[h]]
     assert "技术人员占比" not in columns(wb["指标矩阵"], h)
 
 
@@ -532,7 +536,11 @@ def test_long_reasons_wrap_in_a_narrow_column(tmp_path):
         assert ws.column_dimensions[letter].width <= 20, label
     rows = {ws.cell(row=r, column=cols["乡镇"]).value: r for r in range(h + 1, ws.max_row + 1)}
     cell = ws.cell(row=rows["甲镇"], column=cols["不能评奖原因"])
-    assert cell.value == "优质服务: 技术人员占比、出生缺陷、流入建档率"
+    # a vetoed unit says so where the award is refused, with the award gate's reasons
+    assert cell.value == (
+        "一票否决(三控制一达标: 政策生育率、统计误差率); "
+        "优质服务: 技术人员占比、出生缺陷、流入建档率"
+    )
     assert cell.alignment.wrap_text
     assert ws.row_dimensions[rows["甲镇"]].height >= 2 * 15  # tall enough for the wrap
     # Points columns are narrow: their headers wrap instead.
@@ -571,7 +579,7 @@ def test_funnel_sheet_embeds_a_chart_per_indicator(sample_score):
 
     wb, _, path = sample_score
     ws = wb["漏斗图"]
-    assert ws["A1"].value == f"漏斗图 — {TITLE_ZH}"
+    assert ws["A1"].value == f"漏斗图 — 阳谷县 2024年度 {TITLE_ZH}"  # names the county, the year
     notes = [ws.cell(row=r, column=1).value for r in range(2, 6)]
     assert "county_2024.xlsx" in notes[0] and dt.date.today().isoformat() in notes[1]
     assert notes[2].startswith("每个点是一个乡镇")

@@ -95,7 +95,10 @@ def sample():
 def test_sample_county_shipped_scheme(sample):
     code, data = sample
     assert code == 1  # some checks fail
-    assert set(data) == {"fpmetrics", "ruleset", "scores", "results", "summary", "problems"}
+    assert set(data) == {
+        "fpmetrics", "ruleset", "inputs", "results", "units", "windows", "scores", "summary",
+        "problems",
+    }  # fmt: skip
     assert data["ruleset"] == "default"
     scores = scores_by_unit(data)
     assert len(scores) == 18

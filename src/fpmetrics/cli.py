@@ -120,10 +120,16 @@ def main_options(
 
 
 def _consoles():
+    """stdout and stderr; piped or redirected, their lines carry no trailing spaces."""
     from rich.console import Console
 
-    return Console(highlight=False, soft_wrap=False), Console(
-        stderr=True, highlight=False, soft_wrap=True
+    from .plain_text import TrimmedWriter
+
+    def stream(file):  # type: ignore[no-untyped-def]
+        return file if file.isatty() else TrimmedWriter(file)
+
+    return Console(file=stream(sys.stdout), highlight=False, soft_wrap=False), Console(
+        file=stream(sys.stderr), stderr=True, highlight=False, soft_wrap=True
     )
 
 
@@ -239,6 +245,13 @@ HistoryOption = Annotated[
         "from the previous period (see `fpmetrics history`).",
     ),
 ]
+TitleOption = Annotated[
+    str | None,
+    typer.Option(
+        "--title",
+        help="The county (or area) the reports name in their title (default: found in the inputs).",
+    ),
+]
 FailOnOption = Annotated[
     FailOn,
     typer.Option(
@@ -276,6 +289,7 @@ class RunOptions:
     by: Level = Level.township
     records: Path | None = None
     history: Path | None = None
+    title: str | None = None
     full_ids: bool = False
     urls: tuple[str, ...] = ()
     table: str | None = None
@@ -394,6 +408,7 @@ def _run(command: str, inputs: list[Path], o: RunOptions) -> None:
         registers=options,
         by=o.by.value,
     )
+    report.title = o.title
     scores = run_score(report, language) if command == "score" else None
     if scores is not None:
         from rich.text import Text
@@ -473,6 +488,7 @@ def check(
     by: ByOption = Level.township,
     records: RecordsOption = None,
     history: HistoryOption = None,
+    title: TitleOption = None,
     full_ids: FullIdsOption = False,
     table: TableOption = None,
     query: QueryOption = None,
@@ -483,8 +499,8 @@ def check(
     """Check every township against the rule set; exit 1 if any check fails."""
     paths, urls = _sources(inputs)
     _run("check", paths, RunOptions(rules, fmt, output, sheet, fields_file, explain, fail_on,
-                                   lang, kind, period, units, by, records, history, full_ids,
-                                   urls, table, query, engine, spark))  # fmt: skip
+                                   lang, kind, period, units, by, records, history, title,
+                                   full_ids, urls, table, query, engine, spark))  # fmt: skip
 
 
 @app.command(cls=_Command)
@@ -503,6 +519,7 @@ def score(
     by: ByOption = Level.township,
     records: RecordsOption = None,
     history: HistoryOption = None,
+    title: TitleOption = None,
     full_ids: FullIdsOption = False,
     table: TableOption = None,
     query: QueryOption = None,
@@ -513,8 +530,8 @@ def score(
     """Score and rank every township: points, one-vote vetoes, award eligibility."""
     paths, urls = _sources(inputs)
     _run("score", paths, RunOptions(rules, fmt, output, sheet, fields_file, explain, fail_on,
-                                   lang, kind, period, units, by, records, history, full_ids,
-                                   urls, table, query, engine, spark))  # fmt: skip
+                                   lang, kind, period, units, by, records, history, title,
+                                   full_ids, urls, table, query, engine, spark))  # fmt: skip
 
 
 @app.command(cls=_Command)
@@ -533,7 +550,8 @@ def funnel(
         typer.Option("--overdispersion", help="none (exact limits), multiplicative or additive."),
     ] = "none",
     fmt: Annotated[
-        Format | None, typer.Option("--format", "-f", help="table (default) or json.")
+        Format | None,
+        typer.Option("--format", "-f", metavar="<table|json>", help="table (default) or json."),
     ] = None,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write the chart: .png or .svg.")
@@ -549,6 +567,10 @@ def funnel(
     from .report.funnel_out import render_funnel
 
     language = lang.value
+    if fmt is not None and fmt.value not in ("table", "json"):
+        detail = t("opt_command_format", language, command="funnel", fmt=fmt.value,
+                   formats="table, json")  # fmt: skip
+        raise InputError(t("bad_option", language, detail=detail))
     if overdispersion not in ("none", "multiplicative", "additive"):
         detail = t("opt_overdispersion", language, value=overdispersion)
         raise InputError(t("bad_option", language, detail=detail))
@@ -571,7 +593,10 @@ def audit(
     fmt: Annotated[
         Format | None,
         typer.Option(
-            "--format", "-f", help="table, json or csv (default: --output's suffix, else table)."
+            "--format",
+            "-f",
+            metavar="<table|json|csv>",
+            help="table, json or csv (default: --output's suffix, else table).",
         ),
     ] = None,
     output: OutputOption = None,
@@ -765,7 +790,13 @@ def rules_validate(
 def main() -> None:
     """Entry point: run the app; a run that cannot be done exits 2 with a message."""
     try:
-        app(prog_name="fpmetrics")  # also under `python -m fpmetrics.cli` or pytest
+        from typer.main import get_command
+
+        from .help_lang import help_language, localise
+
+        command = get_command(app)
+        localise(command, help_language(sys.argv[1:]))
+        command(prog_name="fpmetrics")  # also under `python -m fpmetrics.cli` or pytest
     except InputError as exc:
         print(exc.message, file=sys.stderr)
         sys.exit(2)

@@ -186,6 +186,7 @@ def build_funnel(
         {
             "unit": rows["unit"].to_numpy(),
             "period": rows["period"].to_numpy(),
+            "status": rows["status"].to_numpy(),  # the check's verdict: named on charts
             "value": rows["value"].to_numpy(dtype=float),
             "count": x,
             "n": n,

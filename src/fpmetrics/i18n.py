@@ -190,6 +190,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "漏斗图只能写成 .png 或 .svg 文件(给的是 {file})",
         "the chart is written as a .png or .svg file (not {file})",
     ),
+    "opt_command_format": (
+        "{command} 不能输出 {fmt} 格式,可用的格式: {formats}",
+        "{command} cannot write {fmt}; its formats are: {formats}",
+    ),
     "opt_audit_format": (
         "audit 只能输出 table、json 或 csv(不是 {fmt});文件后缀: .txt、.json、.csv",
         "audit writes table, json or csv (not {fmt}); file suffixes: .txt, .json, .csv",
@@ -418,6 +422,68 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "totals row says {total}, the townships add up to {summed} (difference {difference})",
     ),
     "p_missing_unit": ("有数据但没有乡镇名称", "row has data but no township name"),
+    # problem hints: how to fix each problem, one sentence (issue 19)
+    "hint_not_a_number": (
+        "在该单元格填入非负整数(没有就填 0),删去文字、空格和单位。",
+        "Type a whole number (0 if none) in the cell, without words, spaces or units.",
+    ),
+    "hint_negative": (
+        "改为正确的人数(不能为负)。",
+        "Replace it with the right count (not negative).",
+    ),
+    "hint_fractional": ("改为整数人数。", "Replace it with a whole number."),
+    "hint_excel_error": (
+        "修正产生该错误值的公式,或直接填入数字。",
+        "Fix the formula that gives this error, or type the number.",
+    ),
+    "hint_part_exceeds_whole": (
+        "核对这两列:部分不能大于总数,改正填错的一个。",
+        "Check both columns: a part cannot exceed its whole; correct the wrong one.",
+    ),
+    "hint_births_sum": (
+        "核对出生人数与男婴、女婴人数,使其相加一致。",
+        "Check births, boys and girls so that boys + girls = births.",
+    ),
+    "hint_duplicate_unit": (
+        "删去重复的一行,或合并为一行后再运行。",
+        "Delete the repeated row, or merge the rows into one, and run again.",
+    ),
+    "hint_missing_unit": (
+        "在该行填上乡镇名称,或删去这一行。",
+        "Type the township's name in the row, or delete the row.",
+    ),
+    "hint_totals_mismatch": (
+        "核对合计行与各乡镇数字,改正其中有误的一处。",
+        "Check the totals row against the townships' figures and correct the wrong one.",
+    ),
+    "hint_unit_missing_from_input": (
+        "在缺少的文件中补上该乡镇的一行,或核对乡镇名称的写法。",
+        "Add the township's row to the file that lacks it, or check how its name is spelt.",
+    ),
+    "hint_file_skipped": (
+        "若需要该文件,请单独在命令行中给出,查看它为何无法读取。",
+        "If the file is needed, name it on the command line to see why it cannot be read.",
+    ),
+    "hint_unknown_sex": (
+        "性别填 男 或 女(也可用 1/2、M/F)。",
+        "Use 男 or 女 (or 1/2, M/F) for sex.",
+    ),
+    "hint_unknown_code": (
+        "按列标题要求填写代码(如 是/否、活产/死胎/死产)。",
+        "Use one of the codes the column expects (such as 是/否, 活产/死胎/死产).",
+    ),
+    "hint_bad_date": (
+        "填入有效日期,如 2024-03-15。",
+        "Type a valid date, such as 2024-03-15.",
+    ),
+    "hint_unknown_unit": (
+        "改正乡镇名称的写法,或把它加入 --units 名单。",
+        "Correct the township's name, or add it to the --units list.",
+    ),
+    "hint_duplicate_id": (
+        "删去重复的记录,或改正录错的编号。",
+        "Delete the repeated record, or correct the mistyped id.",
+    ),
     "whole_county": ("全县", "county"),
     "window_line": ("{name}(近 {n} 期均须达标):", "{name} (each of the last {n} periods):"),
     "window_failed": ("不达标 {units}", "failed: {units}"),
@@ -518,6 +584,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "summary_counts": (
         "{units}, {checks} 项检查: 达标 {pass_} · 不达标 {fail} · 警告 {warn} · 无数据 {no_data} · 数据有误 {invalid}",
         "{units}, {checks} checks: {pass_} pass · {fail} fail · {warn} warn · {no_data} no data · {invalid} invalid",
+    ),
+    # HTML summary cards, all counting townships (issue 19)
+    "card_units_pass": ("全部达标", "all pass"),
+    "card_units_fail": ("有不达标", "with a fail"),
+    "card_units_warn": ("有警告", "with a warning"),
+    "card_units_no_data": ("有无数据项", "with no data"),
+    "card_units_invalid": ("有数据错误", "with invalid data"),
+    "cards_count_units": (
+        "以上各项均按乡镇计数(一个乡镇可同时计入几项);检查项数见上一行。",
+        "Every card counts townships (one may count under several); the line above counts checks.",
     ),
     "units_village": ("{n} 个村(居)", "{n} villages"),
     "units_township": ("{n} 个乡镇", "{n} townships"),
@@ -622,6 +698,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "col_rank_bottom": ("倒数", "From bottom"),
     "col_total": ("得分", "Points"),
     "col_veto": ("一票否决", "Veto"),
+    # Excel ranking sheet (issue 19)
+    "col_points_of": ("{name}\n满分{points}", "{name}\n/{points} pts"),
+    "award_vetoed": ("一票否决({reasons})", "vetoed ({reasons})"),
     "col_award": ("可评奖", "Award"),
     "yes": ("是", "yes"),
     "no": ("否", "no"),
@@ -677,6 +756,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "φ ≤ 1: 没有过度离散, 保留精确控制限",
         "φ ≤ 1: no overdispersion, the exact limits are kept",
     ),
+    "funnel_failing": ("不达标(圈出)", "fails the standard (ringed)"),
     "funnel_band": ("达标区间", "passing range"),
     "funnel_limits": ("{level}% 控制限", "{level}% limits"),
     "funnel_centre": ("中心线 {target}", "centre {target}"),
@@ -889,3 +969,65 @@ def t(key: str, lang: str = "zh", /, **values: object) -> str:
     zh, en = MESSAGES[key]
     text = en if lang == "en" else zh
     return text.format(**values) if values else text
+
+
+# --help in Chinese (issue 19): the command line's help texts are written in English in
+# cli.py; with --lang zh (the default) each is shown as its Chinese here. A text missing
+# here is shown as written.
+HELP_ZH: dict[str, str] = {
+    "Check township family-planning spreadsheets against provincial assessment indicators.": "按省级考核指标检查各乡镇计划生育报表。",
+    "Print the version.": "显示版本号。",
+    "Show this message and exit.": "显示本帮助并退出。",
+    "Check every township against the rule set; exit 1 if any check fails.": "按规则集检查每个乡镇;有指标不达标时退出码为 1。",
+    "Spreadsheets (.xlsx .xls .ods .csv) or folders of them.": "报表文件(.xlsx .xls .ods .csv)或其所在文件夹。",
+    "Shipped rule set name or a YAML file.": "内置规则集名称,或 YAML 规则文件。",
+    "table, json, csv, markdown, html or xlsx (default: --output's suffix, else table).": "table、json、csv、markdown、html 或 xlsx(默认按 --output 的后缀,否则为 table)。",
+    "Write to this file (atomically) instead of stdout.": "写入此文件(原子写入),而不是输出到屏幕。",
+    "Only this sheet of each workbook.": "只读取每个工作簿中的这个工作表。",
+    "YAML file of your own headers: aliases: {field: [header]}.": "自定义表头的 YAML 文件: aliases: {字段: [表头]}。",
+    "Show which column became which field; names given after it (fpmetrics check births.csv --explain 阿城镇) list the counts behind each of that unit's indicators.": "显示各列被识别为哪个字段;其后给出的名称(fpmetrics check births.csv --explain 阿城镇)列出该单位各指标的计数来源。",
+    "Exit 1 on: fail (fail or invalid, default), warn (also warnings), never.": "何时退出码为 1: fail(不达标或无效,默认)、warn(含警告)、never(从不)。",
+    "Read registers as births, migrants or staff (default: by columns).": "按出生、流动人口或人员登记表读取(默认按列判断)。",
+    "Group register births by year, half, quarter or month of the birth date (the year as the rule file's periods.year_start says: 01-01 or 10-01).": "按出生日期的年、半年、季度或月份汇总登记表中的出生(年度起点见规则文件 periods.year_start: 01-01 或 10-01)。",
+    "The townships' names (a file, one per line, or names separated by commas); register records of any other township are not counted.": "乡镇名单(文件,每行一个;或用逗号分隔的名称);其他乡镇的登记记录不计入。",
+    "Report per village, township (default) or county.": "按村、乡镇(默认)或县汇总。",
+    "Write the register rows behind each failing check (CSV).": "写出每项不达标指标所依据的登记记录(CSV)。",
+    "Write the register rows behind each failing check (CSV). This exports personal data (individual records); id numbers are masked unless --full-ids is given.": "写出每项不达标指标所依据的登记记录(CSV)。这会导出个人数据(个案记录);除非给出 --full-ids,证件号码会被遮盖。",
+    "With --records: write id numbers (身份证号) in full. Personal data: keep the file as the rules for personal data require.": "与 --records 同用: 写出完整的证件号码(身份证号)。属于个人数据: 请按个人信息保护的规定保管该文件。",
+    "Keep this run's per-township results in this SQLite file and show the change from the previous period (see `fpmetrics history`).": "把本次各乡镇结果保存到此 SQLite 文件,并显示与上一期相比的变化(见 `fpmetrics history`)。",
+    "Language of tables and messages.": "表格和提示的语言。",
+    "The county (or area) the reports name in their title (default: found in the inputs).": "报告标题中的县(或地区)名称(默认从输入中识别)。",
+    "Score and rank every township: points, one-vote vetoes, award eligibility.": "为每个乡镇计分排名: 得分、一票否决、评奖资格。",
+    "Funnel plot of one indicator: which townships are outside chance (95%, 99.8%).": "某一指标的漏斗图: 哪些乡镇超出随机波动范围(95%、99.8%)。",
+    "Indicator id, e.g. sex_ratio_at_birth.": "指标代码,如 sex_ratio_at_birth。",
+    "Centre line: overall (pooled rate), bound, or a value.": "中心线: overall(全县合并率)、bound(标准值)或一个数值。",
+    "none (exact limits), multiplicative or additive.": "none(精确控制限)、multiplicative(乘法)或 additive(加法)。",
+    "table (default) or json.": "table(默认)或 json。",
+    "Write the chart: .png or .svg.": "写出图表: .png 或 .svg。",
+    "Data-quality signals, ranked: changes beyond chance, too-smooth series, impossible rates.": "数据质量信号(按可疑程度排序): 超出随机的变化、过于平滑的序列、不可能的比率。",
+    "table, json or csv (default: --output's suffix, else table).": "table、json 或 csv(默认按 --output 的后缀,否则为 table)。",
+    "Also read the earlier periods kept in this history file (check --history).": "同时读取此历史文件中保存的以前各期(check --history)。",
+    "The runs kept in a history file; one township's series; the changes between two runs.": "历史文件中保存的各次运行;某乡镇的历次结果;两次运行之间的变化。",
+    "A history file (--history).": "历史文件(--history)。",
+    "One township's results over the runs.": "某一乡镇历次运行的结果。",
+    "What changed from run A to run B.": "从第 A 次到第 B 次运行的变化。",
+    "Write the fill-in workbook for townships: the columns the rule set needs.": "写出供乡镇填报的工作簿: 含规则集所需的各列。",
+    "The .xlsx file to write.": "要写出的 .xlsx 文件。",
+    "Township names to pre-fill, separated by commas or 、.": "预先填入的乡镇名称,用逗号或 、 分隔。",
+    "Blank rows.": "空白行数。",
+    "Overwrite OUTPUT if it exists.": "OUTPUT 已存在时覆盖。",
+    "List the canonical fields and the headers each accepts, then the register columns.": "列出标准字段及各自可接受的表头,以及登记表的列。",
+    "List, show and validate rule sets.": "列出、查看和校验规则集。",
+    "The shipped rule sets.": "内置规则集。",
+    "Every indicator of a rule set: formula, bounds, severity, source.": "规则集的每个指标: 公式、标准、级别、来源。",
+    "Check a rule file; exit 2 with the file and line of each mistake.": "校验规则文件;有错误时给出文件和行号,退出码为 2。",
+    "A rule file to check.": "要校验的规则文件。",
+    # headings and notes of the help page
+    "Usage: ": "用法: ",
+    "Arguments": "参数",
+    "Options": "选项",
+    "Commands": "命令",
+    "required": "必填",
+    "default: {default}": "默认: {default}",
+    "env var: {var}": "环境变量: {var}",
+}

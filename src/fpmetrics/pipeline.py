@@ -13,6 +13,7 @@ from .io.repeated_columns import repeat_problems
 from .io.summed_fields import gap_problems
 from .levels import at_level
 from .load import Inputs, RegisterOptions, load_inputs
+from .problem_cells import locate
 from .reporting import with_bounds
 from .rules import RuleSet
 from .validate import PROBLEM_COLUMNS, check_records, check_totals
@@ -30,6 +31,8 @@ class CheckReport:
     problems: pd.DataFrame
     windows: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=WINDOW_COLUMNS))
     level: str = "township"
+    title: str | None = None
+    """--title: what the reports name as the county (else found in the inputs)."""
     newly_failing: pd.DataFrame | None = None
     """With --history: the (unit, period) pairs failing now that did not before."""
 
@@ -76,7 +79,7 @@ def run_check(
         results=results,
         verdicts=unit_verdicts(results),
         summary=summarise(results),
-        problems=problems.reset_index(drop=True),
+        problems=locate(problems.reset_index(drop=True), inputs, lang),
         windows=windows,
         level=by,
     )

@@ -11,6 +11,7 @@ from .errors import InputError
 from .i18n import t
 from .output import deliver
 from .pipeline import CheckReport, ScoreReport
+from .plain_text import trim_lines
 
 SUFFIX_FORMATS = {
     ".json": "json",
@@ -66,7 +67,8 @@ def render(
 
             render_score_table(scores, lang, console, err)
         if output is not None:
-            deliver(console.file.getvalue(), fmt, output, lang, err)  # type: ignore[attr-defined]
+            text = trim_lines(console.file.getvalue())  # type: ignore[attr-defined]
+            deliver(text, fmt, output, lang, err)
         return
 
     deliver(_document(check, scores, fmt, lang, output is not None), fmt, output, lang, err)

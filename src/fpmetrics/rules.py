@@ -285,11 +285,18 @@ class Scoring(BaseModel):
         default="full",
         description="points for a zero denominator (nothing to manage); missing data scores 0",
     )
+    decimals: int = Field(
+        default=2,
+        ge=0,
+        le=6,
+        description="points are rounded to this many decimals, each indicator's before summing",
+    )
     source: str = ""
 
     def max_total(self, active: set[str]) -> float:
         """Full marks over the indicators that are enabled."""
-        return sum(item.points for key, item in self.indicators.items() if key in active)
+        total = sum(item.points for key, item in self.indicators.items() if key in active)
+        return round(total, self.decimals)
 
 
 class EvidenceSettings(BaseModel):

@@ -80,7 +80,9 @@ def item_points(results: pd.DataFrame, scoring: Scoring) -> pd.DataFrame:
         [0.0, full, graded, 0.0, full],
         default=0.0,
     )
-    scored["points"] = points
+    # Each item's points at the scheme's precision, so the total is a sum of what the
+    # tables show (and 99.2 is never written 99.19999999999999)
+    scored["points"] = np.round(points, scoring.decimals)
     scored["max_points"] = full
     return scored
 
@@ -97,7 +99,7 @@ def score_units(results: pd.DataFrame, verdicts: pd.DataFrame, ruleset: RuleSet)
     units = verdicts[["unit", "code", "period"]].copy()
     units["_period"] = units["period"].fillna("")
     index = pd.MultiIndex.from_frame(units[["unit", "_period"]])
-    units["total"] = totals.reindex(index).fillna(0.0).to_numpy()
+    units["total"] = totals.reindex(index).fillna(0.0).round(scoring.decimals).to_numpy()
     units["max_total"] = scoring.max_total(set(ruleset.active))
 
     all_keyed = results.assign(period=results["period"].fillna(""))

@@ -12,10 +12,11 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from .. import __version__
 from ..i18n import t
 from ..output import deliver
 from ..pipeline import CheckReport
+from ..plain_text import trim_lines
+from .machine import head, problem_records
 from .safety import csv_text, defuse_frame
 
 FORMATS = ("table", "json", "csv")
@@ -37,19 +38,23 @@ def _clean(value: object) -> object:
 
 
 def audit_json(report: CheckReport, signals: pd.DataFrame, periods: bool) -> str:
+    """The audit document: the common head, the settings, ``signals``, ``summary`` (how many
+    signals, over how many tests, naming how many townships) and ``problems``."""
+    townships = signals.attrs.get("townships", [])
     payload = {
-        "fpmetrics": __version__,
-        "ruleset": report.ruleset.name,
+        **head(report),
         "alpha": report.ruleset.audit.alpha,
         "periods": periods,
         "tests": signals.attrs.get("tests", 0),
-        "townships": signals.attrs.get("townships", []),
+        "townships": townships,
         "needs_periods": signals.attrs.get("needs_periods", []),
         "signals": [_clean(s) for s in signals.to_dict("records")],
-        "problems": report.problems[["level", "code", "file", "sheet", "row", "column", "message"]]
-        .astype(object)
-        .where(report.problems.notna(), None)
-        .to_dict("records"),
+        "summary": {
+            "signals": len(signals),
+            "tests": int(signals.attrs.get("tests", 0)),
+            "townships": len(townships),
+        },
+        "problems": problem_records(report.problems),
     }
     return json.dumps(_clean(payload), ensure_ascii=False, indent=2) + "\n"
 
@@ -85,7 +90,7 @@ def write_audit(
         render_audit(report, signals, periods, lang, console, err)
         if output is None:
             return
-        data = console.file.getvalue()  # type: ignore[attr-defined]
+        data = trim_lines(console.file.getvalue())  # type: ignore[attr-defined]
     elif fmt == "json":
         data = audit_json(report, signals, periods)
     else:

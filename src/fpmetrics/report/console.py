@@ -165,17 +165,18 @@ def _list_tokens(names: list[str], lang: str, style: str) -> list[tuple[str, str
     return [(n + (sep if i < len(names) - 1 else ""), style) for i, n in enumerate(names)]
 
 
-def wrapped(tokens: list[tuple[str, str]], width: int) -> Text:
+def wrapped(tokens: list[tuple[str, str]], width: int, indent: int = 2) -> Text:
     """Styled pieces filled into lines no wider than ``width``, breaking only between pieces
-    (rich breaks Chinese text inside names: 郭⏎屯镇). A piece wider than a line is split."""
+    (rich breaks Chinese text inside names: 郭⏎屯镇); continuation lines are indented by
+    ``indent``. A piece wider than a line stays whole on a line of its own."""
     text = Text()
     used = 0
     for piece, style in tokens:
         size = cell_len(piece.rstrip())
-        if used and used + size > width:
+        if used > indent and used + size > width:
             text.rstrip()
-            text.append("\n  ")
-            used = 2
+            text.append("\n" + " " * indent)
+            used = indent
             piece = piece.lstrip()
         text.append(piece, style=style)
         used += cell_len(piece)
@@ -184,21 +185,22 @@ def wrapped(tokens: list[tuple[str, str]], width: int) -> Text:
 
 
 def render_problems(problems: pd.DataFrame, lang: str, err: Console) -> None:
+    """Each problem as ``级别 文件 [工作表] E17 (列): message hint``, wrapped to the terminal
+    with an indent, breaking between words or clauses, never inside a name, id or path."""
+    from ..problem_cells import where_text
+
     if problems.empty:
         return
     err.print(t("problems_header", lang, count=len(problems)))
     for p in problems.head(MAX_PROBLEMS_SHOWN).to_dict("records"):
         level = t(f"level_{p['level']}", lang)
-        where = str(p["file"])
-        if p["sheet"]:
-            where += f" [{p['sheet']}]"
-        if p["row"] is not None and p["row"] == p["row"]:
-            where += " " + t("where_row", lang, row=int(p["row"]))
-        if p["column"]:
-            where += f" {p['column']}"
         style = "red" if p["level"] == "error" else "yellow"
-        line = Text(f"  {level} ", style=style)
-        line.append(f"{where}: {p['message']}")
-        err.print(line)
+        tokens = [(f"  {level} ", style), (f"{where_text(p, lang)}: ", "")]
+        tokens += _phrases(str(p["message"]), "")
+        hint = p.get("hint")
+        if isinstance(hint, str) and hint:
+            tokens[-1] = (tokens[-1][0] + " ", tokens[-1][1])
+            tokens += _phrases("→ " + hint, "dim")
+        err.print(wrapped(tokens, err.width, indent=4))
     if len(problems) > MAX_PROBLEMS_SHOWN:
         err.print(t("problems_more", lang, count=len(problems) - MAX_PROBLEMS_SHOWN))

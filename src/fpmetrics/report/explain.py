@@ -9,16 +9,7 @@ from rich.text import Text
 from ..fields import FIELDS
 from ..i18n import join, t
 from ..load import Inputs
-
-
-def column_letter(index: int) -> str:
-    """0 → A, 25 → Z, 26 → AA: the column as a spreadsheet shows it."""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
+from ..problem_cells import column_letter
 
 
 def one_line(header: object) -> str:

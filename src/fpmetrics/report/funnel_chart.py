@@ -33,7 +33,7 @@ MIN_UNITS = 3  # a report draws a funnel only for an indicator with values for t
 # How far beyond the data (values, centre line, bounds) the y-axis may reach to show the
 # limits, as a multiple of the data's range: the limits of a tiny unit can be enormous (a sex
 # ratio of 35,000) or infinite, and would flatten everything else.
-LIMIT_REACH = 1.0
+LIMIT_REACH = 0.25
 
 
 def _rc(svg_text: bool, salt: str) -> dict[str, object]:
@@ -68,8 +68,22 @@ def numbered(fmt: str, svg_text: bool = False) -> bool:
 
 
 def _flagged(funnel: Funnel) -> pd.DataFrame:
+    """The points a chart names: outside the limits, or failing the standard (a township
+    that fails inside the limits is named too)."""
     units = funnel.units
-    return units[(units["outside_95"] != "") | (units["outside_99.8"] != "")]
+    outside = (units["outside_95"] != "") | (units["outside_99.8"] != "")
+    failing = units["status"].isin(["fail", "warn"]) if "status" in units else False
+    return units[outside | failing]
+
+
+def bad_side(funnel: Funnel) -> pd.Series:
+    """Whether each point lies outside its limits on the side the standard counts as bad:
+    high on a "≤" rule, low on a "≥" one, either side of a range. A rate of 97.9% above
+    the limits of a "≥ 90%" rule is good news and is not drawn red."""
+    rule = funnel.rule
+    units = funnel.units
+    side = units["outside_99.8"].where(units["outside_99.8"] != "", units["outside_95"])
+    return ((side == "high") & (rule.max is not None)) | ((side == "low") & (rule.min is not None))
 
 
 def _unit_label(row: dict) -> str:
@@ -84,14 +98,16 @@ def numbered_key(funnel: Funnel, lang: str) -> str:
 
 
 def y_limits(funnel: Funnel, curves: pd.DataFrame) -> tuple[float, float]:
-    """The y-axis: the values, the centre line, the bounds and the 99.8% limits of a typical
-    (the median) unit; beyond that, the limit curves as far as LIMIT_REACH times that range
-    (not the limits of a unit of 4 births, at a sex ratio of 35,000 or infinite); padded."""
+    """The y-axis fitted to the data and the limits: the values, the centre line, the bounds
+    and the 95% limits of a typical (the median) unit; beyond that, the limit curves as far
+    as LIMIT_REACH times that range (not the limits of a unit of 4 births, at a sex ratio of
+    35,000 or infinite); padded. (With the 99.8% limits and the whole reach, the sex ratios
+    of a county, all within 103–107, sat on one line of an axis from 49 to 197.)"""
     rule = funnel.rule
     units = funnel.units
     typical = [
         float(np.median(finite)) if len(finite := column[np.isfinite(column)]) else np.nan
-        for column in (units[f"{side}_99.8"].to_numpy(dtype=float) for side in ("lower", "upper"))
+        for column in (units[f"{side}_95"].to_numpy(dtype=float) for side in ("lower", "upper"))
     ]
     bounds = [b for b in (rule.min, rule.max) if b is not None]
     core = np.array([*units["value"], funnel.target, *bounds, *typical], dtype=float)
@@ -177,12 +193,29 @@ def draw(
             funnel.target, color="#2f5597", lw=1, label=t("funnel_centre", text_lang, target=centre)
         )
         units = funnel.units
-        outside = units["outside_99.8"] != ""
-        warn = (units["outside_95"] != "") & ~outside
+        # Colour by good or bad, not high or low: red outside 99.8% on the bad side, amber
+        # outside 95% on the bad side, green outside on the good side; a ring marks every
+        # township that fails the standard, inside the limits or not.
+        bad = bad_side(funnel)
+        beyond = units["outside_99.8"] != ""
+        outside = (units["outside_95"] != "") | beyond
+        good = outside & ~bad
+        warn = bad & ~beyond
+        red = bad & beyond
+        failing = units["status"].isin(["fail", "warn"]) if "status" in units else outside & False
         ax.scatter(units["n"], units["value"], s=22, color="#2f5597", zorder=3)
+        ax.scatter(units.loc[good, "n"], units.loc[good, "value"], s=30, color="#548235", zorder=4)
         ax.scatter(units.loc[warn, "n"], units.loc[warn, "value"], s=30, color="#bf8f00", zorder=4)
+        ax.scatter(units.loc[red, "n"], units.loc[red, "value"], s=34, color="#c00000", zorder=5)
         ax.scatter(
-            units.loc[outside, "n"], units.loc[outside, "value"], s=34, color="#c00000", zorder=5
+            units.loc[failing, "n"],
+            units.loc[failing, "value"],
+            s=90,
+            facecolors="none",
+            edgecolors="#c00000",
+            linewidths=1.2,
+            zorder=6,
+            label=t("funnel_failing", text_lang),
         )
         _label_points(ax, _flagged(funnel), fallback)
         ax.set_title(chart_title(funnel, text_lang), fontsize=11)
@@ -210,8 +243,9 @@ LABEL_SIZE = 8  # points
 
 
 def _label_points(ax, flagged: pd.DataFrame, fallback: bool) -> None:
-    """Name each point outside the limits beside it: above a high point, below a low one,
-    moved a line further out (with a leader) where it would cover a name already placed."""
+    """Name each point outside the limits, or failing the standard, beside it: above a high
+    point, below a low one, moved a line further out (with a leader) where it would cover a
+    name already placed."""
     ax.get_xlim()  # apply the autoscaling, so that data map to their place on the page
     to_points = 72 / ax.figure.dpi
     placed: list[tuple[float, float, float, float]] = []

@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-import json
 import math
 import sys
 from pathlib import Path
 
+import pandas as pd
 from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from .. import __version__
 from ..errors import InputError
-from ..funnel import build_funnel
+from ..funnel import Funnel, build_funnel
 from ..i18n import join, t
 from ..output import write_reported
 from ..pipeline import CheckReport
-from .machine import _none
+from .machine import _none, dumps_document, head, problem_records
+from .schema import FunnelPoint
 from .values import plain_number
 
 
@@ -27,6 +27,84 @@ def _number(value: float | None) -> int | float | None:
     if value is None or not math.isfinite(value):
         return None
     return plain_number(value)
+
+
+def funnel_points(report: CheckReport, funnel: Funnel) -> pd.DataFrame:
+    """Every unit with a result for the funnel's indicator, in the funnel's order, then the
+    units without a value (``no_data``); with flags as booleans (``above``: which side of
+    the limits, null inside) and ``meets_standard`` (the check passed: within the bounds)."""
+    results = report.results
+    rows = results[results["indicator"] == funnel.indicator]
+    status = rows[["unit", "period", "status"]].assign(
+        period=rows["period"].astype(object).where(rows["period"].notna(), None)
+    )
+    units = funnel.units.assign(
+        period=funnel.units["period"].astype(object).where(funnel.units["period"].notna(), None)
+    )
+    # on text keys: a None period matches None (pandas merges None keys together)
+    units = units.drop(columns="status", errors="ignore")  # the results' status, joined below
+    points = units.merge(status, on=["unit", "period"], how="left", sort=False)
+    missing = status.merge(units[["unit", "period"]], on=["unit", "period"], how="left",
+                           indicator=True)  # fmt: skip
+    missing = missing[missing["_merge"] == "left_only"].drop(columns="_merge")
+    points = pd.concat([points, missing], ignore_index=True, sort=False)
+    points["no_data"] = points["value"].isna()
+    sides = {level: points[f"outside_{level}"].fillna("") for level in ("95", "99.8")}
+    outer = sides["99.8"].where(sides["99.8"] != "", sides["95"])
+    points["above"] = outer.map({"high": True, "low": False})
+    for level, key in (("95", "95"), ("99.8", "998")):
+        points[f"outside_{key}"] = sides[level].isin(["low", "high"])
+        points[f"lower_{key}"] = points[f"lower_{level}"]
+        points[f"upper_{key}"] = points[f"upper_{level}"]
+    points["meets_standard"] = points["status"].map({"pass": True, "fail": False, "warn": False})
+    return points.drop(columns=["lower_99.8", "upper_99.8", "outside_99.8"])
+
+
+def funnel_json(report: CheckReport, funnel: Funnel) -> str:
+    """The funnel document: the common head, ``funnel`` (one record per unit, also those
+    without a value), ``summary`` and ``problems``. Keys hold no dots; flags are booleans,
+    null where there is no value."""
+    points = funnel_points(report, funnel)
+    keys = list(FunnelPoint.model_fields)
+    records = []
+    for row in points.to_dict("records"):
+        record = {}
+        for key in keys:
+            value = row.get(key)
+            if key in ("unit", "period"):
+                record[key] = _none(value)
+            elif key == "no_data":
+                record[key] = bool(value)
+            elif row["no_data"] and key not in ("meets_standard",):
+                record[key] = None
+            elif key in ("outside_95", "outside_998"):
+                record[key] = bool(value)
+            elif key in ("above", "meets_standard"):
+                record[key] = None if _none(value) is None else bool(value)
+            else:
+                record[key] = _number(None if _none(value) is None else float(value))
+        records.append(record)
+    with_value = points[~points["no_data"]]
+    payload = {
+        **head(report),
+        "indicator": funnel.indicator,
+        "method": funnel.method,
+        "target": _number(funnel.target),
+        "phi": _number(funnel.phi),
+        "tau2": _number(funnel.tau2),
+        "overdispersion": funnel.overdispersion,
+        "phi_rate": _number(funnel.phi_rate),
+        "funnel": records,
+        "summary": {
+            "units": len(points),
+            "no_data": int(points["no_data"].sum()),
+            "outside_95": int(with_value["outside_95"].sum()),
+            "outside_998": int(with_value["outside_998"].sum()),
+            "fail": int((points["meets_standard"] == False).sum()),  # noqa: E712
+        },
+        "problems": problem_records(report.problems),
+    }
+    return dumps_document(payload)
 
 
 def render_funnel(
@@ -62,21 +140,7 @@ def render_funnel(
     if units.empty:  # nothing to draw, and a centre line of NaN
         raise InputError(t("funnel_no_values", lang, name=rule.label(lang)))
     if str(fmt) == "json":
-        payload = {
-            "fpmetrics": __version__,
-            "indicator": indicator,
-            "method": funnel.method,
-            "target": _number(funnel.target),
-            "phi": _number(funnel.phi),
-            "tau2": _number(funnel.tau2),
-            "overdispersion": funnel.overdispersion,
-            "phi_rate": _number(funnel.phi_rate),
-            "units": [
-                {k: (_number(v) if isinstance(v, float) else _none(v)) for k, v in r.items()}
-                for r in units.to_dict("records")
-            ],
-        }
-        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.write(funnel_json(report, funnel))
     else:
         table = Table(
             title=t("funnel_title", lang, name=rule.label(lang), target=f"{funnel.target:.2f}"),

@@ -27,7 +27,9 @@ h2{font-size:1.2em;margin-top:1.6em;border-bottom:1px solid #ccc}
 .meta{color:#666;font-size:.9em}
 table{border-collapse:collapse;font-size:.9em;margin:.6em 0}
 th,td{border:1px solid #ccc;padding:.25em .5em}th{background:#ddebf7}
-td.num{text-align:right;font-variant-numeric:tabular-nums}td:first-child{white-space:nowrap}
+td.num{text-align:right;font-variant-numeric:tabular-nums}td:first-child,td.name{white-space:nowrap}
+.wide{overflow-x:auto;max-width:100%}.meta{overflow-wrap:anywhere}
+.chart svg{width:100%;max-width:760px;height:auto;display:block}
 td.fail{background:#ffc7ce;color:#9c0006;font-weight:bold}td.warn{background:#ffeb9c}
 td.no_data,td.invalid{background:#ededed;color:#666;text-align:center}
 tr.vetoed td:first-child,tr.vetoed td.veto{background:#ffc7ce;color:#9c0006}
@@ -60,13 +62,23 @@ def _w(key: str, lang: str) -> str:
 
 
 def _table(headers: list[str], rows: list[str]) -> str:
+    """A table in a box of its own width that scrolls sideways on a narrow screen (a phone):
+    the page itself never does."""
     head = "".join(f"<th>{escape(h)}</th>" for h in headers)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    return (
+        f'<div class="wide"><table><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table></div>"
+    )
 
 
 def to_html(check: CheckReport, scores: ScoreReport | None, lang: str) -> str:
+    from .subject import subject
+
     title = check.ruleset.label(lang)
     heading = t("score_title" if scores is not None else "table_title", lang, ruleset=title)
+    about = subject(check, lang)  # 阳谷县 2024年度
+    heading = f"{about} {heading}" if about else heading
+    title = f"{about} {title}" if about else title
     files = "、".join(str(f) for f in check.inputs.files)
     parts = [
         f'<!DOCTYPE html><html lang="{"en" if lang == "en" else "zh-CN"}"><head>',
@@ -97,7 +109,6 @@ def _summary(check: CheckReport, scores: ScoreReport | None, lang: str) -> str:
     """Score reports lead with the score summary (vetoed, award-eligible); both then give the
     verdict counts, as the terminal's summary line and as cards. With periods, units are
     counted once (18 townships × 12 periods, not 216 townships)."""
-    s = check.summary
     periods = check.results["period"].dropna().nunique()
     cards = [(t(unit_column_key(check.level), lang), check.results["unit"].nunique())]
     if periods:
@@ -114,12 +125,26 @@ def _summary(check: CheckReport, scores: ScoreReport | None, lang: str) -> str:
             cards.append((_w("unverified", lang), unverified))
         lines = score_summary_lines(scores, lang)
     lines.append(summary_line(check, lang))
-    cards += [
-        (t(f"status_{k}", lang), s[k]) for k in ("pass", "fail", "warn", "no_data", "invalid")
-    ]
+    # Every card counts townships (units), never checks: the line above gives the checks.
+    cards += [(t(f"card_units_{k}", lang), n) for k, n in _units_by_status(check).items()]
     html = "".join(f'<div class="card"><b>{v}</b>{escape(k)}</div>' for k, v in cards)
     text = "".join(f"<p>{escape(line)}</p>" for line in lines)
-    return f'{text}<div class="cards">{html}</div>'
+    note = f'<p class="meta">{escape(t("cards_count_units", lang))}</p>'
+    return f'{text}<div class="cards">{html}</div>{note}'
+
+
+def _units_by_status(check: CheckReport) -> dict[str, int]:
+    """Townships (counted once over periods) whose results are all passing (or without
+    data), and those with at least one result failing, warned, without data, invalid."""
+    results = check.results
+    unit = results["unit"]
+    has = {k: (results["status"] == k).groupby(unit).any() for k in ("fail", "warn", "no_data",
+                                                                     "invalid")}  # fmt: skip
+    clean = ~(has["fail"] | has["warn"] | has["invalid"])
+    return {
+        "pass": int(clean.sum()),
+        **{k: int(v.sum()) for k, v in has.items()},
+    }
 
 
 def _ranking(scores: ScoreReport, lang: str) -> str:
@@ -136,7 +161,7 @@ def _ranking(scores: ScoreReport, lang: str) -> str:
         award = texts.award(r)
         rows.append(
             f'<tr class="{"vetoed" if r["vetoed"] else ""}"><td class="num">{r["rank"]}</td>'
-            f"<td>{escape(r['unit'])}</td>"
+            f'<td class="name">{escape(r["unit"])}</td>'
             + (f"<td>{escape(r['period'] or '')}</td>" if has_period else "")
             + f'<td class="num">{r["total"]:.2f}</td>'
             f'<td class="num">{r["rank_from_bottom"]}</td><td class="veto">{veto}</td>'
@@ -201,8 +226,12 @@ def _chart(results: pd.DataFrame, rule: Indicator, level: str, lang: str) -> str
     lo, hi = lo - pad, hi + pad
     if rule.symbol in ("%",) and lo < 0:
         lo = 0
-    left, width, row_h = 110, 560, 16
+    # Drawn on a 520-wide canvas (viewBox) that scales to the page: on a phone the chart
+    # shrinks with it instead of running off the edge. Names on the left, each dot's value
+    # written at the right, so nothing needs a hover.
+    left, width, row_h, values_w = 100, 340, 16, 80
     height = row_h * len(shown) + 40
+    total_w = left + width + values_w
 
     def x(v: float) -> float:
         return left + (v - lo) / (hi - lo) * width
@@ -210,8 +239,9 @@ def _chart(results: pd.DataFrame, rule: Indicator, level: str, lang: str) -> str
     band_lo = x(rule.min if rule.min is not None else lo)
     band_hi = x(rule.max if rule.max is not None else hi)
     svg = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{left + width + 60}" height="{height}" '
-        f'role="img" aria-label="{escape(title)}">',
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {total_w} {height}" '
+        f'width="100%" preserveAspectRatio="xMinYMin meet" role="img" '
+        f'aria-label="{escape(title)}">',
         f'<rect x="{band_lo:.1f}" y="10" width="{max(band_hi - band_lo, 0):.1f}" '
         f'height="{height - 30}" fill="#e2f0d9"><title>{_w("band", lang)}</title></rect>',
     ]
@@ -237,6 +267,8 @@ def _chart(results: pd.DataFrame, rule: Indicator, level: str, lang: str) -> str
             f'<line x1="{left}" x2="{left + width}" y1="{y}" y2="{y}" stroke="#eee"/>'
             f'<circle cx="{x(r["value"]):.1f}" cy="{y}" r="4.5" fill="{colour}">'
             f"<title>{escape(label)}: {value}{escape(rule.symbol)}</title></circle>"
+            f'<text x="{left + width + 8}" y="{y + 4}" fill="{colour}">'
+            f"{escape(value)}{escape(rule.symbol)}</text>"
         )
     svg.append("</svg>")
     return f'<div class="chart"><b>{escape(title)}</b>{note}<br>{"".join(svg)}</div>'
@@ -292,11 +324,12 @@ def _problems(check: CheckReport, lang: str) -> str:
             p["sheet"] or "",
             row,
             p["column"] or "",
-            p["message"],
+            p.get("cell") or "",
+            p["message"] + (f" → {p['hint']}" if isinstance(p.get("hint"), str) else ""),
         ]
         rows.append("<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in cells) + "</tr>")
     headers = {
-        "zh": ["级别", "文件", "工作表", "行", "列", "问题"],
-        "en": ["Level", "File", "Sheet", "Row", "Column", "Problem"],
+        "zh": ["级别", "文件", "工作表", "行", "列", "单元格", "问题"],
+        "en": ["Level", "File", "Sheet", "Row", "Column", "Cell", "Problem"],
     }
     return _table(headers["en" if lang == "en" else "zh"], rows)

@@ -12,6 +12,7 @@ import pandas as pd
 from pydantic import BaseModel
 
 from .. import __version__
+from ..load import Inputs
 from ..pipeline import CheckReport
 from .safety import csv_text, defuse_frame
 from .schema import PeriodWindow, UnitVerdict
@@ -153,6 +154,8 @@ def _distinct(series: pd.Series) -> tuple[list[int], list]:
 
 
 def problem_records(problems: pd.DataFrame) -> list[dict]:
+    """The problems as the JSON lists them: where (``cell`` in A1 style when the row and the
+    column are known), what (``code``, ``message``) and how to fix it (``hint``)."""
     return [
         {
             "level": p["level"],
@@ -161,10 +164,53 @@ def problem_records(problems: pd.DataFrame) -> list[dict]:
             "sheet": _none(p["sheet"]),
             "row": None if _none(p["row"]) is None else int(p["row"]),
             "column": _none(p["column"]),
+            "cell": _none(p.get("cell")),
             "message": p["message"],
+            "hint": _none(p.get("hint")),
         }
         for p in problems.to_dict("records")
     ]
+
+
+def input_records(inputs: Inputs) -> list[dict]:
+    """What was read: each table and register, with its file, sheet and kind."""
+    tables = [
+        {
+            "file": str(table.source.file),
+            "sheet": table.source.sheet,
+            "kind": "table",
+            "rows": len(table.data),
+        }
+        for table in inputs.tables
+    ]
+    registers = [
+        {
+            "file": str(a.register.file),
+            "sheet": a.register.sheet,
+            "kind": f"{a.register.kind}_register",
+            "rows": None,
+        }
+        for a in inputs.registers
+    ]
+    return tables + registers
+
+
+def head(report: CheckReport) -> dict:
+    """The keys every document starts with: ``fpmetrics``, ``ruleset``, ``inputs``."""
+    return {
+        "fpmetrics": __version__,
+        "ruleset": report.ruleset.name,
+        "inputs": input_records(report.inputs),
+    }
+
+
+def check_records(report: CheckReport) -> dict:
+    """The check's records: ``results``, ``units`` and ``windows``."""
+    return {
+        "results": result_items(report.results),
+        "units": frame_items(report.verdicts, UnitVerdict),
+        "windows": frame_items(report.windows, PeriodWindow),
+    }
 
 
 def to_json(report: CheckReport) -> str:
@@ -172,13 +218,10 @@ def to_json(report: CheckReport) -> str:
     (the tests validate every document against it; validating 25,000 results at run time
     would cost a second on a province)."""
     payload = {
-        "fpmetrics": __version__,
-        "ruleset": report.ruleset.name,
-        "results": result_items(report.results),
-        "units": frame_items(report.verdicts, UnitVerdict),
+        **head(report),
+        **check_records(report),
         "summary": {key: int(value) for key, value in report.summary.items()},
         "problems": problem_records(report.problems),
-        "windows": frame_items(report.windows, PeriodWindow),
     }
     return dumps_document(payload)
 

@@ -44,7 +44,10 @@ def to_markdown(check: CheckReport, scores: ScoreReport | None, lang: str) -> st
     rules = check.ruleset.active
     label = check.ruleset.label(lang)
     title = t("score_title" if scores is not None else "table_title", lang, ruleset=label)
-    lines = [f"## {md_text(title)}", ""]
+    from .subject import subject
+
+    about = subject(check, lang)  # 阳谷县 2024年度: the county and the period
+    lines = [f"## {md_text(f'{about} {title}' if about else title)}", ""]
     if scores is not None:
         from .scores import score_summary_lines
 

@@ -8,11 +8,10 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from .. import __version__
 from ..i18n import join, t
 from ..pipeline import ScoreReport
 from .console import render_problems
-from .machine import _none, dumps_document, problem_records, result_items
+from .machine import _none, check_records, dumps_document, head, problem_records
 from .safety import csv_text, defuse_frame
 from .values import units_text
 
@@ -231,14 +230,24 @@ def score_records(report: ScoreReport) -> list[dict]:
     return records
 
 
+def score_summary(report: ScoreReport) -> dict[str, int]:
+    """The check's counts, and how many units are vetoed and award-eligible."""
+    scores = report.scores
+    return {
+        **{key: int(value) for key, value in report.check.summary.items()},
+        "vetoed": int(scores["vetoed"].sum()),
+        "award_eligible": int(scores["award_eligible"].sum()),
+    }
+
+
 def score_json(report: ScoreReport) -> str:
+    """The check document with ``scores`` added and the score counts in ``summary``."""
     check = report.check
     payload = {
-        "fpmetrics": __version__,
-        "ruleset": check.ruleset.name,
+        **head(check),
+        **check_records(check),
         "scores": score_records(report),
-        "results": result_items(check.results),
-        "summary": check.summary,
+        "summary": score_summary(report),
         "problems": problem_records(check.problems),
     }
     return dumps_document(payload)

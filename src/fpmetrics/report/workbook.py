@@ -98,17 +98,19 @@ def _l(key: str, lang: str) -> str:
 
 
 def _number_format(symbol: str, decimals: int) -> str:
+    """The value's digits followed by its symbol as text: 89.9 shows as 89.9%, 2.74 as
+    2.74‰ (Excel's own % format would multiply by 100; it has no ‰ one)."""
     zeros = "0." + "0" * decimals if decimals else "0"
-    if symbol == "%":
-        return zeros + "%"
-    if symbol == "‰":
-        return zeros + '"‰"'
+    if symbol in ("%", "‰"):
+        return zeros + f'"{symbol}"'
     return zeros
 
 
 def _cell_value(value: float, symbol: str) -> float:
-    """Percentages are stored as fractions so that Excel's % format shows them right."""
-    return value / 100 if symbol == "%" else value
+    """Every value cell holds the indicator's value on its own scale, as ``value`` in the
+    JSON: 89.9 for 89.9%, 2.74 for 2.74‰, 105.3 for a sex ratio. One rule for all columns,
+    so a formula or pandas reading the sheet need not know which is which."""
+    return value
 
 
 # Widths in Excel character units. Headers wrap (up to three lines) instead of widening a
@@ -206,10 +208,11 @@ class _Sheet:
     def _widen(self, col: int, width: int) -> None:
         self.widths[col] = max(self.widths.get(col, 6), width)
 
-    def finish(self, ncols: int, nrows: int) -> None:
+    def finish(self, ncols: int, nrows: int, frozen_columns: int = 1) -> None:
         """Column widths; wrapping and row heights for the header and the text cells that
         row() noted (a one-line text no wider than its column's cap always fits: the column
-        was widened for it)."""
+        was widened for it); the header row and the first ``frozen_columns`` columns frozen
+        (名次 and 乡镇 stay in view)."""
         ws = self.ws
         for col, width in self.widths.items():
             ws.column_dimensions[get_column_letter(col)].width = width
@@ -228,11 +231,15 @@ class _Sheet:
             if lines > 1:
                 ws.row_dimensions[r].height = LINE_HEIGHT * lines + 2
         last = get_column_letter(max(ncols, 1))
-        ws.freeze_panes = ws.cell(row=self.header_row + 1, column=2)
+        ws.freeze_panes = ws.cell(row=self.header_row + 1, column=frozen_columns + 1)
         if nrows:
             ws.auto_filter.ref = f"A{self.header_row}:{last}{self.header_row + nrows}"
         ws.print_title_rows = f"{self.header_row}:{self.header_row}"
         _print_setup(ws)
+
+
+FOOTER_MARGIN = 0.3  # inches from the paper's edge to the footer
+FOOTER_ROOM = 0.5  # inches kept for the footer's line above it
 
 
 def _print_setup(ws) -> None:
@@ -244,7 +251,12 @@ def _print_setup(ws) -> None:
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_options.horizontalCentered = True
     ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    # The footer (page numbers) sits 0.3" from the edge and the table stops 0.8" from it:
+    # 0.5" for the footer's line, which a bottom margin of 0.6" over the default 0.5"
+    # footer margin cut in half.
+    ws.page_margins.top = 0.6
+    ws.page_margins.bottom = FOOTER_MARGIN + FOOTER_ROOM
+    ws.page_margins.header = ws.page_margins.footer = FOOTER_MARGIN
     ws.oddFooter.center.text = "&P / &N"
 
 
@@ -267,7 +279,11 @@ REPORT_MARK = "fpmetrics report"
 def to_xlsx(check: CheckReport, scores: ScoreReport | None, lang: str) -> bytes:
     wb = Workbook()
     wb.remove(wb.active)
+    from .subject import subject
+
     title = check.ruleset.label(lang)
+    about = subject(check, lang)  # every sheet's heading names the county and the period
+    title = f"{about} {title}" if about else title
     meta = _meta(check, lang)
     if scores is not None:
         _ranking_sheet(wb, scores, lang, title, meta)
@@ -307,7 +323,11 @@ def _ranking_sheet(
     full = scores.check.ruleset.scoring.max_total(set(rules))  # type: ignore[union-attr]
     meta = [*meta, f"{_l('max_total', lang)}: {full:g}"]
     sheet = _Sheet(wb, _l("sheet_ranking", lang), t("score_title", lang, ruleset=title), meta, caps)
-    labels = [_l(k, lang) for k in keys] + [rules[i].short_label(lang) for i in matrix.columns]
+    items = scores.check.ruleset.scoring.indicators  # type: ignore[union-attr]
+    labels = [_l(k, lang) for k in keys] + [
+        t("col_points_of", lang, name=rules[i].short_label(lang), points=f"{items[i].points:g}")
+        for i in matrix.columns
+    ]
     sheet.header(labels)
     yes, no = t("yes", lang), t("no", lang)
     for n, (row, points) in enumerate(
@@ -318,7 +338,7 @@ def _ranking_sheet(
             "vetoed_by": "\n".join(x for x in (texts.veto(row), texts.unverified(row)) if x)
             or None,
             "award_eligible": yes if row["award_eligible"] else no,
-            "award_blocked_by": texts.award_reasons(row) or None,
+            "award_blocked_by": _award_reasons(texts, row, lang),
         }
         cells = sheet.row(n, [values[k] for k in keys] + list(points))
         for cell in cells[keys.index("total") :]:
@@ -330,7 +350,16 @@ def _ranking_sheet(
             style(cells[keys.index("vetoed_by")], font=RED_FONT)
         elif row["veto_unverified"]:
             style(cells[keys.index("vetoed_by")], fill=AMBER)
-    sheet.finish(len(labels), len(scores.scores))
+    sheet.finish(len(labels), len(scores.scores), frozen_columns=keys.index("unit") + 1)
+
+
+def _award_reasons(texts, row: dict, lang: str) -> str | None:  # type: ignore[no-untyped-def]
+    """Why a unit cannot get an award; a vetoed unit names its veto there too."""
+    reasons = texts.award_reasons(row)
+    if row["vetoed"]:
+        veto = t("award_vetoed", lang, reasons=texts.veto(row))
+        reasons = f"{veto}; {reasons}" if reasons else veto
+    return reasons or None
 
 
 def _matrix_sheet(
@@ -498,6 +527,7 @@ def _results_sheet(
     sheet = _Sheet(wb, _l("sheet_results", lang), t("table_title", lang, ruleset=title), meta, caps)
     sheet.header([_l(k, lang) for k in keys])
     value_at, status_at = keys.index("value"), keys.index("status")
+    bounds_at = keys.index("bounds")
     for n, r in enumerate(results.to_dict("records")):
         rule = rules[r["indicator"]]
         reason = None
@@ -517,6 +547,9 @@ def _results_sheet(
             "evidence": _evidence_cell(r, rule, lang),
         }
         cells = sheet.row(n, [row[k] for k in keys])
+        # 标准 centred: left-aligned straight after a right-aligned number it printed as
+        # one figure ("353103–107")
+        cells[bounds_at].alignment = Alignment(horizontal="center", vertical="center")
         digits = decimals_needed(r["value"], rule.decimals + 1, rule.min, rule.max, r["status"])
         cells[value_at].number_format = _number_format(rule.symbol, digits)
         if pd.notna(r["value"]):

@@ -1,0 +1,89 @@
+"""Where a problem is, as a clerk jumps to it: the cell address (``E17``) and a hint.
+
+A problem names the header of its column as written; the cell address is that column's
+letter in its sheet (the table's or the register's own columns) and the problem's row, in
+A1 style. The hint is one sentence in the user's language saying how to fix it.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .i18n import MESSAGES, t
+from .load import Inputs
+
+
+def column_letter(index: int) -> str:
+    """0 → A, 25 → Z, 26 → AA: the column as a spreadsheet shows it."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _letters(inputs: Inputs) -> dict[tuple[str, str, str], str]:
+    """(file, sheet, header as written) → column letter, over every table and register."""
+    found: dict[tuple[str, str, str], str] = {}
+    for table in inputs.tables:
+        where = (str(table.source.file), table.source.sheet or "")
+        for field, index in table.columns.items():
+            header = table.headers.get(field)
+            if header is not None:
+                found.setdefault((*where, str(header)), column_letter(index))
+    for aggregated in inputs.registers:
+        register = aggregated.register
+        where = (str(register.file), register.sheet or "")
+        for role, index in register.columns.items():
+            header = register.headers.get(role)
+            if header is not None:
+                found.setdefault((*where, str(header)), column_letter(index))
+    return found
+
+
+def locate(problems: pd.DataFrame, inputs: Inputs, lang: str) -> pd.DataFrame:
+    """``problems`` with ``cell`` (``E17``, or null without a row or a known column) and
+    ``hint`` (null for a code without one)."""
+    if problems.empty:
+        return problems.assign(cell=pd.Series(dtype=object), hint=pd.Series(dtype=object))
+    letters = _letters(inputs)
+    keys = pd.Series(
+        list(
+            zip(
+                problems["file"].astype(object).where(problems["file"].notna(), "").astype(str),
+                problems["sheet"].astype(object).where(problems["sheet"].notna(), "").astype(str),
+                problems["column"].astype(object).where(problems["column"].notna(), "").astype(str),
+                strict=True,
+            )
+        ),
+        index=problems.index,
+        dtype=object,
+    )
+    letter = keys.map(letters)
+    row = pd.to_numeric(problems["row"], errors="coerce")
+    known = letter.notna() & row.notna()
+    cell = pd.Series(None, index=problems.index, dtype=object)
+    cell[known] = letter[known] + row[known].astype("Int64").astype(str)
+    hints = {c: t(f"hint_{c}", lang) for c in problems["code"].unique() if f"hint_{c}" in MESSAGES}
+    hint = problems["code"].map(hints).astype(object)
+    return problems.assign(cell=cell, hint=hint.where(hint.notna(), None))
+
+
+def where_text(problem: dict, lang: str) -> str:
+    """``文件 [工作表] E17`` (the cell address when known, else the row and the column)."""
+    where = str(problem["file"])
+    if problem.get("sheet"):
+        where += f" [{problem['sheet']}]"
+    cell = problem.get("cell")
+    if isinstance(cell, str) and cell:
+        where += f" {cell}"
+        if problem.get("column"):
+            where += f" ({problem['column']})"
+        return where
+    row = problem.get("row")
+    if row is not None and row == row:
+        where += " " + t("where_row", lang, row=int(row))
+    if problem.get("column"):
+        where += f" {problem['column']}"
+    return where
