@@ -1026,6 +1026,13 @@ HELP_ZH: dict[str, str] = {
     "Usage: ": "用法: ",
     "Arguments": "参数",
     "Options": "选项",
+    # register engines (issue 20) and declared fields (issue 22)
+    "embedded (Polars, default) or spark for Parquet/Hive.": "embedded(Polars,默认)或 spark(用于 Parquet/Hive)。",
+    "Spreadsheets (.xlsx .xls .ods .csv), Parquet files or folders, folders of spreadsheets, or a database URL (postgresql://user@host/db, mysql://…) with --table or --query.": "报表文件(.xlsx .xls .ods .csv)、Parquet 文件或文件夹、报表所在文件夹,或数据库地址(postgresql://用户@主机/库、mysql://…),配合 --table 或 --query。",
+    "A SELECT giving the register's rows.": "给出登记表各行的 SELECT 查询。",
+    "Spark Connect URL (sc://host:15002) or master URL; default local[*].": "Spark Connect 地址(sc://主机:15002)或 master 地址;默认 local[*]。",
+    "The register's table in the database (or Hive, with Spark).": "登记表在数据库中的表名(用 Spark 时为 Hive 表)。",
+    "Also the fields this rule set (name or YAML file) declares.": "同时列出此规则集(名称或 YAML 文件)声明的字段。",
     "Commands": "命令",
     "required": "必填",
     "default: {default}": "默认: {default}",
