@@ -23,6 +23,7 @@ def _json(cli, *args: object) -> dict:
 
 def _without_files(data: dict) -> dict:
     """The JSON with the problems' ``file`` (the input's own path) blanked."""
+    data["inputs"] = None  # where the rows came from: the one entry allowed to differ
     for problem in data["problems"]:
         problem["file"] = None
     return data
@@ -75,8 +76,9 @@ def test_hive_partitioned_folder(cli, tmp_path):
         want = _json(cli, BIRTHS, *extra)
         # Partitions regroup the rows (2023's first): row numbers follow the files' order.
         for data in (got, want):
+            data["inputs"] = None
             for problem in data["problems"]:
-                problem["file"] = problem["row"] = None
+                problem["file"] = problem["row"] = problem["cell"] = None
         assert got == want
 
 
@@ -113,3 +115,35 @@ def test_records_from_parquet_are_the_csv_records(cli, tmp_path):
     got = from_parquet.read_text(encoding="utf-8-sig").replace(str(target), "FILE")
     want = from_csv.read_text(encoding="utf-8-sig").replace(str(BIRTHS), "FILE")
     assert got.count("\n") > 100 and got == want
+
+
+def test_history_of_a_partitioned_folder_hashes_its_files(cli, tmp_path):
+    """--history records a folder input by the hash of its files: the same folder again
+    replaces the run; a changed partition is a revision."""
+    import sqlite3
+
+    folder = tmp_path / "births"
+    frame = _read(BIRTHS).with_columns(year=pl.col("出生日期").str.slice(0, 4))
+    frame.write_parquet(folder, partition_by=["year"])
+    history = tmp_path / "h.db"
+    for _ in range(2):
+        result = cli("check", folder, "--period", "year", "--history", history)
+        assert result.code in (0, 1), result.stderr
+    db = sqlite3.connect(history)
+    hashes = {row[0] for row in db.execute("select sha256 from inputs")}
+    runs = db.execute("select count(*) from runs").fetchone()[0]
+    db.close()
+    assert len(hashes) == 1 and all(len(h) == 64 for h in hashes)
+    assert runs == 1  # the same folder again replaced the run
+
+
+def test_output_over_a_file_of_a_partitioned_folder_is_refused(cli, tmp_path):
+    folder = tmp_path / "births"
+    _read(BIRTHS).with_columns(year=pl.col("出生日期").str.slice(0, 4)).write_parquet(
+        folder, partition_by=["year"]
+    )
+    part = folder / "year=2023" / "00000000.parquet"
+    before = part.read_bytes()
+    result = cli("check", folder, "-f", "json", "-o", part)
+    assert result.code == 2 and "输入" in result.stderr, result.stderr
+    assert part.read_bytes() == before

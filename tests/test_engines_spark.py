@@ -68,6 +68,7 @@ def test_spark_gives_the_embedded_json(spark, cli, tmp_path):
     session.read.parquet(str(births)).write.saveAsTable("births")
     on_table = _json(cli, "hive:births", "--engine", "spark", "--period", "year")
     from_file = _json(cli, births, "--period", "year")
+    on_table["inputs"] = from_file["inputs"] = None  # the one entry allowed to differ
     for problem in from_file["problems"]:
         problem["file"] = "hive:births"
         problem["message"] = problem["message"].replace(str(births), "hive:births")

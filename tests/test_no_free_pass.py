@@ -333,7 +333,7 @@ def _funnel(path, *options):
     run = fpm("funnel", "birth_defect_rate", path, "--format", "json", *options)
     assert run.code == 0, run.stderr
     data = json.loads(run.stdout, parse_constant=_reject)
-    return data, {u["unit"]: u for u in data["units"]}
+    return data, {u["unit"]: u for u in data["funnel"]}
 
 
 def _exact_poisson_limit(n: int, rate: float, p: float) -> float:
@@ -358,11 +358,11 @@ def test_overdispersion_with_phi_at_most_one_keeps_the_exact_limits(tmp_path, me
     assert data["phi"] <= 1
     assert data["method"] == "exact" and data["overdispersion"] == method
     small = units["小镇"]
-    assert small["upper_99.8"] == pytest.approx(_exact_poisson_limit(179, rate, 0.999), rel=1e-9)
+    assert small["upper_998"] == pytest.approx(_exact_poisson_limit(179, rate, 0.999), rel=1e-9)
     assert small["upper_95"] == pytest.approx(_exact_poisson_limit(179, rate, 0.975), rel=1e-9)
-    assert small["outside_99.8"] == ""
+    assert small["outside_998"] is False
     _, plain = _funnel(path)  # the same limits as without --overdispersion
-    assert small["upper_99.8"] == plain["小镇"]["upper_99.8"]
+    assert small["upper_998"] == plain["小镇"]["upper_998"]
 
 
 def test_phi_is_measured_against_the_county_rate_not_the_bound(tmp_path):

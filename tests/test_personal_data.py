@@ -85,5 +85,7 @@ def test_records_mask_ids_unless_full_ids_is_asked_for(cli, build, repeated):
 
 
 def test_records_help_says_it_exports_personal_data(cli):
-    text = cli("check", "--help").stdout
-    assert "personal" in text and "--full-ids" in text
+    english = cli("check", "--help", "--lang", "en").stdout
+    assert "personal" in english and "--full-ids" in english
+    chinese = cli("check", "--help").stdout  # --help follows the language: Chinese by default
+    assert "个人数据" in chinese and "--full-ids" in chinese

@@ -109,10 +109,19 @@ class RunRecord:
 
 
 def file_hash(path: Path) -> str:
+    """SHA-256 of an input file; of a folder (a partitioned Parquet register), of its files'
+    relative names and bytes in name order; "" for a database or Spark table, whose contents
+    are not hashed (a re-run of the same periods replaces the earlier run)."""
+    if not isinstance(path, Path):
+        return ""
     digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    for file in files:
+        if path.is_dir():
+            digest.update(str(file.relative_to(path)).encode() + b"\0")
+        with file.open("rb") as handle:
+            while chunk := handle.read(1 << 20):
+                digest.update(chunk)
     return digest.hexdigest()
 
 

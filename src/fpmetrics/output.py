@@ -49,8 +49,14 @@ def refuse_inputs(
         return
     from .io.sniff import is_own_report
     from .load import expand_inputs
+    from .registers.engines import is_parquet
 
-    for path, named in expand_inputs(inputs, lang):  # a folder's files too
+    parquet = [p for p in inputs if p.is_dir() and is_parquet(p)]  # a partitioned register
+    for folder in parquet:
+        for path in folder.rglob("*"):
+            _refuse_same(output, path, lang)
+    spreadsheets = [p for p in inputs if p not in parquet]
+    for path, named in expand_inputs(spreadsheets, lang):  # a folder's files too
         if not named and is_own_report(path):
             continue  # an earlier report in the folder is skipped as input: it may be replaced
         _refuse_same(output, Path(path), lang)

@@ -46,7 +46,8 @@ def period(check: CheckReport) -> str | None:
     if len(periods):
         first, last = periods[0], periods[-1]
         return first if first == last else f"{first}–{last}"
-    texts = [*_title_rows(check), *(f.name for f in check.inputs.files)]
+    # A file's name (县2024年报.xlsx); a database location is a masked URL, not a path.
+    texts = [*_title_rows(check), *(getattr(f, "name", "") for f in check.inputs.files)]
     for text in texts:
         found = _YEAR.search(text)
         if found:
