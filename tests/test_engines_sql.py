@@ -246,7 +246,8 @@ def test_without_the_extra_names_it(cli, monkeypatch, url, blocked):
 
 
 def test_mysql_url_compiles_the_same_queries():
-    """The queries compile to MySQL's dialect (REGEXP as an operator, as MariaDB needs)."""
+    """The queries compile to MySQL's dialect (CONCAT for ``||``, the dates' list filled in
+    after compiling)."""
     pytest.importorskip("sqlglot", reason="the sql extra is not installed")
     from fpmetrics.registers.engines import define
 
@@ -254,7 +255,8 @@ def test_mysql_url_compiles_the_same_queries():
     sql = define.combinations(columns, ["township", "birth_date", "sex"], "month",
                               "ROW_NUMBER() OVER () + 1")  # fmt: skip
     compiled = define.compile_sql(sql, "mysql", "births")
-    assert "(x.v REGEXP '^[0-9]{4}-" in compiled and "REGEXP_LIKE" not in compiled
+    assert f"IN ({define.DATES})" in compiled and "CONCAT('#', s.`birth_date`)" in compiled
+    assert "REGEXP" not in compiled and "SUBSTRING(s.`birth_date`, 1, 7)" in compiled
     assert "AS SIGNED" in compiled and "`乡镇`" in compiled
     assert "FROM births AS t" in compiled
     repeated = define.compile_sql(define.repeated_ids(columns, "1"), "mysql", "(select 1)")

@@ -15,11 +15,13 @@ class Pushdown:
 
     row_number = "ROW_NUMBER() OVER () + 1"
 
-    def query(self, sql: str) -> tuple[list[str], list[tuple]]:
+    def query(self, sql: str, fill: dict[str, str] | None = None) -> tuple[list[str], list[tuple]]:
+        """Column names and rows of ``sql`` (PostgreSQL's dialect) compiled, each marker of
+        ``fill`` then replaced by its text."""
         raise NotImplementedError
 
-    def _frame(self, sql: str) -> pl.DataFrame:
-        names, rows = self.query(sql)
+    def _frame(self, sql: str, fill: dict[str, str] | None = None) -> pl.DataFrame:
+        names, rows = self.query(sql, fill)
         return pl.DataFrame(rows, schema={n: _dtype(n) for n in names}, orient="row")
 
     @staticmethod
@@ -30,7 +32,24 @@ class Pushdown:
         self, register: Register, roles: list[str], period: str | None
     ) -> pl.DataFrame:
         columns = self._columns_of(register)
-        return self._frame(define.combinations(columns, roles, period, self.row_number))
+        fill = {}
+        if "birth_date" in roles:
+            fill[define.DATES] = define.dates_list(self._fast_dates(columns, period))
+        return self._frame(define.combinations(columns, roles, period, self.row_number), fill)
+
+    def _fast_dates(self, columns: dict[str, str], period: str | None) -> list[str]:
+        """The register's distinct birth dates that the embedded engine's fast path reads
+        (:func:`..aggregate._day`), checked here by that same rule, and plain
+        ``YYYY-MM-DD`` (whose first 4 or 7 characters are then the period key)."""
+        from ..aggregate import _day
+
+        _, found = self.query(define.date_values(columns, define.DATE_VALUES_LIMIT))
+        dates = pl.DataFrame(
+            {"birth_date": [r[0] for r in found]}, schema={"birth_date": pl.String}
+        )
+        plain = pl.col("birth_date").str.contains(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+        fast = dates.filter(plain & _day(period).is_not_null())
+        return sorted(fast["birth_date"].to_list())
 
     def bad_rows(
         self, register: Register, bad: dict[str, tuple[list[str], bool]], limit: int

@@ -143,9 +143,11 @@ class SqlSource(Pushdown):
 
     # -- querying --------------------------------------------------------------------------
 
-    def query(self, sql: str) -> tuple[list[str], list[tuple]]:
+    def query(self, sql: str, fill: dict[str, str] | None = None) -> tuple[list[str], list[tuple]]:
         """Column names and rows of ``sql`` (PostgreSQL's dialect, compiled)."""
         compiled = define.compile_sql(sql, self.dialect, self.source)
+        for marker, text in (fill or {}).items():
+            compiled = compiled.replace(marker, text)
         connection = self.connect()
         try:
             cursor = connection.cursor()  # type: ignore[attr-defined]
