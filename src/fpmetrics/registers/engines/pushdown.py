@@ -3,6 +3,7 @@ by the engine, their (small) answers as Polars frames."""
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 
 from ..source import Register
@@ -14,6 +15,14 @@ class Pushdown:
     ``row_number`` (the SQL for a row's number, the first record being row 2)."""
 
     row_number = "ROW_NUMBER() OVER () + 1"
+    row_keys = False
+    """True when ``row_number`` gives a database's row address (PostgreSQL's ``ctid``), not a
+    number: ``_row``/``_first``/``_last`` then come back as order keys (block * 65536 +
+    item, in the table's order), and :meth:`row_numbers` turns the few shown into numbers."""
+
+    def row_numbers(self, keys: np.ndarray) -> np.ndarray:
+        """The row numbers of rows given by their ``_row`` (here already numbers)."""
+        return keys
 
     def query(self, sql: str, fill: dict[str, str] | None = None) -> tuple[list[str], list[tuple]]:
         """Column names and rows of ``sql`` (PostgreSQL's dialect) compiled, each marker of
@@ -22,7 +31,12 @@ class Pushdown:
 
     def _frame(self, sql: str, fill: dict[str, str] | None = None) -> pl.DataFrame:
         names, rows = self.query(sql, fill)
-        return pl.DataFrame(rows, schema={n: _dtype(n) for n in names}, orient="row")
+        if not self.row_keys:
+            return pl.DataFrame(rows, schema={n: _dtype(n) for n in names}, orient="row")
+        tids = [n for n in names if n in _ROWS]
+        schema = {n: pl.String() if n in tids else _dtype(n) for n in names}
+        frame = pl.DataFrame(rows, schema=schema, orient="row")
+        return frame.with_columns([_tid_key(n) for n in tids])
 
     @staticmethod
     def _columns_of(register: Register) -> dict[str, str]:
@@ -59,6 +73,18 @@ class Pushdown:
 
     def repeated_ids(self, register: Register) -> pl.DataFrame:
         return self._frame(define.repeated_ids(self._columns_of(register), self.row_number))
+
+
+_ROWS = ("_row", "_first", "_last")
+
+
+def _tid_key(name: str) -> pl.Expr:
+    """A ``ctid`` (``(block,item)``) as an order key, block * 65536 + item (an item number
+    is below 2^16 in every page size PostgreSQL allows)."""
+    cell = pl.col(name)
+    block = cell.str.extract(r"^\((\d+),", 1).cast(pl.Int64)
+    item = cell.str.extract(r",(\d+)\)$", 1).cast(pl.Int64)
+    return (block * 65536 + item).alias(name)
 
 
 def _dtype(name: str) -> pl.DataType:
