@@ -83,10 +83,20 @@ def _located_nowhere(data: dict, *where: str) -> dict:
         ("births", BIRTHS, ()),
         ("births", BIRTHS, ("--period", "year")),
         ("births", BIRTHS, ("--period", "month")),
+        ("births", BIRTHS, ("--period", "quarter")),
+        ("births", BIRTHS, ("--period", "half")),
         ("births", BIRTHS, ("--period", "year", "--units", "侨润街道,博济桥街道")),
         ("migrants", MIGRANTS, ()),
     ],
-    ids=["births", "births-year", "births-month", "births-units", "migrants"],
+    ids=[
+        "births",
+        "births-year",
+        "births-month",
+        "births-quarter",
+        "births-half",
+        "births-units",
+        "migrants",
+    ],
 )
 def test_table_gives_the_csv_json(pg, cli, table, sample, options):
     url = pg.url()

@@ -33,6 +33,9 @@ from ..source import Register
 from . import Location, define, register_from_columns, require
 from .pushdown import Pushdown
 
+_RANGES = 300
+"""Up to this many listed rows are numbered by one TID range count per gap between them
+(planning a union of more costs more than it saves); more, by ``width_bucket``."""
 _REFUSED_PG = {"bytea", "json", "jsonb", "xml", "tsvector", "tsquery"}
 
 
@@ -217,17 +220,28 @@ class SqlSource(Pushdown):
 
     def row_numbers(self, keys: np.ndarray) -> np.ndarray:
         """The row numbers of the rows at ``keys`` (order keys of their ``ctid``): 2 + the
-        rows stored before each, counted in one scan up to the last of them (each row placed
-        among the sorted keys by ``width_bucket``). Only rows a problem lists come here."""
+        rows stored before each, counted in one pass up to the last of them. Only rows a
+        problem lists come here."""
         keys = np.asarray(keys, dtype=np.int64)
         if not self.row_keys or keys.size == 0:
             return keys
         unique, inverse = np.unique(keys, return_inverse=True)
-        tids = [f"'({k >> 16},{k & 0xFFFF})'" for k in unique.tolist()]
-        _, found = self._run(
-            f"SELECT width_bucket(t.ctid, ARRAY[{', '.join(tids)}]::tid[]) AS b, COUNT(*) "
-            f"FROM {self.source} AS t WHERE t.ctid < {tids[-1]}::tid GROUP BY 1"
-        )
+        tids = [f"'({k >> 16},{k & 0xFFFF})'::tid" for k in unique.tolist()]
+        if len(tids) <= _RANGES:  # a TID range scan per gap: no work per row but the count
+            parts = [f"SELECT 0 AS b, COUNT(*) FROM {self.source} AS t WHERE t.ctid < {tids[0]}"]
+            parts += [
+                f"SELECT {i}, COUNT(*) FROM {self.source} AS t "
+                f"WHERE t.ctid >= {tids[i - 1]} AND t.ctid < {tids[i]}"
+                for i in range(1, len(tids))
+            ]
+            sql = " UNION ALL ".join(parts)
+        else:  # one scan, each row placed among the keys (~3× the count's time per row)
+            listed = ", ".join(t.removesuffix("::tid") for t in tids)
+            sql = (
+                f"SELECT width_bucket(t.ctid, ARRAY[{listed}]::tid[]) AS b, COUNT(*) "
+                f"FROM {self.source} AS t WHERE t.ctid < {tids[-1]} GROUP BY 1"
+            )
+        _, found = self._run(sql)
         counts = np.zeros(unique.size, dtype=np.int64)
         for bucket, count in found:  # one row per key at most
             counts[int(bucket)] = int(count)
