@@ -84,10 +84,20 @@ def _located_nowhere(data: dict, *where: str) -> dict:
         ("births", BIRTHS, ()),
         ("births", BIRTHS, ("--period", "year")),
         ("births", BIRTHS, ("--period", "month")),
+        ("births", BIRTHS, ("--period", "quarter")),
+        ("births", BIRTHS, ("--period", "half")),
         ("births", BIRTHS, ("--period", "year", "--units", "侨润街道,博济桥街道")),
         ("migrants", MIGRANTS, ()),
     ],
-    ids=["births", "births-year", "births-month", "births-units", "migrants"],
+    ids=[
+        "births",
+        "births-year",
+        "births-month",
+        "births-quarter",
+        "births-half",
+        "births-units",
+        "migrants",
+    ],
 )
 def test_table_gives_the_csv_json(pg, cli, table, sample, options):
     url = pg.url()
@@ -247,7 +257,8 @@ def test_without_the_extra_names_it(cli, monkeypatch, url, blocked):
 
 
 def test_mysql_url_compiles_the_same_queries():
-    """The queries compile to MySQL's dialect (REGEXP as an operator, as MariaDB needs)."""
+    """The queries compile to MySQL's dialect (CONCAT for ``||``, the dates' list filled in
+    after compiling)."""
     pytest.importorskip("sqlglot", reason="the sql extra is not installed")
     from fpmetrics.registers.engines import define
 
@@ -255,7 +266,8 @@ def test_mysql_url_compiles_the_same_queries():
     sql = define.combinations(columns, ["township", "birth_date", "sex"], "month",
                               "ROW_NUMBER() OVER () + 1")  # fmt: skip
     compiled = define.compile_sql(sql, "mysql", "births")
-    assert "(x.v REGEXP '^[0-9]{4}-" in compiled and "REGEXP_LIKE" not in compiled
+    assert f"IN ({define.DATES})" in compiled and "CONCAT('#', s.`birth_date`)" in compiled
+    assert "REGEXP" not in compiled and "SUBSTRING(s.`birth_date`, 1, 7)" in compiled
     assert "AS SIGNED" in compiled and "`乡镇`" in compiled
     assert "FROM births AS t" in compiled
     repeated = define.compile_sql(define.repeated_ids(columns, "1"), "mysql", "(select 1)")
@@ -268,3 +280,43 @@ def test_masked_url():
     assert mask_url("postgresql://a:b%40c@h:5/d") == "postgresql://a:***@h:5/d"
     assert mask_url("postgresql://a@h/d") == "postgresql://a@h/d"
     assert mask_url("mysql://a:p@ss@h/d") == "mysql://a:***@h/d"
+
+
+def test_rows_located_by_ctid_number_as_the_export(pg, cli, tmp_path):
+    """A table with deleted rows (gaps and dead tuples in its pages): the rows are located by
+    ctid and the listed ones numbered by counting the live rows before them, as a CSV export
+    of the table (without the deleted rows) numbers them."""
+    import polars as pl
+    import psycopg
+
+    url = pg.url()
+    sample = pl.read_csv(BIRTHS, infer_schema=False)
+    whole = tmp_path / "whole.csv"  # 1,500 rows again at the end: repeated ids, listed 1,000
+    pl.concat([sample, sample.head(1500)]).write_csv(whole)
+    pg_cluster.load_csv(url, "gaps", whole)
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute(
+            "DELETE FROM gaps WHERE ctid IN (SELECT ctid FROM (SELECT ctid, "
+            "ROW_NUMBER() OVER () AS r FROM gaps) AS x WHERE r % 7 = 3)"
+        )
+    kept = pl.read_csv(whole, infer_schema=False).with_row_index("_i")
+    csv = tmp_path / "gaps.csv"
+    kept.filter(pl.col("_i") % 7 != 2).drop("_i").write_csv(csv)
+    from_db = _json(cli, url, "--table", "gaps", "--period", "year")
+    from_csv = _json(cli, csv, "--period", "year")
+    assert {p["code"] for p in from_csv["problems"]} >= {"duplicate_id", "bad_date"}
+    masked = url.replace(pg_cluster.PASSWORD, "***")
+    where = (f"{masked} [gaps]", masked)
+    assert _located_nowhere(from_db, *where) == _located_nowhere(from_csv, str(csv))
+
+
+def test_ctid_only_for_a_plain_table(pg):
+    """A table's rows are located by ctid (parallel workers allowed); a query's are numbered."""
+    from types import SimpleNamespace
+
+    from fpmetrics.registers.engines.sql import sql_register
+
+    table = SimpleNamespace(table="births", query=None)
+    query = SimpleNamespace(table=None, query="select * from births")
+    assert sql_register(pg.url(), table, "en", None).source.row_keys
+    assert not sql_register(pg.url(), query, "en", None).source.row_keys

@@ -428,8 +428,16 @@ def _problem_rows(
     else:
         rows = _fetch_rows(register, located, period, units)
     frames = []
-    for (name, at), group in rows.groupby(["_code", "_at"], sort=True):
-        shown = group.sort_values("_row").head(LISTED_PER_PROBLEM)
+    groups = [
+        (name, at, group, group.sort_values("_row").head(LISTED_PER_PROBLEM))
+        for (name, at), group in rows.groupby(["_code", "_at"], sort=True)
+    ]
+    if not groups:
+        return _no_problems()
+    listed = [shown["_row"].to_numpy(dtype=np.int64) for *_, shown in groups]
+    numbers = _row_numbers(register, np.concatenate(listed))
+    bounds = np.cumsum([len(x) for x in listed])[:-1]
+    for (name, at, group, shown), number in zip(groups, np.split(numbers, bounds), strict=True):
         value = shown[at].fillna("").astype(str)
         expected = t("p_expected_outcome" if at == "outcome" else "p_expected_yes_no", lang)
         frames.append(
@@ -439,7 +447,7 @@ def _problem_rows(
                     "code": _public(name),
                     "file": str(register.file),
                     "sheet": register.sheet,
-                    "row": shown["_row"].astype(int).to_numpy(),
+                    "row": number,
                     "column": register.headers[at],
                     "message": _message(name, value, lang, expected).to_numpy(),
                 }
@@ -449,6 +457,13 @@ def _problem_rows(
         if total > len(shown):
             frames.append(_summary(register, name, at, total, len(shown), lang))
     return pd.concat(frames, ignore_index=True) if frames else _no_problems()
+
+
+def _row_numbers(register: Register, rows: np.ndarray) -> np.ndarray:
+    """The row numbers of listed rows: a database that locates rows by address (PostgreSQL's
+    ``ctid``) gives order keys in ``_row``, numbered only here, for the few rows shown."""
+    translate = getattr(register.source, "row_numbers", None)
+    return rows if translate is None else translate(rows)
 
 
 def _rows_of_combos(located: pd.DataFrame) -> pd.DataFrame:
@@ -612,10 +627,14 @@ def _repeat_problems(
     counted = classes["_problem"].isna() & repeat
     later = rows[repeat]
     shown = later.head(LISTED_PER_PROBLEM)
+    numbers = _row_numbers(
+        register,
+        np.concatenate([shown["_row"].to_numpy(np.int64), first[shown.index].to_numpy(np.int64)]),
+    )
     template = t("p_duplicate_id", lang, value="\x00", first="\x01")
     messages = [  # the id masked: a problem is shown on screen and in every report
         template.replace("\x00", mask_id(v)).replace("\x01", str(int(f)))
-        for v, f in zip(shown["id"], first[shown.index], strict=True)
+        for v, f in zip(shown["id"], numbers[len(shown) :], strict=True)
     ]
     problems = pd.DataFrame(
         {
@@ -623,7 +642,7 @@ def _repeat_problems(
             "code": "duplicate_id",
             "file": str(register.file),
             "sheet": register.sheet,
-            "row": shown["_row"].astype(int).to_numpy(),
+            "row": numbers[: len(shown)],
             "column": register.headers["id"],
             "message": messages,
         }

@@ -14,21 +14,25 @@ expressions; a database or Spark is asked the same three things as SQL:
    row: the duplicate-id check.
 
 The SQL is written once here, in PostgreSQL's dialect, and compiled by SQLGlot to the
-engine's (MySQL, Spark SQL). The period key follows :func:`..aggregate._day` exactly
-(:data:`FAST_DATE`, :data:`FAST_YEARS`): a date outside it is grouped as written and read by
-:func:`..codes.dates`, so the fast path never changes an answer, only how much travels.
+engine's (MySQL, Spark SQL). The period key follows :func:`..aggregate._day` exactly: the
+engine lists its distinct 10-character dates (:func:`date_values`), fpmetrics reads them with
+that same Polars rule and sends the real days back in query 1; a date outside them is grouped
+as written and read by :func:`..codes.dates`, so the fast path never changes an answer, only
+how much travels.
 """
 
 from __future__ import annotations
 
-import re
 from functools import cache
 
-FAST_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
-"""The text a birth date must be for its period to be computed in the engine."""
-FAST_YEARS = (1900, 2100)
 SOURCE = "__fpm_src__"
 """Stands for the register's table or query until the SQL is compiled."""
+DATES = "__fpm_dates__"
+"""Stands for the fast-path birth dates until the SQL is compiled (a long list: kept out of
+SQLGlot's parser)."""
+DATE_VALUES_LIMIT = 100_000
+"""At most this many distinct dates are read back; any further date is grouped as written
+(more combinations, the same answers)."""
 
 _DIALECTS = {"postgres": "postgres", "mysql": "mysql", "spark": "spark"}
 
@@ -41,26 +45,6 @@ def literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def day_key(column: str, period: str | None) -> str:
-    """The period key of a ``YYYY-MM-DD`` date (a real calendar day, years 1900-2100), NULL
-    for any other text."""
-    y = f"CAST(SUBSTRING({column}, 1, 4) AS INT)"
-    m = f"CAST(SUBSTRING({column}, 6, 2) AS INT)"
-    d = f"CAST(SUBSTRING({column}, 9, 2) AS INT)"
-    leap = f"(({y} % 4 = 0 AND {y} % 100 <> 0) OR {y} % 400 = 0)"
-    days = (
-        f"CASE WHEN {m} = 2 THEN CASE WHEN {leap} THEN 29 ELSE 28 END "
-        f"WHEN {m} IN (4, 6, 9, 11) THEN 30 ELSE 31 END"
-    )
-    key = f"{y} * 100 + {m}" if period == "month" else y
-    low, high = FAST_YEARS
-    return (
-        f"CASE WHEN LENGTH({column}) = 10 AND {column} ~ {literal(FAST_DATE)} THEN "
-        f"CASE WHEN {y} BETWEEN {low} AND {high} AND {m} BETWEEN 1 AND 12 "
-        f"AND {d} BETWEEN 1 AND {days} THEN {key} END END"
-    )
-
-
 def rows(columns: dict[str, str], row_number: str) -> str:
     """The register's rows: ``_row`` and one text column per role (``columns``: role → the
     column's name in the table)."""
@@ -68,31 +52,62 @@ def rows(columns: dict[str, str], row_number: str) -> str:
     return f"SELECT {row_number} AS {quote('_row')}, {picked} FROM {SOURCE} AS t"
 
 
+def date_values(columns: dict[str, str], limit: int) -> str:
+    """The distinct birth dates that could be read by the fast path (10 characters), at most
+    ``limit``: fpmetrics picks the real calendar days among them with the embedded engine's
+    own rule (:func:`..aggregate._day`) and sends them back in :func:`combinations`."""
+    raw = f"CAST(t.{quote(columns['birth_date'])} AS TEXT)"
+    return (
+        f"SELECT DISTINCT {raw} AS v FROM {SOURCE} AS t WHERE LENGTH({raw}) = 10 LIMIT {int(limit)}"
+    )
+
+
+def by_month(period: str | None) -> bool:
+    """Whether the period key holds the month (:func:`..aggregate._day`)."""
+    return period not in (None, "year")
+
+
 def combinations(columns: dict[str, str], roles: list[str], period: str | None, rn: str) -> str:
     """Query 1: the grouped combinations (see the module's docstring).
 
-    The period key is computed once per distinct birth date (a few thousand, not one per
-    row: its regular expression and arithmetic cost ~10 s per 1M rows in PostgreSQL) and
-    joined back; the join costs a second scan of one column."""
+    A birth date listed in :data:`DATES` (the fast-path dates of :func:`date_values`, filled
+    in after compiling) is grouped by its first 4 (year) or 7 (month) characters, any other
+    text as written behind a ``#``; one hashed ``IN`` per row, no regular expression, no
+    join. The key is split back into ``birth_date`` and ``_day`` on the grouped rows."""
     keys = [f"s.{quote(r)}" for r in roles if r != "birth_date"]
     select = list(keys)
-    source = f"({rows(columns, rn)}) AS s"
     if "birth_date" in roles:
-        date, day = quote("birth_date"), quote("_day")
-        raw = f"CAST(t.{quote(columns['birth_date'])} AS TEXT)"
-        distinct = f"SELECT DISTINCT {raw} AS v FROM {SOURCE} AS t"
-        # DISTINCT here too: it keeps the planner from pulling the key up into the join,
-        # where it would be computed on every row again.
-        keyed = f"SELECT DISTINCT x.v AS v, {day_key('x.v', period)} AS k FROM ({distinct}) AS x"
-        source += f" LEFT JOIN ({keyed}) AS d ON s.{date} = d.v"
-        rest = f"CASE WHEN d.k IS NULL THEN s.{date} END"
-        select += [f"{rest} AS {date}", f"d.k AS {day}"]
-        keys += [rest, "d.k"]
-    return (
+        raw = f"s.{quote('birth_date')}"
+        width = 7 if by_month(period) else 4
+        key = (
+            f"CASE WHEN {raw} IN ({DATES}) THEN SUBSTRING({raw}, 1, {width}) ELSE '#' || {raw} END"
+        )
+        select.append(f"{key} AS {quote('_k')}")
+        keys.append(key)
+    grouped = (
         f"SELECT {', '.join(select)}, COUNT(*) AS {quote('_n')}, "
         f"MIN(s.{quote('_row')}) AS {quote('_first')}, MAX(s.{quote('_row')}) AS {quote('_last')} "
-        f"FROM {source} GROUP BY {', '.join(keys)}"
+        f"FROM ({rows(columns, rn)}) AS s GROUP BY {', '.join(keys)}"
     )
+    if "birth_date" not in roles:
+        return grouped
+    k = f"g.{quote('_k')}"
+    day = f"CAST(SUBSTRING({k}, 1, 4) AS INT)"
+    if by_month(period):
+        day = f"{day} * 100 + CAST(SUBSTRING({k}, 6, 2) AS INT)"
+    kept = [f"g.{quote(r)}" for r in roles if r != "birth_date"]
+    kept += [
+        f"CASE WHEN SUBSTRING({k}, 1, 1) = '#' THEN SUBSTRING({k}, 2) END AS {quote('birth_date')}",
+        f"CASE WHEN SUBSTRING({k}, 1, 1) <> '#' THEN {day} END AS {quote('_day')}",
+    ]
+    kept += [f"g.{quote(c)}" for c in ("_n", "_first", "_last")]
+    return f"SELECT {', '.join(kept)} FROM ({grouped}) AS g"
+
+
+def dates_list(dates: list[str]) -> str:
+    """What stands for :data:`DATES`: the fast-path dates as literals (digits and dashes
+    only, so quoted alike in every dialect); a value no date equals when there is none."""
+    return ", ".join(literal(d) for d in dates) if dates else "'#'"
 
 
 def bad_rows(
@@ -135,6 +150,4 @@ def compile_sql(sql: str, dialect: str, source: str) -> str:
     import sqlglot
 
     compiled = sqlglot.transpile(sql, read="postgres", write=_DIALECTS[dialect])[0]
-    if dialect == "mysql":  # MySQL 8 and MariaDB both read the operator; only MySQL the function
-        compiled = re.sub(r"REGEXP_LIKE\(([\w.`]+), ('[^']*')\)", r"(\1 REGEXP \2)", compiled)
     return compiled.replace(SOURCE, source)

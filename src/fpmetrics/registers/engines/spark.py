@@ -51,8 +51,10 @@ class SparkSource(Pushdown):
     session: object = field(repr=False)
     row_number = f't."{_ROW}"'
 
-    def query(self, sql: str) -> tuple[list[str], list[tuple]]:
+    def query(self, sql: str, fill: dict[str, str] | None = None) -> tuple[list[str], list[tuple]]:
         compiled = define.compile_sql(sql, "spark", _numbered(self.base))
+        for marker, text in (fill or {}).items():
+            compiled = compiled.replace(marker, text)
         try:
             frame = self.session.sql(compiled)  # type: ignore[attr-defined]
             names = list(frame.columns)
