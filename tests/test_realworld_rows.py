@@ -183,3 +183,17 @@ def test_unit_names_are_trimmed_and_otherwise_kept(tmp_path):
     ]
     inputs = load(sheet(tmp_path / "names.xlsx", rows))
     assert list(inputs.records["township"]) == ["东镇", "西镇", "城关镇（东区）", "侨润街道办事处"]
+
+
+def test_a_township_named_like_a_column_letter_is_kept(tmp_path, cli):
+    """甲 乙 丙 label a form's 栏次 row (甲 乙 丙 1 2 3 …); a township called 甲 with its own
+    figures (10 5 5) is a township, not that row, and is never dropped without a word."""
+    data = tmp_path / "letters.csv"
+    data.write_text(
+        "乡镇,出生人数,出生男婴数,出生女婴数\n甲,1,2,3\n乙,12,6,6\n丙镇,10,5,5\n丁,8,4,4\n",
+        encoding="utf-8",
+    )
+    result = cli("check", data, "-f", "json")
+    assert result.code in (0, 1), result.stderr
+    units = {r["unit"] for r in result.json()["results"]}
+    assert units == {"乙", "丙镇", "丁"}  # 甲 1 2 3 in the first row is the 栏次 row

@@ -33,7 +33,8 @@ _SUBTOTAL_RE = re.compile(r"(?:小计|小計|合计|合計|总计|總計)$")
 _FOOTER_RE = re.compile(
     r"(?:填表人|审核人|统计负责人|单位负责人|填报日期|报出日期|制表人|负责人:|负责人：)"
 )
-_COLUMN_NUMBER_CELLS = {"甲", "乙", "丙", "丁", "栏次", "序号"}
+_COLUMN_NUMBER_CELLS = {"栏次", "序号"}
+_COLUMN_LETTERS = {"甲", "乙", "丙", "丁"}  # the 栏次 row's labels, or a township's name
 
 
 @dataclass
@@ -133,13 +134,24 @@ def _is_total(name: pd.Series) -> pd.Series:
     return name.isin(_TOTAL_NAMES) | name.str.match(_TOTAL_RE) | name.str.contains(_SUBTOTAL_RE)
 
 
-def _column_number_rows(text: pd.DataFrame) -> pd.Series:
-    """The 栏次 row under a header: 1 2 3 … across the columns (only the first two rows)."""
-    found = pd.Series(False, index=text.index)
-    for row in text.index[:2]:
-        cells = [c for c in text.loc[row] if c]
+def _column_number_rows(below: pd.DataFrame, unit: pd.Series) -> pd.Series:
+    """The 栏次 row under a header (only the first two rows): 1 2 3 … across the columns,
+    its unit cell empty or a letter (甲); or 甲 with nothing else. A row named 甲 whose
+    other cells are figures (10 5 5) is a township called 甲, not the 栏次 row."""
+    found = pd.Series(False, index=below.index)
+    for position, row in enumerate(below.index[:2]):
+        label = unit[row]
+        texts = [
+            str(int(v)) if isinstance(v, float) and v.is_integer() else _cell_text(v)
+            for v in below.iloc[position].tolist()
+        ]
+        if label in _COLUMN_LETTERS:  # 甲 乙 丙 label the text columns; the figures are numbered
+            texts = [c for c in texts if c not in _COLUMN_LETTERS]
+        cells = [c for c in texts if c]
         numbers = [int(c) for c in cells if c.isdigit()]
-        if len(cells) >= 3 and len(numbers) == len(cells) and numbers == sorted(set(numbers)):
+        if label in _COLUMN_LETTERS and not cells:
+            found[row] = True
+        elif len(cells) >= 3 and len(numbers) == len(cells) and numbers == sorted(set(numbers)):
             found[row] = numbers[-1] - numbers[0] == len(numbers) - 1
     return found
 
@@ -255,7 +267,7 @@ def _build_table(
     first = _squeezed(_first_filled(values, filled, below.index))
     footer = _any_cell_matches(values, filled, below.index, _FOOTER_RE)
     after_footer = footer.cumsum() > 0
-    column_numbers = unit.isin(_COLUMN_NUMBER_CELLS) | _column_number_rows(text)
+    column_numbers = unit.isin(_COLUMN_NUMBER_CELLS) | _column_number_rows(below, unit)
     totals = _is_total(unit) | (_is_total(first) & (unit == ""))
     keep = ~(blank | after_footer | column_numbers | totals)
 
