@@ -15,7 +15,7 @@ from scipy import stats as ss
 
 from fpmetrics.pipeline import run_check
 from fpmetrics.rules import load_ruleset
-from scoring_builders import fpm, scores_by_unit, town, write_csv
+from scoring_builders import failing, fpm, scores_by_unit, town, write_csv
 
 
 @pytest.fixture(scope="module")
@@ -388,3 +388,11 @@ def test_phi_is_measured_against_the_county_rate_not_the_bound(tmp_path):
     run = fpm("funnel", "birth_defect_rate", path, "--overdispersion", "multiplicative",
               "--target", "bound", "--lang", "en")  # fmt: skip
     assert "measured against the county's own rate" in " ".join(run.stdout.split())
+
+
+def test_chance_count_in_a_one_township_county_is_not_shown_as_zero(tmp_path):
+    """One township: chance alone gives up to 0.025 ● per indicator, not "about 0.0"."""
+    path = write_csv(tmp_path / "one.csv", [failing("张秋镇", "sex_ratio_at_birth")])
+    run = fpm("check", path, "--lang", "en")
+    assert "up to about 0.025 ● per indicator" in run.stdout, run.stdout
+    assert "about 0.0 ●" not in run.stdout

@@ -106,7 +106,7 @@ def chance_line(report: CheckReport, lang: str) -> str:
         "evidence_chance",
         lang,
         units=units_text(report, lang),
-        expected=f"{expected:.1f}",
+        expected=f"{expected:.1f}" if expected >= 0.1 else f"{expected:.2g}",  # 0.025, not 0.0
         alpha=_percent(settings.alpha),
     )
 
