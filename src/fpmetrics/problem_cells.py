@@ -10,17 +10,8 @@ from __future__ import annotations
 import pandas as pd
 
 from .i18n import MESSAGES, t
+from .io.xlsx_errors import column_letter
 from .load import Inputs
-
-
-def column_letter(index: int) -> str:
-    """0 → A, 25 → Z, 26 → AA: the column as a spreadsheet shows it."""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 def _letters(inputs: Inputs) -> dict[tuple[str, str, str], str]:

@@ -14,7 +14,8 @@ from ..i18n import join, t
 from .encoding import BadBytes, decode_text
 from .grid import RawSheet, trim
 from .sniff import sniff_format
-from .sparse import DENSE_LIMIT, MAX_GRID_CELLS, TooBig, column_letters, read_sparse, xlsx_extents
+from .sparse import DENSE_LIMIT, MAX_GRID_CELLS, TooBig, read_sparse, xlsx_extents
+from .xlsx_errors import column_letter
 
 
 def read_file(path: Path, lang: str, sheet: str | None = None) -> list[RawSheet]:
@@ -98,7 +99,7 @@ def _calamine_cells(sheet: object) -> pd.DataFrame:
             kept.append(row)
             numbers.append(number)
             if len(kept) * width > MAX_GRID_CELLS:
-                raise TooBig(len(kept) * width, f"{column_letters(width - 1)}{number + 1}")
+                raise TooBig(len(kept) * width, f"{column_letter(width - 1)}{number + 1}")
     return pd.DataFrame(kept, index=pd.Index(numbers), dtype=object)
 
 

@@ -13,10 +13,12 @@ from __future__ import annotations
 import re
 import zipfile
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from .xlsx_errors import column_index, column_letter, sheet_members
 
 DENSE_LIMIT = 2_000_000
 """Sheets spanning more cells than this (rows × columns, first to last cell) are read sparse."""
@@ -25,9 +27,6 @@ MAX_GRID_CELLS = 20_000_000
 
 _CELL_REF = re.compile(rb'<c\b[^>]*?\br="([A-Z]{1,3})([0-9]{1,7})"')
 _MERGE = re.compile(rb'<mergeCell\b[^>]*?\bref="([A-Z]{1,3})([0-9]{1,7}):([A-Z]{1,3})([0-9]{1,7})"')
-_SHEET = re.compile(rb'<sheet\b[^>]*?name="([^"]*)"[^>]*?r:id="([^"]*)"')
-_REL = re.compile(rb'<Relationship\b[^>]*?Id="([^"]*)"[^>]*?Target="([^"]*)"')
-_REL_REVERSED = re.compile(rb'<Relationship\b[^>]*?Target="([^"]*)"[^>]*?Id="([^"]*)"')
 _CHUNK = 4 * 1024 * 1024
 
 
@@ -42,48 +41,6 @@ class Extent:
     @property
     def cells(self) -> int:
         return self.rows * self.cols
-
-
-def column_index(letters: bytes) -> int:
-    """0-based index of column ``letters`` (A → 0, XFD → 16383)."""
-    index = 0
-    for char in letters:
-        index = index * 26 + (char - 64)
-    return index - 1
-
-
-def column_letters(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
-def _unescape(name: bytes) -> str:
-    text = name.decode("utf-8", errors="replace")
-    for entity, char in (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&apos;", "'")):
-        text = text.replace(entity, char)
-    return text.replace("&amp;", "&")
-
-
-def sheet_members(zf: zipfile.ZipFile) -> dict[str, str]:
-    """Sheet name → its XML member in the archive."""
-    workbook = zf.read("xl/workbook.xml")
-    rels_xml = zf.read("xl/_rels/workbook.xml.rels")
-    rels = {rid: target for rid, target in _REL.findall(rels_xml)}
-    rels.update({rid: target for target, rid in _REL_REVERSED.findall(rels_xml)})
-    members = {}
-    for name, rid in _SHEET.findall(workbook):
-        target = rels.get(rid)
-        if target is None:
-            continue
-        member = target.decode("utf-8", errors="replace").lstrip("/")
-        if not member.startswith("xl/"):
-            member = str(PurePosixPath("xl") / member)
-        members[_unescape(name)] = member
-    return members
 
 
 def xlsx_extents(path: Path) -> dict[str, Extent]:
@@ -169,7 +126,7 @@ def read_sparse(path: Path, name: str, merged: list) -> tuple[pd.DataFrame, list
     kept_rows = np.unique(row_at)
     kept_cols = np.unique(col_at)
     if len(kept_rows) * len(kept_cols) > MAX_GRID_CELLS:
-        last = f"{column_letters(int(kept_cols[-1]))}{int(kept_rows[-1]) + 1}"
+        last = f"{column_letter(int(kept_cols[-1]))}{int(kept_rows[-1]) + 1}"
         raise TooBig(len(values), last)
     grid = np.full((len(kept_rows), len(kept_cols)), "", dtype=object)
     grid[np.searchsorted(kept_rows, row_at), np.searchsorted(kept_cols, col_at)] = values

@@ -22,18 +22,47 @@ _ERROR_CELL_T_FIRST = re.compile(
 )
 
 
-def _column_index(letters: bytes) -> int:
+def column_index(letters: bytes) -> int:
+    """0-based index of column ``letters`` (A → 0, XFD → 16383)."""
     index = 0
     for char in letters:
         index = index * 26 + (char - 64)
     return index - 1
 
 
+def column_letter(index: int) -> str:
+    """0 → A, 25 → Z, 26 → AA: the column as a spreadsheet shows it."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
 def _unescape(name: bytes) -> str:
-    text = name.decode("utf-8")
+    text = name.decode("utf-8", errors="replace")
     for entity, char in (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&apos;", "'")):
         text = text.replace(entity, char)
     return text.replace("&amp;", "&")
+
+
+def sheet_members(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name → its XML member in the archive."""
+    workbook = zf.read("xl/workbook.xml")
+    rels_xml = zf.read("xl/_rels/workbook.xml.rels")
+    rels = {rid: target for rid, target in _REL.findall(rels_xml)}
+    rels.update({rid: target for target, rid in _REL_REVERSED.findall(rels_xml)})
+    members = {}
+    for name, rid in _SHEET.findall(workbook):
+        target = rels.get(rid)
+        if target is None:
+            continue
+        member = target.decode("utf-8", errors="replace").lstrip("/")
+        if not member.startswith("xl/"):
+            member = str(PurePosixPath("xl") / member)
+        members[_unescape(name)] = member
+    return members
 
 
 def error_cells(path: Path) -> dict[str, list[tuple[int, int, str]]]:
@@ -41,23 +70,13 @@ def error_cells(path: Path) -> dict[str, list[tuple[int, int, str]]]:
     found: dict[str, list[tuple[int, int, str]]] = {}
     try:
         with zipfile.ZipFile(path) as zf:
-            workbook = zf.read("xl/workbook.xml")
-            rels_xml = zf.read("xl/_rels/workbook.xml.rels")
-            rels = {rid: target for rid, target in _REL.findall(rels_xml)}
-            rels.update({rid: target for target, rid in _REL_REVERSED.findall(rels_xml)})
-            for name, rid in _SHEET.findall(workbook):
-                target = rels.get(rid)
-                if target is None:
-                    continue
-                member = target.decode("utf-8").lstrip("/")
-                if not member.startswith("xl/"):
-                    member = str(PurePosixPath("xl") / member)
+            for name, member in sheet_members(zf).items():
                 xml = zf.read(member)
                 if b't="e"' not in xml:
                     continue
                 cells = _ERROR_CELL.findall(xml) + _ERROR_CELL_T_FIRST.findall(xml)
-                found[_unescape(name)] = sorted(
-                    {(int(row) - 1, _column_index(col), v.decode()) for col, row, v in cells}
+                found[name] = sorted(
+                    {(int(row) - 1, column_index(col), v.decode()) for col, row, v in cells}
                 )
     except (KeyError, zipfile.BadZipFile, OSError, zlib.error, EOFError, UnicodeDecodeError):
         return {}  # a damaged archive: calamine has read what it could

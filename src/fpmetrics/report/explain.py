@@ -8,8 +8,8 @@ from rich.text import Text
 
 from ..fields import FIELDS
 from ..i18n import join, t
+from ..io.xlsx_errors import column_letter
 from ..load import Inputs
-from ..problem_cells import column_letter
 
 
 def one_line(header: object) -> str:
