@@ -317,3 +317,25 @@ def _builtin_fields():
     activate(None)
     yield
     activate(None)
+
+
+@pytest.fixture(scope="session")
+def default_rules():
+    """The shipped default rule set, loaded once."""
+    from fpmetrics.rules import load_ruleset
+
+    return load_ruleset("default")
+
+
+@pytest.fixture
+def evaluate(build, default_rules):
+    """Check one township with exactly the given columns; results keyed by indicator."""
+    from fpmetrics.pipeline import run_check
+
+    def run(fields: dict[str, object], rules=None):
+        row = {"township": "张秋镇", **fields}
+        path = build.csv("one.csv", build.grid([row], fields=list(fields)))
+        report = run_check([path], rules or default_rules)
+        return {r["indicator"]: r for r in report.results.to_dict("records")}
+
+    return run

@@ -25,24 +25,6 @@ from fpmetrics.rules import load_ruleset
 Z95 = ss.norm.ppf(0.975)
 
 
-@pytest.fixture(scope="module")
-def default_rules():
-    return load_ruleset("default")
-
-
-@pytest.fixture
-def evaluate(build, default_rules):
-    """Check one township with exactly the given columns; results keyed by indicator."""
-
-    def run(fields: dict[str, object], rules=None):
-        town = {"township": "张秋镇", **fields}
-        path = build.csv("one.csv", build.grid([town], fields=list(fields)))
-        report = run_check([path], rules or default_rules)
-        return {r["indicator"]: r for r in report.results.to_dict("records")}
-
-    return run
-
-
 def rules_file(tmp_path, body: str):
     path = tmp_path / "rules.yaml"
     path.write_text("name: custom\ntitle: 自定义\nextends: default\n" + body, encoding="utf-8")

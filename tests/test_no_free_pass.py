@@ -18,24 +18,6 @@ from fpmetrics.rules import load_ruleset
 from scoring_builders import failing, fpm, scores_by_unit, town, write_csv
 
 
-@pytest.fixture(scope="module")
-def default_rules():
-    return load_ruleset("default")
-
-
-@pytest.fixture
-def evaluate(build, default_rules):
-    """Check one township with exactly the given columns; results keyed by indicator."""
-
-    def run(fields: dict[str, object], rules=None):
-        row = {"township": "张秋镇", **fields}
-        path = build.csv("one.csv", build.grid([row], fields=list(fields)))
-        report = run_check([path], rules or default_rules)
-        return {r["indicator"]: r for r in report.results.to_dict("records")}
-
-    return run
-
-
 def _reject(name):
     raise AssertionError(f"{name} is not JSON")
 
