@@ -18,7 +18,7 @@ from scipy import stats as ss
 
 from conftest import REPO, assert_clean_error
 
-ALPHA = 0.01  # the default audit.alpha (README: "report signals with p (or q) below this")
+ALPHA = 0.01  # the default audit.alpha (docs/audit.md: "report signals with p (or q) below this")
 MIN_PERIOD_BIRTHS = 10  # the default audit.min_period_births
 SIGNAL_KEYS = {
     "signal", "unit", "period", "statistic", "p_value", "q_value", "detail", "explanation",
@@ -518,7 +518,7 @@ def test_errors_exit_2(cli, build, tmp_path):
 
 
 def test_the_monthly_sample(cli):
-    """sample_data/county_2024_monthly.csv: the README example, recomputed from the file."""
+    """sample_data/county_2024_monthly.csv: the docs/audit.md example, recomputed from the file."""
     path = REPO / "sample_data" / "county_2024_monthly.csv"
     with path.open(encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.DictReader(fh))

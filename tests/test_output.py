@@ -14,7 +14,7 @@ RESULT_KEYS = {
     "unit", "period", "indicator", "name", "value", "numerator", "denominator", "scale",
     "symbol", "min", "max", "severity", "status", "reason", "fields",
 }  # fmt: skip
-# Keys documented in the README beyond the brief's contract (area code; evidence intervals).
+# Keys documented in docs/json.md beyond the brief's contract (area code; evidence intervals).
 RESULT_EXTRA_ALLOWED = {
     "code", "ci_low", "ci_high", "p_value", "evidence", "evidence_note",
     "notes",  # registers and period windows (issue 6)
@@ -29,7 +29,7 @@ PROBLEM_KEYS = {"level", "code", "file", "sheet", "row", "column", "cell", "mess
 PROBLEM_CODES = {
     "not_a_number", "negative", "fractional", "part_exceeds_whole", "births_sum",
     "duplicate_unit", "missing_unit", "excel_error",
-    "totals_mismatch", "unit_missing_from_input",  # README: warnings of later issues
+    "totals_mismatch", "unit_missing_from_input",  # docs/checks.md: warnings of later issues
     "unknown_sex", "unknown_code", "bad_date", "unknown_unit", "duplicate_id",  # registers
 }  # fmt: skip
 

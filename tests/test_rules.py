@@ -399,7 +399,7 @@ def test_extends_a_relative_file(cli, build, tmp_path):
 
 
 def test_extends_can_disable_an_inherited_indicator(tmp_path):
-    """README, "Rule files": `enabled: false` drops an inherited indicator."""
+    """docs/rules.md, "The format": `enabled: false` drops an inherited indicator."""
     path = tmp_path / "mine.yaml"
     path.write_text(
         "name: mine\ntitle: 测试\nextends: default\nindicators:\n"
