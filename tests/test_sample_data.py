@@ -128,3 +128,16 @@ def test_explain_a_township_of_the_sample_registers(cli):
     assert "(births - deaths) = 79 / population = 38000" in result.stderr
     assert "migrant_archived = 235 / migrant_women = 254" in result.stderr
     assert "station_staff.xlsx [服务站人员]" in result.stderr  # where each count came from
+
+
+def test_county_sheet_with_the_staff_register_names_the_clash(cli):
+    """The county sheet and the staff register both give 阿城镇's staff counts: each such
+    township is an error naming both inputs (the register without a row number), not an
+    internal error."""
+    staff = SAMPLE_CSV.parent / "station_staff.xlsx"
+    result = cli("score", SAMPLE_CSV, staff, "-f", "json")
+    assert result.code == 1, result.stderr
+    clashes = [
+        p for p in result.json()["problems"] if "station_staff.xlsx [服务站人员]" in p["message"]
+    ]
+    assert clashes and all("county_2024.csv:" in p["message"] for p in clashes)

@@ -207,7 +207,8 @@ def _locations(records: pd.DataFrame, mask: pd.Series, keys: list[pd.Series]) ->
     [sheet] for a CSV file)."""
     sheet = records["_sheet"].astype("string")
     at_sheet = (" [" + sheet + "]").fillna("")
-    where = records["_file"].astype("string") + at_sheet + ":" + records["_row"].astype("string")
+    at_row = (":" + records["_row"].astype("string")).fillna("")  # a register's counts: no row
+    where = records["_file"].astype("string").fillna("") + at_sheet + at_row
     grouped = where[mask].groupby([k[mask] for k in keys], sort=False)
     return grouped.transform(lambda w: ", ".join(w)).reindex(records.index).astype("string")
 
