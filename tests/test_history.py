@@ -170,7 +170,7 @@ def _record(path: str, month: str, rows: int = 3) -> int:
     )
     counts = pd.DataFrame({"unit": ["镇0"], "period": [month], "field": ["births"], "value": [1]})
     run = RunRecord("check", "default", "01-01", "township", [("x.csv", month)], results, counts)
-    return record(Path(path), run, "zh")
+    return record(Path(path), run)
 
 
 def test_two_runs_writing_at_once_both_land(tmp_path):
@@ -300,7 +300,7 @@ def test_an_old_version_file_is_migrated(tmp_path):
     now = pd.DataFrame({"unit": ["阿城镇"], "period": ["2024-02"], "period_start": ["2024-02-01"],
                         "indicator": ["sex_ratio_at_birth"], "value": [110.0],
                         "status": ["fail"]})  # fmt: skip
-    previous = attach_previous(now, current_results(path, "township", "zh"))["previous"][0]
+    previous = attach_previous(now, current_results(path, "township"))["previous"][0]
     assert previous == {"period": "2024-01", "value": 104.0, "status": "pass"}
 
 
