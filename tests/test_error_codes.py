@@ -134,3 +134,16 @@ def test_the_cli_takes_the_language_from_the_environment(cli, tmp_path, monkeypa
     result = cli("check", sample, "-r", "no-such-rules")
     assert result.code == 2
     assert result.stderr.startswith("No rule set no-such-rules (not a file"), result.stderr
+
+
+def test_engine_errors_are_codes_too():
+    from fpmetrics.registers.engines import EngineOptions, open_sources, require
+
+    with pytest.raises(InputError) as info:
+        require("no_such_module_fpmetrics", "sql", "MySQL")
+    assert info.value.code == "engine_extra_missing"
+    assert info.value.params == {"what": "MySQL", "extra": "sql"}
+    with pytest.raises(InputError) as info:
+        open_sources([], EngineOptions(urls=("hive:births",)), "zh", None)
+    assert info.value.code == "engine_options_unused"
+    assert "hive:births" in info.value.render("en")
