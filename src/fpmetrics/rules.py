@@ -30,8 +30,8 @@ from .i18n import Joined, Message, t
 
 
 class RuleError(ValueError):
-    """A mistake in a rule file found by a validator: ``key`` and ``params`` give the message
-    in the user's language (see :func:`_describe`); ``str()`` is the English one."""
+    """A mistake in a rule file found by a validator: ``key`` and ``params`` are the message
+    (a :class:`~fpmetrics.i18n.Message` in :func:`_describe`); ``str()`` is the English one."""
 
     def __init__(self, key: str, /, **params: object) -> None:
         super().__init__(t(key, "en", **params))
@@ -542,7 +542,7 @@ def _resolved(
     return data, sources
 
 
-# pydantic's own error types, said in the user's language (context keys as pydantic gives them).
+# pydantic's own error types as catalogue messages (context keys as pydantic gives them).
 # Any other type keeps pydantic's English message.
 _PYDANTIC_MESSAGES = {
     "extra_forbidden": "rule_unknown_key",
