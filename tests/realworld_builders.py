@@ -69,7 +69,7 @@ def text_file(path: Path, rows: Rows, encoding: str = "utf-8", sep: str = ",") -
 def default_rules():
     from fpmetrics.rules import load_ruleset
 
-    return load_ruleset("default", "zh")
+    return load_ruleset("default")
 
 
 def check(paths: list[Path] | Path, lang: str = "zh", **kwargs: Any):

@@ -170,7 +170,7 @@ def _record(path: str, month: str, rows: int = 3) -> int:
     )
     counts = pd.DataFrame({"unit": ["镇0"], "period": [month], "field": ["births"], "value": [1]})
     run = RunRecord("check", "default", "01-01", "township", [("x.csv", month)], results, counts)
-    return record(Path(path), run, "zh")
+    return record(Path(path), run)
 
 
 def test_two_runs_writing_at_once_both_land(tmp_path):
@@ -231,7 +231,7 @@ _KILLED_WRITER = textwrap.dedent(
                             "indicator": "sex_ratio_at_birth", "value": 1.0, "status": "fail"})
     run = history.RunRecord("check", "default", "01-01", "township", [("feb.csv", "ab")],
                             results, pd.DataFrame(columns=["unit", "period", "field", "value"]))
-    with history.connect(Path(sys.argv[1]), "zh") as db:
+    with history.connect(Path(sys.argv[1])) as db:
         history._write(Pausing(db), run)
     """
 )
@@ -259,7 +259,7 @@ def test_a_run_killed_mid_write_leaves_the_history_as_it_was(tmp_path):
     with sqlite3.connect(path) as db:
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert db.execute("SELECT * FROM results").fetchall() == rows_before
-    with connect(path, "zh") as db:
+    with connect(path) as db:
         listed = runs(db)
     assert listed["periods"].tolist() == [["2024-01"]]
     assert path.read_bytes()[:16] == before[:16]
@@ -284,7 +284,7 @@ def test_an_old_version_file_is_migrated(tmp_path):
             "INSERT INTO results VALUES (1, '阿城镇', NULL, '2024-01', 'sex_ratio_at_birth',"
             " 104.0, 52, 50, 'pass')"
         )
-    with connect(path, "zh") as db:
+    with connect(path) as db:
         (version,) = db.execute("SELECT version FROM schema_version").fetchone()
         listed = runs(db)
         found = results(db)
@@ -300,7 +300,7 @@ def test_an_old_version_file_is_migrated(tmp_path):
     now = pd.DataFrame({"unit": ["阿城镇"], "period": ["2024-02"], "period_start": ["2024-02-01"],
                         "indicator": ["sex_ratio_at_birth"], "value": [110.0],
                         "status": ["fail"]})  # fmt: skip
-    previous = attach_previous(now, current_results(path, "township", "zh"))["previous"][0]
+    previous = attach_previous(now, current_results(path, "township"))["previous"][0]
     assert previous == {"period": "2024-01", "value": 104.0, "status": "pass"}
 
 

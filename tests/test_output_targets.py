@@ -93,7 +93,7 @@ def test_device_is_written_not_replaced(tmp_path, monkeypatch):
     """Through the writer itself: a character device is opened, never renamed over."""
     calls: list[object] = []
     monkeypatch.setattr(output.os, "replace", lambda *a: calls.append(a))
-    output.write_atomic(Path("/dev/null"), b"report", "en")
+    output.write_atomic(Path("/dev/null"), b"report")
     assert calls == []
     assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
 
@@ -183,14 +183,14 @@ def test_in_place_rewrite_shrinks_the_file(tmp_path):
     out = tmp_path / "r.txt"
     out.write_bytes(b"x" * 10_000)
     os.link(out, tmp_path / "other.txt")
-    output.write_atomic(out, b"short", "en")
+    output.write_atomic(out, b"short")
     assert (tmp_path / "other.txt").read_bytes() == b"short"
 
 
 def test_new_file_follows_the_umask(tmp_path):
     umask = os.umask(0o027)
     try:
-        output.write_atomic(tmp_path / "new.txt", b"x", "en")
+        output.write_atomic(tmp_path / "new.txt", b"x")
     finally:
         os.umask(umask)
     assert stat.S_IMODE((tmp_path / "new.txt").stat().st_mode) == 0o640
@@ -210,7 +210,7 @@ def test_stale_temporary_files_of_dead_runs_are_removed(tmp_path):
     other = tmp_path / f".report.json.{pid}.{os.getppid()}.abc{output.TEMP_SUFFIX}"
     for path in (stale, live, unrelated, other):
         path.write_text("partial")
-    output.write_atomic(tmp_path / "report.json", b"{}", "en")
+    output.write_atomic(tmp_path / "report.json", b"{}")
     names = sorted(p.name for p in tmp_path.iterdir())
     assert names == sorted([live.name, unrelated.name, other.name, "report.json"])
 
@@ -219,14 +219,14 @@ def test_named_fallback_leaves_no_temporary_file(tmp_path, monkeypatch):
     monkeypatch.delattr(output.os, "O_TMPFILE", raising=False)
     out = tmp_path / "r.json"
     out.write_text("old")
-    output.write_atomic(out, b"new", "en")
+    output.write_atomic(out, b"new")
     assert out.read_bytes() == b"new"
     assert [p.name for p in tmp_path.iterdir()] == ["r.json"]
 
 
 def test_failure_is_an_input_error_naming_the_file(tmp_path):
     with pytest.raises(InputError, match="nowhere"):
-        output.write_atomic(tmp_path / "nowhere" / "r.json", b"{}", "en")
+        output.write_atomic(tmp_path / "nowhere" / "r.json", b"{}")
 
 
 _SLOW_WRITER = """
@@ -239,7 +239,7 @@ def slow(fd, data):
     return n
 output.os.write = slow
 print("ready", flush=True)
-output.write_atomic(__import__("pathlib").Path(sys.argv[1]), b"x" * 50_000_000, "en")
+output.write_atomic(__import__("pathlib").Path(sys.argv[1]), b"x" * 50_000_000)
 """
 
 
@@ -274,6 +274,6 @@ def test_rewritten_report_keeps_its_owner_as_root(tmp_path):
     out.write_text("old")
     os.chown(out, 4321, 4321)
     out.chmod(0o640)
-    output.write_atomic(out, b"{}", "en")
+    output.write_atomic(out, b"{}")
     info = out.stat()
     assert (info.st_uid, info.st_gid, stat.S_IMODE(info.st_mode)) == (4321, 4321, 0o640)

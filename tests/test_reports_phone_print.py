@@ -23,7 +23,7 @@ def sample_html(tmp_path_factory) -> str:
     from fpmetrics.report.html import to_html
     from fpmetrics.rules import load_ruleset
 
-    check = run_check([SAMPLE_XLSX], load_ruleset("default", "zh"))
+    check = run_check([SAMPLE_XLSX], load_ruleset("default"))
     return to_html(check, run_score(check, "zh"), "zh")
 
 
@@ -169,7 +169,7 @@ def test_funnel_chart_names_every_failing_township_and_colours_by_good_or_bad(bu
               "戊镇": (500, 465), "己镇": (350, 326)}  # fmt: skip
     rows = [["乡镇", "流入已婚育龄妇女数", "已建档数"]]
     rows += [[name, n, k] for name, (n, k) in counts.items()]
-    ruleset = load_ruleset("default", "zh")
+    ruleset = load_ruleset("default")
     report = run_check([build.csv("m.csv", rows)], ruleset)
     rule = ruleset.active["migrant_archive_rate"]
     funnel = build_funnel(report.results, "migrant_archive_rate", rule)

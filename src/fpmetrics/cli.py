@@ -20,7 +20,7 @@ from typer.core import TyperCommand
 
 from . import __version__
 from .errors import InputError
-from .i18n import t
+from .i18n import Message, t
 
 
 class _Command(TyperCommand):
@@ -261,14 +261,14 @@ FailOnOption = Annotated[
 ]
 
 
-def _ruleset_and_aliases(rules: str, fields_file: Path | None, language: str):
+def _ruleset_and_aliases(rules: str, fields_file: Path | None):
     """The rule set, and its header aliases with the --fields file's added."""
     from .rules import load_aliases, load_ruleset
 
-    ruleset = load_ruleset(rules, language)
+    ruleset = load_ruleset(rules)
     aliases = dict(ruleset.aliases)
     if fields_file is not None:
-        for field, headers in load_aliases(fields_file, language).items():
+        for field, headers in load_aliases(fields_file).items():
             aliases[field] = [*aliases.get(field, []), *headers]
     return ruleset, aliases
 
@@ -304,7 +304,7 @@ def _rules_file(rules: str) -> Path | str:
     from .rules import resolve
 
     try:
-        return resolve(rules, "en")
+        return resolve(rules)
     except InputError:
         return rules
 
@@ -316,7 +316,7 @@ def _sources(inputs: list[str]) -> tuple[list[Path], tuple[str, ...]]:
     return [Path(i) for i in inputs if not is_url(i)], tuple(i for i in inputs if is_url(i))
 
 
-def _units(value: str | None, lang: str) -> frozenset[str] | None:
+def _units(value: str | None) -> frozenset[str] | None:
     """--units: a file of names (one per line; a header line 乡镇 is skipped) or a list."""
     import re
 
@@ -332,20 +332,20 @@ def _units(value: str | None, lang: str) -> frozenset[str] | None:
         try:
             decoded = decode_text(path.read_bytes())
         except BadBytes as exc:
-            raise InputError(bad_bytes_message(path, exc, lang)) from None
+            raise InputError(bad_bytes_message(path, exc)) from None
         if decoded is None:
-            raise InputError(t("file_encoding_unknown", lang, file=path))
+            raise InputError("file_encoding_unknown", file=path)
         text = decoded[0]
         names = [clean_name(line.split(",")[0]) for line in text.splitlines()]
         names = [n for n in names if n and n not in ("乡镇", "乡镇(街道)", "township")]
     else:
         names = [clean_name(u) for u in re.split(r"[,,、\n]", value) if clean_name(u)]
     if not names:
-        raise InputError(t("bad_option", lang, detail=t("opt_units_empty", lang)))
+        raise InputError("bad_option", detail=Message("opt_units_empty"))
     return frozenset(names)
 
 
-def _refuse_empty(inputs: list[Path], lang: str) -> None:
+def _refuse_empty(inputs: list[Path]) -> None:
     """A file named on the command line with nothing in it (0 bytes, or only blank lines):
     say so, rather than that no header was found in its first 30 rows. (An empty file inside
     an input folder is skipped like any file without a table.)"""
@@ -354,7 +354,7 @@ def _refuse_empty(inputs: list[Path], lang: str) -> None:
             continue
         size = path.stat().st_size
         if size == 0 or (size < 4096 and not path.read_bytes().strip(b"\xef\xbb\xbf \t\r\n")):
-            raise InputError(t("file_empty", lang, file=path))
+            raise InputError("file_empty", file=path)
 
 
 def _engine_options(o: RunOptions):
@@ -379,24 +379,24 @@ def _run(command: str, inputs: list[Path], o: RunOptions) -> None:
         names = [str(p) for p in inputs if not p.exists()]
         inputs = [p for p in inputs if p.exists()]
         if not inputs and not o.urls:
-            raise InputError(t("file_missing", language, file=names[0]))
+            raise InputError("file_missing", file=names[0])
     if o.records is not None and (o.urls or o.engine == Engine.spark):
         from .registers.engines.sql import mask_url
 
         where = mask_url(o.urls[0]) if o.urls else "--engine spark"
-        raise InputError(t("engine_records_unsupported", language, where=where))
-    _refuse_empty(inputs, language)
+        raise InputError("engine_records_unsupported", where=where)
+    _refuse_empty(inputs)
     chosen = choose_format(o.fmt.value if o.fmt else None, o.output, language)
-    ruleset, aliases = _ruleset_and_aliases(o.rules, o.fields_file, language)
+    ruleset, aliases = _ruleset_and_aliases(o.rules, o.fields_file)
     for target in (o.output, o.records, o.history):
         if target is not None:
-            refuse_inputs(target, inputs, language, (_rules_file(o.rules), o.fields_file, o.units))
+            refuse_inputs(target, inputs, (_rules_file(o.rules), o.fields_file, o.units))
     if o.output is not None and o.records is not None and o.output.resolve() == o.records.resolve():
-        raise InputError(t("output_is_records", language, file=o.output))
+        raise InputError("output_is_records", file=o.output)
     options = RegisterOptions(
         kind=o.kind.value if o.kind else None,
         period=grouping(o.period.value if o.period else None, ruleset.periods.start_month),
-        units=_units(o.units, language),
+        units=_units(o.units),
         engines=_engine_options(o),
     )
     report = run_check(
@@ -442,7 +442,7 @@ def _run(command: str, inputs: list[Path], o: RunOptions) -> None:
         if behind.empty:
             err.print(t("records_none", language, file=o.records))
         else:
-            write_atomic(o.records, records_csv(behind), language)
+            write_atomic(o.records, records_csv(behind))
             err.print(t("records_written", language, count=len(behind), file=o.records))
     if o.history is not None:  # last: a run that could not be done is not recorded
         _remember(report, command, o.history, language, err)
@@ -463,12 +463,12 @@ def _remember(report, command: str, path: Path, lang: str, err) -> None:  # type
     from .changes import attach_previous, newly_failing, newly_failing_first
     from .history import current_results, record, run_record
 
-    report.results = attach_previous(report.results, current_results(path, report.level, lang))
+    report.results = attach_previous(report.results, current_results(path, report.level))
     newly = newly_failing(report.results)
     report.results = newly_failing_first(report.results, newly)
     report.verdicts = newly_failing_first(report.verdicts, newly)
     report.newly_failing = newly
-    run = record(path, run_record(report, command), lang)
+    run = record(path, run_record(report, command))
     err.print(t("history_recorded", lang, file=path, run=run))
 
 
@@ -561,26 +561,25 @@ def funnel(
     lang: LangOption = Lang.zh,
 ) -> None:
     """Funnel plot of one indicator: which townships are outside chance (95%, 99.8%)."""
-    from .i18n import t
     from .output import refuse_inputs
     from .pipeline import run_check
     from .report.funnel_out import render_funnel
 
     language = lang.value
     if fmt is not None and fmt.value not in ("table", "json"):
-        detail = t("opt_command_format", language, command="funnel", fmt=fmt.value,
-                   formats="table, json")  # fmt: skip
-        raise InputError(t("bad_option", language, detail=detail))
+        detail = Message("opt_command_format", command="funnel", fmt=fmt.value,
+                         formats="table, json")  # fmt: skip
+        raise InputError("bad_option", detail=detail)
     if overdispersion not in ("none", "multiplicative", "additive"):
-        detail = t("opt_overdispersion", language, value=overdispersion)
-        raise InputError(t("bad_option", language, detail=detail))
+        detail = Message("opt_overdispersion", value=overdispersion)
+        raise InputError("bad_option", detail=detail)
     if output is not None:
         if output.suffix.lower() not in (".png", ".svg"):
-            detail = t("opt_chart_suffix", language, file=output)
-            raise InputError(t("bad_option", language, detail=detail))
-        refuse_inputs(output, inputs, language, (_rules_file(rules), fields_file))
-    _refuse_empty(inputs, language)
-    ruleset, aliases = _ruleset_and_aliases(rules, fields_file, language)
+            detail = Message("opt_chart_suffix", file=output)
+            raise InputError("bad_option", detail=detail)
+        refuse_inputs(output, inputs, (_rules_file(rules), fields_file))
+    _refuse_empty(inputs)
+    ruleset, aliases = _ruleset_and_aliases(rules, fields_file)
     report = run_check(inputs, ruleset, language, sheet=sheet, extra_aliases=aliases)
     out, err = _consoles()
     render_funnel(report, indicator, target, overdispersion, fmt, output, language, out, err)
@@ -625,17 +624,16 @@ def audit(
     else:
         chosen = fmt.value
     if chosen not in FORMATS:
-        detail = t("opt_audit_format", language, fmt=chosen)
-        raise InputError(t("bad_option", language, detail=detail))
+        raise InputError("bad_option", detail=Message("opt_audit_format", fmt=chosen))
     if output is not None:
-        refuse_inputs(output, inputs, language, (_rules_file(rules), fields_file))
-    _refuse_empty(inputs, language)
-    ruleset, aliases = _ruleset_and_aliases(rules, fields_file, language)
+        refuse_inputs(output, inputs, (_rules_file(rules), fields_file))
+    _refuse_empty(inputs)
+    ruleset, aliases = _ruleset_and_aliases(rules, fields_file)
     report = run_check(inputs, ruleset, language, sheet=sheet, extra_aliases=aliases)
     if history is not None:  # earlier periods, as if they had been given as inputs
         from .history_audit import history_units, with_earlier_periods
 
-        earlier = history_units(history, report.level, language)
+        earlier = history_units(history, report.level)
         report.units = with_earlier_periods(report.units, earlier)
     signals = run_audit(report, ruleset.audit, language)
     periods = bool(has_periods(report))
@@ -669,7 +667,7 @@ def history_command(
 
     language = lang.value
     out, _ = _consoles()
-    with connect(file, language, create=False) as db:
+    with connect(file, create=False) as db:
         if diff is not None:
             render_diff(db, diff[0], diff[1], fmt.value, language, out)
         elif unit is not None:
@@ -693,19 +691,17 @@ def template(
     """Write the fill-in workbook for townships: the columns the rule set needs."""
     import re
 
-    from .i18n import t
     from .output import refuse_inputs, write_reported
     from .report.template import to_template
     from .rules import load_ruleset
 
     language = lang.value
     if output.suffix.lower() != ".xlsx":
-        detail = t("opt_template_suffix", language, file=output)
-        raise InputError(t("bad_option", language, detail=detail))
-    refuse_inputs(output, [], language, (_rules_file(rules), units))
+        raise InputError("bad_option", detail=Message("opt_template_suffix", file=output))
+    refuse_inputs(output, [], (_rules_file(rules), units))
     if output.exists() and not force:  # it may be a workbook a township has filled in
-        raise InputError(t("template_exists", language, file=output))
-    ruleset = load_ruleset(rules, language)
+        raise InputError("template_exists", file=output)
+    ruleset = load_ruleset(rules)
     names = [u.strip() for u in re.split(r"[,,、\n]", units or "") if u.strip()]
     _, err = _consoles()
     write_reported(output, to_template(ruleset, names, rows, language), language, err)
@@ -727,9 +723,9 @@ def fields(
     from .rules import load_aliases, load_ruleset
 
     if rules is not None:
-        load_ruleset(rules, lang.value)  # its declared fields become the listed ones
+        load_ruleset(rules)  # its declared fields become the listed ones
     if fields_file is not None:
-        load_aliases(fields_file, lang.value)
+        load_aliases(fields_file)
     out, _ = _consoles()
     render_fields(lang.value, out)
     render_register_columns(lang.value, out)
@@ -749,7 +745,7 @@ def rules_list(lang: LangOption = Lang.zh) -> None:
     table.add_column(t("col_title", lang.value))
     table.add_column(t("col_indicator", lang.value), justify="right")
     for name in shipped_names():
-        ruleset = load_ruleset(name, lang.value)
+        ruleset = load_ruleset(name)
         table.add_row(name, ruleset.label(lang.value), str(len(ruleset.active)))
     out.print(table)
 
@@ -766,7 +762,7 @@ def rules_show(
     from .rules import load_ruleset
 
     out, _ = _consoles()
-    render_rules(load_ruleset(name, lang.value), lang.value, out)
+    render_rules(load_ruleset(name), lang.value, out)
 
 
 @rules_app.command("validate", cls=_Command)
@@ -779,10 +775,10 @@ def rules_validate(
     from .rules import load_ruleset, missing_sources
 
     if not file.is_file():
-        raise InputError(t("file_missing", lang.value, file=file))
-    ruleset = load_ruleset(str(file), lang.value)
+        raise InputError("file_missing", file=file)
+    ruleset = load_ruleset(str(file))
     _, err = _consoles()
-    for where in missing_sources(str(file), lang.value):
+    for where in missing_sources(str(file)):
         err.print(t("rules_no_source", lang.value, where=where))
     err.print(t("rules_valid", lang.value, file=file, count=len(ruleset.active)))
 
@@ -797,8 +793,10 @@ def main() -> None:
         command = get_command(app)
         localise(command, help_language(sys.argv[1:]))
         command(prog_name="fpmetrics")  # also under `python -m fpmetrics.cli` or pytest
-    except InputError as exc:
-        print(exc.message, file=sys.stderr)
+    except InputError as exc:  # worded here, in the language the run asked for
+        from .help_lang import help_language
+
+        print(exc.render(help_language(sys.argv[1:])), file=sys.stderr)
         sys.exit(2)
     except KeyboardInterrupt:
         sys.exit(130)

@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from .fields import Catalog, FieldSpec, builtin_catalog, normalize_header, spec_from
-from .i18n import t
+from .i18n import Joined, Message
 
 MAX_FIELDS = 100
 """Fields one file may declare (the shipped reproductive-health set declares 16)."""
@@ -94,17 +94,18 @@ def _line(sources: list[tuple[Path, dict[tuple, int]]], *path: object) -> str:
 def declared_catalog(
     declared: dict[str, FieldDecl],
     sources: list[tuple[Path, dict[tuple, int]]],
-    lang: str,
     base: Catalog | None = None,
-) -> tuple[Catalog, list[str]]:
+) -> tuple[Catalog, list[Joined]]:
     """The catalogue ``base`` (built-in fields by default) extended with ``declared``, and
     the mistakes found (``  file:line: fields.x: message`` lines; empty when none)."""
     base = base or builtin_catalog()
-    problems: list[str] = []
+    problems: list[Joined] = []
 
     def say(path: tuple, key: str, **params: object) -> None:
         dotted = ".".join(str(p) for p in path)
-        problems.append(f"  {_line(sources, *path)}: {dotted}: {t(key, lang, **params)}")
+        problems.append(
+            Joined(("  ", _line(sources, *path), ": ", dotted, ": ", Message(key, **params)), "")
+        )
 
     specs: dict[str, FieldSpec] = {}
     for name, decl in declared.items():

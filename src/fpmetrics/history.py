@@ -31,7 +31,6 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import InputError
-from .i18n import t
 
 SCHEMA_VERSION = 2
 BUSY_TIMEOUT_MS = 30_000
@@ -125,11 +124,11 @@ def file_hash(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _error(path: Path, exc: Exception, lang: str) -> InputError:
-    return InputError(t("history_unreadable", lang, file=path, detail=str(exc)))
+def _error(path: Path, exc: Exception) -> InputError:
+    return InputError("history_unreadable", file=path, detail=str(exc))
 
 
-def _retrying(action, path: Path, lang: str):  # type: ignore[no-untyped-def]
+def _retrying(action, path: Path):  # type: ignore[no-untyped-def]
     """``action()``, retried while another run holds the database (beyond the busy timeout:
     a WAL checkpoint or a schema change can still report "locked" at once)."""
     for attempt in range(_RETRIES):
@@ -137,30 +136,30 @@ def _retrying(action, path: Path, lang: str):  # type: ignore[no-untyped-def]
             return action()
         except sqlite3.OperationalError as exc:
             if "locked" not in str(exc) and "busy" not in str(exc):
-                raise _error(path, exc, lang) from None
+                raise _error(path, exc) from None
             time.sleep(0.05 * (attempt + 1))
         except sqlite3.DatabaseError as exc:
-            raise _error(path, exc, lang) from None
-    raise InputError(t("history_busy", lang, file=path))
+            raise _error(path, exc) from None
+    raise InputError("history_busy", file=path)
 
 
 @contextmanager
-def connect(path: Path, lang: str, create: bool = True) -> Iterator[sqlite3.Connection]:
+def connect(path: Path, create: bool = True) -> Iterator[sqlite3.Connection]:
     """The history at ``path``, at the current schema version (created or migrated)."""
     if not create and not path.is_file():
-        raise InputError(t("file_missing", lang, file=path))
+        raise InputError("file_missing", file=path)
     if path.is_dir():
-        raise InputError(t("history_unreadable", lang, file=path, detail="is a directory"))
+        raise InputError("history_unreadable", file=path, detail="is a directory")
     try:
         db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
     except sqlite3.Error as exc:
-        raise _error(path, exc, lang) from None
+        raise _error(path, exc) from None
     try:
         db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         db.execute("PRAGMA foreign_keys = ON")
         # The version first: a file this fpmetrics does not know is left exactly as it is.
-        _retrying(lambda: _prepare(db, path, lang), path, lang)
-        _retrying(lambda: db.execute("PRAGMA journal_mode = WAL"), path, lang)
+        _retrying(lambda: _prepare(db, path), path)
+        _retrying(lambda: db.execute("PRAGMA journal_mode = WAL"), path)
         yield db
     finally:
         db.close()
@@ -174,13 +173,13 @@ def _version(db: sqlite3.Connection) -> int:
     return int(row[0]) if row else -1
 
 
-def _prepare(db: sqlite3.Connection, path: Path, lang: str) -> None:
+def _prepare(db: sqlite3.Connection, path: Path) -> None:
     """Create the schema in a new file, or migrate an older one, in one transaction."""
     version = _version(db)
     if version == SCHEMA_VERSION:
         return
     if version > SCHEMA_VERSION or version < 0:
-        raise InputError(t("history_version", lang, file=path, version=version))
+        raise InputError("history_version", file=path, version=version)
     db.execute("BEGIN IMMEDIATE")
     try:
         version = _version(db)  # another run may have done it while this one waited
@@ -205,11 +204,11 @@ def _script(db: sqlite3.Connection, script: str) -> None:
             db.execute(statement)
 
 
-def record(path: Path, run: RunRecord, lang: str) -> int:
+def record(path: Path, run: RunRecord) -> int:
     """Write one run, in one transaction; returns its id. Identical inputs for the same
     periods replace the earlier run; revised inputs supersede it (kept for ``--diff``)."""
-    with connect(path, lang) as db:
-        return _retrying(lambda: _write(db, run), path, lang)
+    with connect(path) as db:
+        return _retrying(lambda: _write(db, run), path)
 
 
 def _write(db: sqlite3.Connection, run: RunRecord) -> int:
@@ -310,11 +309,11 @@ def results(db: sqlite3.Connection, run_ids: list[int] | None = None) -> pd.Data
     )
 
 
-def current_results(path: Path, level: str, lang: str) -> pd.DataFrame:
+def current_results(path: Path, level: str) -> pd.DataFrame:
     """The results of the current (not superseded) runs at ``level``; empty if no file."""
     if not path.is_file():
         return pd.DataFrame(columns=["run_id", "created", "level", *RESULT_COLUMNS])
-    with connect(path, lang) as db:
+    with connect(path) as db:
         found = results(db)
     return found[found["level"] == level].reset_index(drop=True)
 

@@ -15,12 +15,12 @@ import pandas as pd
 from .history import connect
 
 
-def history_units(path: Path, level: str, lang: str) -> pd.DataFrame:
+def history_units(path: Path, level: str) -> pd.DataFrame:
     """Unit counts of the current runs at ``level``: one row per (township, period), one
     column per count field; the latest run's where runs share a period."""
     if not path.is_file():
         return pd.DataFrame(columns=["township", "period"])
-    with connect(path, lang) as db:
+    with connect(path) as db:
         rows = pd.read_sql_query(
             "SELECT c.run_id, c.unit AS township, c.period, c.field, c.value FROM counts c"
             " JOIN runs ON runs.id = c.run_id"

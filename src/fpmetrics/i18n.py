@@ -971,6 +971,86 @@ def t(key: str, lang: str = "zh", /, **values: object) -> str:
     return text.format(**values) if values else text
 
 
+# Messages as values (issue 18): code keeps a message's id and its parameters, and the text
+# is made only when it is shown, in the language the reader asked for.
+
+
+class Message:
+    """A message not yet worded: its id in :data:`MESSAGES` (``key``) and ``params``.
+
+    A parameter that is itself a :class:`Message` (or :class:`Joined`, :class:`Words`) is
+    rendered in the same language; any other value is formatted as it is. ``at`` (a place such as ``file:line``)
+    is written before the text as ``at: text``.
+    """
+
+    __slots__ = ("at", "key", "params")
+
+    def __init__(self, key: str, /, *, at: str | None = None, **params: object) -> None:
+        if key not in MESSAGES:
+            raise KeyError(key)
+        self.key = key
+        self.params = params
+        self.at = at
+
+    def render(self, lang: str = "zh") -> str:
+        values = {name: render(value, lang) for name, value in self.params.items()}
+        text = t(self.key, lang, **values)
+        return text if self.at is None else f"{self.at}: {text}"
+
+    def __repr__(self) -> str:
+        at = f", at={self.at!r}" if self.at is not None else ""
+        params = "".join(f", {k}={v!r}" for k, v in self.params.items())
+        return f"Message({self.key!r}{at}{params})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Message):
+            return NotImplemented
+        return (self.key, self.params, self.at) == (other.key, other.params, other.at)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class Joined:
+    """Parts (text, :class:`Message`, :class:`Joined`) rendered and joined with ``sep``; with
+    no ``sep``, as the language writes a list (:func:`join`)."""
+
+    __slots__ = ("parts", "sep")
+
+    def __init__(self, parts: Iterable[object], sep: str | None = None) -> None:
+        self.parts = tuple(parts)
+        self.sep = sep
+
+    def render(self, lang: str = "zh") -> str:
+        texts = [render(part, lang) for part in self.parts]
+        return join(texts, lang) if self.sep is None else self.sep.join(str(x) for x in texts)
+
+    def __repr__(self) -> str:
+        return f"Joined({list(self.parts)!r}, sep={self.sep!r})"
+
+
+class Words:
+    """A name that is data, not a catalogue message (a register kind, an indicator's name):
+    its Chinese and its English."""
+
+    __slots__ = ("en", "zh")
+
+    def __init__(self, zh: str, en: str) -> None:
+        self.zh = zh
+        self.en = en
+
+    def render(self, lang: str = "zh") -> str:
+        return self.en if lang == "en" else self.zh
+
+    def __repr__(self) -> str:
+        return f"Words({self.zh!r}, {self.en!r})"
+
+
+def render(value: object, lang: str = "zh") -> object:
+    """``value`` in ``lang`` if it is a :class:`Message`, :class:`Joined` or :class:`Words`,
+    else as it is."""
+    return value.render(lang) if isinstance(value, (Message, Joined, Words)) else value
+
+
 # --help in Chinese (issue 19): the command line's help texts are written in English in
 # cli.py; with --lang zh (the default) each is shown as its Chinese here. A text missing
 # here is shown as written.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from .errors import InputError
-from .i18n import t
 
 MAX_UNITS = 50_000
 """Distinct township names one input may name. A county has tens of townships, a province a
@@ -11,8 +10,8 @@ few thousand; past this the township column is almost surely the wrong column (a
 date), and the per-unit results, windows and reports would take minutes and gigabytes."""
 
 
-def check_unit_count(count: int, where: object, lang: str) -> None:
+def check_unit_count(count: int, where: object) -> None:
     """Refuse an input naming more than :data:`MAX_UNITS` townships, before any per-unit work."""
     if count > MAX_UNITS:
         limit = f"{MAX_UNITS:,}"
-        raise InputError(t("too_many_units", lang, where=where, count=f"{count:,}", limit=limit))
+        raise InputError("too_many_units", where=where, count=f"{count:,}", limit=limit)

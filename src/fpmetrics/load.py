@@ -12,7 +12,6 @@ import pandas as pd
 
 from .errors import InputError
 from .fields import COUNT_FIELDS, RATE_FIELDS, alias_table, clean_names
-from .i18n import t
 from .io.readers import read_file
 from .io.sniff import INPUT_EXTENSIONS, is_own_report, sniff_format
 from .io.table import HEADER_SEARCH_ROWS, Table, locate_table
@@ -54,7 +53,7 @@ class RegisterOptions:
     """Database URLs, --table/--query, --engine/--spark (Parquet needs none of them)."""
 
 
-def expand_inputs(paths: list[Path], lang: str) -> list[tuple[Path, bool]]:
+def expand_inputs(paths: list[Path]) -> list[tuple[Path, bool]]:
     """(file, named on the command line) for each input file: files as given, folders as the
     spreadsheet files inside them (sorted, no temp files)."""
     files: list[tuple[Path, bool]] = []
@@ -68,10 +67,10 @@ def expand_inputs(paths: list[Path], lang: str) -> list[tuple[Path, bool]]:
                 and not p.name.startswith(("~$", "."))
             )
             if not found:
-                raise InputError(t("file_is_dir_empty", lang, file=path))
+                raise InputError("file_is_dir_empty", file=path)
             files.extend((f, False) for f in found)
         elif not path.exists():
-            raise InputError(t("file_missing", lang, file=path))
+            raise InputError("file_missing", file=path)
         else:
             files.append((path, True))
     return files
@@ -92,18 +91,18 @@ def load_inputs(
     found_registers: list[Register] = []
     paths, found_registers = _open_sources(paths, options, lang)
     files.extend(r.file for r in found_registers)
-    for file, named in expand_inputs(paths, lang):
+    for file, named in expand_inputs(paths):
         if not named and is_own_report(file):
             skipped.append((file, "own_report"))
             continue
         files.append(file)
         if sniff_format(file) == "text":
-            register = csv_register(file, lang, options.kind)
+            register = csv_register(file, options.kind)
             if register is not None:
                 found_registers.append(register)
                 continue
         found = []
-        sheets = read_file(file, lang, sheet)
+        sheets = read_file(file, sheet)
         for raw in sheets:
             register = sheet_register(raw, options.kind)
             if register is not None:
@@ -111,7 +110,7 @@ def load_inputs(
                 continue
             table = locate_table(raw, aliases)
             if table is not None:
-                check_unit_count(table.data["township"].nunique(), raw.where, lang)
+                check_unit_count(table.data["township"].nunique(), raw.where)
                 found.append(table)
         if not found and not any(r.file == file for r in found_registers):
             if not named:  # a notes file in a folder of township sheets
@@ -120,11 +119,11 @@ def load_inputs(
                 continue
             where = sheets[0].where if len(sheets) == 1 else str(file)
             if options.kind is not None:
-                raise InputError(not_a_register(where, options.kind, lang))
-            raise InputError(t("no_header", lang, where=where, rows=HEADER_SEARCH_ROWS))
+                raise InputError(not_a_register(where, options.kind))
+            raise InputError("no_header", where=where, rows=HEADER_SEARCH_ROWS)
         tables.extend(found)
     if not files:
-        raise InputError(t("no_tables_in", lang, files="、".join(str(f) for f, _ in skipped)))
+        raise InputError("no_tables_in", files="、".join(str(f) for f, _ in skipped))
     units = set(options.units) if options.units is not None else None
     aggregated = _aggregate(found_registers, lang, options.period, units)
     frames = [_records(table, table.data).assign(_table=n) for n, table in enumerate(tables)]
@@ -195,11 +194,9 @@ def _aggregate_one(
 
         bad = find_bad_utf8(register.csv_path) if register.csv_path is not None else None
         if bad is not None:
-            raise InputError(bad_bytes_message(register.file, bad, lang)) from None
+            raise InputError(bad_bytes_message(register.file, bad)) from None
         detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
-        raise InputError(
-            t("register_unreadable", lang, where=register.where, detail=detail)
-        ) from None
+        raise InputError("register_unreadable", where=register.where, detail=detail) from None
 
 
 def _join_undated(records: pd.DataFrame) -> pd.DataFrame:

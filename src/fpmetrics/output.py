@@ -39,7 +39,7 @@ _STANDARD = {"/dev/stdout": 1, "/dev/stderr": 2}
 
 
 def refuse_inputs(
-    output: Path, inputs: list[Path], lang: str, others: tuple[Path | str | None, ...] = ()
+    output: Path, inputs: list[Path], others: tuple[Path | str | None, ...] = ()
 ) -> None:
     """An output path that is one of the inputs would destroy the data it was computed from.
 
@@ -54,26 +54,26 @@ def refuse_inputs(
     parquet = [p for p in inputs if p.is_dir() and is_parquet(p)]  # a partitioned register
     for folder in parquet:
         for path in folder.rglob("*"):
-            _refuse_same(output, path, lang)
+            _refuse_same(output, path)
     spreadsheets = [p for p in inputs if p not in parquet]
-    for path, named in expand_inputs(spreadsheets, lang):  # a folder's files too
+    for path, named in expand_inputs(spreadsheets):  # a folder's files too
         if not named and is_own_report(path):
             continue  # an earlier report in the folder is skipped as input: it may be replaced
-        _refuse_same(output, Path(path), lang)
+        _refuse_same(output, Path(path))
     for other in others:
         if other is not None and str(other):
-            _refuse_same(output, Path(other), lang)
+            _refuse_same(output, Path(other))
 
 
-def _refuse_same(output: Path, path: Path, lang: str) -> None:
+def _refuse_same(output: Path, path: Path) -> None:
     try:
         if path.is_file() and output.samefile(path):
-            raise InputError(t("output_is_input", lang, file=output))
+            raise InputError("output_is_input", file=output)
     except OSError:
         return
 
 
-def write_atomic(path: Path, data: bytes, lang: str) -> None:
+def write_atomic(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` as the module docstring says; any failure is an
     :class:`InputError` naming the file, and leaves an existing file as it was."""
     try:
@@ -97,12 +97,12 @@ def write_atomic(path: Path, data: bytes, lang: str) -> None:
         _replace(target, data, info)
     except OSError as exc:
         detail = exc.strerror or str(exc)
-        raise InputError(t("output_failed", lang, file=path, detail=detail)) from None
+        raise InputError("output_failed", file=path, detail=detail) from None
 
 
 def write_reported(path: Path, data: bytes, lang: str, err: Console) -> None:
     """Write ``path`` atomically and say so on stderr."""
-    write_atomic(path, data, lang)
+    write_atomic(path, data)
     err.print(t("written", lang, file=path))
 
 

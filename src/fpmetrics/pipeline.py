@@ -113,12 +113,11 @@ class ScoreReport:
 
 def run_score(check: CheckReport, lang: str) -> ScoreReport:
     from .errors import InputError
-    from .i18n import t
     from .scoring import item_points, score_units
 
     scoring = check.ruleset.scoring
     if scoring is None:
-        raise InputError(t("no_scoring", lang, name=check.ruleset.name))
+        raise InputError("no_scoring", name=check.ruleset.name)
     return ScoreReport(
         check=check,
         scores=score_units(check.results, check.verdicts, check.ruleset),

@@ -8,7 +8,7 @@ from pathlib import Path
 from rich.console import Console
 
 from .errors import InputError
-from .i18n import t
+from .i18n import Message
 from .output import deliver
 from .pipeline import CheckReport, ScoreReport
 from .plain_text import trim_lines
@@ -35,13 +35,12 @@ def choose_format(fmt: str | None, output: Path | None, lang: str) -> str:
     if fmt is None and output is not None:
         if output.suffix.lower() not in SUFFIX_FORMATS:
             suffixes = " ".join(SUFFIX_FORMATS)
-            detail = t("opt_unknown_suffix", lang, file=output, suffixes=suffixes)
-            raise InputError(t("bad_option", lang, detail=detail))
+            detail = Message("opt_unknown_suffix", file=output, suffixes=suffixes)
+            raise InputError("bad_option", detail=detail)
         fmt = SUFFIX_FORMATS[output.suffix.lower()]
     chosen = fmt or "table"
     if chosen in BINARY_FORMATS and output is None:
-        detail = t("opt_needs_output", lang, fmt=chosen)
-        raise InputError(t("bad_option", lang, detail=detail))
+        raise InputError("bad_option", detail=Message("opt_needs_output", fmt=chosen))
     return chosen
 
 
@@ -106,4 +105,4 @@ def _document(
         from .report.workbook import to_xlsx
 
         return to_xlsx(check, scores, lang)
-    raise InputError(t("bad_option", lang, detail=t("opt_unknown_format", lang, fmt=fmt)))
+    raise InputError("bad_option", detail=Message("opt_unknown_format", fmt=fmt))

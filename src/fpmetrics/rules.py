@@ -26,12 +26,12 @@ from .errors import InputError
 from .expressions import Expression, ExpressionError, parse_expression
 from .field_decls import FieldDecl, FieldsSection, declared_catalog
 from .fields import FIELDS, Catalog, activate, active
-from .i18n import join, t
+from .i18n import Joined, Message, t
 
 
 class RuleError(ValueError):
-    """A mistake in a rule file found by a validator: ``key`` and ``params`` give the message
-    in the user's language (see :func:`_describe`); ``str()`` is the English one."""
+    """A mistake in a rule file found by a validator: ``key`` and ``params`` are the message
+    (a :class:`~fpmetrics.i18n.Message` in :func:`_describe`); ``str()`` is the English one."""
 
     def __init__(self, key: str, /, **params: object) -> None:
         super().__init__(t(key, "en", **params))
@@ -426,7 +426,7 @@ def shipped_names() -> list[str]:
     return sorted(n for n in names if n != BUILTIN_FIELDS_FILE)
 
 
-def resolve(name_or_path: str, lang: str, relative_to: Path | None = None) -> Path:
+def resolve(name_or_path: str, relative_to: Path | None = None) -> Path:
     candidate = Path(name_or_path)
     if relative_to is not None and not candidate.is_absolute():
         near = relative_to.parent / candidate
@@ -437,9 +437,7 @@ def resolve(name_or_path: str, lang: str, relative_to: Path | None = None) -> Pa
     shipped = shipped_dir() / f"{name_or_path}.yaml"
     if shipped.is_file() and name_or_path != BUILTIN_FIELDS_FILE:
         return shipped
-    raise InputError(
-        t("rules_not_found", lang, name=name_or_path, shipped=", ".join(shipped_names()))
-    )
+    raise InputError("rules_not_found", name=name_or_path, shipped=", ".join(shipped_names()))
 
 
 # ---------------------------------------------------------------- reading YAML with lines
@@ -450,7 +448,7 @@ _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 faster than the pure-Python one, with the same line numbers in errors."""
 
 
-def _read_yaml(path: Path, lang: str) -> tuple[dict[str, Any], dict[tuple, int]]:
+def _read_yaml(path: Path) -> tuple[dict[str, Any], dict[tuple, int]]:
     try:
         with path.open("rb") as handle:
             raw = handle.read(rulefile.MAX_FILE_BYTES + 1)
@@ -460,29 +458,28 @@ def _read_yaml(path: Path, lang: str) -> tuple[dict[str, Any], dict[tuple, int]]
             )
         text = rulefile.decode(raw)
     except OSError as exc:
-        raise InputError(t("file_unreadable", lang, file=path, detail=str(exc))) from None
+        raise InputError("file_unreadable", file=path, detail=str(exc)) from None
     except rulefile.RuleFileError as exc:
-        raise _refused(exc, path, lang) from None
+        raise _refused(exc, path) from None
     try:
         lines, data = _parse_yaml(text)
     except rulefile.RuleFileError as exc:
-        raise _refused(exc, path, lang) from None
+        raise _refused(exc, path) from None
     except yaml.YAMLError as exc:
         line = _yaml_error_line(exc, text)
         # A reader error has no "problem": its first line, not 'in "<unicode string>"'.
         detail = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise InputError(t("rules_yaml", lang, file=path, line=line, detail=detail)) from None
+        raise InputError("rules_yaml", file=path, line=line, detail=detail) from None
     if not isinstance(data, dict):
-        raise InputError(
-            t("rules_invalid", lang, file=path, detail="  " + t("rule_not_mapping", lang))
-        )
+        detail = Joined(("  ", Message("rule_not_mapping")), "")
+        raise InputError("rules_invalid", file=path, detail=detail)
     return data, lines
 
 
-def _refused(exc: rulefile.RuleFileError, path: Path, lang: str) -> InputError:
-    """A rule file refused unread or unbuilt: ``file:line: what`` in the user's language."""
+def _refused(exc: rulefile.RuleFileError, path: Path) -> InputError:
+    """A rule file refused unread or unbuilt: ``file:line: what``."""
     where = f"{path}:{exc.line}" if exc.line is not None else str(path)
-    return InputError(f"{where}: {t(exc.key, lang, **exc.params)}")
+    return InputError(Message(exc.key, at=where, **exc.params))
 
 
 def _parse_yaml(text: str) -> tuple[dict[tuple, int], Any]:
@@ -526,26 +523,26 @@ def _merge(base: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
 
 
 def _resolved(
-    path: Path, lang: str, seen: tuple[Path, ...] = ()
+    path: Path, seen: tuple[Path, ...] = ()
 ) -> tuple[dict[str, Any], list[tuple[Path, dict[tuple, int]]]]:
     real = path.resolve()
     if real in seen:
-        raise InputError(t("rules_cycle", lang, file=path))
-    data, lines = _read_yaml(path, lang)
+        raise InputError("rules_cycle", file=path)
+    data, lines = _read_yaml(path)
     sources = [(path, lines)]
     parent = data.get("extends")
     if isinstance(parent, str) and parent:
         if len(seen) + 1 >= rulefile.MAX_EXTENDS:
             line = lines.get(("extends",), 1)
-            detail = t("rules_extends_too_long", lang, limit=rulefile.MAX_EXTENDS)
-            raise InputError(f"{path}:{line}: {detail}")
-        base, base_sources = _resolved(resolve(parent, lang, relative_to=path), lang, (*seen, real))
+            limit = rulefile.MAX_EXTENDS
+            raise InputError(Message("rules_extends_too_long", at=f"{path}:{line}", limit=limit))
+        base, base_sources = _resolved(resolve(parent, relative_to=path), (*seen, real))
         data = _merge(base, data)
         sources += base_sources
     return data, sources
 
 
-# pydantic's own error types, said in the user's language (context keys as pydantic gives them).
+# pydantic's own error types as catalogue messages (context keys as pydantic gives them).
 # Any other type keeps pydantic's English message.
 _PYDANTIC_MESSAGES = {
     "extra_forbidden": "rule_unknown_key",
@@ -574,11 +571,11 @@ _PYDANTIC_MESSAGES = {
 }
 
 
-def _message(error: dict, lang: str) -> str:
+def _message(error: dict) -> Message | str:
     ctx = error.get("ctx") or {}
     cause = ctx.get("error")
     if isinstance(cause, RuleError):
-        return t(cause.key, lang, **cause.params)
+        return Message(cause.key, **cause.params)
     key = _PYDANTIC_MESSAGES.get(error["type"])
     if key is None:
         return error["msg"].removeprefix("Value error, ")
@@ -587,17 +584,17 @@ def _message(error: dict, lang: str) -> str:
         import re
 
         choices = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
-        values["expected"] = join(choices, lang) if choices else ctx.get("expected", "")
+        values["expected"] = Joined(choices) if choices else ctx.get("expected", "")
+    message = Message(key, **values)
     try:
-        return t(key, lang, **values)
+        message.render("zh"), message.render("en")
     except (KeyError, IndexError):  # a context key this pydantic version does not give
         return error["msg"]
+    return message
 
 
-def _describe(
-    exc: ValidationError, sources: list[tuple[Path, dict[tuple, int]]], lang: str = "zh"
-) -> str:
-    lines = []
+def _describe(exc: ValidationError, sources: list[tuple[Path, dict[tuple, int]]]) -> Joined:
+    lines: list[Joined] = []
     for error in exc.errors(include_url=False):
         loc = tuple(p for p in error["loc"] if p != "[key]")
         # min and max are judged together: if this file sets only the other one, that is the
@@ -616,10 +613,10 @@ def _describe(
                     break
             if where:
                 break
-        message = _message(error, lang)
-        dotted = rulefile.shorten(".".join(str(p) for p in loc)) or t("rule_top_level", lang)
-        lines.append(f"  {where or sources[0][0]}: {dotted}: {message}")
-    return "\n".join(lines)
+        message = _message(error)
+        dotted = rulefile.shorten(".".join(str(p) for p in loc)) or Message("rule_top_level")
+        lines.append(Joined(("  ", where or sources[0][0], ": ", dotted, ": ", message), ""))
+    return Joined(lines, "\n")
 
 
 class AliasFile(BaseModel):
@@ -635,7 +632,6 @@ class AliasFile(BaseModel):
 def _declare(
     data: dict[str, Any],
     sources: list[tuple[Path, dict[tuple, int]]],
-    lang: str,
     base: Catalog | None = None,
 ) -> Catalog:
     """The file's ``fields:`` checked, then made the active catalogue (on ``base``), so that
@@ -644,50 +640,46 @@ def _declare(
     try:
         section = FieldsSection.model_validate({"fields": data.get("fields") or {}})
     except ValidationError as exc:
-        raise InputError(
-            t("rules_invalid", lang, file=path, detail=_describe(exc, sources, lang))
-        ) from None
-    catalog, problems = declared_catalog(section.fields, sources, lang, base)
+        raise InputError("rules_invalid", file=path, detail=_describe(exc, sources)) from None
+    catalog, problems = declared_catalog(section.fields, sources, base)
     if problems:
-        raise InputError(t("rules_invalid", lang, file=path, detail="\n".join(problems)))
+        raise InputError("rules_invalid", file=path, detail=Joined(problems, "\n"))
     activate(catalog)
     return catalog
 
 
-def load_aliases(path: Path, lang: str = "zh") -> dict[str, list[str]]:
+def load_aliases(path: Path) -> dict[str, list[str]]:
     """A --fields file: its fields join the active catalogue (the rule set's); its aliases
     are returned."""
     if not path.is_file():
-        raise InputError(t("file_missing", lang, file=path))
-    data, lines = _read_yaml(path, lang)
-    _declare(data, [(path, lines)], lang, base=active())
+        raise InputError("file_missing", file=path)
+    data, lines = _read_yaml(path)
+    _declare(data, [(path, lines)], base=active())
     try:
         return AliasFile.model_validate(data).aliases  # type: ignore[return-value]
     except ValidationError as exc:
-        detail = _describe(exc, [(path, lines)], lang)
-        raise InputError(t("rules_invalid", lang, file=path, detail=detail)) from None
+        detail = _describe(exc, [(path, lines)])
+        raise InputError("rules_invalid", file=path, detail=detail) from None
 
 
-def load_ruleset(name_or_path: str, lang: str = "zh") -> RuleSet:
+def load_ruleset(name_or_path: str) -> RuleSet:
     """The rule set, validated; its fields (built-in and declared) become the active
     catalogue."""
-    path = resolve(name_or_path, lang)
-    data, sources = _resolved(path, lang)
+    path = resolve(name_or_path)
+    data, sources = _resolved(path)
     activate(None)
-    _declare(data, sources, lang)
+    _declare(data, sources)
     try:
         return RuleSet.model_validate(data)
     except ValidationError as exc:
-        raise InputError(
-            t("rules_invalid", lang, file=path, detail=_describe(exc, sources, lang))
-        ) from None
+        raise InputError("rules_invalid", file=path, detail=_describe(exc, sources)) from None
 
 
-def missing_sources(name_or_path: str, lang: str = "zh") -> list[str]:
+def missing_sources(name_or_path: str) -> list[str]:
     """``file:line: indicators.x`` of each enabled indicator without a ``source``: a user's
     file may leave it out, but a threshold nobody can trace is worth a warning."""
-    path = resolve(name_or_path, lang)
-    data, sources = _resolved(path, lang)
+    path = resolve(name_or_path)
+    data, sources = _resolved(path)
     out = []
     for key, item in (data.get("indicators") or {}).items():
         if isinstance(item, dict) and item.get("enabled", True) and not item.get("source"):

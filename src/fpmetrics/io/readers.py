@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ..i18n import join, t
+from ..i18n import Joined, Message
 from .encoding import BadBytes, decode_text
 from .grid import RawSheet, trim
 from .sniff import sniff_format
@@ -18,28 +18,27 @@ from .sparse import DENSE_LIMIT, MAX_GRID_CELLS, TooBig, read_sparse, xlsx_exten
 from .xlsx_errors import column_letter
 
 
-def read_file(path: Path, lang: str, sheet: str | None = None) -> list[RawSheet]:
+def read_file(path: Path, sheet: str | None = None) -> list[RawSheet]:
     """All sheets of ``path`` (or the one named ``sheet``) as raw grids."""
     if not path.exists():
-        raise InputError(t("file_missing", lang, file=path))
+        raise InputError("file_missing", file=path)
     kind = sniff_format(path)
     if kind == "corrupt_zip":
-        detail = t("xlsx_damaged", lang, detail="zip")
-        raise InputError(t("file_unreadable", lang, file=path, detail=detail))
+        detail = Message("xlsx_damaged", detail="zip")
+        raise InputError("file_unreadable", file=path, detail=detail)
     if kind in ("xlsx", "xls", "ods"):
-        sheets = _read_workbook(path, lang, sheet, kind)
+        sheets = _read_workbook(path, sheet, kind)
         if kind == "xlsx":
             _restore_errors(path, sheets)
         return sheets
     if kind == "text":
-        return [_read_text(path, lang)]
+        return [_read_text(path)]
     if kind == "html":
-        detail = t("file_is_html", lang)
-        raise InputError(t("file_unreadable", lang, file=path, detail=detail))
-    raise InputError(t("file_format_unknown", lang, file=path))
+        raise InputError("file_unreadable", file=path, detail=Message("file_is_html"))
+    raise InputError("file_format_unknown", file=path)
 
 
-def _read_workbook(path: Path, lang: str, wanted: str | None, kind: str) -> list[RawSheet]:
+def _read_workbook(path: Path, wanted: str | None, kind: str) -> list[RawSheet]:
     from python_calamine import CalamineWorkbook
 
     try:
@@ -48,7 +47,7 @@ def _read_workbook(path: Path, lang: str, wanted: str | None, kind: str) -> list
         with path.open("rb") as handle:
             workbook = CalamineWorkbook.from_filelike(handle)
     except Exception as exc:  # calamine raises several private error types
-        raise InputError(_damaged(path, exc, lang)) from None
+        raise InputError(_damaged(path, exc)) from None
     names = [
         meta.name
         for meta in workbook.sheets_metadata
@@ -56,9 +55,9 @@ def _read_workbook(path: Path, lang: str, wanted: str | None, kind: str) -> list
     ] or list(workbook.sheet_names)
     if wanted is not None:
         if wanted not in workbook.sheet_names:
-            sheets = join(workbook.sheet_names, lang)
-            detail = t("no_such_sheet", lang, sheet=wanted, sheets=sheets)
-            raise InputError(t("file_unreadable", lang, file=path, detail=detail))
+            sheets = Joined(workbook.sheet_names)
+            detail = Message("no_such_sheet", sheet=wanted, sheets=sheets)
+            raise InputError("file_unreadable", file=path, detail=detail)
         names = [wanted]
     # calamine allocates a sheet's whole extent: a stray far cell must not reach it.
     extents = xlsx_extents(path) if kind == "xlsx" else {}
@@ -75,12 +74,11 @@ def _read_workbook(path: Path, lang: str, wanted: str | None, kind: str) -> list
                 cells = _calamine_cells(sheet)
         except TooBig as exc:
             limit = f"{MAX_GRID_CELLS:,}"
-            message = t(
-                "sheet_too_big", lang, where=where, cell=exc.last, cells=exc.cells, limit=limit
-            )
-            raise InputError(message) from None
+            raise InputError(
+                "sheet_too_big", where=where, cell=exc.last, cells=exc.cells, limit=limit
+            ) from None
         except Exception as exc:
-            raise InputError(_damaged(where, exc, lang)) from None
+            raise InputError(_damaged(where, exc)) from None
         sheets.append(RawSheet(file=path, sheet=name, cells=trim(cells), merged=merged))
     return sheets
 
@@ -103,10 +101,10 @@ def _calamine_cells(sheet: object) -> pd.DataFrame:
     return pd.DataFrame(kept, index=pd.Index(numbers), dtype=object)
 
 
-def _damaged(where: object, exc: BaseException, lang: str) -> str:
+def _damaged(where: object, exc: BaseException) -> Message:
     """A workbook the library cannot parse: damaged, what to do, the library's words last."""
-    detail = t("xlsx_damaged", lang, detail=_short(exc)[:120])
-    return t("file_unreadable", lang, file=where, detail=detail)
+    detail = Message("xlsx_damaged", detail=_short(exc)[:120])
+    return Message("file_unreadable", file=where, detail=detail)
 
 
 def _restore_errors(path: Path, sheets: list[RawSheet]) -> None:
@@ -128,30 +126,27 @@ MAX_TABLE_BYTES = 64 * 1024 * 1024
 """A text table (not a register, which is scanned lazily) larger than this is refused unread."""
 
 
-def _size_text(size: int, lang: str) -> str:
+def _size_text(size: int) -> str:
     return f"{size / 1024 / 1024:.0f} MB" if size >= 1024 * 1024 else f"{size // 1024} KB"
 
 
-def _read_text(path: Path, lang: str) -> RawSheet:
+def _read_text(path: Path) -> RawSheet:
     size = path.stat().st_size
     if size > MAX_TABLE_BYTES:
         raise InputError(
-            t(
-                "text_too_big",
-                lang,
-                file=path,
-                size=_size_text(size, lang),
-                limit=_size_text(MAX_TABLE_BYTES, lang),
-            )
+            "text_too_big",
+            file=path,
+            size=_size_text(size),
+            limit=_size_text(MAX_TABLE_BYTES),
         )
     data = path.read_bytes()
-    check_line_length(path, data, lang)
+    check_line_length(path, data)
     try:
         decoded = decode_text(data)
     except BadBytes as exc:
-        raise InputError(bad_bytes_message(path, exc, lang)) from None
+        raise InputError(bad_bytes_message(path, exc)) from None
     if decoded is None:
-        raise InputError(t("file_encoding_unknown", lang, file=path))
+        raise InputError("file_encoding_unknown", file=path)
     text, encoding = decoded
     del data
     text = text.lstrip("\ufeff")
@@ -184,7 +179,7 @@ def _read_text(path: Path, lang: str) -> RawSheet:
             if attempt == 0 and "Expected" in str(exc):  # a wider row after the first 64 KB
                 width = max((len(r) for r in csv_rows(text, delimiter)), default=1)
                 continue
-            raise InputError(t("file_unreadable", lang, file=path, detail=_short(exc))) from None
+            raise InputError("file_unreadable", file=path, detail=_short(exc)) from None
     assert cells is not None
     return RawSheet(file=path, sheet=None, cells=trim(cells.astype(object)), encoding=encoding)
 
@@ -202,7 +197,7 @@ def csv_rows(text: str, delimiter: str) -> list[list[str]]:
         csv.field_size_limit(limit)
 
 
-def check_line_length(path: Path, data: bytes, lang: str, complete: bool = True) -> None:
+def check_line_length(path: Path, data: bytes, complete: bool = True) -> None:
     """Refuse ``data`` (a file's start) if a line in it is longer than :data:`MAX_LINE_BYTES`
     (``complete``: ``data`` is the whole file; else only lines ending in it are judged)."""
     buffer = np.frombuffer(data, dtype=np.uint8)
@@ -216,11 +211,11 @@ def check_line_length(path: Path, data: bytes, lang: str, complete: bool = True)
     else:
         first = int(np.argmax(lengths > MAX_LINE_BYTES))
         line = int(np.count_nonzero(buffer[: ends[first] + 1] == 10)) + 1
-    limit = _size_text(MAX_LINE_BYTES, lang)
-    raise InputError(t("line_too_long", lang, file=path, line=line, limit=limit))
+    limit = _size_text(MAX_LINE_BYTES)
+    raise InputError("line_too_long", file=path, line=line, limit=limit)
 
 
-def check_file_lines(path: Path, lang: str, block: int = MAX_LINE_BYTES) -> None:
+def check_file_lines(path: Path, block: int = MAX_LINE_BYTES) -> None:
     """:func:`check_line_length` over a whole file, a block at a time (bounded memory; two
     byte searches per block, so fast). Within a block no line can exceed the limit; only
     the stretch between one block's last break and a later block's first can."""
@@ -237,8 +232,8 @@ def check_file_lines(path: Path, lang: str, block: int = MAX_LINE_BYTES) -> None
                     since = len(chunk) - 1 - max(chunk.rfind(b"\n"), chunk.rfind(b"\r"))
             if since > MAX_LINE_BYTES:
                 line = lines + 1 + (chunk[: max(first, 0)].count(b"\n") if first >= 0 else 0)
-                limit = _size_text(MAX_LINE_BYTES, lang)
-                raise InputError(t("line_too_long", lang, file=path, line=line, limit=limit))
+                limit = _size_text(MAX_LINE_BYTES)
+                raise InputError("line_too_long", file=path, line=line, limit=limit)
             lines += chunk.count(b"\n")
 
 
@@ -247,9 +242,9 @@ def _first_break(chunk: bytes) -> int:
     return min(found) if found else -1
 
 
-def bad_bytes_message(path: Path, exc: BadBytes, lang: str) -> str:
-    return t(
-        "file_bad_bytes", lang, file=path, line=exc.line, encoding=exc.encoding, offset=exc.offset
+def bad_bytes_message(path: Path, exc: BadBytes) -> Message:
+    return Message(
+        "file_bad_bytes", file=path, line=exc.line, encoding=exc.encoding, offset=exc.offset
     )
 
 

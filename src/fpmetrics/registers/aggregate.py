@@ -201,7 +201,7 @@ def aggregate(
 ) -> Aggregated:
     roles = [r for r in (*PLACE_ROLES, *value_roles(register.kind)) if r in register.columns]
     combos = _combinations(register, roles, period)
-    check_unit_count(combos["township"].n_unique(), register.where, lang)
+    check_unit_count(combos["township"].n_unique(), register.where)
     # What a record counts in depends on its township and codes, not on its village: each
     # distinct class is read once (a province's births: ~30,000 classes for ~140,000 combos).
     class_roles = [r for r in roles if r not in PLACE_ROLES or r == "township"]

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from ..fields import normalize_header
+from ..i18n import Joined, Message, Words
 
 # Columns every register may carry: where the record belongs.
 PLACE_ROLES: dict[str, list[str]] = {
@@ -181,13 +182,13 @@ def detect(headers: list[str], forced: str | None = None) -> tuple[str, dict[str
     return None
 
 
-def not_a_register(where: str, kind: str, lang: str) -> str:
+def not_a_register(where: str, kind: str) -> Message:
     """The message for ``--kind KIND`` on a file whose header names no such register."""
-    from ..i18n import t
-
     spec = kind_spec(kind)
     names = {**PLACE_ROLES, **spec.roles}
-    needed = "、".join(names[r][0] for r in spec.required)
+    needed: object = "、".join(names[r][0] for r in spec.required)
     if spec.any_of:
-        needed += t("register_any_of", lang, columns="/".join(names[r][0] for r in spec.any_of))
-    return t("not_a_register", lang, where=where, name=kind, kind=spec.label(lang), columns=needed)
+        any_of = Message("register_any_of", columns="/".join(names[r][0] for r in spec.any_of))
+        needed = Joined((needed, any_of), "")
+    kind_words = Words(spec.label("zh"), spec.label("en"))
+    return Message("not_a_register", where=where, name=kind, kind=kind_words, columns=needed)

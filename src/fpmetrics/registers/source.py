@@ -123,14 +123,14 @@ class Register:
         return frame.select([pl.col("_row"), *picked])
 
 
-def csv_register(path: Path, lang: str, kind: str | None) -> Register | None:
+def csv_register(path: Path, kind: str | None) -> Register | None:
     """The register in CSV ``path``, or None when its first rows name no register."""
     with path.open("rb") as handle:
         sample = handle.read(_PREVIEW_BYTES)
         complete = len(sample) < _PREVIEW_BYTES
     if not complete and b"\n" not in sample and b"\r" not in sample:
-        check_file_lines(path, lang)  # no break in 256 KB: is the first line over the limit?
-    check_line_length(path, sample, lang, complete=complete)
+        check_file_lines(path)  # no break in 256 KB: is the first line over the limit?
+    check_line_length(path, sample, complete=complete)
     if not complete:
         sample = sample[: max(sample.rfind(b"\n"), sample.rfind(b"\r")) + 1]
     encoding = detect_encoding(sample)
@@ -139,7 +139,7 @@ def csv_register(path: Path, lang: str, kind: str | None) -> Register | None:
     try:
         text = sample.decode(encoding).lstrip("\ufeff")
     except UnicodeDecodeError as exc:
-        raise InputError(bad_bytes_message(path, bad_bytes(sample, encoding, exc), lang)) from None
+        raise InputError(bad_bytes_message(path, bad_bytes(sample, encoding, exc))) from None
     separator = _separator(text)
     rows = csv_rows(text, separator)[:HEADER_SEARCH_ROWS]
     for index, row in enumerate(rows):
@@ -148,10 +148,10 @@ def csv_register(path: Path, lang: str, kind: str | None) -> Register | None:
             continue
         name, columns = found
         if not complete and path.stat().st_size <= _LINE_CHECK_BYTES:
-            check_file_lines(path, lang)  # Polars takes minutes over one giant line
+            check_file_lines(path)  # Polars takes minutes over one giant line
         old_mac = b"\r" in sample and b"\n" not in sample  # CR-only lines: Polars splits on LF
         utf8 = encoding in ("utf-8", "utf-8-sig")
-        source = path if utf8 and not old_mac else _transcode(path, encoding, lang)
+        source = path if utf8 and not old_mac else _transcode(path, encoding)
         return Register(
             file=path,
             sheet=None,
@@ -202,7 +202,7 @@ def _temp_dir() -> Path:
     return _TEMP[0]
 
 
-def _transcode(path: Path, encoding: str, lang: str) -> Path:
+def _transcode(path: Path, encoding: str) -> Path:
     """A UTF-8 copy of ``path`` in a private temporary folder (removed at exit, or when the
     run is stopped by a signal: see :mod:`fpmetrics.cleanup`)."""
     target = _temp_dir() / f"{len(list(_temp_dir().iterdir()))}-{path.stem}.utf8.csv"
@@ -224,5 +224,5 @@ def _transcode(path: Path, encoding: str, lang: str) -> Path:
                 lines += chunk.count(b"\n")
     except UnicodeDecodeError as exc:
         bad = BadBytes(encoding, offset + exc.start, lines + chunk[: exc.start].count(b"\n") + 1)
-        raise InputError(bad_bytes_message(path, bad, lang)) from None
+        raise InputError(bad_bytes_message(path, bad)) from None
     return target

@@ -13,7 +13,7 @@ from rich.table import Table
 
 from ..errors import InputError
 from ..funnel import Funnel, build_funnel
-from ..i18n import join, t
+from ..i18n import Joined, Message, Words, t
 from ..output import write_reported
 from ..pipeline import CheckReport
 from .machine import _none, dumps_document, head, problem_records
@@ -120,11 +120,11 @@ def render_funnel(
 ) -> None:
     rules = report.ruleset.active
     if indicator not in rules:
-        detail = t("opt_no_indicator", lang, indicator=indicator, indicators=join(rules, lang))
-        raise InputError(t("bad_option", lang, detail=detail))
+        detail = Message("opt_no_indicator", indicator=indicator, indicators=Joined(rules))
+        raise InputError("bad_option", detail=detail)
     rule = rules[indicator]
     if rule.evidence_model not in ("binomial", "sex_ratio", "poisson"):
-        raise InputError(t("funnel_model", lang, indicator=indicator))
+        raise InputError("funnel_model", indicator=indicator)
     if target not in ("overall", "bound"):
         try:
             value = float(target)
@@ -133,12 +133,13 @@ def render_funnel(
         # a share lies in 0…scale (0–100%); a rate or a sex ratio is ≥ 0
         top = rule.scale if rule.evidence_model == "binomial" else math.inf
         if not (math.isfinite(value) and 0 <= value <= top):
-            detail = t("opt_target", lang, value=target)
-            raise InputError(t("bad_option", lang, detail=detail)) from None
+            detail = Message("opt_target", value=target)
+            raise InputError("bad_option", detail=detail) from None
     funnel = build_funnel(report.results, indicator, rule, target, overdispersion)
     units = funnel.units
     if units.empty:  # nothing to draw, and a centre line of NaN
-        raise InputError(t("funnel_no_values", lang, name=rule.label(lang)))
+        name = Words(rule.label("zh"), rule.label("en"))
+        raise InputError("funnel_no_values", name=name)
     if str(fmt) == "json":
         sys.stdout.write(funnel_json(report, funnel))
     else:

@@ -37,7 +37,7 @@ def _state(superseded_by: object, lang: str) -> str:
 def _names(lang: str) -> dict[str, str]:
     from ..rules import load_ruleset
 
-    return {k: r.label(lang) for k, r in load_ruleset("default", lang).indicators.items()}
+    return {k: r.label(lang) for k, r in load_ruleset("default").indicators.items()}
 
 
 def _indicator(key: str, lang: str) -> str:
@@ -124,7 +124,7 @@ def unit_series(db: sqlite3.Connection, unit: str, lang: str) -> pd.DataFrame:
     found = results(db)
     mine = found[found["unit"] == unit]
     if mine.empty:
-        raise InputError(t("history_no_unit", lang, unit=unit))
+        raise InputError("history_no_unit", unit=unit)
     starts = mine["period_start"].where(
         mine["period_start"].notna(), mine["period"].map(lambda p: bounds(p)[0])
     )
@@ -175,7 +175,7 @@ def run_diff(
     known = set(runs(db)["id"].astype(int))
     for run in (a, b):
         if run not in known:
-            raise InputError(t("history_no_run", lang, run=run))
+            raise InputError("history_no_run", run=run)
     keys = ["unit", "period", "indicator"]
     found = results(db, [a, b]).fillna({"period": ""})
     before = found[found["run_id"] == a].set_index(keys)[["value", "status"]]

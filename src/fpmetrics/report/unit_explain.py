@@ -21,9 +21,7 @@ def render_unit_explain(report: CheckReport, names: list[str], lang: str, err: C
     known = list(dict.fromkeys(results["unit"]))
     for name in names:
         if name not in known:
-            raise InputError(
-                t("explain_unit_missing", lang, unit=name, units="、".join(known[:30]))
-            )
+            raise InputError("explain_unit_missing", unit=name, units="、".join(known[:30]))
     records = at_level(report.inputs.records, report.level, lang)
     for name in names:
         err.print(Text(t("explain_unit_title", lang, unit=name), style="bold"))

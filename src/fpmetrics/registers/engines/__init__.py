@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ...errors import InputError
-from ...i18n import t
 
 _URL = re.compile(r"^(postgres|postgresql|mysql)(\+\w+)?://", re.IGNORECASE)
 _CATALOG = re.compile(r"^(hive|spark):(?!//)\S+$", re.IGNORECASE)
@@ -57,12 +56,12 @@ def is_parquet(path: Path) -> bool:
     return not any(p.suffix.lower() in INPUT_EXTENSIONS for p in path.rglob("*") if p.is_file())
 
 
-def require(module: str, extra: str, what: str, lang: str) -> None:
+def require(module: str, extra: str, what: str) -> None:
     """Exit 2 naming the extra to install when ``module`` is not importable."""
     import importlib.util
 
     if importlib.util.find_spec(module) is None:
-        raise InputError(t("engine_extra_missing", lang, what=what, extra=extra))
+        raise InputError("engine_extra_missing", what=what, extra=extra)
 
 
 def open_sources(
@@ -81,38 +80,38 @@ def open_sources(
         options, urls=tuple(u for u in options.urls if not _CATALOG.match(u))
     )
     if tables and options.engine != "spark":
-        raise InputError(t("engine_options_unused", lang, option=f"hive:{tables[0]}"))
+        raise InputError("engine_options_unused", option=f"hive:{tables[0]}")
     if options.engine == "spark":
         from .spark import spark_registers
 
-        registers += spark_registers(parquet, tables, options, lang, kind)
+        registers += spark_registers(parquet, tables, options, kind)
     else:
         from .parquet import parquet_register
 
-        registers += [parquet_register(p, lang, kind) for p in parquet]
+        registers += [parquet_register(p, kind) for p in parquet]
     if options.urls:
         if options.table is None and options.query is None:
             from .sql import mask_url
 
-            raise InputError(t("engine_need_table", lang, where=mask_url(options.urls[0])))
+            raise InputError("engine_need_table", where=mask_url(options.urls[0]))
         if len(options.urls) > 1:
-            raise InputError(t("engine_one_database", lang, count=len(options.urls)))
+            raise InputError("engine_one_database", count=len(options.urls))
         from .sql import sql_register
 
         registers.append(sql_register(options.urls[0], options, lang, kind))
     elif (options.table or options.query) and options.engine != "spark":
         option = "--table" if options.table else "--query"
-        raise InputError(t("engine_options_unused", lang, option=option))
+        raise InputError("engine_options_unused", option=option)
     return rest, registers
 
 
-def register_from_columns(names: list[str], where: str, kind: str | None, lang: str):
+def register_from_columns(names: list[str], where: str, kind: str | None):
     """Kind and role columns named by a table's column names (its header)."""
     from ..kinds import detect, not_a_register
 
     found = detect([str(n).strip() for n in names], kind)
     if found is None:
         if kind is not None:
-            raise InputError(not_a_register(where, kind, lang))
-        raise InputError(t("engine_not_register", lang, where=where, names="、".join(names)))
+            raise InputError(not_a_register(where, kind))
+        raise InputError("engine_not_register", where=where, names="、".join(names))
     return found

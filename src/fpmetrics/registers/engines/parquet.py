@@ -13,7 +13,6 @@ from pathlib import Path
 import polars as pl
 
 from ...errors import InputError
-from ...i18n import t
 from ..source import Register
 from . import register_from_columns
 
@@ -36,14 +35,14 @@ class ParquetSource:
         return frame.select([pl.col("_row"), *picked])
 
 
-def parquet_register(path: Path, lang: str, kind: str | None) -> Register:
+def parquet_register(path: Path, kind: str | None) -> Register:
     source = ParquetSource(path)
     try:
         names = source.lazy().collect_schema().names()
     except (pl.exceptions.PolarsError, OSError) as exc:
         detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise InputError(t("file_unreadable", lang, file=path, detail=detail)) from None
-    name, columns = register_from_columns(names, str(path), kind, lang)
+        raise InputError("file_unreadable", file=path, detail=detail) from None
+    name, columns = register_from_columns(names, str(path), kind)
     return Register(
         file=path,
         sheet=None,

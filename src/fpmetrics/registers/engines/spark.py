@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ...errors import InputError
-from ...i18n import t
 from ..source import Register
 from . import Location, define, register_from_columns, require
 from .pushdown import Pushdown
@@ -47,7 +46,6 @@ class SparkSource(Pushdown):
     base: str
     """``parquet.`path``` or a table name: what Spark reads."""
     where: str
-    lang: str
     session: object = field(repr=False)
     row_number = f't."{_ROW}"'
 
@@ -60,20 +58,20 @@ class SparkSource(Pushdown):
             names = list(frame.columns)
             rows = [tuple(row) for row in frame.collect()]
         except Exception as exc:
-            raise _failed(exc, self.where, self.lang) from None
+            raise _failed(exc, self.where) from None
         return names, rows
 
     def scan_raw(self, register: Register):
-        raise InputError(t("engine_records_unsupported", self.lang, where=self.where))
+        raise InputError("engine_records_unsupported", where=self.where)
 
 
-def _failed(exc: Exception, where: str, lang: str) -> InputError:
+def _failed(exc: Exception, where: str) -> InputError:
     lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
     detail = lines[0] if lines else type(exc).__name__
-    return InputError(t("spark_failed", lang, where=where, detail=detail[:300]))
+    return InputError("spark_failed", where=where, detail=detail[:300])
 
 
-def session(url: str | None, lang: str):
+def session(url: str | None):
     """The Spark session: Spark Connect for ``sc://``, else the master URL (local[*])."""
     from pyspark.sql import SparkSession
 
@@ -90,20 +88,20 @@ def session(url: str | None, lang: str):
         spark.sparkContext.setLogLevel("ERROR")
         return spark
     except Exception as exc:
-        raise _failed(exc, url or "local[*]", lang) from None
+        raise _failed(exc, url or "local[*]") from None
 
 
 def spark_registers(
-    paths: list[Path], tables: tuple[str, ...], options, lang: str, kind: str | None
+    paths: list[Path], tables: tuple[str, ...], options, kind: str | None
 ) -> list[Register]:
     """The registers ``--engine spark`` reads: the Parquet inputs, and the catalog's tables
     named ``hive:NAME`` (or ``--table NAME``)."""
-    require("pyspark", "spark", "--engine spark", lang)
-    require("sqlglot", "spark", "--engine spark", lang)
+    require("pyspark", "spark", "--engine spark")
+    require("sqlglot", "spark", "--engine spark")
     tables = (*tables, *([options.table] if options.table else []))
     if options.query is not None or options.urls or not (paths or tables):
-        raise InputError(t("spark_needs_input", lang))
-    spark = session(options.spark, lang)
+        raise InputError("spark_needs_input")
+    spark = session(options.spark)
     bases = [(f"parquet.`{p.resolve()}`", str(p)) for p in paths]
     bases += [(table, f"hive:{table}") for table in tables]
     registers = []
@@ -111,14 +109,14 @@ def spark_registers(
         try:
             schema = spark.sql(f"SELECT * FROM {base} LIMIT 0").schema
         except Exception as exc:
-            raise _failed(exc, where, lang) from None
+            raise _failed(exc, where) from None
         names = [f.name for f in schema.fields]
-        name, columns = register_from_columns(names, where, kind, lang)
+        name, columns = register_from_columns(names, where, kind)
         headers = {role: names[i] for role, i in columns.items()}
         for header in headers.values():
             kind_name = type(schema[header].dataType).__name__
             if kind_name in _REFUSED:
-                raise InputError(t("db_bad_type", lang, where=where, column=header, type=kind_name))
+                raise InputError("db_bad_type", where=where, column=header, type=kind_name)
         is_path = base.startswith("parquet.")
         registers.append(
             Register(
@@ -128,7 +126,7 @@ def spark_registers(
                 headers=headers,
                 columns=columns,
                 header_row=1,
-                source=SparkSource(base=base, where=where, lang=lang, session=spark),
+                source=SparkSource(base=base, where=where, session=spark),
             )
         )
     return registers

@@ -146,9 +146,7 @@ class SqlSource(Pushdown):
             or "access denied" in text
             or "authentication failed" in text
         )
-        return InputError(
-            t("db_auth" if auth else "db_unreachable", self.lang, where=self.where, detail=detail)
-        )
+        return InputError("db_auth" if auth else "db_unreachable", where=self.where, detail=detail)
 
     def _detail(self, exc: Exception) -> str:
         """The driver's message, first line, with no password in it."""
@@ -266,29 +264,25 @@ class SqlSource(Pushdown):
         for header in headers.values():
             kind = self._types.get(header)
             if kind is not None and _refused(kind):
-                raise InputError(
-                    t("db_bad_type", self.lang, where=self.where, column=header, type=kind)
-                )
+                raise InputError("db_bad_type", where=self.where, column=header, type=kind)
 
     def _query_error(self, exc: Exception) -> InputError:
         detail = self._detail(exc)
         name = type(exc).__name__
         code = getattr(exc, "args", [None])[0] if self.dialect == "mysql" else None
         if name in ("UndefinedTable", "InvalidSchemaName") or code == 1146:
-            return InputError(
-                t("db_no_table", self.lang, where=self.where, table=self.what, detail=detail)
-            )
+            return InputError("db_no_table", where=self.where, table=self.what, detail=detail)
         lost = (
             name in ("OperationalError", "InterfaceError", "AdminShutdown", "ConnectionFailure")
             or (isinstance(code, int) and code in (2006, 2013))
             or ("connection" in detail.lower() and "closed" in detail.lower())
         )
         if lost:
-            return InputError(t("db_dropped", self.lang, where=self.where, detail=detail))
-        return InputError(t("db_failed", self.lang, where=self.where, detail=detail))
+            return InputError("db_dropped", where=self.where, detail=detail)
+        return InputError("db_failed", where=self.where, detail=detail)
 
     def scan_raw(self, register: Register) -> pl.LazyFrame:
-        raise InputError(t("engine_records_unsupported", self.lang, where=self.where))
+        raise InputError("engine_records_unsupported", where=self.where)
 
 
 def _type_name(column, cursor, dialect: str) -> str:
@@ -315,8 +309,8 @@ def sql_register(url: str, options, lang: str, kind: str | None) -> Register:
     """The register in a database table (``--table``) or query (``--query``)."""
     dialect = _dialect(url)
     module = "psycopg" if dialect == "postgres" else "pymysql"
-    require(module, "sql", "PostgreSQL" if dialect == "postgres" else "MySQL", lang)
-    require("sqlglot", "sql", "PostgreSQL" if dialect == "postgres" else "MySQL", lang)
+    require(module, "sql", "PostgreSQL" if dialect == "postgres" else "MySQL")
+    require("sqlglot", "sql", "PostgreSQL" if dialect == "postgres" else "MySQL")
     if options.query is not None:
         source, what = f"({options.query.strip().rstrip(';')})", "--query"
     else:
@@ -324,7 +318,7 @@ def sql_register(url: str, options, lang: str, kind: str | None) -> Register:
     sql = SqlSource(url=url, dialect=dialect, source=source, what=what, lang=lang)
     names = sql.columns()
     where = sql.where + (f" [{options.table}]" if options.table else " [--query]")
-    name, columns = register_from_columns(names, where, kind, lang)
+    name, columns = register_from_columns(names, where, kind)
     headers = {role: names[i] for role, i in columns.items()}
     sql.check_types(headers)
     if options.query is None:
