@@ -505,7 +505,10 @@ def _bunching(report: CheckReport, settings: AuditSettings, lang: str) -> list[B
 
 
 def _totals(report: CheckReport, lang: str) -> pd.DataFrame:
+    from .wording import problem_messages
+
     problems = report.problems[report.problems["code"] == "totals_mismatch"]
+    problems = problems.assign(message=problem_messages(problems, lang))
     rows = [
         {
             "signal": "totals_mismatch",
