@@ -12,7 +12,17 @@ from fpmetrics.compute import evaluate
 from fpmetrics.fields import COUNT_FIELDS, FIELDS
 from fpmetrics.rules import load_ruleset
 from fpmetrics.validate import PROBLEM_COLUMNS, check_records, check_totals
-from fpmetrics.wording import named, problem_hints, problem_messages, worded
+from fpmetrics.wording import (
+    Joined,
+    Label,
+    Phrase,
+    named,
+    problem_hints,
+    problem_messages,
+    said,
+    spoken_frame,
+    worded,
+)
 
 
 def _records(rows: list[dict[str, object]], table: list[int] | None = None) -> pd.DataFrame:
@@ -139,3 +149,29 @@ def test_evaluate_results_carry_no_language(rules):
     assert list(named(results, rules, "zh").columns[:5]) == [
         "unit", "code", "period", "indicator", "name",
     ]  # fmt: skip
+
+
+def test_audit_phrases_are_worded_through_dicts_and_lists():
+    births = Label.of(FIELDS["births"])
+    detail = {"where": [Joined((births, " 2024-02≈2024-01"))], "n": 3}
+    signals = pd.DataFrame(
+        {
+            "signal": ["sex_ratio_jump", "terminal_digits"],
+            "unit": ["甲镇", Phrase("a_all_units")],
+            "detail": [detail, {}],
+            "explanation": [said("a_jump", a="105.0", b="130.0", p="0.001"), None],
+        }
+    )
+    signals.attrs["tests"] = 7
+    zh = spoken_frame(signals, ["unit", "detail", "explanation"], "zh")
+    en = spoken_frame(signals, ["unit", "detail", "explanation"], "en")
+    assert list(zh["unit"]) == ["甲镇", "全部乡镇"] and list(en["unit"]) == [
+        "甲镇",
+        "all townships",
+    ]
+    assert zh["detail"][0] == {"where": [f"{FIELDS['births'].zh} 2024-02≈2024-01"], "n": 3}
+    assert en["detail"][0]["where"] == [f"{FIELDS['births'].en} 2024-02≈2024-01"]
+    assert en["explanation"][0].startswith("sex ratio 105.0 → 130.0")
+    assert zh["explanation"][0].startswith("性别比由 105.0 变为 130.0")
+    assert zh.attrs["tests"] == 7
+    assert isinstance(signals["explanation"][0], Phrase)  # the signals themselves: no text
