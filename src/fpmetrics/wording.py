@@ -80,7 +80,8 @@ def problem_messages(problems: pd.DataFrame, lang: str) -> pd.Series:
     if problems.empty:
         return messages
     for key, rows in problems.groupby("message_key", sort=False).groups.items():
-        params = pd.DataFrame(problems.loc[rows, "params"].tolist(), index=rows)
+        given = problems.loc[rows, "params"].tolist()
+        params = pd.DataFrame([p if isinstance(p, dict) else {} for p in given], index=rows)
         markers = {name: f"\x00{i}\x00" for i, name in enumerate(params.columns)}
         template = t(str(key), lang, **markers) if key in MESSAGES else str(key)
         text = pd.Series(template, index=rows, dtype="string")
