@@ -177,7 +177,7 @@ def audit_frame(frame: pd.DataFrame, workdir: Path, name: str) -> tuple[list[dic
     frame.rename(columns=HEADERS).to_csv(path, index=False, encoding="utf-8")
     ruleset = load_ruleset("default")
     report = run_check([path], ruleset, "en")
-    signals = run_audit(report, ruleset.audit, "en")
+    signals = run_audit(report, ruleset.audit)
     bunching = int((signals["signal"] == "threshold_bunching").sum())
     return signals.attrs["townships"], signals.attrs["tests"], bunching
 

@@ -73,12 +73,14 @@ def default_rules():
 
 
 def check(paths: list[Path] | Path, lang: str = "zh", **kwargs: Any):
-    """``run_check`` with the shipped default rule set."""
+    """``run_check`` with the shipped default rule set, worded in ``lang`` as the reports
+    show it (results named, problems with their message and hint)."""
     from fpmetrics.pipeline import run_check
+    from fpmetrics.wording import worded_report
 
     if isinstance(paths, Path):
         paths = [paths]
-    return run_check(list(paths), default_rules(), lang, **kwargs)
+    return worded_report(run_check(list(paths), default_rules(), lang, **kwargs), lang)
 
 
 def load(paths: list[Path] | Path, **kwargs: Any):

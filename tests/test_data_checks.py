@@ -10,6 +10,7 @@ import pytest
 from conftest import HEADERS, INDICATORS, by_key, problem_set
 from fpmetrics.pipeline import run_check
 from fpmetrics.rules import load_ruleset
+from fpmetrics.wording import worded
 
 # One township per problem; header is row 1, so 甲镇 is row 2 and so on.
 # (name, overrides, expected problems as (code, column field), indicators that go invalid)
@@ -208,7 +209,13 @@ def test_run_check_collects_problems_as_a_frame(build):
     assert list(problems["code"]) == ["not_a_number", "fractional"]
     assert list(problems["row"]) == [2, 3]
     assert list(problems["column"]) == [HEADERS["births_male"], HEADERS["birth_defects"]]
-    assert all(problems["message"].str.len() > 0)
+    assert list(problems["message_key"]) == ["p_not_a_number", "p_fractional"]
+    assert list(problems["params"]) == [{"value": "x"}, {"value": "1.5"}]
+    assert "message" not in problems  # worded only when rendered
+    assert list(worded(problems, "en")["message"]) == [
+        'not a number: "x" (a whole number ≥ 0 is expected)',
+        "not a whole number: 1.5 (a count is a whole number)",
+    ]
     results = report.results.set_index(["unit", "indicator"])
     assert results.loc[("张秋镇", "sex_ratio_at_birth"), "status"] == "invalid"
     assert results.loc[("张秋镇", "birth_defect_rate"), "status"] == "pass"

@@ -45,17 +45,17 @@ from scipy import stats as sps
 
 from .audit_panel import Block, poisson_binomial_sf
 from .audit_signals import NEEDS_PERIODS, panel_blocks, perinatal_block
-from .i18n import t
 from .periods import period_rank
 from .pipeline import CheckReport
 from .rules import AuditSettings
+from .wording import Label, Phrase, said
 
 SIGNAL_COLUMNS = [
     "signal", "unit", "period", "statistic", "p_value", "q_value", "detail", "explanation",
 ]  # fmt: skip
 
 
-def run_audit(report: CheckReport, settings: AuditSettings, lang: str) -> pd.DataFrame:
+def run_audit(report: CheckReport, settings: AuditSettings) -> pd.DataFrame:
     """The signals, ranked. ``attrs``: ``tests`` (how many p-values were pooled),
     ``townships`` (flagged townships by strength of evidence) and ``needs_periods``."""
     if report.results.empty:  # a header without rows: nothing to look at
@@ -63,19 +63,19 @@ def run_audit(report: CheckReport, settings: AuditSettings, lang: str) -> pd.Dat
         signals.attrs.update(tests=0, townships=[], needs_periods=[])
         return signals
     periods = has_periods(report)
-    blocks = panel_blocks(report, settings, lang) if periods else []
+    blocks = panel_blocks(report, settings) if periods else []
     if not blocks:
-        blocks += _terminal_digits(report, settings, lang)
-    blocks += [b for b in [perinatal_block(report, lang)] if b is not None]
-    blocks += _bunching(report, settings, lang)
+        blocks += _terminal_digits(report, settings)
+    blocks += [b for b in [perinatal_block(report)] if b is not None]
+    blocks += _bunching(report, settings)
     pooled, tests = _pooled(blocks, settings.alpha)
-    jumps = _sex_ratio_jumps(report, settings, lang)
+    jumps = _sex_ratio_jumps(report, settings)
     frames = [
         pooled,
         jumps,
-        _reported_rates(report, settings, lang),
-        _totals(report, lang),
-        _stat_error(report, settings, lang),
+        _reported_rates(report, settings),
+        _totals(report),
+        _stat_error(report, settings),
     ]
     frames = [f for f in frames if not f.empty]
     if frames:
@@ -159,7 +159,7 @@ def period_count(report: CheckReport) -> int:
     return int(report.units["period"].dropna().nunique())
 
 
-def _sex_ratio_jumps(report: CheckReport, settings: AuditSettings, lang: str) -> pd.DataFrame:
+def _sex_ratio_jumps(report: CheckReport, settings: AuditSettings) -> pd.DataFrame:
     """Fisher's exact test on each pair of consecutive periods, BH over all pairs."""
     units = report.units
     if not has_periods(report) or not {"births_male", "births_female"} <= report.inputs.present:
@@ -200,7 +200,7 @@ def _sex_ratio_jumps(report: CheckReport, settings: AuditSettings, lang: str) ->
                 "p_value": float(p[j]),
                 "q_value": float(q[j]),
                 "detail": {"from": {"boys": m0, "girls": f0}, "to": {"boys": m1, "girls": f1}},
-                "explanation": t("a_jump", lang, a=_srb(m0, f0), b=_srb(m1, f1), p=f"{p[j]:.2g}"),
+                "explanation": said("a_jump", a=_srb(m0, f0), b=_srb(m1, f1), p=f"{p[j]:.2g}"),
             }
         )
     return _frame(rows)
@@ -257,7 +257,7 @@ def _decimals(raw: pd.Series) -> pd.Series:
     return after.str.len().fillna(0).astype(int)
 
 
-def _reported_rates(report: CheckReport, settings: AuditSettings, lang: str) -> pd.DataFrame:
+def _reported_rates(report: CheckReport, settings: AuditSettings) -> pd.DataFrame:
     from .validate import parse_counts
 
     records = report.inputs.records
@@ -297,9 +297,7 @@ def _reported_rates(report: CheckReport, settings: AuditSettings, lang: str) -> 
         computed = 100 * part[ok] / other[ok] if kind == "sex_ratio" else 100 * part[ok] / n
         mismatch = possible & part[ok].notna() & ((computed - r).abs() > half + 1e-9)
         for idx in r.index[~possible.to_numpy()]:
-            rows.append(
-                _rate_row("impossible_rate", records, idx, r[idx], n[idx], d[idx], None, lang)
-            )
+            rows.append(_rate_row("impossible_rate", records, idx, r[idx], n[idx], d[idx], None))
         for idx in r.index[mismatch.to_numpy()]:
             rows.append(
                 _rate_row(
@@ -310,13 +308,12 @@ def _reported_rates(report: CheckReport, settings: AuditSettings, lang: str) -> 
                     n[idx],
                     d[idx],
                     computed[idx],
-                    lang,
                 )
             )
     return _frame(rows)
 
 
-def _rate_row(signal, records, idx, reported, n, decimals, computed, lang) -> dict:
+def _rate_row(signal, records, idx, reported, n, decimals, computed) -> dict:
     where = f"{records.at[idx, '_file']}:{records.at[idx, '_row']}"
     key = "a_impossible" if signal == "impossible_rate" else "a_mismatch"
     return {
@@ -332,9 +329,8 @@ def _rate_row(signal, records, idx, reported, n, decimals, computed, lang) -> di
             "computed": None if computed is None else float(computed),
             "where": where,
         },
-        "explanation": t(
+        "explanation": said(
             key,
-            lang,
             reported=f"{reported:.{int(decimals)}f}",
             n=int(n),
             computed="" if computed is None else f"{computed:.{int(decimals) + 1}f}",
@@ -342,7 +338,7 @@ def _rate_row(signal, records, idx, reported, n, decimals, computed, lang) -> di
     }
 
 
-def _terminal_digits(report: CheckReport, settings: AuditSettings, lang: str) -> list[Block]:
+def _terminal_digits(report: CheckReport, settings: AuditSettings) -> list[Block]:
     """Without periods: last digits of counts ≥ 10 against uniform, all townships pooled and
     each township with enough values. (With periods, ``heaping_0_5`` uses the exact null at
     each series' size instead: small monthly counts do not have uniform last digits.)"""
@@ -375,7 +371,7 @@ def _terminal_digits(report: CheckReport, settings: AuditSettings, lang: str) ->
     p_digits = np.where(enough, sps.chi2.sf(chi2, 9), np.nan)
     heaped = observed[:, 0] + observed[:, 5]
     p_heap = np.where(enough, sps.binom.sf(heaped - 1, values, 0.2), np.nan)
-    labels = np.array([u or t("a_all_units", lang) for u in table.index], dtype=object)
+    labels = np.array([u or said("a_all_units") for u in table.index], dtype=object)
     own = np.array([bool(u) for u in table.index])
 
     def digits_row(i: int) -> dict:
@@ -383,7 +379,7 @@ def _terminal_digits(report: CheckReport, settings: AuditSettings, lang: str) ->
             "period": None,
             "statistic": float(chi2[i]),
             "detail": {"counts": observed[i].tolist(), "values": int(values[i])},
-            "explanation": t("a_digits", lang, n=int(values[i]), chi2=f"{chi2[i]:.1f}"),
+            "explanation": said("a_digits", n=int(values[i]), chi2=f"{chi2[i]:.1f}"),
             "_township": bool(own[i]),
         }
 
@@ -392,8 +388,8 @@ def _terminal_digits(report: CheckReport, settings: AuditSettings, lang: str) ->
             "period": None,
             "statistic": float(heaped[i] / values[i]),
             "detail": {"ending_0_or_5": int(heaped[i]), "values": int(values[i])},
-            "explanation": t(
-                "a_heaping", lang, share=f"{100 * heaped[i] / values[i]:.0f}", n=int(values[i])
+            "explanation": said(
+                "a_heaping", share=f"{100 * heaped[i] / values[i]:.0f}", n=int(values[i])
             ),
             "_township": bool(own[i]),
         }
@@ -404,7 +400,7 @@ def _terminal_digits(report: CheckReport, settings: AuditSettings, lang: str) ->
     ]
 
 
-def _bunching(report: CheckReport, settings: AuditSettings, lang: str) -> list[Block]:
+def _bunching(report: CheckReport, settings: AuditSettings) -> list[Block]:
     """Units just on the passing side of a one-sided bar, against the county's own spread.
 
     Null: each unit's rate is normal around the county's pooled rate p̄ with variance
@@ -468,7 +464,7 @@ def _bunching(report: CheckReport, settings: AuditSettings, lang: str) -> list[B
         if periods:
             names = names + " " + rows["period"].astype("string").fillna("")
         named = names[passing].tolist()
-        label = rule.label(lang)
+        label = Label.of(rule)
 
         def row(i: int, key=key, bound=bound, window=window, k_pass=k_pass, k_fail=k_fail,
                 expected=expected, named=named, label=label, rule=rule) -> dict:  # fmt: skip
@@ -486,13 +482,12 @@ def _bunching(report: CheckReport, settings: AuditSettings, lang: str) -> list[B
                     "expected_passing": expected,
                     "units": named,
                 },
-                "explanation": t(
+                "explanation": said(
                     "a_bunching",
-                    lang,
                     passing=k_pass,
                     failing=k_fail,
                     expected=f"{expected:.1f}",
-                    rows=t(which, lang),
+                    rows=said(which),
                     bound=f"{bound:g}{rule.symbol}",
                     window=f"{window:.3g}",
                     names="、".join(named[:5]) + ("…" if len(named) > 5 else ""),
@@ -504,7 +499,7 @@ def _bunching(report: CheckReport, settings: AuditSettings, lang: str) -> list[B
     return blocks
 
 
-def _totals(report: CheckReport, lang: str) -> pd.DataFrame:
+def _totals(report: CheckReport) -> pd.DataFrame:
     problems = report.problems[report.problems["code"] == "totals_mismatch"]
     rows = [
         {
@@ -519,14 +514,14 @@ def _totals(report: CheckReport, lang: str) -> pd.DataFrame:
                 "row": int(p["row"]),
                 "column": p["column"],
             },
-            "explanation": p["message"],
+            "explanation": Phrase(p["message_key"], p["params"]),
         }
         for p in problems.to_dict("records")
     ]
     return _frame(rows)
 
 
-def _stat_error(report: CheckReport, settings: AuditSettings, lang: str) -> pd.DataFrame:
+def _stat_error(report: CheckReport, settings: AuditSettings) -> pd.DataFrame:
     """Failing statistical error rates that chance does not explain (exact p < alpha)."""
     results = report.results[
         (report.results["indicator"] == "birth_stat_error_rate")
@@ -549,9 +544,8 @@ def _stat_error(report: CheckReport, settings: AuditSettings, lang: str) -> pd.D
                     "ci": [r["ci_low"], r["ci_high"]],
                     "evidence": r["evidence"],
                 },
-                "explanation": t(
+                "explanation": said(
                     "a_stat_error",
-                    lang,
                     value=f"{r['value']:.2f}",
                     low=f"{r['ci_low']:.2f}",
                     high=f"{r['ci_high']:.2f}",

@@ -25,9 +25,9 @@ from .audit_panel import (
     stock_rate_smoothness,
 )
 from .fields import FIELDS
-from .i18n import t
 from .pipeline import CheckReport
 from .rules import AuditSettings, Indicator
+from .wording import Joined, Label, said
 
 #: Counts of people present (a stock), not events in the period (a flow). A stock carries over
 #: from one period to the next, so its month-to-month values are not independent Poisson draws:
@@ -116,31 +116,31 @@ def _rate_fields(report: CheckReport) -> list[str]:
     return [f for _, _, num, den in _rates(report) for f in (num, den) if f in FIELDS]
 
 
-def _name(field: str, lang: str) -> str:
-    return FIELDS[field].label(lang) if field in FIELDS else field
+def _name(field: str) -> Label | str:
+    return Label.of(FIELDS[field]) if field in FIELDS else field
 
 
-def panel_blocks(report: CheckReport, settings: AuditSettings, lang: str) -> list[Block]:
+def panel_blocks(report: CheckReport, settings: AuditSettings) -> list[Block]:
     """Every per-township series test (none without two periods or more)."""
     panel, counts = panel_for(report)
     if panel is None:
         return []
-    blocks = _panel_blocks(panel, counts, report, settings, lang)
+    blocks = _panel_blocks(panel, counts, report, settings)
     for block in blocks:
         block.units = panel.units
     return blocks
 
 
 def _panel_blocks(
-    panel: Panel, counts: list[str], report: CheckReport, settings: AuditSettings, lang: str
+    panel: Panel, counts: list[str], report: CheckReport, settings: AuditSettings
 ) -> list[Block]:
     blocks: list[Block] = []
     counts = [f for f in counts if f not in STOCK_FIELDS]
-    blocks += _repeat_blocks(panel, counts, lang)
-    blocks += _dispersion_blocks(panel, counts, lang)
+    blocks += _repeat_blocks(panel, counts)
+    blocks += _dispersion_blocks(panel, counts)
     for key, rule, num, den in _rates(report):
-        blocks += _rate_blocks(panel, key, rule, num, den, settings, lang)
-    blocks += _heaping_blocks(panel, counts, lang)
+        blocks += _rate_blocks(panel, key, rule, num, den, settings)
+    blocks += _heaping_blocks(panel, counts)
     return blocks
 
 
@@ -158,7 +158,7 @@ def independent_counts(counts: list[str]) -> list[str]:
     ]
 
 
-def _repeat_blocks(panel: Panel, counts: list[str], lang: str) -> list[Block]:
+def _repeat_blocks(panel: Panel, counts: list[str]) -> list[Block]:
     found = repeats(panel, independent_counts(counts))
     if found is None:
         return []
@@ -174,7 +174,8 @@ def _repeat_blocks(panel: Panel, counts: list[str], lang: str) -> list[Block]:
     def row(i: int) -> dict:
         where = [labels[j] for j in np.flatnonzero(hit[i])]
         shown = [
-            f"{_name(f, lang)} {panel.periods[t]}≈{panel.periods[t - lag]}" for f, lag, t in where
+            Joined((_name(f), f" {panel.periods[t]}≈{panel.periods[t - lag]}"))
+            for f, lag, t in where
         ]
         later = np.zeros(len(panel.periods), bool)
         later[[t for _, _, t in where]] = True
@@ -189,21 +190,20 @@ def _repeat_blocks(panel: Panel, counts: list[str], lang: str) -> list[Block]:
                 "tolerance": tol,
                 "where": shown,
             },
-            "explanation": t(
+            "explanation": said(
                 "a_repeat",
-                lang,
                 tol=tol,
                 k=int(k_obs[i]),
                 m=int(pairs[i]),
                 e=_g(expected[i], 2),
-                first="; ".join(shown[:3]),
+                first=Joined(tuple(shown[:3]), "; "),
             ),
         }
 
     return [Block("repeated_figures", p, row)]
 
 
-def _dispersion_blocks(panel: Panel, counts: list[str], lang: str) -> list[Block]:
+def _dispersion_blocks(panel: Panel, counts: list[str]) -> list[Block]:
     blocks = []
     for field in counts:
         p, d, mean = count_dispersion(panel, field)
@@ -222,10 +222,9 @@ def _dispersion_blocks(panel: Panel, counts: list[str], lang: str) -> list[Block
                     "periods": k,
                     "mean": float(mean[i]),
                 },
-                "explanation": t(
+                "explanation": said(
                     "a_smooth_count",
-                    lang,
-                    field=_name(field, lang),
+                    field=_name(field),
                     k=k,
                     d=f"{d[i] / max(k - 1, 1):.2f}",
                     p=_g(p[i], 2),
@@ -243,12 +242,11 @@ def _rate_blocks(
     num: str,
     den: str,
     settings: AuditSettings,
-    lang: str,
 ) -> list[Block]:
     """The tests of one rate (numerator ``num`` out of ``den``; ``_births_mf`` for the sex
     ratio's boys out of all births)."""
     k, n = panel.values[num], panel.values[den]
-    label = rule.label(lang)
+    label = Label.of(rule)
     sex_ratio = den == "_births_mf"
     chi2, df, lower, upper, usable = rate_dispersion(k, n, settings.min_period_births)
     blocks = []
@@ -257,11 +255,11 @@ def _rate_blocks(
         periods = int(usable[i].sum())
         detail = {"chi2": float(chi2[i]), "df": int(df[i]), "periods": periods}
         if sex_ratio:
-            text = t("a_smooth", lang, k=periods, chi2=f"{chi2[i]:.2f}", df=int(df[i]),
+            text = said("a_smooth",  k=periods, chi2=f"{chi2[i]:.2f}", df=int(df[i]),
                      p=_g(lower[i], 2))  # fmt: skip
         else:
             detail["indicator"] = key
-            text = t("a_smooth_rate", lang, name=label, k=periods, chi2=f"{chi2[i]:.2f}",
+            text = said("a_smooth_rate",  name=label, k=periods, chi2=f"{chi2[i]:.2f}",
                      df=int(df[i]), p=_g(lower[i], 2))  # fmt: skip
         return {"period": panel.span(usable[i]), "statistic": float(chi2[i]), "detail": detail,
                 "explanation": text}  # fmt: skip
@@ -283,11 +281,10 @@ def _rate_blocks(
                     "f": float(f_stat[i]),
                     "pairs": int(pairs[i]),
                 },
-                "explanation": t(
+                "explanation": said(
                     "a_smooth_stock",
-                    lang,
                     name=label,
-                    den=_name(den, lang),
+                    den=_name(den),
                     m=int(pairs[i]),
                     f=f"{f_stat[i]:.3g}",
                     p=_g(p_stock[i], 2),
@@ -303,7 +300,7 @@ def _rate_blocks(
                 "period": panel.span(usable[i]),
                 "statistic": float(chi2[i]),
                 "detail": {"chi2": float(chi2[i]), "df": int(df[i]), "periods": periods},
-                "explanation": t("a_hetero", lang, k=periods, chi2=f"{chi2[i]:.1f}", df=int(df[i])),
+                "explanation": said("a_hetero", k=periods, chi2=f"{chi2[i]:.1f}", df=int(df[i])),
             }
 
         blocks.append(Block("sex_ratio_heterogeneity", upper, hetero_row))
@@ -322,9 +319,8 @@ def _rate_blocks(
                     "norm": SEX_RATIO_NORM,
                     "sex_ratio": float(100 * boys / girls) if girls else None,
                 },
-                "explanation": t(
+                "explanation": said(
                     "a_norm",
-                    lang,
                     k=int(periods[i]),
                     norm=f"{SEX_RATIO_NORM:g}",
                     chi2=f"{x2[i]:.3g}",
@@ -357,9 +353,8 @@ def _rate_blocks(
                 "g": float(g_max[i]),
                 "splits": splits,
             },
-            "explanation": t(
+            "explanation": said(
                 "a_step",
-                lang,
                 name=label,
                 a=show(before[i]),
                 b=show(after[i]),
@@ -392,12 +387,11 @@ def _rate_blocks(
                     "expected": float(expected[i]),
                     "where": where,
                 },
-                "explanation": t(
+                "explanation": said(
                     "a_frozen",
-                    lang,
                     name=label,
-                    num=_name(num, lang),
-                    den=_name(den, lang),
+                    num=_name(num),
+                    den=_name(den),
                     k=int(k_fz[i]),
                     m=int(pairs[i]),
                     e=_g(expected[i], 2),
@@ -426,9 +420,8 @@ def _rate_blocks(
                     "periods": int(periods[i]),
                     "expected": float(expected[i]),
                 },
-                "explanation": t(
+                "explanation": said(
                     "a_pinned",
-                    lang,
                     name=label,
                     band=band,
                     k=int(k_pin[i]),
@@ -450,7 +443,7 @@ def year_ends(panel: Panel) -> np.ndarray:
     return np.array([i == len(years) - 1 or years[i + 1] != y for i, y in enumerate(years)])
 
 
-def _heaping_blocks(panel: Panel, counts: list[str], lang: str) -> list[Block]:
+def _heaping_blocks(panel: Panel, counts: list[str]) -> list[Block]:
     if not counts:
         return []
     p, k_obs, m, expected = last_digit_heaping(panel, counts)
@@ -464,15 +457,15 @@ def _heaping_blocks(panel: Panel, counts: list[str], lang: str) -> list[Block]:
                 "values": int(m[i]),
                 "expected": float(expected[i]),
             },
-            "explanation": t(
-                "a_heaping_model", lang, k=int(k_obs[i]), m=int(m[i]), e=_g(expected[i], 2)
+            "explanation": said(
+                "a_heaping_model", k=int(k_obs[i]), m=int(m[i]), e=_g(expected[i], 2)
             ),
         }
 
     return [Block("heaping_0_5", p, row)]
 
 
-def perinatal_block(report: CheckReport, lang: str) -> Block | None:
+def perinatal_block(report: CheckReport) -> Block | None:
     """Perinatal births far above live births, per township over all its periods (or its
     single row)."""
     present = _present(report)
@@ -502,9 +495,8 @@ def perinatal_block(report: CheckReport, lang: str) -> Block | None:
                 "excess": float(q[i] - b[i]),
                 "allowed_share": PERINATAL_EXCESS_SHARE,
             },
-            "explanation": t(
+            "explanation": said(
                 "a_perinatal",
-                lang,
                 q=int(q[i]),
                 b=int(b[i]),
                 x=int(q[i] - b[i]),

@@ -635,7 +635,7 @@ def audit(
 
         earlier = history_units(history, report.level)
         report.units = with_earlier_periods(report.units, earlier)
-    signals = run_audit(report, ruleset.audit, language)
+    signals = run_audit(report, ruleset.audit)
     periods = bool(has_periods(report))
     out, err = _consoles()
     write_audit(report, signals, periods, chosen, output, language, out, err)

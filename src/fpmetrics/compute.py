@@ -18,7 +18,7 @@ from .rules import EvidenceSettings, Indicator, RuleSet
 from .validate import Checked
 
 RESULT_COLUMNS = [
-    "unit", "code", "period", "indicator", "name", "value", "numerator", "denominator", "scale",
+    "unit", "code", "period", "indicator", "value", "numerator", "denominator", "scale",
     "symbol", "min", "max", "severity", "status", "reason", "fields",
 ]  # fmt: skip
 
@@ -67,11 +67,14 @@ def available_fields(present: set[str]) -> set[str]:
     return available
 
 
-def evaluate(units: pd.DataFrame, ruleset: RuleSet, present: set[str], lang: str) -> pd.DataFrame:
-    """Long results: one row per (unit, period, indicator), in unit order then rule order."""
+def evaluate(units: pd.DataFrame, ruleset: RuleSet, present: set[str]) -> pd.DataFrame:
+    """Long results: one row per (unit, period, indicator), in unit order then rule order.
+
+    Codes only: the indicator's name is added when rendered (:func:`fpmetrics.wording.named`).
+    """
     available = available_fields(present)
     frames = [
-        _evaluate_indicator(units, key, indicator, available, lang, ruleset.evidence)
+        _evaluate_indicator(units, key, indicator, available, ruleset.evidence)
         for key, indicator in ruleset.active.items()
     ]
     if not frames or units.empty:
@@ -130,7 +133,6 @@ def _evaluate_indicator(
     key: str,
     rule: Indicator,
     available: set[str],
-    lang: str,
     settings: EvidenceSettings,
 ) -> pd.DataFrame:
     n = len(units)
@@ -140,7 +142,6 @@ def _evaluate_indicator(
             "code": units["code"].to_numpy(),
             "period": units["period"].to_numpy(),
             "indicator": key,
-            "name": rule.label(lang),
             "value": np.nan,
             "numerator": np.nan,
             "denominator": np.nan,

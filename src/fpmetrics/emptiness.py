@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from .pipeline import CheckReport
 
 
-def empty_unit_problems(records: pd.DataFrame, checked: Checked, lang: str) -> pd.DataFrame:
+def empty_unit_problems(records: pd.DataFrame, checked: Checked) -> pd.DataFrame:
     """A warning on the first row of each township (and period) whose every figure is empty,
     across all the inputs that name it."""
     named = records["township"] != ""
@@ -33,7 +33,6 @@ def empty_unit_problems(records: pd.DataFrame, checked: Checked, lang: str) -> p
     hit = records[first]
     if hit.empty:
         return pd.DataFrame(columns=PROBLEM_COLUMNS)
-    template = t("p_unit_all_empty", lang, unit="\x00")
     return pd.DataFrame(
         {
             "level": "warning",
@@ -42,7 +41,8 @@ def empty_unit_problems(records: pd.DataFrame, checked: Checked, lang: str) -> p
             "sheet": hit["_sheet"],
             "row": hit["_row"],
             "column": hit["_header_township"],
-            "message": [template.replace("\x00", unit) for unit in hit["township"]],
+            "message_key": "p_unit_all_empty",
+            "params": hit[["township"]].rename(columns={"township": "unit"}).to_dict("records"),
         },
         columns=PROBLEM_COLUMNS,
     ).reset_index(drop=True)

@@ -47,21 +47,21 @@ def run_check(
     by: str = "township",
 ) -> CheckReport:
     inputs = load_inputs(paths, lang, sheet=sheet, extra_aliases=extra_aliases, registers=registers)
-    checked = check_records(inputs.records, inputs.present, lang)
-    repeated = repeat_problems(inputs.tables, inputs.records, checked.bad, lang)
+    checked = check_records(inputs.records, inputs.present)
+    repeated = repeat_problems(inputs.tables, inputs.records, checked.bad)
     units = unit_counts(at_level(inputs.records, by, lang), checked, inputs.present)
-    results, windows = period_windows(evaluate(units, ruleset, inputs.present, lang), ruleset)
+    results, windows = period_windows(evaluate(units, ruleset, inputs.present), ruleset)
     results = with_bounds(results, ruleset.periods.start_month)
     frames = [
         f
         for f in (
-            _skipped_files(inputs, lang),
+            _skipped_files(inputs),
             checked.problems,
-            gap_problems(inputs.tables, lang),
+            gap_problems(inputs.tables),
             repeated,
-            empty_unit_problems(inputs.records, checked, lang),
+            empty_unit_problems(inputs.records, checked),
             *(r.problems for r in inputs.registers),
-            check_totals(inputs.totals, inputs.records, checked.values, lang),
+            check_totals(inputs.totals, inputs.records, checked.values),
         )
         if not f.empty
     ]
@@ -79,16 +79,14 @@ def run_check(
         results=results,
         verdicts=unit_verdicts(results),
         summary=summarise(results),
-        problems=locate(problems.reset_index(drop=True), inputs, lang),
+        problems=locate(problems.reset_index(drop=True), inputs),
         windows=windows,
         level=by,
     )
 
 
-def _skipped_files(inputs: Inputs, lang: str) -> pd.DataFrame:
+def _skipped_files(inputs: Inputs) -> pd.DataFrame:
     """A warning for each file of an input folder that was not read, and why."""
-    from .i18n import t
-
     rows = [
         {
             "level": "warning",
@@ -97,7 +95,8 @@ def _skipped_files(inputs: Inputs, lang: str) -> pd.DataFrame:
             "sheet": None,
             "row": None,
             "column": None,
-            "message": t(f"skipped_{why}", lang),
+            "message_key": f"skipped_{why}",
+            "params": {},
         }
         for file, why in inputs.skipped
     ]

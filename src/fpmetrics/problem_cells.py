@@ -1,15 +1,16 @@
-"""Where a problem is, as a clerk jumps to it: the cell address (``E17``) and a hint.
+"""Where a problem is, as a clerk jumps to it: the cell address (``E17``).
 
 A problem names the header of its column as written; the cell address is that column's
 letter in its sheet (the table's or the register's own columns) and the problem's row, in
-A1 style. The hint is one sentence in the user's language saying how to fix it.
+A1 style. The hint (how to fix it) is worded with the message, when rendered
+(:func:`fpmetrics.wording.problem_hints`).
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from .i18n import MESSAGES, t
+from .i18n import t
 from .io.xlsx_errors import column_letter
 from .load import Inputs
 
@@ -33,11 +34,10 @@ def _letters(inputs: Inputs) -> dict[tuple[str, str, str], str]:
     return found
 
 
-def locate(problems: pd.DataFrame, inputs: Inputs, lang: str) -> pd.DataFrame:
-    """``problems`` with ``cell`` (``E17``, or null without a row or a known column) and
-    ``hint`` (null for a code without one)."""
+def locate(problems: pd.DataFrame, inputs: Inputs) -> pd.DataFrame:
+    """``problems`` with ``cell`` (``E17``, or null without a row or a known column)."""
     if problems.empty:
-        return problems.assign(cell=pd.Series(dtype=object), hint=pd.Series(dtype=object))
+        return problems.assign(cell=pd.Series(dtype=object))
     letters = _letters(inputs)
     keys = pd.Series(
         list(
@@ -56,9 +56,7 @@ def locate(problems: pd.DataFrame, inputs: Inputs, lang: str) -> pd.DataFrame:
     known = letter.notna() & row.notna()
     cell = pd.Series(None, index=problems.index, dtype=object)
     cell[known] = letter[known] + row[known].astype("Int64").astype(str)
-    hints = {c: t(f"hint_{c}", lang) for c in problems["code"].unique() if f"hint_{c}" in MESSAGES}
-    hint = problems["code"].map(hints).astype(object)
-    return problems.assign(cell=cell, hint=hint.where(hint.notna(), None))
+    return problems.assign(cell=cell)
 
 
 def where_text(problem: dict, lang: str) -> str:

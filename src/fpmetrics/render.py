@@ -54,7 +54,10 @@ def render(
     err: Console,
 ) -> None:
     from .report.console import render_problems
+    from .wording import worded_report, worded_scores
 
+    check = worded_report(check, lang)  # the text of results and problems, in ``lang``
+    scores = None if scores is None else worded_scores(scores, check, lang)
     if fmt == "table":
         console = out if output is None else Console(file=StringIO(), width=160)
         if scores is None:

@@ -14,9 +14,11 @@ import numpy as np
 import pandas as pd
 
 from .fields import COUNT_FIELDS, FIELDS
-from .i18n import MESSAGES, t
 
-PROBLEM_COLUMNS = ["level", "code", "file", "sheet", "row", "column", "message"]
+PROBLEM_COLUMNS = ["level", "code", "file", "sheet", "row", "column", "message_key", "params"]
+"""A problem: where it is (file, sheet, row, column as written), what (``code``) and what to
+word it with (``message_key`` in i18n, ``params`` a dict of texts), worded only when rendered
+(:mod:`fpmetrics.wording`). See docs/problems.md."""
 
 _EMPTY_TEXT = {"", "-", "--", "—", "——", "–", "/", "无", "nan", "none", "null", "n/a", "na"}
 MAX_COUNT = 10**12
@@ -69,11 +71,10 @@ class _Text:
 
 
 class _Problems:
-    """Collects problems; messages are formatted only for the rows a check hits."""
+    """Collects problems; parameters are written out only for the rows a check hits."""
 
-    def __init__(self, records: pd.DataFrame, lang: str) -> None:
+    def __init__(self, records: pd.DataFrame) -> None:
         self.records = records
-        self.lang = lang
         self.frames: list[pd.DataFrame] = []
 
     def add(
@@ -87,24 +88,25 @@ class _Problems:
     ) -> None:
         """Record ``code`` on every row of ``mask``, in the column that holds ``field``.
 
-        ``message`` is an i18n key (or a literal template); ``values`` fill its placeholders,
-        Series row by row.
+        ``message`` is an i18n key; ``values`` are its parameters, Series row by row.
         """
         mask = mask.fillna(False).astype(bool)
         if not mask.any():
             return
         hit = self.records.loc[mask]
-        markers = {name: f"\x00{i}\x00" for i, name in enumerate(values)}
-        template = t(message, self.lang, **markers) if message in MESSAGES else message
-        text = pd.Series(template, index=hit.index, dtype="string")
+        params = pd.DataFrame(index=hit.index)
         for name, value in values.items():
             if isinstance(value, _Count):
                 filler: pd.Series | str = _num_text(value.values[mask])
             elif isinstance(value, _Text):
                 filler = _clipped(value.values[mask].astype("string").fillna(""))
+            elif isinstance(value, pd.Series):
+                filler = value[mask]
+                if not pd.api.types.is_object_dtype(filler.dtype):
+                    filler = filler.astype("string").fillna("")
             else:
-                filler = value[mask] if isinstance(value, pd.Series) else value
-            text = _sub(text, markers[name], filler)
+                filler = value
+            params[name] = filler
         self.frames.append(
             pd.DataFrame(
                 {
@@ -114,7 +116,8 @@ class _Problems:
                     "sheet": hit["_sheet"],
                     "row": hit["_row"],
                     "column": hit[f"_header_{field}"],
-                    "message": text.astype(object),
+                    "message_key": message,
+                    "params": _records(params),
                 }
             )
         )
@@ -125,13 +128,13 @@ class _Problems:
         return pd.concat(self.frames, ignore_index=True)
 
 
-def check_records(records: pd.DataFrame, present: set[str], lang: str) -> Checked:
+def check_records(records: pd.DataFrame, present: set[str]) -> Checked:
     """Run every data check on the combined unit rows of all inputs.
 
     ``records`` has the raw count cells under canonical names, plus ``township``, ``period``
     and the location columns ``_file``, ``_sheet``, ``_row`` and ``_header_<field>``.
     """
-    problems = _Problems(records, lang)
+    problems = _Problems(records)
     index = records.index
     values = pd.DataFrame(np.nan, index=index, columns=list(COUNT_FIELDS), dtype=float)
     bad = pd.DataFrame(False, index=index, columns=list(COUNT_FIELDS))
@@ -250,7 +253,7 @@ def _check_duplicates(
     if records["_table"].nunique() < 2:
         return
     conflicting = pd.Series("", index=records.index, dtype="string")
-    separator = ", " if problems.lang == "en" else "、"
+    separator = "\x1f"  # between headers; the list is joined when worded
     for field in COUNT_FIELDS:
         if field not in present:
             continue
@@ -269,7 +272,7 @@ def _check_duplicates(
             "township",
             "p_conflicting_inputs",
             unit=township.astype("string"),
-            columns=conflicting.str.removesuffix(separator),
+            columns=conflicting.str.removesuffix(separator).str.split(separator).astype(object),
             where=_locations(records, clash_rows, [township, village, period]),
         )
 
@@ -309,15 +312,14 @@ def _check_coverage(
     ).fillna("")
     sources = {f: list(dict.fromkeys(where[has[f]])) for f in fields}
     mask = pd.Series(False, index=records.index)
-    missing_text = pd.Series("", index=records.index, dtype="string")
-    files_text = pd.Series("", index=records.index, dtype="string")
+    missing: dict[object, list[str]] = {}
+    files: dict[object, list[str]] = {}
     for key, row in short.iterrows():  # one pass per unit that lacks something: few
         gone = [f for f in fields if row[f]]
         at = first_of[key]
         mask[at] = True
-        sep = "; " if problems.lang == "en" else "、"  # English labels hold commas
-        missing_text[at] = sep.join(FIELDS[f].label(problems.lang) for f in gone)
-        files_text[at] = sep.join(dict.fromkeys(x for f in gone for x in sources[f]))
+        missing[at] = gone  # field ids, worded as their labels
+        files[at] = list(dict.fromkeys(x for f in gone for x in sources[f]))
     problems.add(
         mask,
         "unit_missing_from_input",
@@ -325,19 +327,17 @@ def _check_coverage(
         "p_unit_missing_from_input",
         level="warning",
         unit=records["township"].astype("string"),
-        fields=missing_text,
-        files=files_text,
+        fields=pd.Series(missing, dtype=object).reindex(records.index),
+        files=pd.Series(files, dtype=object).reindex(records.index),
     )
 
 
-def check_totals(
-    totals: pd.DataFrame, records: pd.DataFrame, values: pd.DataFrame, lang: str
-) -> pd.DataFrame:
+def check_totals(totals: pd.DataFrame, records: pd.DataFrame, values: pd.DataFrame) -> pd.DataFrame:
     """A totals row is a check: where the units of its table do not sum to it, say so.
 
     A warning, not a failure: the indicators are computed from the unit rows.
     """
-    problems = _Problems(totals, lang)
+    problems = _Problems(totals)
     if totals.empty:
         return problems.frame()
     unit_sums = values.groupby(records["_table"]).sum(min_count=1)
@@ -374,7 +374,8 @@ def _num_text(values: pd.Series) -> pd.Series:
     return text.where(~whole, values.where(whole).astype("Int64").astype("string")).fillna("")
 
 
-def _sub(template: pd.Series, marker: str, values: pd.Series | str) -> pd.Series:
-    parts = template.str.split(marker, n=1, regex=False)
-    filler = values.fillna("").astype("string") if isinstance(values, pd.Series) else values
-    return parts.str[0] + filler + parts.str[1].fillna("")
+def _records(params: pd.DataFrame) -> list[dict]:
+    """One dict of parameters per row (texts, or lists of texts)."""
+    if params.columns.empty:
+        return [{} for _ in range(len(params))]
+    return params.astype(object).to_dict("records")

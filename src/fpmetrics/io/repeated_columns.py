@@ -49,11 +49,8 @@ def repeated_fields(
     return pd.concat(frames, ignore_index=True)
 
 
-def repeat_problems(
-    tables: list, records: pd.DataFrame, bad: pd.DataFrame, lang: str
-) -> pd.DataFrame:
+def repeat_problems(tables: list, records: pd.DataFrame, bad: pd.DataFrame) -> pd.DataFrame:
     """An error per differing row (in the repeated column), and ``bad`` marked for the field."""
-    from ..i18n import t
     from ..validate import PROBLEM_COLUMNS
 
     frames = []
@@ -66,13 +63,14 @@ def repeat_problems(
         for name, rows in hit.groupby("field")["index"]:  # per field, not per row
             if name in bad.columns:
                 bad.loc[rows.to_numpy(), name] = True
-        template = t("p_repeated_column", lang, first="\x00", first_value="\x01",
-                     other="\x02", other_value="\x03")  # fmt: skip
-        message = pd.Series(template, index=repeats.index, dtype="string")
-        message = _fill(message, "\x00", repeats["first"].astype("string"))
-        message = _fill(message, "\x02", repeats["other"].astype("string"))
-        message = _fill(message, "\x01", repeats["first_value"])
-        message = _fill(message, "\x03", repeats["other_value"])
+        params = pd.DataFrame(
+            {
+                "first": _text(repeats["first"]),
+                "first_value": _text(repeats["first_value"]),
+                "other": _text(repeats["other"]),
+                "other_value": _text(repeats["other_value"]),
+            }
+        )
         frames.append(
             pd.DataFrame(
                 {
@@ -82,7 +80,8 @@ def repeat_problems(
                     "sheet": table.source.sheet,
                     "row": repeats["row"].to_numpy(),
                     "column": repeats["other"].to_numpy(),
-                    "message": message.to_numpy(),
+                    "message_key": "p_repeated_column",
+                    "params": params.astype(object).to_dict("records"),
                 },
                 columns=PROBLEM_COLUMNS,
             )
@@ -90,9 +89,7 @@ def repeat_problems(
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=PROBLEM_COLUMNS)
 
 
-def _fill(template: pd.Series, marker: str, values: pd.Series) -> pd.Series:
-    """``marker`` in each message replaced by its row's value (empty cells as nothing)."""
-    parts = template.str.split(marker, n=1, regex=False)
+def _text(values: pd.Series) -> pd.Series:
+    """A message parameter: the cells as text (empty cells as nothing)."""
     values = values.astype("string")
-    filler = values.where(~values.isin(["None", "nan"]), "")
-    return parts.str[0] + filler + parts.str[1].fillna("")
+    return values.where(~values.isin(["None", "nan"]), "").fillna("")

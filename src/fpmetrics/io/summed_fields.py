@@ -75,10 +75,8 @@ def add_summed(
     return data, SummedField(name=name, columns=columns, headers=headers, gaps=gap_frame)
 
 
-def gap_problems(tables: list, lang: str) -> pd.DataFrame:
+def gap_problems(tables: list) -> pd.DataFrame:
     """A warning on each empty part cell of a summed field whose other parts are filled."""
-    from ..fields import FIELDS
-    from ..i18n import t
     from ..validate import PROBLEM_COLUMNS
 
     frames = []
@@ -86,7 +84,6 @@ def gap_problems(tables: list, lang: str) -> pd.DataFrame:
         for name, part in table.summed.items():
             if part.gaps.empty:
                 continue
-            label = FIELDS[name].label(lang)
             frames.append(
                 pd.DataFrame(
                     {
@@ -96,7 +93,8 @@ def gap_problems(tables: list, lang: str) -> pd.DataFrame:
                         "sheet": table.source.sheet,
                         "row": part.gaps["row"].to_numpy(),
                         "column": part.gaps["column"].to_numpy(),
-                        "message": t("p_part_empty", lang, field=label),
+                        "message_key": "p_part_empty",
+                        "params": [{"field": name} for _ in range(len(part.gaps))],
                     },
                     columns=PROBLEM_COLUMNS,
                 )

@@ -20,7 +20,6 @@ import pandas as pd
 import polars as pl
 
 from ..fields import INVISIBLE
-from ..i18n import t
 from ..limits import check_unit_count
 from ..privacy import mask_id
 from ..validate import PROBLEM_COLUMNS
@@ -212,11 +211,11 @@ def aggregate(
     dated_by = period if register.kind == "births" else None  # only births carry dates
     code, role = _located_codes(classes)
     hit = combos.filter(pl.Series(code.notna().to_numpy()[combos["_class"].to_numpy()]))
-    problems = [_problem_rows(register, _located(hit, code, role), period, units, lang)]
+    problems = [_problem_rows(register, _located(hit, code, role), period, units)]
 
     units_frame = _unit_sums(combos, _class_attributes(classes, fields, dated_by), fields)
     if "id" in register.columns:
-        repeats, repeat_problems = _repeated_ids(register, roles, period, units, lang)
+        repeats, repeat_problems = _repeated_ids(register, roles, period, units)
         if not repeats.empty:
             minus = _unit_keys(repeats, repeats, dated_by)
             for f in fields:
@@ -392,20 +391,23 @@ def _no_problems() -> pd.DataFrame:
     return pd.DataFrame(columns=PROBLEM_COLUMNS)
 
 
-def _message(code: str, value: pd.Series, lang: str, expected: str) -> pd.Series:
-    """One message per located row (a few thousand at most: LISTED_PER_PROBLEM per code)."""
+_MESSAGE_KEYS = {
+    "unknown_code": "p_unknown_code",
+    "unknown_sex": "p_unknown_sex",
+    "bad_date": "p_bad_date",
+    "bad_date_unused": "p_bad_date_unused",
+    "unknown_unit": "p_unknown_unit",
+    "missing_unit": "p_missing_unit_record",
+}
+
+
+def _params(code: str, value: pd.Series, at: str) -> list[dict]:
+    """The parameters of each located row's message (a few thousand rows at most:
+    LISTED_PER_PROBLEM per code); ``expected``, for a code column, names what it accepts."""
+    params = pd.DataFrame({"value": value.to_numpy()})
     if code == "unknown_code":
-        template = t("p_unknown_code", lang, value="\x00", expected=expected)
-        return value.map(lambda v: template.replace("\x00", v)).astype(object)
-    key = {
-        "unknown_sex": "p_unknown_sex",
-        "bad_date": "p_bad_date",
-        "bad_date_unused": "p_bad_date_unused",
-        "unknown_unit": "p_unknown_unit",
-        "missing_unit": "p_missing_unit_record",
-    }[code]
-    template = t(key, lang, value="\x00")
-    return value.map(lambda v: template.replace("\x00", v)).astype(object)
+        params["expected"] = "p_expected_outcome" if at == "outcome" else "p_expected_yes_no"
+    return params.to_dict("records")
 
 
 def _problem_rows(
@@ -413,7 +415,6 @@ def _problem_rows(
     located: pd.DataFrame,
     period: str | None,
     units: set[str] | None,
-    lang: str,
 ) -> pd.DataFrame:
     """The rows behind each bad value, located, at most LISTED_PER_PROBLEM per problem.
 
@@ -439,7 +440,6 @@ def _problem_rows(
     bounds = np.cumsum([len(x) for x in listed])[:-1]
     for (name, at, group, shown), number in zip(groups, np.split(numbers, bounds), strict=True):
         value = shown[at].fillna("").astype(str)
-        expected = t("p_expected_outcome" if at == "outcome" else "p_expected_yes_no", lang)
         frames.append(
             pd.DataFrame(
                 {
@@ -449,13 +449,14 @@ def _problem_rows(
                     "sheet": register.sheet,
                     "row": number,
                     "column": register.headers[at],
-                    "message": _message(name, value, lang, expected).to_numpy(),
+                    "message_key": _MESSAGE_KEYS[name],
+                    "params": _params(name, value, at),
                 }
             )
         )
         total = int(totals.get(name, len(group)))
         if total > len(shown):
-            frames.append(_summary(register, name, at, total, len(shown), lang))
+            frames.append(_summary(register, name, at, total, len(shown)))
     return pd.concat(frames, ignore_index=True) if frames else _no_problems()
 
 
@@ -541,19 +542,15 @@ def _public(code: str) -> str:
     return "bad_date" if code == "bad_date_unused" else code
 
 
-def _summary(
-    register: Register, code: str, role: str, total: int, shown: int, lang: str
-) -> pd.DataFrame:
+def _summary(register: Register, code: str, role: str, total: int, shown: int) -> pd.DataFrame:
     public = _public(code)
-    text = t(
-        "p_more_records",
-        lang,
-        file=register.where,
-        count=total,
-        code=public,
-        column=register.headers[role],
-        shown=shown,
-    )
+    params = {
+        "file": register.where,
+        "count": str(total),
+        "code": public,
+        "column": str(register.headers[role]),
+        "shown": str(shown),
+    }
     return pd.DataFrame(
         {
             "level": ["warning" if code == "bad_date_unused" else "error"],
@@ -562,7 +559,8 @@ def _summary(
             "sheet": [register.sheet],
             "row": [None],
             "column": [register.headers[role]],
-            "message": [text],
+            "message_key": ["p_more_records"],
+            "params": [params],
         }
     )
 
@@ -572,7 +570,6 @@ def _repeated_ids(
     roles: list[str],
     period: str | None,
     units: set[str] | None,
-    lang: str,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Rows whose id appeared on an earlier row, classified (to subtract them), and their
     problems. Ids are compared trimmed and upper-cased; candidates are found by a 64-bit hash,
@@ -584,7 +581,7 @@ def _repeated_ids(
         texts = [pl.col(r).str.strip_chars() for r in ("id", *roles)]
         found = register.source.repeated_ids(register)  # type: ignore[union-attr]
         rows = _to_pandas(found.with_columns(texts).select(["_row", "id", *roles]))
-        return _repeat_problems(register, rows, period, units, lang)
+        return _repeat_problems(register, rows, period, units)
     scan = register.scan()
     ident = pl.col("id").str.to_uppercase()
     every = (
@@ -606,7 +603,7 @@ def _repeated_ids(
             )
         )
     ).sort_values("_row", kind="stable")
-    return _repeat_problems(register, rows, period, units, lang)
+    return _repeat_problems(register, rows, period, units)
 
 
 def _repeat_problems(
@@ -614,7 +611,6 @@ def _repeat_problems(
     rows: pd.DataFrame,
     period: str | None,
     units: set[str] | None,
-    lang: str,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """From the rows of the ids seen more than once (in row order): the repeats to subtract,
     classified, and their problems."""
@@ -631,9 +627,8 @@ def _repeat_problems(
         register,
         np.concatenate([shown["_row"].to_numpy(np.int64), first[shown.index].to_numpy(np.int64)]),
     )
-    template = t("p_duplicate_id", lang, value="\x00", first="\x01")
-    messages = [  # the id masked: a problem is shown on screen and in every report
-        template.replace("\x00", mask_id(v)).replace("\x01", str(int(f)))
+    params = [  # the id masked: a problem is shown on screen and in every report
+        {"value": mask_id(v), "first": str(int(f))}
         for v, f in zip(shown["id"], numbers[len(shown) :], strict=True)
     ]
     problems = pd.DataFrame(
@@ -644,12 +639,13 @@ def _repeat_problems(
             "sheet": register.sheet,
             "row": numbers[: len(shown)],
             "column": register.headers["id"],
-            "message": messages,
+            "message_key": "p_duplicate_id",
+            "params": params,
         }
     )
     if len(later) > len(shown):
         problems = pd.concat(
-            [problems, _summary(register, "duplicate_id", "id", len(later), len(shown), lang)],
+            [problems, _summary(register, "duplicate_id", "id", len(later), len(shown))],
             ignore_index=True,
         )
     subtract = pd.concat([rows[counted], classes[counted]], axis=1)

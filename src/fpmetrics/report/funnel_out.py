@@ -16,6 +16,7 @@ from ..funnel import Funnel, build_funnel
 from ..i18n import Joined, Message, Words, t
 from ..output import write_reported
 from ..pipeline import CheckReport
+from ..wording import worded_report
 from .machine import _none, dumps_document, head, problem_records
 from .schema import FunnelPoint
 from .values import plain_number
@@ -118,6 +119,7 @@ def render_funnel(
     out: Console,
     err: Console,
 ) -> None:
+    report = worded_report(report, lang)
     rules = report.ruleset.active
     if indicator not in rules:
         detail = Message("opt_no_indicator", indicator=indicator, indicators=Joined(rules))

@@ -1,0 +1,195 @@
+"""Words for codes: the one place where results and problems get their text.
+
+The pipeline keeps codes only: a result has its ``indicator`` id, a problem its ``code``,
+``message_key`` and ``params`` (see docs/problems.md). The renderers call these functions
+at the edge, in the language of the run, so the text fields of every output (``name`` of a
+result, ``message`` and ``hint`` of a problem) read as they always have.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from .i18n import MESSAGES, t
+
+if TYPE_CHECKING:
+    from .pipeline import CheckReport, ScoreReport
+    from .rules import RuleSet
+
+
+def named(results: pd.DataFrame, ruleset: RuleSet, lang: str) -> pd.DataFrame:
+    """``results`` with ``name``, the indicator's label, just after ``indicator``."""
+    labels = {key: rule.label(lang) for key, rule in ruleset.indicators.items()}
+    name = results["indicator"].map(labels).astype(object)
+    named_results = results.drop(columns="name", errors="ignore")
+    at = list(named_results.columns).index("indicator") + 1 if "indicator" in results else 0
+    named_results.insert(at, "name", name.where(name.notna(), results["indicator"]))
+    return named_results
+
+
+def _joined(separators: tuple[str, str]) -> Callable[[pd.Series, str], pd.Series]:
+    def join(values: pd.Series, lang: str) -> pd.Series:
+        sep = separators[1] if lang == "en" else separators[0]
+        return values.map(lambda v: sep.join(map(str, v)) if isinstance(v, list) else v)
+
+    return join
+
+
+def _field_label(values: pd.Series, lang: str) -> pd.Series:
+    from .fields import FIELDS
+
+    labels = {name: spec.label(lang) for name, spec in FIELDS.items()}
+    return values.map(labels).fillna(values)
+
+
+def _field_labels(values: pd.Series, lang: str) -> pd.Series:
+    """A list of field ids as their labels (English labels hold commas: "; ")."""
+    from .fields import FIELDS
+
+    sep = "; " if lang == "en" else "、"
+    return values.map(
+        lambda v: sep.join(FIELDS[f].label(lang) for f in v) if isinstance(v, list) else v
+    )
+
+
+def _message(values: pd.Series, lang: str) -> pd.Series:
+    """A message key as its text (``expected``: what a code column accepts)."""
+    return values.map(lambda key: t(key, lang) if key in MESSAGES else key)
+
+
+# How a parameter is worded, by name; any other parameter is written as it is.
+PARAM_WORDING: dict[str, Callable[[pd.Series, str], pd.Series]] = {
+    "field": _field_label,  # a field id
+    "fields": _field_labels,  # a list of field ids
+    "files": _joined(("、", "; ")),  # a list of "file [sheet]"
+    "columns": _joined(("、", ", ")),  # a list of headers as written
+    "expected": _message,  # a message key
+}
+
+
+def problem_messages(problems: pd.DataFrame, lang: str) -> pd.Series:
+    """Each problem's ``message``: its ``message_key`` in ``lang`` with its ``params``.
+
+    Worded per message key (a template and one column operation per parameter), not per row.
+    """
+    messages = pd.Series(None, index=problems.index, dtype=object)
+    if problems.empty:
+        return messages
+    for key, rows in problems.groupby("message_key", sort=False).groups.items():
+        given = problems.loc[rows, "params"].tolist()
+        params = pd.DataFrame([p if isinstance(p, dict) else {} for p in given], index=rows)
+        markers = {name: f"\x00{i}\x00" for i, name in enumerate(params.columns)}
+        template = t(str(key), lang, **markers) if key in MESSAGES else str(key)
+        text = pd.Series(template, index=rows, dtype="string")
+        for name in params.columns:
+            values = params[name]
+            if name in PARAM_WORDING:
+                values = PARAM_WORDING[name](values, lang)
+            text = _sub(text, markers[name], values)
+        messages[rows] = text.astype(object)
+    return messages
+
+
+def problem_hints(problems: pd.DataFrame, lang: str) -> pd.Series:
+    """Each problem's ``hint``: how to fix it, one sentence (None for a code without one)."""
+    codes = problems["code"].unique() if not problems.empty else []
+    hints = {c: t(f"hint_{c}", lang) for c in codes if f"hint_{c}" in MESSAGES}
+    hint = problems["code"].map(hints).astype(object)
+    return hint.where(hint.notna(), None)
+
+
+def worded(problems: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """``problems`` with ``message`` (after ``column``) and ``hint`` (last), as rendered."""
+    shown = problems.drop(columns=["message_key", "params"], errors="ignore")
+    at = list(shown.columns).index("column") + 1 if "column" in shown else len(shown.columns)
+    shown.insert(at, "message", problem_messages(problems, lang))
+    return shown.assign(hint=problem_hints(problems, lang))
+
+
+def worded_report(report: CheckReport, lang: str) -> CheckReport:
+    """A copy of ``report`` as the renderers show it: results named, problems worded."""
+    return replace(
+        report,
+        results=named(report.results, report.ruleset, lang),
+        problems=worded(report.problems, lang),
+    )
+
+
+def worded_scores(scores: ScoreReport, check: CheckReport, lang: str) -> ScoreReport:
+    """``scores`` over the worded ``check``, its scored results named."""
+    return replace(scores, check=check, points=named(scores.points, check.ruleset, lang))
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """Text to be worded later: a message key and its parameters (which may be phrases,
+    labels or lists of them). What an analysis (the audit's signals) says, without a language."""
+
+    key: str
+    params: dict[str, object] = field(default_factory=dict)
+
+    def text(self, lang: str) -> str:
+        return t(self.key, lang, **{k: spoken(v, lang) for k, v in self.params.items()})
+
+
+def said(key: str, **params: object) -> Phrase:
+    """``t(key, lang, **params)``, worded later."""
+    return Phrase(key, params)
+
+
+@dataclass(frozen=True)
+class Label:
+    """A name in both languages (a field's, an indicator's)."""
+
+    zh: str
+    en: str
+
+    @classmethod
+    def of(cls, named: object) -> Label:
+        """The label of anything with ``label(lang)`` (a field, a rule)."""
+        return cls(named.label("zh"), named.label("en"))  # type: ignore[attr-defined]
+
+    def text(self, lang: str) -> str:
+        return self.en if lang == "en" else self.zh
+
+
+@dataclass(frozen=True)
+class Joined:
+    """Parts written one after another, with ``sep`` between them."""
+
+    parts: tuple[object, ...]
+    sep: str = ""
+
+    def text(self, lang: str) -> str:
+        return self.sep.join(str(spoken(p, lang)) for p in self.parts)
+
+
+def spoken(value: object, lang: str) -> object:
+    """``value`` with every phrase, label and join in it worded (through dicts and lists)."""
+    if isinstance(value, Phrase | Label | Joined):
+        return value.text(lang)
+    if isinstance(value, dict):
+        return {k: spoken(v, lang) for k, v in value.items()}
+    if isinstance(value, list):
+        return [spoken(v, lang) for v in value]
+    return value
+
+
+def spoken_frame(frame: pd.DataFrame, columns: list[str], lang: str) -> pd.DataFrame:
+    """``frame`` with ``columns`` worded (a few rows: the audit's signals), attrs kept."""
+    worded_frame = frame.assign(
+        **{c: frame[c].map(lambda v: spoken(v, lang)) for c in columns if c in frame}
+    )
+    worded_frame.attrs = dict(frame.attrs)
+    return worded_frame
+
+
+def _sub(template: pd.Series, marker: str, values: pd.Series) -> pd.Series:
+    """The first ``marker`` of each row's text replaced by the row's value (missing: "")."""
+    parts = template.str.split(marker, n=1, regex=False)
+    filler = values.astype(object).where(values.notna(), "").astype(str).astype("string")
+    return parts.str[0] + filler + parts.str[1].fillna("")
