@@ -26,7 +26,7 @@ from .audit_panel import (
 )
 from .fields import FIELDS
 from .i18n import t
-from .pipeline import CheckReport
+from .models import CheckReport
 from .rules import AuditSettings, Indicator
 
 #: Counts of people present (a stock), not events in the period (a flow). A stock carries over

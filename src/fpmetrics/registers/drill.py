@@ -90,11 +90,3 @@ def rows_behind(
     if not frames:
         return pd.DataFrame(columns=["unit", "period", "indicator", "file", "row"])
     return pd.concat(frames, ignore_index=True)
-
-
-def records_csv(frame: pd.DataFrame) -> bytes:
-    """UTF-8 with BOM: Excel and WPS open it with the Chinese intact."""
-    from ..report.safety import csv_text, defuse_frame
-
-    safe = defuse_frame(frame.astype(object), tuple(frame.columns))
-    return csv_text(safe).encode("utf-8-sig")

@@ -13,8 +13,8 @@ from rich.console import Console
 from rich.table import Table
 
 from ..i18n import t
+from ..models import CheckReport
 from ..output import deliver
-from ..pipeline import CheckReport
 from ..plain_text import trim_lines
 from .machine import head, problem_records
 from .safety import csv_text, defuse_frame

@@ -12,7 +12,7 @@ from ..errors import InputError
 from ..fields import FIELDS
 from ..i18n import t
 from ..levels import at_level
-from ..pipeline import CheckReport
+from ..models import CheckReport
 from .values import display_value, plain_number
 
 
