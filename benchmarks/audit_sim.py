@@ -176,7 +176,7 @@ def audit_frame(frame: pd.DataFrame, workdir: Path, name: str) -> tuple[list[dic
     path = workdir / f"{name}.csv"
     frame.rename(columns=HEADERS).to_csv(path, index=False, encoding="utf-8")
     ruleset = load_ruleset("default")
-    report = run_check([path], ruleset, "en")
+    report = run_check([path], ruleset)
     signals = run_audit(report, ruleset.audit)
     bunching = int((signals["signal"] == "threshold_bunching").sum())
     return signals.attrs["townships"], signals.attrs["tests"], bunching

@@ -125,7 +125,7 @@ def instrument(probe: Probe) -> None:
     import fpmetrics.registers.aggregate as aggregate
     import fpmetrics.registers.codes as codes
     import fpmetrics.registers.source as source
-    import fpmetrics.render as render
+    import fpmetrics.report.formats as render
 
     probe.wrap(pipeline, "run_check")
     probe.wrap(load, "load_inputs")
@@ -152,7 +152,7 @@ def instrument(probe: Probe) -> None:
     ):
         if hasattr(pipeline, name):
             probe.wrap(pipeline, name)
-    probe.wrap(render, "render")
+    probe.wrap(render, "emit")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -167,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     import pandas  # noqa: F401
     import polars  # noqa: F401
     import fpmetrics.pipeline
-    import fpmetrics.render  # noqa: F401
+    import fpmetrics.report.formats  # noqa: F401
 
     imported = time.perf_counter() - began
     rss_imported = rss()

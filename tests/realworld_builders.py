@@ -80,7 +80,7 @@ def check(paths: list[Path] | Path, lang: str = "zh", **kwargs: Any):
 
     if isinstance(paths, Path):
         paths = [paths]
-    return worded_report(run_check(list(paths), default_rules(), lang, **kwargs), lang)
+    return worded_report(run_check(list(paths), default_rules(), **kwargs), lang)
 
 
 def load(paths: list[Path] | Path, **kwargs: Any):
@@ -88,7 +88,7 @@ def load(paths: list[Path] | Path, **kwargs: Any):
 
     if isinstance(paths, Path):
         paths = [paths]
-    return load_inputs(list(paths), "zh", **kwargs)
+    return load_inputs(list(paths), **kwargs)
 
 
 def result(report, unit: str, indicator: str) -> dict[str, Any]:

@@ -204,7 +204,7 @@ def test_same_name_in_two_sheets_of_one_workbook_is_not_a_duplicate_row(build, c
 def test_run_check_collects_problems_as_a_frame(build):
     towns = [build.town("张秋镇", births_male="x"), build.town("阿城镇", birth_defects=1.5)]
     path = build.csv("t.csv", build.grid(towns))
-    report = run_check([path], load_ruleset("default"), "en")
+    report = run_check([path], load_ruleset("default"))
     problems = report.problems
     assert list(problems["code"]) == ["not_a_number", "fractional"]
     assert list(problems["row"]) == [2, 3]

@@ -144,6 +144,6 @@ def test_engine_errors_are_codes_too():
     assert info.value.code == "engine_extra_missing"
     assert info.value.params == {"what": "MySQL", "extra": "sql"}
     with pytest.raises(InputError) as info:
-        open_sources([], EngineOptions(urls=("hive:births",)), "zh", None)
+        open_sources([], EngineOptions(urls=("hive:births",)), None)
     assert info.value.code == "engine_options_unused"
     assert "hive:births" in info.value.render("en")

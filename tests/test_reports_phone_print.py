@@ -24,7 +24,7 @@ def sample_html(tmp_path_factory) -> str:
     from fpmetrics.rules import load_ruleset
 
     check = run_check([SAMPLE_XLSX], load_ruleset("default"))
-    return to_html(check, run_score(check, "zh"), "zh")
+    return to_html(check, run_score(check), "zh")
 
 
 def test_html_charts_scale_and_show_every_value(sample_html):

@@ -45,8 +45,8 @@ from scipy import stats as sps
 
 from .audit_panel import Block, poisson_binomial_sf
 from .audit_signals import NEEDS_PERIODS, panel_blocks, perinatal_block
+from .models import CheckReport
 from .periods import period_rank
-from .pipeline import CheckReport
 from .rules import AuditSettings
 from .wording import Label, Phrase, said
 

@@ -25,7 +25,7 @@ from .audit_panel import (
     stock_rate_smoothness,
 )
 from .fields import FIELDS
-from .pipeline import CheckReport
+from .models import CheckReport
 from .rules import AuditSettings, Indicator
 from .wording import Joined, Label, said
 

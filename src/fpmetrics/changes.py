@@ -9,11 +9,16 @@ period take the latest earlier run's result without a period.
 from __future__ import annotations
 
 import math
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from .periods import period_key
 from .reporting import bounds
+
+if TYPE_CHECKING:
+    from .models import CheckReport
 
 _KEYS = ["unit", "indicator"]
 
@@ -96,3 +101,18 @@ def newly_failing_first(frame: pd.DataFrame, newly: pd.DataFrame) -> pd.DataFram
     units = set(newly["unit"])
     first = frame["unit"].isin(units)
     return pd.concat([frame[first], frame[~first]]).reset_index(drop=True)
+
+
+def remember(report: CheckReport, command: str, path: Path) -> None:
+    """Keep a run in the history file ``path`` (one transaction): each result gets the
+    previous period's, newly failing units come first, and ``report.history_run`` is the
+    number the run was recorded under."""
+    from .history import current_results, record, run_record
+
+    report.results = attach_previous(report.results, current_results(path, report.level))
+    newly = newly_failing(report.results)
+    report.results = newly_failing_first(report.results, newly)
+    report.verdicts = newly_failing_first(report.verdicts, newly)
+    report.newly_failing = newly
+    report.history_run = record(path, run_record(report, command))
+    report.history_file = path

@@ -10,7 +10,6 @@ import atexit
 import gc
 import os
 import sys
-from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -261,277 +260,105 @@ FailOnOption = Annotated[
 ]
 
 
-def _ruleset_and_aliases(rules: str, fields_file: Path | None):
-    """The rule set, and its header aliases with the --fields file's added."""
-    from .rules import load_aliases, load_ruleset
-
-    ruleset = load_ruleset(rules)
-    aliases = dict(ruleset.aliases)
-    if fields_file is not None:
-        for field, headers in load_aliases(fields_file).items():
-            aliases[field] = [*aliases.get(field, []), *headers]
-    return ruleset, aliases
-
-
-@dataclass(frozen=True)
-class RunOptions:
-    rules: str = "default"
-    fmt: Format | None = None
-    output: Path | None = None
-    sheet: str | None = None
-    fields_file: Path | None = None
-    explain: bool = False
-    fail_on: FailOn = FailOn.fail
-    lang: Lang = Lang.zh
-    kind: Kind | None = None
-    period: PeriodBy | None = None
-    units: str | None = None
-    by: Level = Level.township
-    records: Path | None = None
-    history: Path | None = None
-    title: str | None = None
-    full_ids: bool = False
-    urls: tuple[str, ...] = ()
-    table: str | None = None
-    query: str | None = None
-    engine: Engine = Engine.embedded
-    spark: str | None = None
-
-
 def _rules_file(rules: str) -> Path | str:
-    """The file --rules names: a path, or a shipped rule set's own file (not to be written
-    over either). Unknown names are left to the rule loader to report."""
-    from .rules import resolve
+    from .api import _rules_file
 
-    try:
-        return resolve(rules)
-    except InputError:
-        return rules
-
-
-def _sources(inputs: list[str]) -> tuple[list[Path], tuple[str, ...]]:
-    """The input paths, and the database URLs among the inputs."""
-    from .registers.engines import is_url
-
-    return [Path(i) for i in inputs if not is_url(i)], tuple(i for i in inputs if is_url(i))
+    return _rules_file(rules)
 
 
 def _units(value: str | None) -> frozenset[str] | None:
     """--units: a file of names (one per line; a header line 乡镇 is skipped) or a list."""
-    import re
+    from .unit_names import parse_units
 
-    from .fields import clean_name
-
-    if value is None:
-        return None
-    path = Path(value)
-    if path.is_file():
-        from .io.encoding import BadBytes, decode_text
-        from .io.readers import bad_bytes_message
-
-        try:
-            decoded = decode_text(path.read_bytes())
-        except BadBytes as exc:
-            raise InputError(bad_bytes_message(path, exc)) from None
-        if decoded is None:
-            raise InputError("file_encoding_unknown", file=path)
-        text = decoded[0]
-        names = [clean_name(line.split(",")[0]) for line in text.splitlines()]
-        names = [n for n in names if n and n not in ("乡镇", "乡镇(街道)", "township")]
-    else:
-        names = [clean_name(u) for u in re.split(r"[,,、\n]", value) if clean_name(u)]
-    if not names:
-        raise InputError("bad_option", detail=Message("opt_units_empty"))
-    return frozenset(names)
+    return parse_units(value)
 
 
-def _refuse_empty(inputs: list[Path]) -> None:
-    """A file named on the command line with nothing in it (0 bytes, or only blank lines):
-    say so, rather than that no header was found in its first 30 rows. (An empty file inside
-    an input folder is skipped like any file without a table.)"""
-    for path in inputs:
-        if not path.is_file():
-            continue
-        size = path.stat().st_size
-        if size == 0 or (size < 4096 and not path.read_bytes().strip(b"\xef\xbb\xbf \t\r\n")):
-            raise InputError("file_empty", file=path)
+def _explained(inputs: list[str], explain: bool, lang: str) -> tuple[list[str], list[str]]:
+    """--explain 阿城镇: the inputs, and the names among them that are not files (units)."""
+    if not explain:
+        return inputs, []
+    from .registers.engines import is_url
+
+    names = [i for i in inputs if not is_url(i) and not Path(i).exists()]
+    kept = [i for i in inputs if i not in names]
+    if not kept:
+        raise InputError("file_missing", file=names[0])
+    return kept, names
 
 
-def _engine_options(o: RunOptions):
-    from .registers.engines import EngineOptions
-
-    return EngineOptions(
-        urls=o.urls, table=o.table, query=o.query, engine=o.engine.value, spark=o.spark
-    )
+CHECK_HELP = "Check every township against the rule set; exit 1 if any check fails."
+SCORE_HELP = "Score and rank every township: points, one-vote vetoes, award eligibility."
 
 
-def _run(command: str, inputs: list[Path], o: RunOptions) -> None:
-    from .load import RegisterOptions
-    from .output import refuse_inputs, write_atomic
-    from .pipeline import exit_code, run_check, run_score
-    from .render import choose_format, render
-    from .reporting import grouping
+def check_or_score(
+    ctx: typer.Context,
+    inputs: SourcesArg,
+    rules: RulesOption = "default",
+    fmt: FormatOption = None,
+    output: OutputOption = None,
+    sheet: SheetOption = None,
+    fields_file: FieldsOption = None,
+    explain: ExplainOption = False,
+    fail_on: FailOnOption = FailOn.fail,
+    kind: KindOption = None,
+    period: PeriodOption = None,
+    units: UnitsOption = None,
+    by: ByOption = Level.township,
+    records: RecordsOption = None,
+    history: HistoryOption = None,
+    title: TitleOption = None,
+    full_ids: FullIdsOption = False,
+    table: TableOption = None,
+    query: QueryOption = None,
+    engine: EngineOption = Engine.embedded,
+    spark: SparkOption = None,
+    lang: LangOption = Lang.zh,
+) -> None:
+    from . import api
+    from .output import refuse_inputs
+    from .report.formats import format_for
+    from .report.present import present
 
-    language = o.lang.value
-    out, err = _consoles()
-    names: list[str] = []
-    if o.explain:  # --explain 阿城镇: names that are not files are units to explain
-        names = [str(p) for p in inputs if not p.exists()]
-        inputs = [p for p in inputs if p.exists()]
-        if not inputs and not o.urls:
-            raise InputError("file_missing", file=names[0])
-    if o.records is not None and (o.urls or o.engine == Engine.spark):
+    command, language = ctx.info_name or "check", lang.value
+    inputs, explain_units = _explained(inputs, explain, language)
+    paths = [Path(i) for i in inputs]
+    if records is not None and (len(paths) < len(inputs) or engine == Engine.spark):
         from .registers.engines.sql import mask_url
 
-        where = mask_url(o.urls[0]) if o.urls else "--engine spark"
+        urls = [i for i in inputs if Path(i) not in paths]
+        where = mask_url(urls[0]) if urls else "--engine spark"
         raise InputError("engine_records_unsupported", where=where)
-    _refuse_empty(inputs)
-    chosen = choose_format(o.fmt.value if o.fmt else None, o.output, language)
-    ruleset, aliases = _ruleset_and_aliases(o.rules, o.fields_file)
-    for target in (o.output, o.records, o.history):
+    chosen = format_for(command, fmt.value if fmt else None, output)
+    for target in (output, records, history):
         if target is not None:
-            refuse_inputs(target, inputs, (_rules_file(o.rules), o.fields_file, o.units))
-    if o.output is not None and o.records is not None and o.output.resolve() == o.records.resolve():
-        raise InputError("output_is_records", file=o.output)
-    options = RegisterOptions(
-        kind=o.kind.value if o.kind else None,
-        period=grouping(o.period.value if o.period else None, ruleset.periods.start_month),
-        units=_units(o.units),
-        engines=_engine_options(o),
-    )
-    report = run_check(
+            refuse_inputs(target, paths, (_rules_file(rules), fields_file, units))
+    if output is not None and records is not None and output.resolve() == records.resolve():
+        raise InputError("output_is_records", file=output)
+    run = api.score if command == "score" else api.check
+    report = run(
         inputs,
-        ruleset,
-        language,
-        sheet=o.sheet,
-        extra_aliases=aliases,
-        registers=options,
-        by=o.by.value,
+        rules=rules,
+        fields=fields_file,
+        sheet=sheet,
+        kind=kind.value if kind else None,
+        period=period.value if period else None,
+        units=_units(units),
+        by=by.value,
+        table=table,
+        query=query,
+        engine=engine.value,
+        spark=spark,
+        history=history,
+        title=title,
+        prompt_lang=language,
     )
-    report.title = o.title
-    scores = run_score(report, language) if command == "score" else None
-    if scores is not None:
-        from rich.text import Text
-
-        from .report.scores import absent_fields_warning
-
-        warning = absent_fields_warning(scores, language)
-        if warning:
-            err.print(Text(warning, style="yellow"))
-    if o.explain:
-        from .report.explain import render_explain
-
-        render_explain(report.inputs, language, err)
-        if names:
-            from .report.unit_explain import render_unit_explain
-
-            render_unit_explain(report, names, language, err)
-    if o.records is not None:
-        from .registers.drill import records_csv, rows_behind
-
-        behind = rows_behind(
-            report.results,
-            report.inputs.registers,
-            ruleset,
-            o.by.value,
-            options.period,
-            set(options.units) if options.units else None,
-            language,
-            full_ids=o.full_ids,
-        )
-        if behind.empty:
-            err.print(t("records_none", language, file=o.records))
-        else:
-            write_atomic(o.records, records_csv(behind))
-            err.print(t("records_written", language, count=len(behind), file=o.records))
-    if o.history is not None:  # last: a run that could not be done is not recorded
-        _remember(report, command, o.history, language, err)
-    render(report, scores, chosen, o.output, language, out, err)
-    from .emptiness import nothing_evaluated
-
-    nothing = nothing_evaluated(report, language)
-    if nothing:
-        from rich.text import Text
-
-        err.print(Text(nothing, style="bold red"))
-    raise typer.Exit(exit_code(report, o.fail_on.value))
+    out, err = _consoles()
+    present(report, chosen, output, language, out, err, explain, explain_units, records, full_ids)
+    raise typer.Exit(report.exit_code(fail_on.value))
 
 
-def _remember(report, command: str, path: Path, lang: str, err) -> None:  # type: ignore[no-untyped-def]
-    """--history: each result gets the previous period's, newly failing units come first,
-    and the run is recorded (one transaction)."""
-    from .changes import attach_previous, newly_failing, newly_failing_first
-    from .history import current_results, record, run_record
-
-    report.results = attach_previous(report.results, current_results(path, report.level))
-    newly = newly_failing(report.results)
-    report.results = newly_failing_first(report.results, newly)
-    report.verdicts = newly_failing_first(report.verdicts, newly)
-    report.newly_failing = newly
-    run = record(path, run_record(report, command))
-    err.print(t("history_recorded", lang, file=path, run=run))
-
-
-@app.command(cls=_Command)
-def check(
-    inputs: SourcesArg,
-    rules: RulesOption = "default",
-    fmt: FormatOption = None,
-    output: OutputOption = None,
-    sheet: SheetOption = None,
-    fields_file: FieldsOption = None,
-    explain: ExplainOption = False,
-    fail_on: FailOnOption = FailOn.fail,
-    kind: KindOption = None,
-    period: PeriodOption = None,
-    units: UnitsOption = None,
-    by: ByOption = Level.township,
-    records: RecordsOption = None,
-    history: HistoryOption = None,
-    title: TitleOption = None,
-    full_ids: FullIdsOption = False,
-    table: TableOption = None,
-    query: QueryOption = None,
-    engine: EngineOption = Engine.embedded,
-    spark: SparkOption = None,
-    lang: LangOption = Lang.zh,
-) -> None:
-    """Check every township against the rule set; exit 1 if any check fails."""
-    paths, urls = _sources(inputs)
-    _run("check", paths, RunOptions(rules, fmt, output, sheet, fields_file, explain, fail_on,
-                                   lang, kind, period, units, by, records, history, title,
-                                   full_ids, urls, table, query, engine, spark))  # fmt: skip
-
-
-@app.command(cls=_Command)
-def score(
-    inputs: SourcesArg,
-    rules: RulesOption = "default",
-    fmt: FormatOption = None,
-    output: OutputOption = None,
-    sheet: SheetOption = None,
-    fields_file: FieldsOption = None,
-    explain: ExplainOption = False,
-    fail_on: FailOnOption = FailOn.fail,
-    kind: KindOption = None,
-    period: PeriodOption = None,
-    units: UnitsOption = None,
-    by: ByOption = Level.township,
-    records: RecordsOption = None,
-    history: HistoryOption = None,
-    title: TitleOption = None,
-    full_ids: FullIdsOption = False,
-    table: TableOption = None,
-    query: QueryOption = None,
-    engine: EngineOption = Engine.embedded,
-    spark: SparkOption = None,
-    lang: LangOption = Lang.zh,
-) -> None:
-    """Score and rank every township: points, one-vote vetoes, award eligibility."""
-    paths, urls = _sources(inputs)
-    _run("score", paths, RunOptions(rules, fmt, output, sheet, fields_file, explain, fail_on,
-                                   lang, kind, period, units, by, records, history, title,
-                                   full_ids, urls, table, query, engine, spark))  # fmt: skip
+app.command("check", help=CHECK_HELP, cls=_Command)(check_or_score)
+app.command("score", help=SCORE_HELP, cls=_Command)(check_or_score)
 
 
 @app.command(cls=_Command)
@@ -561,28 +388,25 @@ def funnel(
     lang: LangOption = Lang.zh,
 ) -> None:
     """Funnel plot of one indicator: which townships are outside chance (95%, 99.8%)."""
+    from . import api
     from .output import refuse_inputs
-    from .pipeline import run_check
-    from .report.funnel_out import render_funnel
+    from .report.formats import emit, format_for
 
     language = lang.value
-    if fmt is not None and fmt.value not in ("table", "json"):
-        detail = Message("opt_command_format", command="funnel", fmt=fmt.value,
-                         formats="table, json")  # fmt: skip
-        raise InputError("bad_option", detail=detail)
-    if overdispersion not in ("none", "multiplicative", "additive"):
-        detail = Message("opt_overdispersion", value=overdispersion)
-        raise InputError("bad_option", detail=detail)
+    chosen = format_for("funnel", fmt.value if fmt else None, output)
     if output is not None:
-        if output.suffix.lower() not in (".png", ".svg"):
-            detail = Message("opt_chart_suffix", file=output)
-            raise InputError("bad_option", detail=detail)
         refuse_inputs(output, inputs, (_rules_file(rules), fields_file))
-    _refuse_empty(inputs)
-    ruleset, aliases = _ruleset_and_aliases(rules, fields_file)
-    report = run_check(inputs, ruleset, language, sheet=sheet, extra_aliases=aliases)
+    report = api.funnel(
+        indicator,
+        inputs,
+        rules=rules,
+        fields=fields_file,
+        sheet=sheet,
+        target=target,
+        overdispersion=overdispersion,
+    )
     out, err = _consoles()
-    render_funnel(report, indicator, target, overdispersion, fmt, output, language, out, err)
+    emit(report, chosen, output, language, out, err)
 
 
 @app.command(cls=_Command)
@@ -612,33 +436,17 @@ def audit(
     lang: LangOption = Lang.zh,
 ) -> None:
     """Data-quality signals, ranked: changes beyond chance, too-smooth series, impossible rates."""
-    from .audit import has_periods, run_audit
+    from . import api
     from .output import refuse_inputs
-    from .pipeline import run_check
-    from .render import choose_format
-    from .report.audit_out import FORMATS, write_audit
+    from .report.formats import emit, format_for
 
     language = lang.value
-    if fmt is None or fmt.value in FORMATS:
-        chosen = choose_format(fmt.value if fmt else None, output, language)
-    else:
-        chosen = fmt.value
-    if chosen not in FORMATS:
-        raise InputError("bad_option", detail=Message("opt_audit_format", fmt=chosen))
+    chosen = format_for("audit", fmt.value if fmt else None, output)
     if output is not None:
         refuse_inputs(output, inputs, (_rules_file(rules), fields_file))
-    _refuse_empty(inputs)
-    ruleset, aliases = _ruleset_and_aliases(rules, fields_file)
-    report = run_check(inputs, ruleset, language, sheet=sheet, extra_aliases=aliases)
-    if history is not None:  # earlier periods, as if they had been given as inputs
-        from .history_audit import history_units, with_earlier_periods
-
-        earlier = history_units(history, report.level)
-        report.units = with_earlier_periods(report.units, earlier)
-    signals = run_audit(report, ruleset.audit)
-    periods = bool(has_periods(report))
+    report = api.audit(inputs, rules=rules, fields=fields_file, sheet=sheet, history=history)
     out, err = _consoles()
-    write_audit(report, signals, periods, chosen, output, language, out, err)
+    emit(report, chosen, output, language, out, err)
 
 
 class HistoryFormat(StrEnum):
@@ -736,7 +544,6 @@ def rules_list(lang: LangOption = Lang.zh) -> None:
     """The shipped rule sets."""
     from rich.table import Table
 
-    from .i18n import t
     from .rules import load_ruleset, shipped_names
 
     out, _ = _consoles()
@@ -771,7 +578,6 @@ def rules_validate(
     lang: LangOption = Lang.zh,
 ) -> None:
     """Check a rule file; exit 2 with the file and line of each mistake."""
-    from .i18n import t
     from .rules import load_ruleset, missing_sources
 
     if not file.is_file():

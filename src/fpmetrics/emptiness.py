@@ -16,7 +16,7 @@ from .i18n import join, t
 from .validate import PROBLEM_COLUMNS, Checked
 
 if TYPE_CHECKING:
-    from .pipeline import CheckReport
+    from .models import CheckReport
 
 
 def empty_unit_problems(records: pd.DataFrame, checked: Checked) -> pd.DataFrame:

@@ -21,15 +21,23 @@ kept: the normal ones would be narrower for rare events and raise false alarms.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from .rules import Indicator
+from .rules import Indicator, RuleSet
+
+if TYPE_CHECKING:
+    from .models import CheckReport, FunnelReport
 
 LEVELS = {"95": (0.025, 0.975), "99.8": (0.001, 0.999)}
 Z = {"95": 1.959963984540054, "99.8": 3.090232306167813}
+MODELS = ("binomial", "sex_ratio", "poisson")
+OVERDISPERSION = ("none", "multiplicative", "additive")
+MIN_UNITS = 3  # a report draws a funnel only for an indicator with values for this many units
 
 
 @dataclass
@@ -126,7 +134,7 @@ def build_funnel(
 ) -> Funnel:
     """Limits for every unit with a value of indicator ``key``."""
     model = rule.evidence_model
-    if model not in ("binomial", "sex_ratio", "poisson"):
+    if model not in MODELS:
         raise ValueError(model)
     rows = results[(results["indicator"] == key) & results["value"].notna()].copy()
     x = rows["numerator"].to_numpy(dtype=float)
@@ -240,3 +248,96 @@ def limit_curves(funnel: Funnel, points: int = 200) -> pd.DataFrame:
         curves[f"lower_{level}"] = _to_value(funnel.model, lo, funnel.rule.scale)
         curves[f"upper_{level}"] = _to_value(funnel.model, hi, funnel.rule.scale)
     return curves
+
+
+def report_funnels(
+    results: pd.DataFrame, ruleset: RuleSet
+) -> tuple[list[Funnel], list[tuple[str, str]]]:
+    """A funnel (pooled centre line, exact limits) for each indicator with a funnel model and
+    values for at least MIN_UNITS units; the others with the reason: ``model`` (not a share or
+    a rate) or ``few_units``."""
+    funnels, skipped = [], []
+    for key, rule in ruleset.active.items():
+        if rule.evidence_model not in MODELS:
+            skipped.append((key, "model"))
+            continue
+        shown = results[(results["indicator"] == key) & results["value"].notna()]
+        if len(shown) < MIN_UNITS:
+            skipped.append((key, "few_units"))
+            continue
+        funnels.append(build_funnel(results, key, rule))
+    return funnels, skipped
+
+
+def funnel_points(results: pd.DataFrame, funnel: Funnel) -> pd.DataFrame:
+    """Every unit with a result for the funnel's indicator, in the funnel's order, then the
+    units without a value (``no_data``); with flags as booleans (``above``: which side of
+    the limits, null inside) and ``meets_standard`` (the check passed: within the bounds)."""
+    rows = results[results["indicator"] == funnel.indicator]
+    status = rows[["unit", "period", "status"]].assign(
+        period=rows["period"].astype(object).where(rows["period"].notna(), None)
+    )
+    units = funnel.units.assign(
+        period=funnel.units["period"].astype(object).where(funnel.units["period"].notna(), None)
+    )
+    # on text keys: a None period matches None (pandas merges None keys together)
+    units = units.drop(columns="status", errors="ignore")  # the results' status, joined below
+    points = units.merge(status, on=["unit", "period"], how="left", sort=False)
+    missing = status.merge(units[["unit", "period"]], on=["unit", "period"], how="left",
+                           indicator=True)  # fmt: skip
+    missing = missing[missing["_merge"] == "left_only"].drop(columns="_merge")
+    points = pd.concat([points, missing], ignore_index=True, sort=False)
+    points["no_data"] = points["value"].isna()
+    sides = {level: points[f"outside_{level}"].fillna("") for level in ("95", "99.8")}
+    outer = sides["99.8"].where(sides["99.8"] != "", sides["95"])
+    points["above"] = outer.map({"high": True, "low": False})
+    for level, key in (("95", "95"), ("99.8", "998")):
+        points[f"outside_{key}"] = sides[level].isin(["low", "high"])
+        points[f"lower_{key}"] = points[f"lower_{level}"]
+        points[f"upper_{key}"] = points[f"upper_{level}"]
+    points["meets_standard"] = points["status"].map({"pass": True, "fail": False, "warn": False})
+    return points.drop(columns=["lower_99.8", "upper_99.8", "outside_99.8"])
+
+
+def funnel_report(
+    check: CheckReport,
+    indicator: str,
+    target: str = "overall",
+    overdispersion: str = "none",
+) -> FunnelReport:
+    """The funnel of one indicator over a check's results; options refused with exit 2."""
+    from .errors import InputError
+    from .i18n import Joined, Message, Words
+    from .models import FunnelReport
+
+    refuse_overdispersion(overdispersion)
+    rules = check.ruleset.active
+    if indicator not in rules:
+        detail = Message("opt_no_indicator", indicator=indicator, indicators=Joined(rules))
+        raise InputError("bad_option", detail=detail)
+    rule = rules[indicator]
+    if rule.evidence_model not in MODELS:
+        raise InputError("funnel_model", indicator=indicator)
+    if target not in ("overall", "bound"):
+        try:
+            value = float(target)
+        except ValueError:
+            value = math.nan
+        # a share lies in 0…scale (0–100%); a rate or a sex ratio is ≥ 0
+        top = rule.scale if rule.evidence_model == "binomial" else math.inf
+        if not (math.isfinite(value) and 0 <= value <= top):
+            raise InputError("bad_option", detail=Message("opt_target", value=target)) from None
+    funnel = build_funnel(check.results, indicator, rule, target, overdispersion)
+    if funnel.units.empty:  # nothing to draw, and a centre line of NaN
+        name = Words(rule.label("zh"), rule.label("en"))
+        raise InputError("funnel_no_values", name=name)
+    return FunnelReport(check=check, funnel=funnel, points=funnel_points(check.results, funnel))
+
+
+def refuse_overdispersion(overdispersion: str) -> None:
+    """An unknown ``overdispersion`` is refused before any input is read."""
+    from .errors import InputError
+    from .i18n import Message
+
+    if overdispersion not in OVERDISPERSION:
+        raise InputError("bad_option", detail=Message("opt_overdispersion", value=overdispersion))

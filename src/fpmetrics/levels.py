@@ -13,18 +13,19 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .i18n import t
-
 LEVELS = ("village", "township", "county")
+WHOLE_COUNTY = "全县"
+"""The one unit of a county-level run whose inputs name no county."""
 
 
-def at_level(records: pd.DataFrame, by: str, lang: str) -> pd.DataFrame:
+def at_level(records: pd.DataFrame, by: str) -> pd.DataFrame:
     """``records`` with ``township`` holding the name of the unit at level ``by``, and
     ``code`` that unit's area code (where the rows have 12-digit codes).
 
     Village: ``阿城镇/东村`` (a row without a village stays its township). County: the county
     column where given, else one unit per county code when the codes name several counties,
-    else one unit for everything (全县).
+    else one unit for everything, named ``WHOLE_COUNTY`` (worded in the report's language
+    when rendered).
     """
     named = records["township"] != ""
     area = area_codes(records)
@@ -40,7 +41,7 @@ def at_level(records: pd.DataFrame, by: str, lang: str) -> pd.DataFrame:
     county_code = _level_code(area, 6)
     if county_code.dropna().nunique() > 1:
         county = county.where(county != "", county_code.fillna(""))
-    label = county.where(county != "", t("whole_county", lang))
+    label = county.where(county != "", WHOLE_COUNTY)
     return records.assign(township=label.where(named, ""), code=_objects(county_code))
 
 

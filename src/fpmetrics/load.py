@@ -78,7 +78,6 @@ def expand_inputs(paths: list[Path]) -> list[tuple[Path, bool]]:
 
 def load_inputs(
     paths: list[Path],
-    lang: str = "zh",
     sheet: str | None = None,
     extra_aliases: dict[str, list[str]] | None = None,
     registers: RegisterOptions | None = None,
@@ -89,7 +88,7 @@ def load_inputs(
     skipped: list[tuple[Path, str]] = []
     tables: list[Table] = []
     found_registers: list[Register] = []
-    paths, found_registers = _open_sources(paths, options, lang)
+    paths, found_registers = _open_sources(paths, options)
     files.extend(r.file for r in found_registers)
     for file, named in expand_inputs(paths):
         if not named and is_own_report(file):
@@ -125,7 +124,7 @@ def load_inputs(
     if not files:
         raise InputError("no_tables_in", files="、".join(str(f) for f, _ in skipped))
     units = set(options.units) if options.units is not None else None
-    aggregated = _aggregate(found_registers, lang, options.period, units)
+    aggregated = _aggregate(found_registers, options.period, units)
     frames = [_records(table, table.data).assign(_table=n) for n, table in enumerate(tables)]
     if aggregated:
         from .registers.aggregate import to_records
@@ -153,9 +152,7 @@ def load_inputs(
     )
 
 
-def _open_sources(
-    paths: list[Path], options: RegisterOptions, lang: str
-) -> tuple[list[Path], list[Register]]:
+def _open_sources(paths: list[Path], options: RegisterOptions) -> tuple[list[Path], list[Register]]:
     """Parquet files and folders, database tables, Spark tables: registers read where they
     live (:mod:`.registers.engines`); the other paths are read as spreadsheets."""
     from .registers.engines import EngineOptions, is_parquet, open_sources
@@ -163,23 +160,22 @@ def _open_sources(
     engines = options.engines or EngineOptions()
     if engines == EngineOptions() and not any(p.exists() and is_parquet(p) for p in paths):
         return paths, []
-    return open_sources(paths, engines, lang, options.kind)
+    return open_sources(paths, engines, options.kind)
 
 
 def _aggregate(
-    registers: list[Register], lang: str, period: str | None, units: set[str] | None
+    registers: list[Register], period: str | None, units: set[str] | None
 ) -> list[Aggregated]:
     if not registers:
         return []
     from .registers.aggregate import aggregate  # Polars: imported only for registers
 
-    return [_aggregate_one(aggregate, r, lang, period, units) for r in registers]
+    return [_aggregate_one(aggregate, r, period, units) for r in registers]
 
 
 def _aggregate_one(
     aggregate: Callable[..., Aggregated],
     register: Register,
-    lang: str,
     period: str | None,
     units: set[str] | None,
 ) -> Aggregated:
@@ -187,7 +183,7 @@ def _aggregate_one(
     import polars as pl
 
     try:
-        return aggregate(register, lang, period, units)
+        return aggregate(register, period, units)
     except pl.exceptions.PolarsError as exc:
         from .io.encoding import find_bad_utf8
         from .io.readers import bad_bytes_message

@@ -17,7 +17,7 @@ import pandas as pd
 from .i18n import MESSAGES, t
 
 if TYPE_CHECKING:
-    from .pipeline import CheckReport, ScoreReport
+    from .models import CheckReport, ScoreReport
     from .rules import RuleSet
 
 
@@ -111,17 +111,43 @@ def worded(problems: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 
 def worded_report(report: CheckReport, lang: str) -> CheckReport:
-    """A copy of ``report`` as the renderers show it: results named, problems worded."""
+    """A copy of ``report`` as the renderers show it: results named, problems worded, the
+    whole county's unit named in ``lang``."""
+    county = _county_named if report.level == "county" else _as_is
     return replace(
         report,
-        results=named(report.results, report.ruleset, lang),
+        results=county(named(report.results, report.ruleset, lang), lang),
+        verdicts=county(report.verdicts, lang),
+        windows=county(report.windows, lang),
+        units=county(report.units, lang),
+        newly_failing=None if report.newly_failing is None else county(report.newly_failing, lang),
         problems=worded(report.problems, lang),
     )
 
 
 def worded_scores(scores: ScoreReport, check: CheckReport, lang: str) -> ScoreReport:
     """``scores`` over the worded ``check``, its scored results named."""
-    return replace(scores, check=check, points=named(scores.points, check.ruleset, lang))
+    county = _county_named if check.level == "county" else _as_is
+    return replace(
+        scores,
+        check=check,
+        scores=county(scores.scores, lang),
+        points=county(named(scores.points, check.ruleset, lang), lang),
+    )
+
+
+def _as_is(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    return frame
+
+
+def _county_named(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The unit ``WHOLE_COUNTY`` (a county-level run without county names) in ``lang``."""
+    from .levels import WHOLE_COUNTY
+
+    if "unit" not in frame or lang == "zh":
+        return frame
+    unit = frame["unit"].where(frame["unit"] != WHOLE_COUNTY, t("whole_county", lang))
+    return frame.assign(unit=unit)
 
 
 @dataclass(frozen=True)

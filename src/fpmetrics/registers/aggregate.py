@@ -196,7 +196,7 @@ def _count_declared(
 
 
 def aggregate(
-    register: Register, lang: str, period: str | None = None, units: set[str] | None = None
+    register: Register, period: str | None = None, units: set[str] | None = None
 ) -> Aggregated:
     roles = [r for r in (*PLACE_ROLES, *value_roles(register.kind)) if r in register.columns]
     combos = _combinations(register, roles, period)

@@ -29,7 +29,6 @@ def rows_behind(
     by: str,
     period: str | None,
     units: set[str] | None,
-    lang: str,
     full_ids: bool = False,
 ) -> pd.DataFrame:
     """The rows behind each failing check; the id column masked unless ``full_ids``
@@ -62,7 +61,7 @@ def rows_behind(
                 "code": None,
             }
         )
-        unit = at_level(place, by, lang)["township"]
+        unit = at_level(place, by)["township"]
         row_period = classes["period"].fillna("")
         for result in mine.itertuples(index=False):  # one pass per failing check: few
             rule = ruleset.active[result.indicator]
@@ -90,11 +89,3 @@ def rows_behind(
     if not frames:
         return pd.DataFrame(columns=["unit", "period", "indicator", "file", "row"])
     return pd.concat(frames, ignore_index=True)
-
-
-def records_csv(frame: pd.DataFrame) -> bytes:
-    """UTF-8 with BOM: Excel and WPS open it with the Chinese intact."""
-    from ..report.safety import csv_text, defuse_frame
-
-    safe = defuse_frame(frame.astype(object), tuple(frame.columns))
-    return csv_text(safe).encode("utf-8-sig")

@@ -13,10 +13,9 @@ from rich.console import Console
 from rich.table import Table
 
 from ..i18n import t
+from ..models import CheckReport
 from ..output import deliver
-from ..pipeline import CheckReport
 from ..plain_text import trim_lines
-from ..wording import spoken_frame, worded_report
 from .machine import head, problem_records
 from .safety import csv_text, defuse_frame
 
@@ -86,8 +85,6 @@ def write_audit(
 ) -> None:
     """The signals in ``fmt`` (table, json, csv), to stdout or atomically to ``output`` (a
     CSV file with a UTF-8 BOM for Excel and WPS; none on stdout)."""
-    report = worded_report(report, lang)
-    signals = spoken_frame(signals, ["unit", "detail", "explanation"], lang)
     if fmt == "table":
         console = out if output is None else Console(file=io.StringIO(), width=160)
         render_audit(report, signals, periods, lang, console, err)

@@ -16,7 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..i18n import join, t
-from ..pipeline import CheckReport
+from ..models import CheckReport
 from .evidence_text import evidence_lines, infinite_text
 from .values import display_value, previous_change, summary_line, unit_column_key
 

@@ -15,7 +15,7 @@ import pandas as pd
 from ..i18n import t
 
 if TYPE_CHECKING:
-    from ..pipeline import CheckReport
+    from ..models import CheckReport
 
 MARKS = {"clear_fail": "●", "inconclusive": "○"}
 

@@ -20,7 +20,7 @@ from html import escape
 import numpy as np
 import pandas as pd
 
-from ..funnel import Funnel, build_funnel, limit_curves
+from ..funnel import MIN_UNITS, Funnel, limit_curves
 from ..i18n import join, t
 
 FONTS = [
@@ -28,8 +28,6 @@ FONTS = [
     "WenQuanYi Micro Hei", "SimHei", "Microsoft YaHei", "PingFang SC", "Heiti SC",
     "DejaVu Sans",
 ]  # fmt: skip
-MODELS = ("binomial", "sex_ratio", "poisson")
-MIN_UNITS = 3  # a report draws a funnel only for an indicator with values for this many units
 # How far beyond the data (values, centre line, bounds) the y-axis may reach to show the
 # limits, as a multiple of the data's range: the limits of a tiny unit can be enormous (a sex
 # ratio of 35,000) or infinite, and would flatten everything else.
@@ -296,23 +294,6 @@ def svg_for_html(funnel: Funnel, lang: str) -> str:
         count=1,
     )
     return svg.strip()
-
-
-def report_funnels(results: pd.DataFrame, ruleset) -> tuple[list[Funnel], list[tuple[str, str]]]:
-    """A funnel (pooled centre line, exact limits) for each indicator with a funnel model and
-    values for at least MIN_UNITS units; the others with the reason: ``model`` (not a share or
-    a rate) or ``few_units``."""
-    funnels, skipped = [], []
-    for key, rule in ruleset.active.items():
-        if rule.evidence_model not in MODELS:
-            skipped.append((key, "model"))
-            continue
-        shown = results[(results["indicator"] == key) & results["value"].notna()]
-        if len(shown) < MIN_UNITS:
-            skipped.append((key, "few_units"))
-            continue
-        funnels.append(build_funnel(results, key, rule))
-    return funnels, skipped
 
 
 def skipped_lines(ruleset, skipped: list[tuple[str, str]], lang: str) -> list[str]:

@@ -14,7 +14,7 @@ import pandas as pd
 
 from .. import __version__
 from ..i18n import join, t
-from ..pipeline import CheckReport, ScoreReport
+from ..models import CheckReport, ScoreReport
 from ..rules import Indicator
 from .evidence_text import detail_rows, evidence_lines, infinite_text, mark
 from .values import display_value, previous_change, summary_line, unit_column_key
@@ -277,9 +277,9 @@ def _chart(results: pd.DataFrame, rule: Indicator, level: str, lang: str) -> str
 def _funnels(check: CheckReport, lang: str) -> list[str]:
     """A funnel plot per indicator that has one (a share, a sex ratio, a rate) and values for
     a few townships: the chart ``fpmetrics funnel`` draws, as inline SVG."""
-    from .funnel_chart import report_funnels, skipped_lines, svg_for_html
+    from .funnel_chart import skipped_lines, svg_for_html
 
-    funnels, skipped = report_funnels(check.results, check.ruleset)
+    funnels, skipped = check.funnels
     parts = [f"<h2>{escape(t('funnel_section', lang))}</h2>", '<section class="funnels">']
     if funnels:
         parts.append(f'<p class="meta">{escape(t("funnel_note", lang))}</p>')

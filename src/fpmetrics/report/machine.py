@@ -13,7 +13,7 @@ from pydantic import BaseModel
 
 from .. import __version__
 from ..load import Inputs
-from ..pipeline import CheckReport
+from ..models import CheckReport
 from .safety import csv_text, defuse_frame
 from .schema import PeriodWindow, UnitVerdict
 from .values import plain_number

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from ..i18n import t
-from ..pipeline import CheckReport, ScoreReport
+from ..models import CheckReport, ScoreReport
 from .evidence_text import detail_rows, evidence_lines, infinite_text, mark
 from .values import display_value, previous_change, summary_line
 

@@ -9,7 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..i18n import join, t
-from ..pipeline import ScoreReport
+from ..models import ScoreReport
 from .console import render_problems
 from .machine import _none, check_records, dumps_document, head, problem_records
 from .safety import csv_text, defuse_frame

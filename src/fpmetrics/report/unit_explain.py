@@ -12,7 +12,7 @@ from ..errors import InputError
 from ..fields import FIELDS
 from ..i18n import t
 from ..levels import at_level
-from ..pipeline import CheckReport
+from ..models import CheckReport
 from .values import display_value, plain_number
 
 
@@ -22,7 +22,7 @@ def render_unit_explain(report: CheckReport, names: list[str], lang: str, err: C
     for name in names:
         if name not in known:
             raise InputError("explain_unit_missing", unit=name, units="、".join(known[:30]))
-    records = at_level(report.inputs.records, report.level, lang)
+    records = at_level(report.inputs.records, report.level)
     for name in names:
         err.print(Text(t("explain_unit_title", lang, unit=name), style="bold"))
         table = Table(box=box.SIMPLE_HEAD, pad_edge=False, header_style="bold")

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from ..i18n import t
 
 if TYPE_CHECKING:
-    from ..pipeline import CheckReport
+    from ..models import CheckReport
 
 
 def display_value(

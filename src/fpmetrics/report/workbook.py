@@ -21,7 +21,7 @@ from rich.cells import cell_len
 
 from .. import __version__
 from ..i18n import join, t
-from ..pipeline import CheckReport, ScoreReport
+from ..models import CheckReport, ScoreReport
 from .evidence_text import (
     evidence_lines,
     infinite_text,
@@ -456,9 +456,9 @@ def _funnel_sheet(wb: Workbook, check: CheckReport, lang: str, title: str, meta:
     from openpyxl.drawing.image import Image
     from openpyxl.worksheet.pagebreak import Break
 
-    from .funnel_chart import draw, numbered, numbered_key, report_funnels, skipped_lines
+    from .funnel_chart import draw, numbered, numbered_key, skipped_lines
 
-    funnels, skipped = report_funnels(check.results, check.ruleset)
+    funnels, skipped = check.funnels
     ws = wb.create_sheet(_l("sheet_funnels", lang))
     last = get_column_letter(CHART_COLUMNS)
     for col in range(1, CHART_COLUMNS + 1):

@@ -33,6 +33,8 @@ class EngineOptions:
     engine: str = "embedded"
     spark: str | None = None
     """Spark Connect URL (``sc://host:15002``) or master URL; local mode when None."""
+    prompt_lang: str = dataclasses.field(default="zh", compare=False)
+    """The language of the password prompt, if a database asks for one."""
 
 
 class Location(str):
@@ -65,7 +67,7 @@ def require(module: str, extra: str, what: str) -> None:
 
 
 def open_sources(
-    paths: list[Path], options: EngineOptions, lang: str, kind: str | None
+    paths: list[Path], options: EngineOptions, kind: str | None
 ) -> tuple[list[Path], list]:
     """The registers among the inputs that are not spreadsheet files, and the other paths.
 
@@ -98,7 +100,7 @@ def open_sources(
             raise InputError("engine_one_database", count=len(options.urls))
         from .sql import sql_register
 
-        registers.append(sql_register(options.urls[0], options, lang, kind))
+        registers.append(sql_register(options.urls[0], options, options.prompt_lang, kind))
     elif (options.table or options.query) and options.engine != "spark":
         option = "--table" if options.table else "--query"
         raise InputError("engine_options_unused", option=option)

@@ -1,0 +1,65 @@
+"""What ``check`` and ``score`` show and write, in order: warnings, ``--explain``, the
+``--records`` file, the history line, the report itself, the problems, and a run in which
+nothing could be evaluated."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.console import Console
+from rich.text import Text
+
+from ..i18n import t
+from ..models import CheckReport, ScoreReport
+from .formats import emit
+
+
+def present(
+    report: CheckReport | ScoreReport,
+    fmt: str,
+    output: Path | None,
+    lang: str,
+    out: Console,
+    err: Console,
+    explain: bool = False,
+    explain_units: list[str] | None = None,
+    records: Path | None = None,
+    full_ids: bool = False,
+) -> None:
+    check = report.check if isinstance(report, ScoreReport) else report
+    if isinstance(report, ScoreReport):
+        from .scores import absent_fields_warning
+
+        warning = absent_fields_warning(report, lang)
+        if warning:
+            err.print(Text(warning, style="yellow"))
+    if explain:
+        from .explain import render_explain
+
+        render_explain(check.inputs, lang, err)
+        if explain_units:
+            from .unit_explain import render_unit_explain
+
+            render_unit_explain(check, explain_units, lang, err)
+    if records is not None:
+        _write_records(check, records, full_ids, lang, err)
+    if check.history_run is not None:
+        err.print(t("history_recorded", lang, file=check.history_file, run=check.history_run))
+    emit(report, fmt, output, lang, out, err)
+    from ..emptiness import nothing_evaluated
+
+    nothing = nothing_evaluated(check, lang)
+    if nothing:
+        err.print(Text(nothing, style="bold red"))
+
+
+def _write_records(check: CheckReport, path: Path, full_ids: bool, lang: str, err: Console) -> None:
+    from ..output import write_atomic
+    from .records import records_csv
+
+    behind = check.failing_records(full_ids=full_ids)
+    if behind.empty:
+        err.print(t("records_none", lang, file=path))
+    else:
+        write_atomic(path, records_csv(behind))
+        err.print(t("records_written", lang, count=len(behind), file=path))
