@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from .fields import COUNT_FIELDS, FIELDS
+from .frame_columns import FILE, ROW, SHEET, header_column
 from .i18n import join, t
 from .validate import PROBLEM_COLUMNS, Checked
 
@@ -38,10 +39,10 @@ def empty_unit_problems(records: pd.DataFrame, checked: Checked, lang: str) -> p
         {
             "level": "warning",
             "code": "unit_empty",
-            "file": hit["_file"],
-            "sheet": hit["_sheet"],
-            "row": hit["_row"],
-            "column": hit["_header_township"],
+            "file": hit[FILE],
+            "sheet": hit[SHEET],
+            "row": hit[ROW],
+            "column": hit[header_column("township")],
             "message": [template.replace("\x00", unit) for unit in hit["township"]],
         },
         columns=PROBLEM_COLUMNS,

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .fields import COUNT_FIELDS, FIELDS
+from .frame_columns import FILE, ROW, SHEET, TABLE, UNDATED, header_column
 from .i18n import MESSAGES, t
 
 PROBLEM_COLUMNS = ["level", "code", "file", "sheet", "row", "column", "message"]
@@ -110,10 +111,10 @@ class _Problems:
                 {
                     "level": level,
                     "code": code,
-                    "file": hit["_file"],
-                    "sheet": hit["_sheet"],
-                    "row": hit["_row"],
-                    "column": hit[f"_header_{field}"],
+                    "file": hit[FILE],
+                    "sheet": hit[SHEET],
+                    "row": hit[ROW],
+                    "column": hit[header_column(field)],
                     "message": text.astype(object),
                 }
             )
@@ -168,9 +169,9 @@ def check_records(records: pd.DataFrame, present: set[str], lang: str) -> Checke
             "part_exceeds_whole",
             part,
             "p_part_exceeds_whole",
-            part=records[f"_header_{part}"],
+            part=records[header_column(part)],
             part_value=_Count(values[part]),
-            whole=records[f"_header_{whole}"],
+            whole=records[header_column(whole)],
             whole_value=_Count(values[whole]),
         )
         bad[part] |= exceeds
@@ -205,9 +206,9 @@ def check_records(records: pd.DataFrame, present: set[str], lang: str) -> Checke
 def _locations(records: pd.DataFrame, mask: pd.Series, keys: list[pd.Series]) -> pd.Series:
     """Per row of ``mask``: every "file [sheet]:row" of the rows sharing its key, joined (no
     [sheet] for a CSV file)."""
-    sheet = records["_sheet"].astype("string")
+    sheet = records[SHEET].astype("string")
     at_sheet = (" [" + sheet + "]").fillna("")
-    where = records["_file"].astype("string") + at_sheet + ":" + records["_row"].astype("string")
+    where = records[FILE].astype("string") + at_sheet + ":" + records[ROW].astype("string")
     grouped = where[mask].groupby([k[mask] for k in keys], sort=False)
     return grouped.transform(lambda w: ", ".join(w)).reindex(records.index).astype("string")
 
@@ -229,11 +230,11 @@ def _check_duplicates(
     period = records["period"].fillna("")
     village = records["village"].fillna("") if "village" in records else period.where(False, "")
     keyed = records.assign(_village=village, _period=period)
-    same_table = named & keyed.duplicated(["_table", "township", "_village", "_period"], keep=False)
+    same_table = named & keyed.duplicated([TABLE, "township", "_village", "_period"], keep=False)
     if same_table.any():
         rows = (
             records.loc[same_table]
-            .groupby([records["_table"], township, village, period], sort=False)["_row"]
+            .groupby([records[TABLE], township, village, period], sort=False)[ROW]
             .transform(lambda r: ", ".join(map(str, r)))
         )
         problems.add(
@@ -246,7 +247,7 @@ def _check_duplicates(
         )
         bad.loc[same_table, :] = True
 
-    if records["_table"].nunique() < 2:
+    if records[TABLE].nunique() < 2:
         return
     conflicting = pd.Series("", index=records.index, dtype="string")
     separator = ", " if problems.lang == "en" else "、"
@@ -258,7 +259,7 @@ def _check_duplicates(
         clash = given & (count > 1)
         if clash.any():
             bad[field] |= clash
-            header = records[f"_header_{field}"].astype("string")
+            header = records[header_column(field)].astype("string")
             conflicting = conflicting.where(~clash, conflicting + header + separator)
     clash_rows = conflicting != ""
     if clash_rows.any():
@@ -277,17 +278,17 @@ def _check_coverage(
     records: pd.DataFrame, present: set[str], named: pd.Series, problems: _Problems
 ) -> None:
     """A unit that one input lacks has no value for the fields only that input gives."""
-    if records["_table"].nunique() < 2:
+    if records[TABLE].nunique() < 2:
         return
     fields = [f for f in COUNT_FIELDS if f in present]
     rows = records[named]
     keys = [rows["township"], rows["period"].fillna("")]
-    has = pd.DataFrame({f: rows[f"_header_{f}"].notna() for f in fields})
+    has = pd.DataFrame({f: rows[header_column(f)].notna() for f in fields})
     provided = has.groupby(keys, sort=False).any()
-    if "_undated" in rows and rows["_undated"].any():
+    if UNDATED in rows and rows[UNDATED].any():
         # An undated input (a migrant register) joined a unit's latest period only: it
         # covers the unit's other periods too.
-        undated = rows["_undated"].astype(bool)
+        undated = rows[UNDATED].astype(bool)
         by_unit = has[undated].groupby(rows.loc[undated, "township"]).any()
         towns = provided.index.get_level_values(0)
         provided |= by_unit.reindex(towns, fill_value=False).to_numpy()
@@ -299,11 +300,11 @@ def _check_coverage(
     short = short[~short.reset_index(level=1, drop=True).reset_index().duplicated().to_numpy()]
     if short.empty:
         return
-    first = rows.groupby(keys, sort=False)["_row"].head(1).index
+    first = rows.groupby(keys, sort=False)[ROW].head(1).index
     first_of = dict(
         zip(zip(rows.loc[first, "township"], keys[1][first], strict=True), first, strict=True)
     )
-    where = rows["_file"] + rows["_sheet"].map(
+    where = rows[FILE] + rows[SHEET].map(
         lambda s: f" [{s}]" if s else "", na_action="ignore"
     ).fillna("")
     sources = {f: list(dict.fromkeys(where[has[f]])) for f in fields}
@@ -339,13 +340,13 @@ def check_totals(
     problems = _Problems(totals, lang)
     if totals.empty:
         return problems.frame()
-    unit_sums = values.groupby(records["_table"]).sum(min_count=1)
+    unit_sums = values.groupby(records[TABLE]).sum(min_count=1)
     for field in COUNT_FIELDS:
-        if totals[f"_header_{field}"].isna().all():
+        if totals[header_column(field)].isna().all():
             continue
         stated, _, _ = parse_counts(totals[field])
         stated = stated.where(stated.abs() <= MAX_COUNT)  # inf or 1e30 in a totals row: no total
-        summed = totals["_table"].map(unit_sums[field]).astype(float)
+        summed = totals[TABLE].map(unit_sums[field]).astype(float)
         differs = stated.notna() & summed.notna() & (stated != summed)
         problems.add(
             differs,
