@@ -1,6 +1,9 @@
 """User-facing text in Chinese (default) and English.
 
 Keep every message a user reads here, keyed by a stable id, so both languages stay in step.
+A renderer's own words share a prefix (``html_``, ``xlsx_``, ``template_``); lists are
+written with :func:`join` (``list_separator``). tests/test_catalogue.py checks that every key
+the code asks for exists, in both languages, with the same placeholders (docs/messages.md).
 """
 
 from __future__ import annotations
