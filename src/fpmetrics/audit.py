@@ -45,6 +45,7 @@ from scipy import stats as sps
 
 from .audit_panel import Block, poisson_binomial_sf
 from .audit_signals import NEEDS_PERIODS, panel_blocks, perinatal_block
+from .frame_columns import FILE, ROW, bad_column
 from .models import CheckReport
 from .periods import period_rank
 from .rules import AuditSettings
@@ -165,7 +166,7 @@ def _sex_ratio_jumps(report: CheckReport, settings: AuditSettings) -> pd.DataFra
     if not has_periods(report) or not {"births_male", "births_female"} <= report.inputs.present:
         return _frame([])
     data = units.dropna(subset=["births_male", "births_female", "period"])
-    data = data[~(data["_bad_births_male"] | data["_bad_births_female"])]
+    data = data[~(data[bad_column("births_male")] | data[bad_column("births_female")])]
     order = period_rank(data["period"].unique())
     data = data.assign(_order=data["period"].map(order))
     data = data.sort_values(["township", "_order"], kind="stable")
@@ -314,7 +315,7 @@ def _reported_rates(report: CheckReport, settings: AuditSettings) -> pd.DataFram
 
 
 def _rate_row(signal, records, idx, reported, n, decimals, computed) -> dict:
-    where = f"{records.at[idx, '_file']}:{records.at[idx, '_row']}"
+    where = f"{records.at[idx, FILE]}:{records.at[idx, ROW]}"
     key = "a_impossible" if signal == "impossible_rate" else "a_mismatch"
     return {
         "signal": signal,

@@ -25,6 +25,7 @@ from scipy import special
 from scipy import stats as sps
 
 from .fields import FIELDS
+from .frame_columns import bad_column
 from .periods import period_rank
 
 #: a count whose series mean is below this is too small for the dispersion, repetition and
@@ -92,7 +93,7 @@ def build_panel(units: pd.DataFrame, fields: list[str]) -> Panel | None:
     values = {}
     for f in fields:
         column = data[f].astype(float).to_numpy()
-        bad = data.get(f"_bad_{f}")
+        bad = data.get(bad_column(f))
         if bad is not None:
             column = np.where(bad.to_numpy(dtype=bool), np.nan, column)
         grid = np.full((len(u_names), len(ordered)), np.nan)

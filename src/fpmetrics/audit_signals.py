@@ -25,6 +25,7 @@ from .audit_panel import (
     stock_rate_smoothness,
 )
 from .fields import FIELDS
+from .frame_columns import bad_column
 from .models import CheckReport
 from .rules import AuditSettings, Indicator
 from .wording import Joined, Label, said
@@ -476,7 +477,8 @@ def perinatal_block(report: CheckReport) -> Block | None:
     births = np.full((len(names), len(units)), np.nan)
     perinatal = np.full_like(births, np.nan)
     cols = np.arange(len(units))
-    bad = units["_bad_perinatal_births"].to_numpy(bool) | units["_bad_births"].to_numpy(bool)
+    bad_births = units[bad_column("births")].to_numpy(bool)
+    bad = units[bad_column("perinatal_births")].to_numpy(bool) | bad_births
     births[codes, cols] = np.where(bad, np.nan, units["births"].astype(float).to_numpy())
     perinatal[codes, cols] = np.where(bad, np.nan, units["perinatal_births"].astype(float))
     p, b, q = perinatal_excess(births, perinatal)

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .fields import COUNT_FIELDS
+from .frame_columns import BAD_PREFIX, EXCLUDED_PREFIX, bad_column, excluded_column
 from .periods import period_rank
 from .rules import EvidenceSettings, Indicator, RuleSet
 from .validate import Checked
@@ -33,13 +34,13 @@ def unit_counts(records: pd.DataFrame, checked: Checked, present: set[str]) -> p
     named = records["township"] != ""
     keys = records.loc[named, ["township", "period"]].fillna({"period": ""})
     values = checked.values.loc[named]
-    bad = checked.bad.loc[named].add_prefix("_bad_")
+    bad = checked.bad.loc[named].add_prefix(BAD_PREFIX)
     frame = pd.concat([keys, values, bad], axis=1)
     grouped = frame.groupby(["township", "period"], sort=False)
     counts = grouped[list(COUNT_FIELDS)].sum(min_count=1)
     flags = grouped[list(bad.columns)].any()
     codes = records.loc[named, "code"].groupby([keys["township"], keys["period"]], sort=False)
-    excluded_columns = [c for c in records.columns if c.startswith("_excluded_")]
+    excluded_columns = [c for c in records.columns if c.startswith(EXCLUDED_PREFIX)]
     excluded = (
         records.loc[named, excluded_columns]
         .groupby([keys["township"], keys["period"]], sort=False)
@@ -49,8 +50,9 @@ def unit_counts(records: pd.DataFrame, checked: Checked, present: set[str]) -> p
 
     derived = units["births_male"] + units["births_female"]
     units["births"] = units["births"].fillna(derived)
-    units["_bad_births"] = units["_bad_births"] | (
-        units["births"].eq(derived) & (units["_bad_births_male"] | units["_bad_births_female"])
+    units[bad_column("births")] = units[bad_column("births")] | (
+        units["births"].eq(derived)
+        & (units[bad_column("births_male")] | units[bad_column("births_female")])
     )
     units["period"] = units["period"].replace("", None)
     # Townships in the order the inputs first name them, each one's periods in natural order.
@@ -164,8 +166,8 @@ def _evaluate_indicator(
     )
     excluded = np.zeros(n, dtype=bool)
     for f in rule.fields:
-        if f"_excluded_{f}" in units:
-            excluded |= units[f"_excluded_{f}"].fillna(0).to_numpy() > 0
+        if excluded_column(f) in units:
+            excluded |= units[excluded_column(f)].fillna(0).to_numpy() > 0
     if excluded.any():
         result["notes"] = [["records_excluded"] if e else [] for e in excluded]
     missing = [f for f in rule.fields if f not in available]
@@ -180,7 +182,7 @@ def _evaluate_indicator(
     bad_names = np.full(n, "", dtype=object)
     empty_names = np.full(n, "", dtype=object)
     for f in rule.fields:
-        is_bad = units[f"_bad_{f}"].to_numpy(dtype=bool)
+        is_bad = units[bad_column(f)].to_numpy(dtype=bool)
         is_empty = np.isnan(columns[f]) & ~is_bad
         invalid |= is_bad
         empty |= is_empty

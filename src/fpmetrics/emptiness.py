@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from .fields import COUNT_FIELDS, FIELDS
+from .frame_columns import FILE, ROW, SHEET, header_column
 from .i18n import join, t
 from .validate import PROBLEM_COLUMNS, Checked
 
@@ -37,10 +38,10 @@ def empty_unit_problems(records: pd.DataFrame, checked: Checked) -> pd.DataFrame
         {
             "level": "warning",
             "code": "unit_empty",
-            "file": hit["_file"],
-            "sheet": hit["_sheet"],
-            "row": hit["_row"],
-            "column": hit["_header_township"],
+            "file": hit[FILE],
+            "sheet": hit[SHEET],
+            "row": hit[ROW],
+            "column": hit[header_column("township")],
             "message_key": "p_unit_all_empty",
             "params": hit[["township"]].rename(columns={"township": "unit"}).to_dict("records"),
         },

@@ -12,7 +12,7 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .i18n import HELP_ZH
+from .i18n import HELP_ZH, LANGS
 
 _current = ["zh"]
 _installed = [False]
@@ -26,7 +26,7 @@ def help_language(argv: Sequence[str], environ: Mapping[str, str] | None = None)
             lang = argv[i + 1]
         elif arg.startswith("--lang="):
             lang = arg.partition("=")[2]
-    return "en" if lang == "en" else "zh"
+    return lang if lang in LANGS else LANGS[0]
 
 
 def _text(text: str) -> str:

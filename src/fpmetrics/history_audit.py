@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .frame_columns import BAD_PREFIX
 from .history import connect
 
 
@@ -46,10 +47,10 @@ def with_earlier_periods(units: pd.DataFrame, earlier: pd.DataFrame) -> pd.DataF
     if added.empty:
         return units
     for column in units.columns:
-        if column.startswith("_bad_"):
+        if column.startswith(BAD_PREFIX):
             added[column] = False
     added = added.reindex(columns=units.columns)
     for column in units.columns:  # a field the history does not have stays empty
-        if column.startswith("_bad_"):
+        if column.startswith(BAD_PREFIX):
             added[column] = added[column].fillna(False).astype(bool)
     return pd.concat([added, units], ignore_index=True)

@@ -1,6 +1,9 @@
 """User-facing text in Chinese (default) and English.
 
 Keep every message a user reads here, keyed by a stable id, so both languages stay in step.
+A renderer's own words share a prefix (``html_``, ``xlsx_``, ``template_``); lists are
+written with :func:`join` (``list_separator``). tests/test_catalogue.py checks that every key
+the code asks for exists, in both languages, with the same placeholders (docs/messages.md).
 """
 
 from __future__ import annotations
@@ -173,6 +176,38 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "文件 {file} 已经存在,未写入(以免覆盖已填写的数据)。换一个文件名,或加 --force 覆盖。",
         "{file} already exists: not written (it may hold data already filled in). "
         "Choose another name, or add --force to overwrite it.",
+    ),
+    # the fill-in workbook (`fpmetrics template`; report/template.py)
+    "template_sheet": ("填报表", "Form"),
+    "template_help_sheet": ("填表说明", "Instructions"),
+    "template_title": ("{title} 基础数据填报表", "{title}: data form"),
+    "template_unit_line": ("单位:人", "Unit: persons"),
+    "template_footer_unit": ("填报单位(盖章):", "填报单位(盖章):"),
+    "template_footer_filler": ("填表人:", "填表人:"),
+    "template_footer_checker": ("审核人:", "审核人:"),
+    "template_footer_date": ("报出日期:", "报出日期:"),
+    "template_error_title": ("只能填写整数", "Whole numbers only"),
+    "template_error": (
+        "请填写不小于 0 的整数(人数、例数)。",
+        "Enter a whole number ≥ 0 (persons, cases).",
+    ),
+    "template_help_header": ("表头", "Header"),
+    "template_help_field": ("字段名", "Field"),
+    "template_help_meaning": ("含义", "Meaning"),
+    "template_help_used_by": ("用于指标", "Used by"),
+    "template_help_intro_1": (
+        "每个乡镇(街道)填一行,统计期填年度(如 2024)或月份(如 2024-09);"
+        "人数、例数只填整数,没有的填 0,不知道的留空。",
+        "One row per township; 统计期 is the year (2024) or month (2024-09). Counts are "
+        "whole numbers, 0 where there are none, blank if unknown.",
+    ),
+    "template_help_intro_2": (
+        "“其中”各项不得大于其总数(如已建档数不得大于流入已婚育龄妇女数)。",
+        "A part may not exceed its whole (archived ≤ in-migrant women, and so on).",
+    ),
+    "template_help_intro_3": (
+        "请勿修改表头;不要加合计行以外的说明行。填好后交县里用 fpmetrics 检查。",
+        "Do not change the header. Return the file to the county for `fpmetrics check`.",
     ),
     # output targets (issue 14)
     "output_is_records": (
@@ -577,6 +612,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "reason_field_missing": ("缺少字段: {fields}", "field missing: {fields}"),
     "reason_value_missing": ("数值为空: {fields}", "value empty: {fields}"),
     "reason_invalid_data": ("数据有误: {fields}", "invalid data: {fields}"),
+    # how each language writes a list: 甲、乙、丙 / a, b, c (i18n.join)
+    "list_separator": ("、", ", "),
     # table
     "table_title": ("考核指标检查 — {ruleset}", "Indicator check — {ruleset}"),
     "col_unit": ("乡镇", "Township"),
@@ -601,6 +638,25 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "units_periods": (" × {n} 期", " × {n} periods"),
     "col_unit_village": ("村(居)", "Village"),
     "col_unit_county": ("县(区)", "County"),
+    # the HTML report (report/html.py): its lang attribute, headings and the problem table
+    "html_lang": ("zh-CN", "en"),
+    "html_summary": ("概况", "Summary"),
+    "html_ranking": ("排名", "Ranking"),
+    "html_matrix": ("指标一览", "Indicators"),
+    "html_charts": ("各指标分布", "Each indicator"),
+    "html_problems": ("数据问题", "Data problems"),
+    "html_none": ("没有发现数据问题。", "No data problems found."),
+    "html_band": ("达标区间", "passing range"),
+    "html_inputs": ("输入", "Inputs"),
+    "html_generated": ("生成", "Generated"),
+    "html_unverified": ("否决项未核实", "veto unverified"),
+    "html_level": ("级别", "Level"),
+    "html_file": ("文件", "File"),
+    "html_sheet": ("工作表", "Sheet"),
+    "html_row": ("行", "Row"),
+    "html_column": ("列", "Column"),
+    "html_cell": ("单元格", "Cell"),
+    "html_message": ("问题", "Problem"),
     "evidence_legend": (
         "● 95%置信区间整体越过标准:不是偶然  ○ 区间跨越标准:可能是偶然波动",
         "● the whole 95% interval is beyond the bound: not chance  ○ the interval straddles the bound: could be chance",
@@ -699,6 +755,47 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "col_total": ("得分", "Points"),
     "col_veto": ("一票否决", "Veto"),
     # Excel ranking sheet (issue 19)
+    # the Excel report (report/workbook.py): sheet names, column headers, notes
+    "xlsx_sheet_ranking": ("排名", "Ranking"),
+    "xlsx_sheet_matrix": ("指标矩阵", "Indicators"),
+    "xlsx_sheet_results": ("明细", "Results"),
+    "xlsx_sheet_problems": ("数据问题", "Problems"),
+    "xlsx_sheet_funnels": ("漏斗图", "Funnel plots"),
+    "xlsx_inputs": ("输入", "Inputs"),
+    "xlsx_generated": ("生成", "Generated"),
+    "xlsx_rank": ("名次", "Rank"),
+    "xlsx_rank_from_bottom": ("倒数名次", "Rank from bottom"),
+    "xlsx_unit": ("乡镇", "Township"),
+    "xlsx_code": ("区划代码", "Code"),
+    "xlsx_period": ("统计期", "Period"),
+    "xlsx_total": ("得分", "Points"),
+    "xlsx_max_total": ("满分", "Full marks"),
+    "xlsx_vetoed": ("一票否决", "Vetoed"),
+    "xlsx_vetoed_by": ("否决原因", "Vetoed by"),
+    "xlsx_award_eligible": ("可评奖", "Award eligible"),
+    "xlsx_award_blocked_by": ("不能评奖原因", "Award blocked by"),
+    "xlsx_indicator": ("指标", "Indicator"),
+    "xlsx_value": ("数值", "Value"),
+    "xlsx_numerator": ("分子", "Numerator"),
+    "xlsx_denominator": ("分母", "Denominator"),
+    "xlsx_bounds": ("标准", "Bounds"),
+    "xlsx_status": ("结论", "Status"),
+    "xlsx_reason": ("说明", "Reason"),
+    "xlsx_previous": ("与上期比", "vs previous"),  # --history
+    "xlsx_evidence": ("统计证据", "Evidence"),
+    "xlsx_level": ("级别", "Level"),
+    "xlsx_file": ("文件", "File"),
+    "xlsx_sheet": ("工作表", "Sheet"),
+    "xlsx_row": ("行", "Row"),
+    "xlsx_column": ("列", "Column"),
+    "xlsx_message": ("问题", "Problem"),
+    "xlsx_no_problems": ("没有发现数据问题。", "No data problems found."),
+    "xlsx_results_cut": (
+        "结果共 {total:,} 行,本表只列出前 {shown:,} 行;每个乡镇的全部数值见“指标矩阵”表,"
+        "全部明细请用 --format csv 或 json 导出。",
+        "{total:,} result rows: this sheet lists the first {shown:,}; every township's values "
+        "are on the Indicators sheet, and --format csv or json exports every row.",
+    ),
     "col_points_of": ("{name}\n满分{points}", "{name}\n/{points} pts"),
     "award_vetoed": ("一票否决({reasons})", "vetoed ({reasons})"),
     "col_award": ("可评奖", "Award"),
@@ -949,6 +1046,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "col_status": ("结果", "Status"),
     "col_meaning": ("含义", "Meaning"),
     "col_headers": ("可接受的表头", "Accepted headers"),
+    # between accepted headers; ends with a space so wrapping breaks between headers
+    "header_separator": ("、 ", ", "),
     "rules_title": ("内置规则集", "Shipped rule sets"),
     "col_name": ("名称", "Name"),
     "col_title": ("标题", "Title"),
@@ -962,7 +1061,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
 
 def join(items: Iterable[object], lang: str = "zh") -> str:
     """A list as the language writes it: 甲、乙、丙 in Chinese, "a, b, c" in English."""
-    return (", " if lang == "en" else "、").join(str(i) for i in items)
+    return t("list_separator", lang).join(str(i) for i in items)
 
 
 def t(key: str, lang: str = "zh", /, **values: object) -> str:

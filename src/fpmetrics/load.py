@@ -12,6 +12,7 @@ import pandas as pd
 
 from .errors import InputError
 from .fields import COUNT_FIELDS, RATE_FIELDS, alias_table, clean_names
+from .frame_columns import FILE, ROW, SHEET, TABLE, UNDATED, header_column
 from .io.readers import read_file
 from .io.sniff import INPUT_EXTENSIONS, is_own_report, sniff_format
 from .io.table import HEADER_SEARCH_ROWS, Table, locate_table
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
     from .registers.aggregate import Aggregated
     from .registers.engines import EngineOptions
 
-LOCATION_COLUMNS = ["_file", "_sheet", "_row"]
+LOCATION_COLUMNS = [FILE, SHEET, ROW]
 
 
 @dataclass
@@ -125,16 +126,18 @@ def load_inputs(
         raise InputError("no_tables_in", files="、".join(str(f) for f, _ in skipped))
     units = set(options.units) if options.units is not None else None
     aggregated = _aggregate(found_registers, options.period, units)
-    frames = [_records(table, table.data).assign(_table=n) for n, table in enumerate(tables)]
+    frames = [_records(table, table.data).assign(**{TABLE: n}) for n, table in enumerate(tables)]
     if aggregated:
         from .registers.aggregate import to_records
 
-        frames += [to_records(a).assign(_table=len(tables) + n) for n, a in enumerate(aggregated)]
+        frames += [
+            to_records(a).assign(**{TABLE: len(tables) + n}) for n, a in enumerate(aggregated)
+        ]
     records = _join_undated(pd.concat(frames, ignore_index=True))
     village = village_from_code(records)  # villages told apart by their code, too
     records["village"] = village.where(village != "", None)
     totals = pd.concat(
-        [_records(table, table.totals).assign(_table=n) for n, table in enumerate(tables)]
+        [_records(table, table.totals).assign(**{TABLE: n}) for n, table in enumerate(tables)]
         or [records.iloc[:0]],
         ignore_index=True,
     )
@@ -198,12 +201,12 @@ def _aggregate_one(
 def _join_undated(records: pd.DataFrame) -> pd.DataFrame:
     """Inputs without periods (a migrant register, a staff list) describe the present: when
     other inputs have periods, their rows join the latest period (not a unit of their own)."""
-    dated = records.groupby("_table")["period"].transform(lambda p: p.notna().any())
+    dated = records.groupby(TABLE)["period"].transform(lambda p: p.notna().any())
     if not dated.any() or dated.all():
         return records
     rank = period_rank(records.loc[dated, "period"].dropna().astype(str))
     latest = max(rank, key=rank.__getitem__)
-    return records.assign(period=records["period"].where(dated, latest), _undated=~dated)
+    return records.assign(period=records["period"].where(dated, latest), **{UNDATED: ~dated})
 
 
 def _records(table: Table, data: pd.DataFrame) -> pd.DataFrame:
@@ -214,16 +217,16 @@ def _records(table: Table, data: pd.DataFrame) -> pd.DataFrame:
     frame["period"] = _key_text(data["period"]) if "period" in data else None
     for key in ("village", "county"):
         frame[key] = clean_names(_key_text(data[key])) if key in data else None
-        frame[f"_header_{key}"] = table.headers.get(key)
+        frame[header_column(key)] = table.headers.get(key)
     for field in (*COUNT_FIELDS, *RATE_FIELDS):
         frame[field] = data.get(field)
-        frame[f"_header_{field}"] = table.headers.get(field)
-    frame["_header_township"] = table.headers["township"]
-    frame["_header_period"] = table.headers.get("period")
-    frame["_header_code"] = table.headers.get("code")
-    frame["_file"] = str(table.source.file)
-    frame["_sheet"] = table.source.sheet
-    frame["_row"] = data.index.astype(int)
+        frame[header_column(field)] = table.headers.get(field)
+    frame[header_column("township")] = table.headers["township"]
+    frame[header_column("period")] = table.headers.get("period")
+    frame[header_column("code")] = table.headers.get("code")
+    frame[FILE] = str(table.source.file)
+    frame[SHEET] = table.source.sheet
+    frame[ROW] = data.index.astype(int)
     return frame.reset_index(drop=True)
 
 

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .fields import COUNT_FIELDS, FIELDS
+from .frame_columns import FILE, ROW, SHEET, TABLE, UNDATED, header_column
 
 PROBLEM_COLUMNS = ["level", "code", "file", "sheet", "row", "column", "message_key", "params"]
 """A problem: where it is (file, sheet, row, column as written), what (``code``) and what to
@@ -112,10 +113,10 @@ class _Problems:
                 {
                     "level": level,
                     "code": code,
-                    "file": hit["_file"],
-                    "sheet": hit["_sheet"],
-                    "row": hit["_row"],
-                    "column": hit[f"_header_{field}"],
+                    "file": hit[FILE],
+                    "sheet": hit[SHEET],
+                    "row": hit[ROW],
+                    "column": hit[header_column(field)],
                     "message_key": message,
                     "params": _records(params),
                 }
@@ -171,9 +172,9 @@ def check_records(records: pd.DataFrame, present: set[str]) -> Checked:
             "part_exceeds_whole",
             part,
             "p_part_exceeds_whole",
-            part=records[f"_header_{part}"],
+            part=records[header_column(part)],
             part_value=_Count(values[part]),
-            whole=records[f"_header_{whole}"],
+            whole=records[header_column(whole)],
             whole_value=_Count(values[whole]),
         )
         bad[part] |= exceeds
@@ -208,10 +209,10 @@ def check_records(records: pd.DataFrame, present: set[str]) -> Checked:
 def _locations(records: pd.DataFrame, mask: pd.Series, keys: list[pd.Series]) -> pd.Series:
     """Per row of ``mask``: every "file [sheet]:row" of the rows sharing its key, joined (no
     [sheet] for a CSV file)."""
-    sheet = records["_sheet"].astype("string")
+    sheet = records[SHEET].astype("string")
     at_sheet = (" [" + sheet + "]").fillna("")
-    at_row = (":" + records["_row"].astype("string")).fillna("")  # a register's counts: no row
-    where = records["_file"].astype("string").fillna("") + at_sheet + at_row
+    at_row = (":" + records[ROW].astype("string")).fillna("")  # a register's counts: no row
+    where = records[FILE].astype("string").fillna("") + at_sheet + at_row
     grouped = where[mask].groupby([k[mask] for k in keys], sort=False)
     return grouped.transform(lambda w: ", ".join(w)).reindex(records.index).astype("string")
 
@@ -233,11 +234,11 @@ def _check_duplicates(
     period = records["period"].fillna("")
     village = records["village"].fillna("") if "village" in records else period.where(False, "")
     keyed = records.assign(_village=village, _period=period)
-    same_table = named & keyed.duplicated(["_table", "township", "_village", "_period"], keep=False)
+    same_table = named & keyed.duplicated([TABLE, "township", "_village", "_period"], keep=False)
     if same_table.any():
         rows = (
             records.loc[same_table]
-            .groupby([records["_table"], township, village, period], sort=False)["_row"]
+            .groupby([records[TABLE], township, village, period], sort=False)[ROW]
             .transform(lambda r: ", ".join(map(str, r)))
         )
         problems.add(
@@ -250,7 +251,7 @@ def _check_duplicates(
         )
         bad.loc[same_table, :] = True
 
-    if records["_table"].nunique() < 2:
+    if records[TABLE].nunique() < 2:
         return
     conflicting = pd.Series("", index=records.index, dtype="string")
     separator = "\x1f"  # between headers; the list is joined when worded
@@ -262,7 +263,7 @@ def _check_duplicates(
         clash = given & (count > 1)
         if clash.any():
             bad[field] |= clash
-            header = records[f"_header_{field}"].astype("string")
+            header = records[header_column(field)].astype("string")
             conflicting = conflicting.where(~clash, conflicting + header + separator)
     clash_rows = conflicting != ""
     if clash_rows.any():
@@ -281,17 +282,17 @@ def _check_coverage(
     records: pd.DataFrame, present: set[str], named: pd.Series, problems: _Problems
 ) -> None:
     """A unit that one input lacks has no value for the fields only that input gives."""
-    if records["_table"].nunique() < 2:
+    if records[TABLE].nunique() < 2:
         return
     fields = [f for f in COUNT_FIELDS if f in present]
     rows = records[named]
     keys = [rows["township"], rows["period"].fillna("")]
-    has = pd.DataFrame({f: rows[f"_header_{f}"].notna() for f in fields})
+    has = pd.DataFrame({f: rows[header_column(f)].notna() for f in fields})
     provided = has.groupby(keys, sort=False).any()
-    if "_undated" in rows and rows["_undated"].any():
+    if UNDATED in rows and rows[UNDATED].any():
         # An undated input (a migrant register) joined a unit's latest period only: it
         # covers the unit's other periods too.
-        undated = rows["_undated"].astype(bool)
+        undated = rows[UNDATED].astype(bool)
         by_unit = has[undated].groupby(rows.loc[undated, "township"]).any()
         towns = provided.index.get_level_values(0)
         provided |= by_unit.reindex(towns, fill_value=False).to_numpy()
@@ -303,11 +304,11 @@ def _check_coverage(
     short = short[~short.reset_index(level=1, drop=True).reset_index().duplicated().to_numpy()]
     if short.empty:
         return
-    first = rows.groupby(keys, sort=False)["_row"].head(1).index
+    first = rows.groupby(keys, sort=False)[ROW].head(1).index
     first_of = dict(
         zip(zip(rows.loc[first, "township"], keys[1][first], strict=True), first, strict=True)
     )
-    where = rows["_file"] + rows["_sheet"].map(
+    where = rows[FILE] + rows[SHEET].map(
         lambda s: f" [{s}]" if s else "", na_action="ignore"
     ).fillna("")
     sources = {f: list(dict.fromkeys(where[has[f]])) for f in fields}
@@ -340,13 +341,13 @@ def check_totals(totals: pd.DataFrame, records: pd.DataFrame, values: pd.DataFra
     problems = _Problems(totals)
     if totals.empty:
         return problems.frame()
-    unit_sums = values.groupby(records["_table"]).sum(min_count=1)
+    unit_sums = values.groupby(records[TABLE]).sum(min_count=1)
     for field in COUNT_FIELDS:
-        if totals[f"_header_{field}"].isna().all():
+        if totals[header_column(field)].isna().all():
             continue
         stated, _, _ = parse_counts(totals[field])
         stated = stated.where(stated.abs() <= MAX_COUNT)  # inf or 1e30 in a totals row: no total
-        summed = totals["_table"].map(unit_sums[field]).astype(float)
+        summed = totals[TABLE].map(unit_sums[field]).astype(float)
         differs = stated.notna() & summed.notna() & (stated != summed)
         problems.add(
             differs,

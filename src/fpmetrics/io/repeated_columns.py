@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..frame_columns import ROW, TABLE
+
 REPEAT_COLUMNS = ["row", "field", "first", "other", "first_value", "other_value"]
 
 
@@ -58,8 +60,8 @@ def repeat_problems(tables: list, records: pd.DataFrame, bad: pd.DataFrame) -> p
         repeats = table.repeats
         if repeats.empty:
             continue
-        mine = records.loc[records["_table"] == n, ["_row"]].astype(int)
-        hit = mine.reset_index().merge(repeats, left_on="_row", right_on="row")
+        mine = records.loc[records[TABLE] == n, [ROW]].astype(int)
+        hit = mine.reset_index().merge(repeats, left_on=ROW, right_on="row")
         for name, rows in hit.groupby("field")["index"]:  # per field, not per row
             if name in bad.columns:
                 bad.loc[rows.to_numpy(), name] = True

@@ -20,6 +20,7 @@ import pandas as pd
 import polars as pl
 
 from ..fields import INVISIBLE
+from ..frame_columns import FILE, ROW, SHEET, excluded_column, header_column
 from ..limits import check_unit_count
 from ..privacy import mask_id
 from ..validate import PROBLEM_COLUMNS
@@ -280,8 +281,8 @@ def _grouped(register: Register, roles: list[str], period: str | None) -> pl.Dat
         keyed.group_by([*roles, *(["_day"] if "birth_date" in roles else [])])
         .agg(
             pl.len().alias("_n"),
-            pl.col("_row").min().alias("_first"),
-            pl.col("_row").max().alias("_last"),
+            pl.col(ROW).min().alias("_first"),
+            pl.col(ROW).max().alias("_last"),
         )
         .collect(engine="streaming")
     )
@@ -430,12 +431,12 @@ def _problem_rows(
         rows = _fetch_rows(register, located, period, units)
     frames = []
     groups = [
-        (name, at, group, group.sort_values("_row").head(LISTED_PER_PROBLEM))
+        (name, at, group, group.sort_values(ROW).head(LISTED_PER_PROBLEM))
         for (name, at), group in rows.groupby(["_code", "_at"], sort=True)
     ]
     if not groups:
         return _no_problems()
-    listed = [shown["_row"].to_numpy(dtype=np.int64) for *_, shown in groups]
+    listed = [shown[ROW].to_numpy(dtype=np.int64) for *_, shown in groups]
     numbers = _row_numbers(register, np.concatenate(listed))
     bounds = np.cumsum([len(x) for x in listed])[:-1]
     for (name, at, group, shown), number in zip(groups, np.split(numbers, bounds), strict=True):
@@ -470,7 +471,7 @@ def _row_numbers(register: Register, rows: np.ndarray) -> np.ndarray:
 def _rows_of_combos(located: pd.DataFrame) -> pd.DataFrame:
     """The rows of combinations seen once or twice: their first and last row numbers."""
     last = located[located["_n"].astype(int) == 2].assign(_first=lambda f: f["_last"])
-    return pd.concat([located, last]).rename(columns={"_first": "_row"})
+    return pd.concat([located, last]).rename(columns={"_first": ROW})
 
 
 def _fetch_rows(
@@ -580,7 +581,7 @@ def _repeated_ids(
     if hasattr(register.source, "repeated_ids"):  # found in a database or Spark
         texts = [pl.col(r).str.strip_chars() for r in ("id", *roles)]
         found = register.source.repeated_ids(register)  # type: ignore[union-attr]
-        rows = _to_pandas(found.with_columns(texts).select(["_row", "id", *roles]))
+        rows = _to_pandas(found.with_columns(texts).select([ROW, "id", *roles]))
         return _repeat_problems(register, rows, period, units)
     scan = register.scan()
     ident = pl.col("id").str.to_uppercase()
@@ -599,10 +600,10 @@ def _repeated_ids(
     rows = _to_pandas(
         _collect_scattered(
             scan.filter(pl.col("id").is_not_null() & ident.hash().is_in(hashes.implode())).select(
-                ["_row", "id", *roles]
+                [ROW, "id", *roles]
             )
         )
-    ).sort_values("_row", kind="stable")
+    ).sort_values(ROW, kind="stable")
     return _repeat_problems(register, rows, period, units)
 
 
@@ -618,14 +619,14 @@ def _repeat_problems(
     repeat = key.duplicated(keep="first")
     if not repeat.any():
         return pd.DataFrame(), _no_problems()
-    first = rows.groupby(key)["_row"].transform("min")
+    first = rows.groupby(key)[ROW].transform("min")
     classes = classify(rows, register, period, units)
     counted = classes["_problem"].isna() & repeat
     later = rows[repeat]
     shown = later.head(LISTED_PER_PROBLEM)
     numbers = _row_numbers(
         register,
-        np.concatenate([shown["_row"].to_numpy(np.int64), first[shown.index].to_numpy(np.int64)]),
+        np.concatenate([shown[ROW].to_numpy(np.int64), first[shown.index].to_numpy(np.int64)]),
     )
     params = [  # the id masked: a problem is shown on screen and in every report
         {"value": mask_id(v), "first": str(int(f))}
@@ -672,15 +673,15 @@ def to_records(aggregated: Aggregated) -> pd.DataFrame:
         role = sources[field][0] if given else None
         if role is not None and role not in register.headers:
             role = sources[field][1]
-        frame[f"_header_{field}"] = register.headers.get(role) if given else None
+        frame[header_column(field)] = register.headers.get(role) if given else None
     for key in ("township", "code", "village", "county"):
-        frame[f"_header_{key}"] = register.headers.get(key)
-    frame["_header_period"] = (
+        frame[header_column(key)] = register.headers.get(key)
+    frame[header_column("period")] = (
         register.headers.get("birth_date") if register.kind == "births" else None
     )
-    frame["_file"] = str(register.file)
-    frame["_sheet"] = register.sheet
-    frame["_row"] = pd.NA
+    frame[FILE] = str(register.file)
+    frame[SHEET] = register.sheet
+    frame[ROW] = pd.NA
     for field in aggregated.fields:
-        frame[f"_excluded_{field}"] = units["_excluded"].astype(float)
+        frame[excluded_column(field)] = units["_excluded"].astype(float)
     return frame.reset_index(drop=True)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import pandas as pd
 import polars as pl
 
+from ..frame_columns import ROW
 from ..levels import at_level
 from ..privacy import mask_ids
 from ..rules import RuleSet
@@ -80,7 +81,7 @@ def rows_behind(
             if not hit.any():
                 continue
             picked = rows.loc[hit, roles].rename(columns=register.headers)
-            picked.insert(0, "row", rows.loc[hit, "_row"].astype(int))
+            picked.insert(0, "row", rows.loc[hit, ROW].astype(int))
             picked.insert(0, "file", register.where)
             picked.insert(0, "indicator", result.indicator)
             picked.insert(0, "period", result.period)

@@ -19,6 +19,7 @@ import pandas as pd
 
 from ..cleanup import register as register_temp
 from ..errors import InputError
+from ..frame_columns import ROW
 from ..io.encoding import BadBytes, bad_bytes, detect_encoding
 from ..io.grid import RawSheet
 from ..io.readers import bad_bytes_message, check_file_lines, check_line_length, csv_rows
@@ -92,10 +93,10 @@ class Register:
                 role: body.iloc[:, n].map(_cell_text).astype(str).tolist()
                 for n, role in enumerate(self.columns)
             }
-            data["_row"] = (body.index.to_numpy() + 1).tolist()
-            frame = pl.DataFrame(data, schema_overrides={"_row": pl.UInt32}).lazy()
+            data[ROW] = (body.index.to_numpy() + 1).tolist()
+            frame = pl.DataFrame(data, schema_overrides={ROW: pl.UInt32}).lazy()
             return frame.select(
-                [pl.col("_row"), *[pl.col(role).replace("", None) for role in self.columns]]
+                [pl.col(ROW), *[pl.col(role).replace("", None) for role in self.columns]]
             )
         os.environ.setdefault("POLARS_CSV_CHUNK_SIZE", _POLARS_CSV_CHUNK_SIZE)
         options = dict(
@@ -112,7 +113,7 @@ class Register:
             few = [names[i] for role, i in wide.items() if role not in ("birth_date", "id")]
             options["schema_overrides"] = {name: pl.Categorical for name in few}
         frame = pl.scan_csv(self.csv_path, **options).with_row_index(  # type: ignore[arg-type]
-            "_row", offset=self.header_row + 1
+            ROW, offset=self.header_row + 1
         )
         picked = [
             pl.col(names[wide[role]]).alias(role)
@@ -120,7 +121,7 @@ class Register:
             else pl.lit(None, pl.String).alias(role)
             for role in self.columns
         ]
-        return frame.select([pl.col("_row"), *picked])
+        return frame.select([pl.col(ROW), *picked])
 
 
 def csv_register(path: Path, kind: str | None) -> Register | None:

@@ -161,7 +161,7 @@ def _phrases(text: str, style: str) -> list[tuple[str, str]]:
 
 
 def _list_tokens(names: list[str], lang: str, style: str) -> list[tuple[str, str]]:
-    sep = ", " if lang == "en" else "、"
+    sep = t("list_separator", lang)
     return [(n + (sep if i < len(names) - 1 else ""), style) for i, n in enumerate(names)]
 
 

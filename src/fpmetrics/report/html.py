@@ -42,24 +42,6 @@ padding:.5em 1em;min-width:6em}.card b{display:block;font-size:1.6em}
 @media print{h2{page-break-after:avoid}.chart{page-break-inside:avoid}}
 """
 
-_WORDS = {
-    "summary": ("概况", "Summary"),
-    "ranking": ("排名", "Ranking"),
-    "matrix": ("指标一览", "Indicators"),
-    "charts": ("各指标分布", "Each indicator"),
-    "problems": ("数据问题", "Data problems"),
-    "none": ("没有发现数据问题。", "No data problems found."),
-    "band": ("达标区间", "passing range"),
-    "inputs": ("输入", "Inputs"),
-    "generated": ("生成", "Generated"),
-    "unverified": ("否决项未核实", "veto unverified"),
-}
-
-
-def _w(key: str, lang: str) -> str:
-    zh, en = _WORDS[key]
-    return en if lang == "en" else zh
-
 
 def _table(headers: list[str], rows: list[str]) -> str:
     """A table in a box of its own width that scrolls sideways on a narrow screen (a phone):
@@ -81,27 +63,28 @@ def to_html(check: CheckReport, scores: ScoreReport | None, lang: str) -> str:
     title = f"{about} {title}" if about else title
     files = "、".join(str(f) for f in check.inputs.files)
     parts = [
-        f'<!DOCTYPE html><html lang="{"en" if lang == "en" else "zh-CN"}"><head>',
+        f'<!DOCTYPE html><html lang="{t("html_lang", lang)}"><head>',
         '<meta charset="utf-8"><meta name="viewport" content="width=device-width">',
         f"<title>{escape(title)}</title><style>{_CSS}</style></head><body>",
         f"<h1>{escape(heading)}</h1>",
-        f'<p class="meta">{_w("inputs", lang)}: {escape(files)}<br>{_w("generated", lang)}: '
+        f'<p class="meta">{t("html_inputs", lang)}: {escape(files)}<br>'
+        f"{t('html_generated', lang)}: "
         f"{dt.date.today().isoformat()} · fpmetrics {__version__} · "
         f"{escape(check.ruleset.name)}</p>",
-        f"<h2>{_w('summary', lang)}</h2>",
+        f"<h2>{t('html_summary', lang)}</h2>",
         _summary(check, scores, lang),
     ]
     if scores is not None:
-        parts += [f"<h2>{_w('ranking', lang)}</h2>", _ranking(scores, lang)]
-    parts += [f"<h2>{_w('matrix', lang)}</h2>", _matrix(check, lang)]
+        parts += [f"<h2>{t('html_ranking', lang)}</h2>", _ranking(scores, lang)]
+    parts += [f"<h2>{t('html_matrix', lang)}</h2>", _matrix(check, lang)]
     parts += _evidence(check, lang)
-    parts += [f"<h2>{_w('charts', lang)}</h2>"]
+    parts += [f"<h2>{t('html_charts', lang)}</h2>"]
     for key, rule in check.ruleset.active.items():
         parts.append(
             _chart(check.results[check.results["indicator"] == key], rule, check.level, lang)
         )
     parts += _funnels(check, lang)
-    parts += [f"<h2>{_w('problems', lang)}</h2>", _problems(check, lang), "</body></html>"]
+    parts += [f"<h2>{t('html_problems', lang)}</h2>", _problems(check, lang), "</body></html>"]
     return "\n".join(parts) + "\n"
 
 
@@ -122,7 +105,7 @@ def _summary(check: CheckReport, scores: ScoreReport | None, lang: str) -> str:
         cards.append((t("col_award", lang), int(table["award_eligible"].sum())))
         unverified = int((table["veto_unverified"].str.len() > 0).sum())
         if unverified:
-            cards.append((_w("unverified", lang), unverified))
+            cards.append((t("html_unverified", lang), unverified))
         lines = score_summary_lines(scores, lang)
     lines.append(summary_line(check, lang))
     # Every card counts townships (units), never checks: the line above gives the checks.
@@ -243,7 +226,7 @@ def _chart(results: pd.DataFrame, rule: Indicator, level: str, lang: str) -> str
         f'width="100%" preserveAspectRatio="xMinYMin meet" role="img" '
         f'aria-label="{escape(title)}">',
         f'<rect x="{band_lo:.1f}" y="10" width="{max(band_hi - band_lo, 0):.1f}" '
-        f'height="{height - 30}" fill="#e2f0d9"><title>{_w("band", lang)}</title></rect>',
+        f'height="{height - 30}" fill="#e2f0d9"><title>{t("html_band", lang)}</title></rect>',
     ]
     for bound in bounds:
         svg.append(
@@ -310,7 +293,7 @@ def _no_data_note(results: pd.DataFrame, shown: pd.DataFrame, level: str, lang: 
 
 def _problems(check: CheckReport, lang: str) -> str:
     if check.problems.empty:
-        return f"<p>{_w('none', lang)}</p>"
+        return f"<p>{t('html_none', lang)}</p>"
     rows = []
     for p in check.problems.to_dict("records"):
         row = (
@@ -328,8 +311,5 @@ def _problems(check: CheckReport, lang: str) -> str:
             p["message"] + (f" → {p['hint']}" if isinstance(p.get("hint"), str) else ""),
         ]
         rows.append("<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in cells) + "</tr>")
-    headers = {
-        "zh": ["级别", "文件", "工作表", "行", "列", "单元格", "问题"],
-        "en": ["Level", "File", "Sheet", "Row", "Column", "Cell", "Problem"],
-    }
-    return _table(headers["en" if lang == "en" else "zh"], rows)
+    keys = ("level", "file", "sheet", "row", "column", "cell", "message")
+    return _table([t(f"html_{k}", lang) for k in keys], rows)

@@ -7,6 +7,8 @@ block per indicator instead of a table.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from rich import box
 from rich.cells import cell_len
 from rich.console import Console
@@ -19,8 +21,12 @@ from ..rules import RuleSet
 
 # Below this width the rule table would squeeze formulas and sources into slivers.
 RULES_TABLE_MIN_WIDTH = 120
-# The separator ends with a space so that wrapping breaks between headers, never inside one.
-HEADER_SEPARATOR = {"zh": "、 ", "en": ", "}
+
+
+def _headers_text(headers: Iterable[str], lang: str) -> str:
+    """Accepted headers in one cell; the separator ends with a space so that wrapping breaks
+    between headers, never inside one."""
+    return t("header_separator", lang).join(headers)
 
 
 def _bounds(rule) -> str:
@@ -78,7 +84,7 @@ def render_fields(lang: str, out: Console) -> None:
     table.add_column(t("col_meaning", lang), overflow="fold", ratio=2)
     table.add_column(t("col_headers", lang), overflow="fold", ratio=3, min_width=widest_header)
     for spec in FIELDS.values():
-        table.add_row(spec.name, spec.meaning(lang), HEADER_SEPARATOR[lang].join(_headers(spec)))
+        table.add_row(spec.name, spec.meaning(lang), _headers_text(_headers(spec), lang))
     out.print(table)
 
 
@@ -107,7 +113,7 @@ def _declared_fields(ruleset: RuleSet, lang: str, out: Console) -> None:
             Text(f"{name}\n{spec.label(lang)}"),
             Text(spec.meaning(lang)),
             spec.part_of or "",
-            Text(HEADER_SEPARATOR[lang].join(_headers(spec))),
+            Text(_headers_text(_headers(spec), lang)),
         )
     out.print(table)
 
@@ -131,7 +137,7 @@ def render_register_columns(lang: str, out: Console) -> None:
     for n, (role, names) in enumerate(PLACE_ROLES.items()):
         needed = t("needed_yes", lang) if all(role in k.required for k in every) else ""
         kind = t("every_register", lang) if n == 0 else ""
-        table.add_row(kind, role, needed, HEADER_SEPARATOR[lang].join(names))
+        table.add_row(kind, role, needed, _headers_text(names, lang))
     for spec in every:
         table.add_section()
         for n, (role, names) in enumerate(spec.roles.items()):
@@ -142,6 +148,6 @@ def render_register_columns(lang: str, out: Console) -> None:
             else:
                 needed = ""
             kind = spec.label(lang) if n == 0 else ""
-            table.add_row(kind, role, needed, HEADER_SEPARATOR[lang].join(names))
+            table.add_row(kind, role, needed, _headers_text(names, lang))
     out.print(table)
     out.print(t("register_columns_note", lang))

@@ -20,7 +20,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from rich.cells import cell_len
 
 from ..fields import FIELDS
-from ..i18n import join
+from ..i18n import join, t
 from ..rules import RuleSet
 from .safety import no_formulas, write_cell
 
@@ -29,42 +29,10 @@ COUNTS_FROM = 3  # column C: after 乡镇(街道) and 统计期
 LINE_HEIGHT = 15  # points per line of 11-point text
 THIN = Side(style="thin", color="A6A6A6")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-
-_TEXT = {
-    "sheet": ("填报表", "Form"),
-    "help_sheet": ("填表说明", "Instructions"),
-    "title": ("{title} 基础数据填报表", "{title}: data form"),
-    "unit_line": ("单位:人", "Unit: persons"),
-    "footer": (
-        ["填报单位(盖章):", "填表人:", "审核人:", "报出日期:"],
-        ["填报单位(盖章):", "填表人:", "审核人:", "报出日期:"],
-    ),
-    "error_title": ("只能填写整数", "Whole numbers only"),
-    "error": ("请填写不小于 0 的整数(人数、例数)。", "Enter a whole number ≥ 0 (persons, cases)."),
-    "help_head": (
-        ["表头", "字段名", "含义", "用于指标"],
-        ["Header", "Field", "Meaning", "Used by"],
-    ),
-    "help_intro": (
-        [
-            "每个乡镇(街道)填一行,统计期填年度(如 2024)或月份(如 2024-09);"
-            "人数、例数只填整数,没有的填 0,不知道的留空。",
-            "“其中”各项不得大于其总数(如已建档数不得大于流入已婚育龄妇女数)。",
-            "请勿修改表头;不要加合计行以外的说明行。填好后交县里用 fpmetrics 检查。",
-        ],
-        [
-            "One row per township; 统计期 is the year (2024) or month (2024-09). Counts are "
-            "whole numbers, 0 where there are none, blank if unknown.",
-            "A part may not exceed its whole (archived ≤ in-migrant women, and so on).",
-            "Do not change the header. Return the file to the county for `fpmetrics check`.",
-        ],
-    ),
-}
-
-
-def _x(key: str, lang: str):
-    zh, en = _TEXT[key]
-    return en if lang == "en" else zh
+# Texts in i18n: template_footer_<key> across the form's foot, template_help_<key> heading
+# the 填表说明 sheet's field table.
+_FOOTER = ("unit", "filler", "checker", "date")
+_HELP_HEAD = ("header", "field", "meaning", "used_by")
 
 
 def template_fields(ruleset: RuleSet) -> list[str]:
@@ -80,10 +48,10 @@ def to_template(ruleset: RuleSet, units: list[str], rows: int, lang: str) -> byt
     fields = template_fields(ruleset)
     wb = Workbook()
     ws = wb.active
-    ws.title = _x("sheet", lang)
-    title = _x("title", lang).format(title=ruleset.label(lang))
+    ws.title = t("template_sheet", lang)
+    title = t("template_title", lang, title=ruleset.label(lang))
     write_cell(ws, 1, 1, title).font = Font(bold=True, size=14)  # rule text: never a formula
-    ws.cell(row=2, column=1, value=_x("unit_line", lang))
+    ws.cell(row=2, column=1, value=t("template_unit_line", lang))
     headers = [FIELDS["township"].zh, FIELDS["period"].zh] + [FIELDS[f].zh for f in fields]
     for col, header in enumerate(headers, start=1):
         lines = header_lines(header)
@@ -115,8 +83,8 @@ def to_template(ruleset: RuleSet, units: list[str], rows: int, lang: str) -> byt
             formula1="0",
             allow_blank=True,
             showErrorMessage=True,
-            errorTitle=_x("error_title", lang),
-            error=_x("error", lang),
+            errorTitle=t("template_error_title", lang),
+            error=t("template_error", lang),
         )
         last_col = get_column_letter(len(headers))
         validation.add(f"{get_column_letter(COUNTS_FROM)}{first}:{last_col}{last}")
@@ -149,18 +117,18 @@ def _help_sheet(wb: Workbook, ruleset: RuleSet, fields: list[str], lang: str) ->
     """The 填表说明 sheet: the rules of filling in, then one row per field, in the output
     language (the headers themselves are the Chinese ones the form uses). Prints A4
     landscape, one page wide, every sentence wrapped inside the page."""
-    ws = wb.create_sheet(_x("help_sheet", lang))
+    ws = wb.create_sheet(t("template_help_sheet", lang))
     ncols = len(HELP_WIDTHS)
     total = sum(HELP_WIDTHS)
     wrap = Alignment(wrap_text=True, vertical="top")
-    intro = _x("help_intro", lang)
+    intro = [t(f"template_help_intro_{n}", lang) for n in (1, 2, 3)]
     for i, line in enumerate(intro, start=1):
         ws.merge_cells(start_row=i, start_column=1, end_row=i, end_column=ncols)
         cell = ws.cell(row=i, column=1, value=line)
         cell.alignment = wrap
         ws.row_dimensions[i].height = LINE_HEIGHT * _lines(line, total)
     start = len(intro) + 2
-    for col, label in enumerate(_x("help_head", lang), start=1):
+    for col, label in enumerate((t(f"template_help_{k}", lang) for k in _HELP_HEAD), start=1):
         cell = ws.cell(row=start, column=col, value=label)
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="DDEBF7")
@@ -189,7 +157,7 @@ def _help_sheet(wb: Workbook, ruleset: RuleSet, fields: list[str], lang: str) ->
 def _footer(ws, row: int, ncols: int, lang: str) -> None:
     """填报单位(盖章): … 填表人: … 审核人: … 报出日期: …, spread over the form's width, left
     open for the clerk (``check`` stops reading the table at this row)."""
-    labels = _x("footer", lang)
+    labels = [t(f"template_footer_{k}", lang) for k in _FOOTER]
     step = max(1, ncols // len(labels))
     unlocked = Protection(locked=False)
     for i, label in enumerate(labels):
@@ -211,7 +179,7 @@ LINE_CELLS = 8  # display cells per header line (four Chinese characters): one p
 
 # Words of the canonical headers, so that lines break between words (服务站/在编/人员数,
 # not 服务站在/编人员数); other text breaks between characters.
-_WORDS = sorted(
+_HEADER_WORDS = sorted(
     {
         "乡镇", "街道", "统计期", "出生", "男婴数", "女婴数", "人数", "符合", "政策", "生育数",
         "上报", "核查", "出生数", "围产儿数", "缺陷数", "年平均", "人口", "死亡", "服务站",
@@ -230,7 +198,7 @@ def _words(header: str) -> list[str]:
     i = 0
     while i < len(text):
         bracket = _TOKENS.match(text, i)
-        word = next((w for w in _WORDS if text.startswith(w, i)), None)
+        word = next((w for w in _HEADER_WORDS if text.startswith(w, i)), None)
         if word is None and bracket is not None:
             word = bracket.group(0)
         word = word or text[i]

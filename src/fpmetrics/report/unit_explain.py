@@ -10,6 +10,7 @@ from rich.text import Text
 
 from ..errors import InputError
 from ..fields import FIELDS
+from ..frame_columns import FILE, SHEET, excluded_column, header_column
 from ..i18n import t
 from ..levels import at_level
 from ..models import CheckReport
@@ -72,9 +73,9 @@ def _sources(rows: pd.DataFrame, lang: str) -> Table:
     for key in ("col_field", "col_value", "col_source"):
         table.add_column(t(key, lang))
     for field, spec in FIELDS.items():
-        if not spec.is_count or f"_header_{field}" not in rows:
+        if not spec.is_count or header_column(field) not in rows:
             continue
-        given = rows[rows[f"_header_{field}"].notna()]
+        given = rows[rows[header_column(field)].notna()]
         if given.empty:
             continue
         total = pd.to_numeric(given[field], errors="coerce").sum(min_count=1)
@@ -82,11 +83,11 @@ def _sources(rows: pd.DataFrame, lang: str) -> Table:
             dict.fromkeys(
                 f"{f}{f' [{s}]' if s else ''} “{h}”"
                 for f, s, h in zip(
-                    given["_file"], given["_sheet"], given[f"_header_{field}"], strict=True
+                    given[FILE], given[SHEET], given[header_column(field)], strict=True
                 )
             )
         )
-        excluded = given.get(f"_excluded_{field}")
+        excluded = given.get(excluded_column(field))
         if excluded is not None and excluded.fillna(0).sum() > 0:
             where += "; " + t("explain_excluded", lang, count=int(excluded.fillna(0).sum()))
         table.add_row(f"{field} ({spec.label(lang)})", str(plain_number(total)), where)

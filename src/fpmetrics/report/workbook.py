@@ -48,53 +48,10 @@ CENTRED = Alignment(horizontal="center", vertical="center")
 # A cell whose text wraps, keeping its horizontal alignment.
 WRAPPED = {h: Alignment(horizontal=h, vertical="center", wrap_text=True) for h in (None, "center")}
 
-_LABELS = {
-    "sheet_ranking": ("排名", "Ranking"),
-    "sheet_matrix": ("指标矩阵", "Indicators"),
-    "sheet_results": ("明细", "Results"),
-    "sheet_problems": ("数据问题", "Problems"),
-    "sheet_funnels": ("漏斗图", "Funnel plots"),
-    "inputs": ("输入", "Inputs"),
-    "generated": ("生成", "Generated"),
-    "rank": ("名次", "Rank"),
-    "rank_from_bottom": ("倒数名次", "Rank from bottom"),
-    "unit": ("乡镇", "Township"),
-    "code": ("区划代码", "Code"),
-    "period": ("统计期", "Period"),
-    "total": ("得分", "Points"),
-    "max_total": ("满分", "Full marks"),
-    "vetoed": ("一票否决", "Vetoed"),
-    "vetoed_by": ("否决原因", "Vetoed by"),
-    "award_eligible": ("可评奖", "Award eligible"),
-    "award_blocked_by": ("不能评奖原因", "Award blocked by"),
-    "indicator": ("指标", "Indicator"),
-    "value": ("数值", "Value"),
-    "numerator": ("分子", "Numerator"),
-    "denominator": ("分母", "Denominator"),
-    "bounds": ("标准", "Bounds"),
-    "status": ("结论", "Status"),
-    "reason": ("说明", "Reason"),
-    "previous": ("与上期比", "vs previous"),  # --history
-    "evidence": ("统计证据", "Evidence"),
-    "level": ("级别", "Level"),
-    "file": ("文件", "File"),
-    "sheet": ("工作表", "Sheet"),
-    "row": ("行", "Row"),
-    "column": ("列", "Column"),
-    "message": ("问题", "Problem"),
-    "no_problems": ("没有发现数据问题。", "No data problems found."),
-    "results_cut": (
-        "结果共 {total:,} 行,本表只列出前 {shown:,} 行;每个乡镇的全部数值见“指标矩阵”表,"
-        "全部明细请用 --format csv 或 json 导出。",
-        "{total:,} result rows: this sheet lists the first {shown:,}; every township's values "
-        "are on the Indicators sheet, and --format csv or json exports every row.",
-    ),
-}
-
 
 def _l(key: str, lang: str) -> str:
-    zh, en = _LABELS[key]
-    return en if lang == "en" else zh
+    """A sheet name or column header (i18n ``xlsx_<key>``): the keys double as column ids."""
+    return t(f"xlsx_{key}", lang)
 
 
 def _number_format(symbol: str, decimals: int) -> str:
@@ -515,7 +472,7 @@ def _results_sheet(
     if len(results) > RESULTS_MAX_ROWS:  # see RESULTS_MAX_ROWS
         total = len(results)
         results = results.head(RESULTS_MAX_ROWS)
-        cut = _l("results_cut", lang).format(total=total, shown=RESULTS_MAX_ROWS)
+        cut = t("xlsx_results_cut", lang, total=total, shown=RESULTS_MAX_ROWS)
         meta = [*meta, cut]
     keys = ["unit"] + (["code"] if _has_codes(results) else [])
     keys += ["period"] if results["period"].notna().any() else []

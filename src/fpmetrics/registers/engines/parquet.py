@@ -13,6 +13,7 @@ from pathlib import Path
 import polars as pl
 
 from ...errors import InputError
+from ...frame_columns import ROW
 from ..source import Register
 from . import register_from_columns
 
@@ -30,9 +31,9 @@ class ParquetSource:
         """``_row`` (a CSV export's row number: the first record is row 2) and one text
         column per role."""
         names = register.headers
-        frame = self.lazy().with_row_index("_row", offset=register.header_row + 1)
+        frame = self.lazy().with_row_index(ROW, offset=register.header_row + 1)
         picked = [pl.col(names[role]).cast(pl.String).alias(role) for role in register.columns]
-        return frame.select([pl.col("_row"), *picked])
+        return frame.select([pl.col(ROW), *picked])
 
 
 def parquet_register(path: Path, kind: str | None) -> Register:

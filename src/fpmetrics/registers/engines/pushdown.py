@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
+from ...frame_columns import ROW
 from ..source import Register
 from . import define
 
@@ -75,7 +76,7 @@ class Pushdown:
         return self._frame(define.repeated_ids(self._columns_of(register), self.row_number))
 
 
-_ROWS = ("_row", "_first", "_last")
+_ROWS = (ROW, "_first", "_last")
 
 
 def _tid_key(name: str) -> pl.Expr:
@@ -88,7 +89,7 @@ def _tid_key(name: str) -> pl.Expr:
 
 
 def _dtype(name: str) -> pl.DataType:
-    if name in ("_row", "_n", "_first", "_last"):
+    if name in (ROW, "_n", "_first", "_last"):
         return pl.Int64()
     if name == "_day":
         return pl.Int32()
