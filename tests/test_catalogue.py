@@ -57,11 +57,11 @@ def test_every_message_has_both_languages_with_the_same_placeholders():
 
 
 def test_every_literal_key_the_source_asks_for_exists():
-    """t("key", ...), InputError("key", ...), Message("key", ...) and said("key", ...) name a
+    """t("key", ...), InputError("key", ...) and Message("key", ...) name a
     message; t(f"status_{s}", ...) names a family of messages (at least one key starts with
     the literal part); workbook's _l("key") is xlsx_<key>."""
     seen, missing = 0, []
-    calls = [c for name in ("t", "InputError", "Message", "said") for c in _calls(name)]
+    calls = [c for name in ("t", "InputError", "Message") for c in _calls(name)]
     for path, call in calls:
         if not call.args:
             continue

@@ -10,19 +10,10 @@ import pytest
 
 from fpmetrics.compute import evaluate
 from fpmetrics.fields import COUNT_FIELDS, FIELDS
+from fpmetrics.i18n import Joined, Message, Words
 from fpmetrics.rules import load_ruleset
 from fpmetrics.validate import PROBLEM_COLUMNS, check_records, check_totals
-from fpmetrics.wording import (
-    Joined,
-    Label,
-    Phrase,
-    named,
-    problem_hints,
-    problem_messages,
-    said,
-    spoken_frame,
-    worded,
-)
+from fpmetrics.wording import named, problem_hints, problem_messages, spoken_frame, worded
 
 
 def _records(rows: list[dict[str, object]], table: list[int] | None = None) -> pd.DataFrame:
@@ -152,14 +143,14 @@ def test_evaluate_results_carry_no_language(rules):
 
 
 def test_audit_phrases_are_worded_through_dicts_and_lists():
-    births = Label.of(FIELDS["births"])
-    detail = {"where": [Joined((births, " 2024-02≈2024-01"))], "n": 3}
+    births = Words.of(FIELDS["births"])
+    detail = {"where": [Joined((births, " 2024-02≈2024-01"), "")], "n": 3}
     signals = pd.DataFrame(
         {
             "signal": ["sex_ratio_jump", "terminal_digits"],
-            "unit": ["甲镇", Phrase("a_all_units")],
+            "unit": ["甲镇", Message("a_all_units")],
             "detail": [detail, {}],
-            "explanation": [said("a_jump", a="105.0", b="130.0", p="0.001"), None],
+            "explanation": [Message("a_jump", a="105.0", b="130.0", p="0.001"), None],
         }
     )
     signals.attrs["tests"] = 7
@@ -174,4 +165,4 @@ def test_audit_phrases_are_worded_through_dicts_and_lists():
     assert en["explanation"][0].startswith("sex ratio 105.0 → 130.0")
     assert zh["explanation"][0].startswith("性别比由 105.0 变为 130.0")
     assert zh.attrs["tests"] == 7
-    assert isinstance(signals["explanation"][0], Phrase)  # the signals themselves: no text
+    assert isinstance(signals["explanation"][0], Message)  # the signals themselves: no text

@@ -46,10 +46,10 @@ from scipy import stats as sps
 from .audit_panel import Block, poisson_binomial_sf
 from .audit_signals import NEEDS_PERIODS, panel_blocks, perinatal_block
 from .frame_columns import FILE, ROW, bad_column
+from .i18n import Message, Words
 from .models import CheckReport
 from .periods import period_rank
 from .rules import AuditSettings
-from .wording import Label, Phrase, said
 
 SIGNAL_COLUMNS = [
     "signal", "unit", "period", "statistic", "p_value", "q_value", "detail", "explanation",
@@ -201,7 +201,7 @@ def _sex_ratio_jumps(report: CheckReport, settings: AuditSettings) -> pd.DataFra
                 "p_value": float(p[j]),
                 "q_value": float(q[j]),
                 "detail": {"from": {"boys": m0, "girls": f0}, "to": {"boys": m1, "girls": f1}},
-                "explanation": said("a_jump", a=_srb(m0, f0), b=_srb(m1, f1), p=f"{p[j]:.2g}"),
+                "explanation": Message("a_jump", a=_srb(m0, f0), b=_srb(m1, f1), p=f"{p[j]:.2g}"),
             }
         )
     return _frame(rows)
@@ -330,7 +330,7 @@ def _rate_row(signal, records, idx, reported, n, decimals, computed) -> dict:
             "computed": None if computed is None else float(computed),
             "where": where,
         },
-        "explanation": said(
+        "explanation": Message(
             key,
             reported=f"{reported:.{int(decimals)}f}",
             n=int(n),
@@ -372,7 +372,7 @@ def _terminal_digits(report: CheckReport, settings: AuditSettings) -> list[Block
     p_digits = np.where(enough, sps.chi2.sf(chi2, 9), np.nan)
     heaped = observed[:, 0] + observed[:, 5]
     p_heap = np.where(enough, sps.binom.sf(heaped - 1, values, 0.2), np.nan)
-    labels = np.array([u or said("a_all_units") for u in table.index], dtype=object)
+    labels = np.array([u or Message("a_all_units") for u in table.index], dtype=object)
     own = np.array([bool(u) for u in table.index])
 
     def digits_row(i: int) -> dict:
@@ -380,7 +380,7 @@ def _terminal_digits(report: CheckReport, settings: AuditSettings) -> list[Block
             "period": None,
             "statistic": float(chi2[i]),
             "detail": {"counts": observed[i].tolist(), "values": int(values[i])},
-            "explanation": said("a_digits", n=int(values[i]), chi2=f"{chi2[i]:.1f}"),
+            "explanation": Message("a_digits", n=int(values[i]), chi2=f"{chi2[i]:.1f}"),
             "_township": bool(own[i]),
         }
 
@@ -389,7 +389,7 @@ def _terminal_digits(report: CheckReport, settings: AuditSettings) -> list[Block
             "period": None,
             "statistic": float(heaped[i] / values[i]),
             "detail": {"ending_0_or_5": int(heaped[i]), "values": int(values[i])},
-            "explanation": said(
+            "explanation": Message(
                 "a_heaping", share=f"{100 * heaped[i] / values[i]:.0f}", n=int(values[i])
             ),
             "_township": bool(own[i]),
@@ -465,7 +465,7 @@ def _bunching(report: CheckReport, settings: AuditSettings) -> list[Block]:
         if periods:
             names = names + " " + rows["period"].astype("string").fillna("")
         named = names[passing].tolist()
-        label = Label.of(rule)
+        label = Words.of(rule)
 
         def row(i: int, key=key, bound=bound, window=window, k_pass=k_pass, k_fail=k_fail,
                 expected=expected, named=named, label=label, rule=rule) -> dict:  # fmt: skip
@@ -483,12 +483,12 @@ def _bunching(report: CheckReport, settings: AuditSettings) -> list[Block]:
                     "expected_passing": expected,
                     "units": named,
                 },
-                "explanation": said(
+                "explanation": Message(
                     "a_bunching",
                     passing=k_pass,
                     failing=k_fail,
                     expected=f"{expected:.1f}",
-                    rows=said(which),
+                    rows=Message(which),
                     bound=f"{bound:g}{rule.symbol}",
                     window=f"{window:.3g}",
                     names="、".join(named[:5]) + ("…" if len(named) > 5 else ""),
@@ -515,7 +515,7 @@ def _totals(report: CheckReport) -> pd.DataFrame:
                 "row": int(p["row"]),
                 "column": p["column"],
             },
-            "explanation": Phrase(p["message_key"], p["params"]),
+            "explanation": Message(p["message_key"], **p["params"]),
         }
         for p in problems.to_dict("records")
     ]
@@ -545,7 +545,7 @@ def _stat_error(report: CheckReport, settings: AuditSettings) -> pd.DataFrame:
                     "ci": [r["ci_low"], r["ci_high"]],
                     "evidence": r["evidence"],
                 },
-                "explanation": said(
+                "explanation": Message(
                     "a_stat_error",
                     value=f"{r['value']:.2f}",
                     low=f"{r['ci_low']:.2f}",

@@ -26,9 +26,9 @@ from .audit_panel import (
 )
 from .fields import FIELDS
 from .frame_columns import bad_column
+from .i18n import Joined, Message, Words
 from .models import CheckReport
 from .rules import AuditSettings, Indicator
-from .wording import Joined, Label, said
 
 #: Counts of people present (a stock), not events in the period (a flow). A stock carries over
 #: from one period to the next, so its month-to-month values are not independent Poisson draws:
@@ -117,8 +117,8 @@ def _rate_fields(report: CheckReport) -> list[str]:
     return [f for _, _, num, den in _rates(report) for f in (num, den) if f in FIELDS]
 
 
-def _name(field: str) -> Label | str:
-    return Label.of(FIELDS[field]) if field in FIELDS else field
+def _name(field: str) -> Words | str:
+    return Words.of(FIELDS[field]) if field in FIELDS else field
 
 
 def panel_blocks(report: CheckReport, settings: AuditSettings) -> list[Block]:
@@ -175,7 +175,7 @@ def _repeat_blocks(panel: Panel, counts: list[str]) -> list[Block]:
     def row(i: int) -> dict:
         where = [labels[j] for j in np.flatnonzero(hit[i])]
         shown = [
-            Joined((_name(f), f" {panel.periods[t]}≈{panel.periods[t - lag]}"))
+            Joined((_name(f), f" {panel.periods[t]}≈{panel.periods[t - lag]}"), "")
             for f, lag, t in where
         ]
         later = np.zeros(len(panel.periods), bool)
@@ -191,7 +191,7 @@ def _repeat_blocks(panel: Panel, counts: list[str]) -> list[Block]:
                 "tolerance": tol,
                 "where": shown,
             },
-            "explanation": said(
+            "explanation": Message(
                 "a_repeat",
                 tol=tol,
                 k=int(k_obs[i]),
@@ -223,7 +223,7 @@ def _dispersion_blocks(panel: Panel, counts: list[str]) -> list[Block]:
                     "periods": k,
                     "mean": float(mean[i]),
                 },
-                "explanation": said(
+                "explanation": Message(
                     "a_smooth_count",
                     field=_name(field),
                     k=k,
@@ -247,7 +247,7 @@ def _rate_blocks(
     """The tests of one rate (numerator ``num`` out of ``den``; ``_births_mf`` for the sex
     ratio's boys out of all births)."""
     k, n = panel.values[num], panel.values[den]
-    label = Label.of(rule)
+    label = Words.of(rule)
     sex_ratio = den == "_births_mf"
     chi2, df, lower, upper, usable = rate_dispersion(k, n, settings.min_period_births)
     blocks = []
@@ -256,11 +256,11 @@ def _rate_blocks(
         periods = int(usable[i].sum())
         detail = {"chi2": float(chi2[i]), "df": int(df[i]), "periods": periods}
         if sex_ratio:
-            text = said("a_smooth",  k=periods, chi2=f"{chi2[i]:.2f}", df=int(df[i]),
+            text = Message("a_smooth",  k=periods, chi2=f"{chi2[i]:.2f}", df=int(df[i]),
                      p=_g(lower[i], 2))  # fmt: skip
         else:
             detail["indicator"] = key
-            text = said("a_smooth_rate",  name=label, k=periods, chi2=f"{chi2[i]:.2f}",
+            text = Message("a_smooth_rate",  name=label, k=periods, chi2=f"{chi2[i]:.2f}",
                      df=int(df[i]), p=_g(lower[i], 2))  # fmt: skip
         return {"period": panel.span(usable[i]), "statistic": float(chi2[i]), "detail": detail,
                 "explanation": text}  # fmt: skip
@@ -282,7 +282,7 @@ def _rate_blocks(
                     "f": float(f_stat[i]),
                     "pairs": int(pairs[i]),
                 },
-                "explanation": said(
+                "explanation": Message(
                     "a_smooth_stock",
                     name=label,
                     den=_name(den),
@@ -301,7 +301,7 @@ def _rate_blocks(
                 "period": panel.span(usable[i]),
                 "statistic": float(chi2[i]),
                 "detail": {"chi2": float(chi2[i]), "df": int(df[i]), "periods": periods},
-                "explanation": said("a_hetero", k=periods, chi2=f"{chi2[i]:.1f}", df=int(df[i])),
+                "explanation": Message("a_hetero", k=periods, chi2=f"{chi2[i]:.1f}", df=int(df[i])),
             }
 
         blocks.append(Block("sex_ratio_heterogeneity", upper, hetero_row))
@@ -320,7 +320,7 @@ def _rate_blocks(
                     "norm": SEX_RATIO_NORM,
                     "sex_ratio": float(100 * boys / girls) if girls else None,
                 },
-                "explanation": said(
+                "explanation": Message(
                     "a_norm",
                     k=int(periods[i]),
                     norm=f"{SEX_RATIO_NORM:g}",
@@ -354,7 +354,7 @@ def _rate_blocks(
                 "g": float(g_max[i]),
                 "splits": splits,
             },
-            "explanation": said(
+            "explanation": Message(
                 "a_step",
                 name=label,
                 a=show(before[i]),
@@ -388,7 +388,7 @@ def _rate_blocks(
                     "expected": float(expected[i]),
                     "where": where,
                 },
-                "explanation": said(
+                "explanation": Message(
                     "a_frozen",
                     name=label,
                     num=_name(num),
@@ -421,7 +421,7 @@ def _rate_blocks(
                     "periods": int(periods[i]),
                     "expected": float(expected[i]),
                 },
-                "explanation": said(
+                "explanation": Message(
                     "a_pinned",
                     name=label,
                     band=band,
@@ -458,7 +458,7 @@ def _heaping_blocks(panel: Panel, counts: list[str]) -> list[Block]:
                 "values": int(m[i]),
                 "expected": float(expected[i]),
             },
-            "explanation": said(
+            "explanation": Message(
                 "a_heaping_model", k=int(k_obs[i]), m=int(m[i]), e=_g(expected[i], 2)
             ),
         }
@@ -497,7 +497,7 @@ def perinatal_block(report: CheckReport) -> Block | None:
                 "excess": float(q[i] - b[i]),
                 "allowed_share": PERINATAL_EXCESS_SHARE,
             },
-            "explanation": said(
+            "explanation": Message(
                 "a_perinatal",
                 q=int(q[i]),
                 b=int(b[i]),

@@ -1106,7 +1106,8 @@ class Message:
             return NotImplemented
         return (self.key, self.params, self.at) == (other.key, other.params, other.at)
 
-    __hash__ = None  # type: ignore[assignment]
+    def __hash__(self) -> int:
+        return hash((self.key, self.at, repr(sorted(self.params.items()))))
 
 
 class Joined:
@@ -1137,17 +1138,34 @@ class Words:
         self.zh = zh
         self.en = en
 
+    @classmethod
+    def of(cls, named: object) -> Words:
+        """The name of anything with ``label(lang)`` (a field, a rule), in both languages."""
+        return cls(named.label("zh"), named.label("en"))  # type: ignore[attr-defined]
+
     def render(self, lang: str = "zh") -> str:
         return self.en if lang == "en" else self.zh
 
     def __repr__(self) -> str:
         return f"Words({self.zh!r}, {self.en!r})"
 
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Words) and (self.zh, self.en) == (other.zh, other.en)
+
+    def __hash__(self) -> int:
+        return hash((self.zh, self.en))
+
 
 def render(value: object, lang: str = "zh") -> object:
-    """``value`` in ``lang`` if it is a :class:`Message`, :class:`Joined` or :class:`Words`,
-    else as it is."""
-    return value.render(lang) if isinstance(value, (Message, Joined, Words)) else value
+    """``value`` in ``lang``: a :class:`Message`, :class:`Joined` or :class:`Words` worded,
+    dicts and lists worded item by item, anything else as it is."""
+    if isinstance(value, (Message, Joined, Words)):
+        return value.render(lang)
+    if isinstance(value, dict):
+        return {k: render(v, lang) for k, v in value.items()}
+    if isinstance(value, list):
+        return [render(v, lang) for v in value]
+    return value
 
 
 # --help in Chinese (issue 19): the command line's help texts are written in English in

@@ -9,12 +9,12 @@ result, ``message`` and ``hint`` of a problem) read as they always have.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from .i18n import MESSAGES, t
+from .i18n import MESSAGES, render, t
 
 if TYPE_CHECKING:
     from .models import CheckReport, ScoreReport
@@ -150,65 +150,10 @@ def _county_named(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     return frame.assign(unit=unit)
 
 
-@dataclass(frozen=True)
-class Phrase:
-    """Text to be worded later: a message key and its parameters (which may be phrases,
-    labels or lists of them). What an analysis (the audit's signals) says, without a language."""
-
-    key: str
-    params: dict[str, object] = field(default_factory=dict)
-
-    def text(self, lang: str) -> str:
-        return t(self.key, lang, **{k: spoken(v, lang) for k, v in self.params.items()})
-
-
-def said(key: str, **params: object) -> Phrase:
-    """``t(key, lang, **params)``, worded later."""
-    return Phrase(key, params)
-
-
-@dataclass(frozen=True)
-class Label:
-    """A name in both languages (a field's, an indicator's)."""
-
-    zh: str
-    en: str
-
-    @classmethod
-    def of(cls, named: object) -> Label:
-        """The label of anything with ``label(lang)`` (a field, a rule)."""
-        return cls(named.label("zh"), named.label("en"))  # type: ignore[attr-defined]
-
-    def text(self, lang: str) -> str:
-        return self.en if lang == "en" else self.zh
-
-
-@dataclass(frozen=True)
-class Joined:
-    """Parts written one after another, with ``sep`` between them."""
-
-    parts: tuple[object, ...]
-    sep: str = ""
-
-    def text(self, lang: str) -> str:
-        return self.sep.join(str(spoken(p, lang)) for p in self.parts)
-
-
-def spoken(value: object, lang: str) -> object:
-    """``value`` with every phrase, label and join in it worded (through dicts and lists)."""
-    if isinstance(value, Phrase | Label | Joined):
-        return value.text(lang)
-    if isinstance(value, dict):
-        return {k: spoken(v, lang) for k, v in value.items()}
-    if isinstance(value, list):
-        return [spoken(v, lang) for v in value]
-    return value
-
-
 def spoken_frame(frame: pd.DataFrame, columns: list[str], lang: str) -> pd.DataFrame:
     """``frame`` with ``columns`` worded (a few rows: the audit's signals), attrs kept."""
     worded_frame = frame.assign(
-        **{c: frame[c].map(lambda v: spoken(v, lang)) for c in columns if c in frame}
+        **{c: frame[c].map(lambda v: render(v, lang)) for c in columns if c in frame}
     )
     worded_frame.attrs = dict(frame.attrs)
     return worded_frame
