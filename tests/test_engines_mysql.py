@@ -36,7 +36,7 @@ def mysql():
 
 def _json(cli, *args: object) -> dict:
     result = cli("check", *args, "--format", "json")
-    assert result.code in (0, 1), result.stderr
+    assert result.exit_code in (0, 1), result.stderr
     return json.loads(result.stdout)
 
 
@@ -70,7 +70,7 @@ def test_mysql_table_gives_the_csv_json(mysql, cli, table, sample, options):
 )
 def test_mysql_faults(mysql, cli, password, table, needle):
     result = cli("check", mysql.url(password=password), "--table", table, "--lang", "en")
-    assert result.code == 2, result.stderr
+    assert result.exit_code == 2, result.stderr
     text = result.stderr.strip()
     assert len(text.splitlines()) == 1 and needle in text, text
     assert mysql_server.PASSWORD not in text and "wrong-Pw" not in text

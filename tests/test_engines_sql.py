@@ -64,7 +64,7 @@ def _env(**extra: str) -> dict[str, str]:
 
 def _json(cli, *args: object) -> dict:
     result = cli("check", *args, "--format", "json")
-    assert result.code in (0, 1), result.stderr
+    assert result.exit_code in (0, 1), result.stderr
     return json.loads(result.stdout)
 
 
@@ -133,7 +133,7 @@ def test_typed_date_column_reads_as_its_text(pg, cli):
 def test_the_password_is_never_shown(pg, cli):
     for options in ((), ("--format", "json"), ("--format", "markdown"), ("--lang", "en")):
         result = cli("check", pg.url(), "--table", "births", *options)
-        assert result.code == 1, result.stderr
+        assert result.exit_code == 1, result.stderr
         assert pg_cluster.PASSWORD not in result.stdout + result.stderr
         assert "***@" in result.stdout + result.stderr
 
@@ -141,7 +141,7 @@ def test_the_password_is_never_shown(pg, cli):
 def test_password_from_pgpassword(pg, cli, monkeypatch):
     monkeypatch.setenv("PGPASSWORD", pg_cluster.PASSWORD)
     result = cli("check", pg.url(password=None), "--table", "migrants", "--format", "json")
-    assert result.code == 1, result.stderr
+    assert result.exit_code == 1, result.stderr
     assert result.json()["problems"][0]["code"] == "duplicate_id"
     assert pg_cluster.PASSWORD not in result.stdout + result.stderr
 

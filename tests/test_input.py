@@ -54,7 +54,7 @@ def test_csv_encodings_are_detected(build, cli, reference, encoding, name):
         with pytest.raises(UnicodeDecodeError):
             raw.decode("utf-8")  # the fixture really is not UTF-8
     result = cli("check", path, "--format", "json")
-    assert result.code == 1, result.stderr  # 阿城镇 fails
+    assert result.exit_code == 1, result.stderr  # 阿城镇 fails
     data = result.json()
     assert _verdicts(data) == reference
     assert [u["unit"] for u in data["units"]] == ["张秋镇", "阿城镇", "大布乡"]

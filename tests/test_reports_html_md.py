@@ -7,13 +7,13 @@ from html.parser import HTMLParser
 
 import pytest
 
+from conftest import run_cli
 from scoring_builders import (
     COUNT_FIELDS,
     SAMPLE_MESSY_XLSX,
     SHORT_ZH,
     VETO_GROUP,
     failing,
-    fpm,
     town,
     write_csv,
     write_csv_without_funnels,
@@ -79,8 +79,8 @@ def split_funnels(html: str) -> tuple[str, str]:
 
 def html_report(tmp_path, command, *inputs, lang="zh") -> str:
     out = tmp_path / "report.html"
-    run = fpm(command, *inputs, "--output", out, "--lang", lang)
-    assert run.code in (0, 1), run
+    run = run_cli(command, *inputs, "--output", out, "--lang", lang)
+    assert run.exit_code in (0, 1), run
     assert run.stdout == ""
     return out.read_text(encoding="utf-8")
 
@@ -221,8 +221,8 @@ def test_markdown_matrix_and_ranking(tmp_path):
         failing("丙镇", "policy_birth_rate"),
     ]
     path = write_csv(tmp_path / "in.csv", towns)
-    run = fpm("score", path, "--format", "markdown")
-    assert run.code == 1
+    run = run_cli("score", path, "--format", "markdown")
+    assert run.exit_code == 1
     tables = md_tables(run.stdout)
     assert len(tables) == 3  # ranking, matrix, the evidence for each failure (issue 16)
     ranking, matrix, _evidence = tables
@@ -250,7 +250,7 @@ def test_markdown_matrix_and_ranking(tmp_path):
 
 
 def test_markdown_english_short_labels(tmp_path, towns_csv):
-    run = fpm("check", towns_csv, "--format", "markdown", "--lang", "en")
+    run = run_cli("check", towns_csv, "--format", "markdown", "--lang", "en")
     matrix = md_tables(run.stdout)[0]  # then the evidence for each failure (issue 16)
     for short, cell in zip(SHORT_EN, matrix[0][1:], strict=True):
         assert cell.startswith(short), (short, cell)
@@ -273,7 +273,7 @@ def periods_csv(tmp_path):
 
 def test_markdown_ranking_says_which_period(periods_csv):
     """Ranks are per period: a ranking row without its period reads 甲镇 first and last."""
-    run = fpm("score", periods_csv, "--format", "markdown")
+    run = run_cli("score", periods_csv, "--format", "markdown")
     ranking = md_tables(run.stdout)[0]
     assert ranking[0][0] == "名次"
     rows = ranking[2:]
@@ -296,10 +296,10 @@ def test_html_ranking_says_which_period(tmp_path, periods_csv):
 
 def test_summary_line_counts_townships_once_over_periods(tmp_path, periods_csv):
     """2 townships × 2 periods is not "4 个乡镇": Markdown and HTML say what the terminal says."""
-    table = fpm("check", periods_csv)
+    table = run_cli("check", periods_csv)
     line = "2 个乡镇 × 2 期, 40 项检查: 达标 38 · 不达标 2"
     assert line in table.stdout
-    markdown = fpm("check", periods_csv, "--format", "markdown").stdout
+    markdown = run_cli("check", periods_csv, "--format", "markdown").stdout
     assert line in markdown and "4 个乡镇" not in markdown
     html = html_report(tmp_path, "check", periods_csv)
     assert f"<p>{line}" in html and "4 个乡镇" not in html
@@ -308,15 +308,15 @@ def test_summary_line_counts_townships_once_over_periods(tmp_path, periods_csv):
     assert cards[:4] == [("2", "乡镇"), ("2", "统计期"), ("0", "全部达标"), ("2", "有不达标")]
     assert all(int(n) <= 2 for n, label in cards if label != "统计期")
     assert "以上各项均按乡镇计数" in html
-    en = fpm("check", periods_csv, "--format", "markdown", "--lang", "en").stdout
+    en = run_cli("check", periods_csv, "--format", "markdown", "--lang", "en").stdout
     assert "2 townships × 2 periods, 40 checks: 38 pass · 2 fail" in en
 
 
 def test_score_summary_counts_townships_once_over_periods(tmp_path, periods_csv):
     """The score summary names townships × periods, not 4 townships, everywhere."""
-    table = fpm("score", periods_csv).stdout
+    table = run_cli("score", periods_csv).stdout
     assert "2 个乡镇 × 2 期: 否决" in table and "4 个乡镇" not in table
-    markdown = fpm("score", periods_csv, "--format", "markdown").stdout
+    markdown = run_cli("score", periods_csv, "--format", "markdown").stdout
     assert "2 个乡镇 × 2 期: 否决" in markdown
     html = html_report(tmp_path, "score", periods_csv)
     assert "2 个乡镇 × 2 期: 否决" in html and "4 个乡镇" not in html
@@ -340,23 +340,23 @@ def absent_csv(tmp_path):
 
 
 def test_score_markdown_has_the_score_title_and_summary(tmp_path, towns_csv):
-    run = fpm("score", towns_csv, "--format", "markdown")
+    run = run_cli("score", towns_csv, "--format", "markdown")
     assert run.stdout.startswith("## 考核计分与排名")
     assert "3 个乡镇: 否决 1 个,可评奖 1 个;满分 100" in run.stdout
-    check = fpm("check", towns_csv, "--format", "markdown")
+    check = run_cli("check", towns_csv, "--format", "markdown")
     assert check.stdout.startswith("## 考核指标检查")
     assert "否决" not in check.stdout
 
 
 def test_score_markdown_award_column_gives_the_reason(towns_csv):
-    ranking = md_tables(fpm("score", towns_csv, "--format", "markdown").stdout)[0]
+    ranking = md_tables(run_cli("score", towns_csv, "--format", "markdown").stdout)[0]
     award = {row[1]: row[-1] for row in ranking[2:]}
     assert award["甲镇"] == "是"
     assert award["&lt;b&gt;x&lt;/b&gt;"] == "否 (优质服务: 技术人员占比)"  # HTML escaped
 
 
 def test_score_markdown_shows_unverified_vetoes(absent_csv):
-    run = fpm("score", absent_csv, "--format", "markdown")
+    run = run_cli("score", absent_csv, "--format", "markdown")
     ranking = md_tables(run.stdout)[0]
     [row] = ranking[2:]
     assert row[-2] == f"{VETO_GROUP} 未核实(缺数据): 政策生育率"

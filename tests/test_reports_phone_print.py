@@ -47,7 +47,7 @@ def test_html_charts_scale_and_show_every_value(sample_html):
 def test_titles_name_the_county_and_period(sample_html, cli, tmp_path):
     assert "<h1>阳谷县 2024年度 考核计分与排名" in sample_html
     out = tmp_path / "r.md"
-    assert cli("check", SAMPLE_XLSX, "-o", out).code == 1
+    assert cli("check", SAMPLE_XLSX, "-o", out).exit_code == 1
     assert out.read_text(encoding="utf-8").startswith("## 阳谷县 2024年度 ")
     html = tmp_path / "r.html"
     cli("check", SAMPLE_XLSX, "-o", html, "--title", "莘县")

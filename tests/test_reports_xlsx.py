@@ -11,6 +11,7 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.utils.cell import coordinate_from_string
 
+from conftest import run_cli
 from scoring_builders import (
     COUNT_FIELDS,
     INDICATORS,
@@ -19,7 +20,6 @@ from scoring_builders import (
     SHORT_ZH,
     VETO_GROUP,
     failing,
-    fpm,
     print_scales,
     print_to_pdf,
     town,
@@ -45,11 +45,11 @@ PERMILLE = {"birth_defect_rate", "crude_birth_rate", "natural_growth_rate"}
 
 def _report(tmp_path, command, *inputs, lang="zh", name="report.xlsx", with_json=True):
     out = tmp_path / name
-    run = fpm(command, *inputs, "--output", out, "--lang", lang)
-    assert run.code in (0, 1), run
+    run = run_cli(command, *inputs, "--output", out, "--lang", lang)
+    assert run.exit_code in (0, 1), run
     assert run.stdout == ""
     assert out.is_file()
-    data = fpm(command, *inputs, "--format", "json").json() if with_json else None
+    data = run_cli(command, *inputs, "--format", "json").json() if with_json else None
     return load_workbook(out), data, out
 
 
@@ -382,8 +382,8 @@ def test_workbook_with_a_disabled_scored_indicator(tmp_path):
     )
     path = write_csv(tmp_path / "in.csv", [town("甲镇"), town("乙镇", migrant_archived=80)])
     out = tmp_path / "report.xlsx"
-    run = fpm("score", path, "--rules", rules, "--output", out)
-    assert run.code == 1, run  # 乙镇 fails the archive rate; not an internal error (2)
+    run = run_cli("score", path, "--rules", rules, "--output", out)
+    assert run.exit_code == 1, run  # 乙镇 fails the archive rate; not an internal error (2)
     wb = load_workbook(out)
     assert wb.sheetnames == SHEETS_ZH
     ws = wb["排名"]

@@ -136,7 +136,7 @@ def test_zero_denominator_does_not_fail_the_township(build, cli):
         "大布乡", migrant_women=0, migrant_archived=0, migrant_certified=0, migrant_contacted=0
     )
     result = cli("check", build.csv("t.csv", build.grid([town])), "--format", "json")
-    assert result.code == 0
+    assert result.exit_code == 0
     data = result.json()
     [unit] = data["units"]
     assert unit["status"] == "pass"
