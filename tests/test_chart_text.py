@@ -30,7 +30,7 @@ def test_funnel_chart_with_dollar_names(tmp_path, dollars, suffix):
     assert out.stat().st_size > 1000
 
 
-@pytest.mark.parametrize("suffix", ["html", "xlsx"])
+@pytest.mark.parametrize("suffix", ["html", pytest.param("xlsx", marks=pytest.mark.slow)])
 def test_reports_with_dollar_names(tmp_path, dollars, suffix):
     out = tmp_path / f"r.{suffix}"
     run = run_cli("score", dollars, "-o", out)

@@ -40,6 +40,7 @@ def _json(cli, *args: object) -> dict:
     return json.loads(result.stdout)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("table", "sample", "options"),
     [("births", BIRTHS, ()), ("births", BIRTHS, ("--period", "month")), ("migrants", MIGRANTS, ())],
@@ -60,6 +61,7 @@ def test_mysql_table_gives_the_csv_json(mysql, cli, table, sample, options):
     assert from_db == from_csv
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("password", "table", "needle"),
     [

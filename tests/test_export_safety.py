@@ -38,6 +38,7 @@ def formula_cells(path) -> list[str]:
 # ---------------------------------------------------------------- formula injection
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", ["score", "check"])
 def test_xlsx_stores_formula_like_names_as_text(tmp_path, risky_csv, command):
     out = tmp_path / "out.xlsx"

@@ -536,6 +536,7 @@ def test_exact_limits_match_scipy_stats_over_a_grid():
                 assert got[::25] == pytest.approx(want, rel=1e-8, abs=1e-15), (model, theta0)
 
 
+@pytest.mark.slow
 def test_funnel_and_its_chart_do_not_import_scipy_stats(run_fpmetrics, tmp_path):
     """`fpmetrics funnel` and a report's charts pay for scipy.special only."""
     import subprocess

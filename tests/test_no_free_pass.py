@@ -251,6 +251,7 @@ def _expected_chance(n: int) -> str:
     return f"up to about {n * 0.025:.1f} ● per indicator"
 
 
+@pytest.mark.slow
 def test_every_report_with_a_clear_fail_states_the_chance_and_the_evidence(tmp_path):
     """Terminal, Markdown, HTML and Excel: ●/○, the exact interval, the p-value, the
     small-sample note, a legend, and how many ● chance alone gives in 32 townships."""

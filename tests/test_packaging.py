@@ -9,6 +9,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from conftest import INDICATORS, REPO, SAMPLE_XLSX
 
 
@@ -19,6 +21,7 @@ def _run(args: list[str | Path], cwd: Path, env: dict[str, str], timeout: int = 
     return proc
 
 
+@pytest.mark.slow
 def test_installed_wheel_finds_shipped_rules_from_anywhere(tmp_path):
     uv = shutil.which("uv")
     assert uv, "uv is needed to build and install the wheel"

@@ -51,6 +51,7 @@ def _xlsx_text(path) -> str:
         return "".join(zf.read(n).decode("utf-8") for n in zf.namelist() if n.endswith(".xml"))
 
 
+@pytest.mark.slow
 def test_duplicate_id_is_masked_on_screen_and_in_every_report(cli, repeated, tmp_path):
     shown = cli("check", repeated)
     assert shown.exit_code == 1

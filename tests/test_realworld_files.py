@@ -280,6 +280,7 @@ def test_a_folder_without_any_table_is_refused(tmp_path):
     assert "说明.txt" in proc.stderr
 
 
+@pytest.mark.slow
 def test_a_report_saved_in_the_input_folder_is_not_read_back(tmp_path):
     """score 各乡镇报表/ -o 各乡镇报表/report.xlsx, then check the folder again: the report
     is fpmetrics' own output, not a township sheet, and may be written again."""

@@ -492,6 +492,7 @@ def test_register_runs_through_table_csv_and_score(build, cli):
     assert {s["unit"] for s in score.json()["scores"]} == {"阿城镇", "张秋镇"}
 
 
+@pytest.mark.slow
 def test_register_cli_as_a_subprocess(build, run_fpmetrics):
     path = build.csv("births.csv", [BIRTH_HEADER, *births("阿城镇", 53, 50)])
     done = run_fpmetrics("check", path, "--period", "year", "--lang", "en")
@@ -530,6 +531,7 @@ def test_village_codes_roll_up_without_a_village_column(build, cli):
     assert (yanggu["numerator"], yanggu["denominator"]) == (126, 115)
 
 
+@pytest.mark.slow
 def test_console_exit_delivers_all_output_and_removes_the_utf8_copy(build, tmp_path):
     """The console script skips the interpreter's teardown (``fpmetrics.cli.run``): stdout
     through a pipe is still complete, the exit code is kept, and the temporary UTF-8 copy of

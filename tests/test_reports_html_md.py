@@ -98,6 +98,7 @@ def towns_csv(tmp_path):
 # ---------------------------------------------------------------- HTML
 
 
+@pytest.mark.slow
 def test_html_is_self_contained(tmp_path):
     html = html_report(tmp_path, "score", SAMPLE_MESSY_XLSX)
     assert html.lstrip().lower().startswith("<!doctype html")
@@ -121,6 +122,7 @@ def test_html_is_self_contained(tmp_path):
     assert {r[1:] for r in references} <= ids
 
 
+@pytest.mark.slow
 def test_html_score_report_contents(tmp_path):
     html, funnels = split_funnels(html_report(tmp_path, "score", SAMPLE_MESSY_XLSX))
     tags = parse(html)
@@ -150,6 +152,7 @@ def test_html_score_report_contents(tmp_path):
     assert funnels.count("<svg ") == 9
 
 
+@pytest.mark.slow
 def test_html_check_report_has_no_ranking(tmp_path, towns_csv):
     html, _ = split_funnels(html_report(tmp_path, "check", towns_csv))
     tags = parse(html)
@@ -169,6 +172,7 @@ def test_html_one_chart_per_indicator_with_data(tmp_path):
     assert tags.count("circle") == 7 * 2
 
 
+@pytest.mark.slow
 def test_html_escapes_township_names(tmp_path, towns_csv):
     for command in ("check", "score"):
         html = html_report(tmp_path, command, towns_csv)
@@ -284,6 +288,7 @@ def test_markdown_ranking_says_which_period(periods_csv):
     assert firsts == {"2023", "2024"}
 
 
+@pytest.mark.slow
 def test_html_ranking_says_which_period(tmp_path, periods_csv):
     html = html_report(tmp_path, "score", periods_csv)
     start = html.index("<table", html.index("名次") - 200)
@@ -294,6 +299,7 @@ def test_html_ranking_says_which_period(tmp_path, periods_csv):
         assert "2023" in row or "2024" in row, row
 
 
+@pytest.mark.slow
 def test_summary_line_counts_townships_once_over_periods(tmp_path, periods_csv):
     """2 townships × 2 periods is not "4 个乡镇": Markdown and HTML say what the terminal says."""
     table = run_cli("check", periods_csv)
@@ -312,6 +318,7 @@ def test_summary_line_counts_townships_once_over_periods(tmp_path, periods_csv):
     assert "2 townships × 2 periods, 40 checks: 38 pass · 2 fail" in en
 
 
+@pytest.mark.slow
 def test_score_summary_counts_townships_once_over_periods(tmp_path, periods_csv):
     """The score summary names townships × periods, not 4 townships, everywhere."""
     table = run_cli("score", periods_csv).stdout
@@ -322,6 +329,7 @@ def test_score_summary_counts_townships_once_over_periods(tmp_path, periods_csv)
     assert "2 个乡镇 × 2 期: 否决" in html and "4 个乡镇" not in html
 
 
+@pytest.mark.slow
 def test_summary_line_without_periods(tmp_path, towns_csv):
     html = html_report(tmp_path, "check", towns_csv)
     assert "<p>3 个乡镇, 30 项检查: 达标 28 · 不达标 2" in html
@@ -364,6 +372,7 @@ def test_score_markdown_shows_unverified_vetoes(absent_csv):
     assert "1 个乡镇的一票否决项缺数据、未能核实" in run.stdout
 
 
+@pytest.mark.slow
 def test_score_html_has_the_score_title_and_summary(tmp_path, towns_csv):
     html = html_report(tmp_path, "score", towns_csv)
     assert "<h1>考核计分与排名" in html
@@ -381,6 +390,7 @@ def test_score_html_shows_unverified_vetoes(tmp_path, absent_csv):
     assert ("1", "否决项未核实") in re.findall(r'<div class="card"><b>(\d+)</b>([^<]+)</div>', html)
 
 
+@pytest.mark.slow
 def test_html_chart_titles_say_who_has_no_data(tmp_path):
     """The chart title used to end in a cryptic "· 1 —"."""
     many = [town(f"{n}镇", migrant_women=0, migrant_archived=0, migrant_certified=0,
@@ -414,6 +424,7 @@ def funnel_svgs(section: str) -> list[str]:
     return re.findall(r'<div class="chart funnel">(<svg .*?</svg>)</div>', section, flags=re.S)
 
 
+@pytest.mark.slow
 def test_html_funnel_plots(tmp_path):
     """The chart `fpmetrics funnel` draws, one per indicator with a funnel, as inline SVG whose
     text stays text (the browser draws it with its own Chinese fonts)."""
@@ -440,6 +451,7 @@ def test_html_funnel_plots(tmp_path):
     assert len(ids) == len(set(ids))  # every chart's ids its own
 
 
+@pytest.mark.slow
 def test_html_funnel_heading_and_english(tmp_path):
     from scoring_builders import SAMPLE_XLSX
 

@@ -44,6 +44,7 @@ def test_html_charts_scale_and_show_every_value(sample_html):
     assert sample_html.count('<div class="wide"><table>') >= 3  # tables scroll in a box
 
 
+@pytest.mark.slow
 def test_titles_name_the_county_and_period(sample_html, cli, tmp_path):
     assert "<h1>阳谷县 2024年度 考核计分与排名" in sample_html
     out = tmp_path / "r.md"
@@ -72,6 +73,7 @@ def _header(ws) -> int:
     return next(r for r in range(1, 12) if ws.cell(row=r, column=1).value in ("名次", "乡镇"))
 
 
+@pytest.mark.slow
 def test_excel_ranking_and_print_setup(cli, tmp_path):
     out = tmp_path / "r.xlsx"
     data = json.loads(cli("score", SAMPLE_XLSX, "-f", "json").stdout)

@@ -341,6 +341,7 @@ def test_the_extremes_that_validate_give_finite_json(cli, tmp_path, command):
 # ---------------------------------------------------------------------- sizes of a rule set
 
 
+@pytest.mark.slow
 def test_more_indicators_than_the_limit_are_refused(cli, tmp_path):
     """2,000 indicators validated, then `score` took 20 s on 18 townships."""
     rule = (

@@ -23,6 +23,7 @@ def sample_reports():
     }
 
 
+@pytest.mark.slow
 def test_xlsx_and_csv_give_identical_results(sample_reports):
     xlsx, csv = sample_reports[".xlsx"], sample_reports[".csv"]
     assert xlsx["results"] == csv["results"]
@@ -122,6 +123,7 @@ def test_sample_registers_locate_their_planted_errors(register_report):
     assert all(w["indicator"] == "birth_defect_rate" and w["failed_periods"] for w in windows)
 
 
+@pytest.mark.slow
 def test_explain_a_township_of_the_sample_registers(cli):
     result = cli("check", *REGISTERS, "--period", "year", "--explain", "寿张镇", "-f", "json")
     assert result.exit_code == 1

@@ -392,6 +392,7 @@ def test_award_gate_zero_denominator_does_not_block(tmp_path):
     assert s["award_eligible"] is True
 
 
+@pytest.mark.slow
 def test_veto_field_missing_is_unverified_not_vetoed(tmp_path):
     fields = [f for f in COUNT_FIELDS if f not in ("births_reported", "births_verified")]
     towns = [town("甲镇"), failing("乙镇", "crude_birth_rate")]
@@ -409,6 +410,7 @@ def test_veto_field_missing_is_unverified_not_vetoed(tmp_path):
     assert "统计误差率" in run.stderr and "上报出生数" in run.stderr
 
 
+@pytest.mark.slow
 def test_veto_invalid_still_vetoes_and_is_not_unverified(tmp_path):
     path = write_csv(tmp_path / "in.csv", [town("甲镇", births_verified="x")])
     s = scores_by_unit(score_json(path)[1])["甲镇"]
@@ -432,6 +434,7 @@ def test_monthly_births_only_file_is_not_award_eligible():
     assert len([x for x in run.stderr.splitlines() if x.startswith("注意")]) == 1
 
 
+@pytest.mark.slow
 def test_absent_data_in_the_table_and_in_english(tmp_path):
     fields = [f for f in COUNT_FIELDS if f not in ("births_policy", "station_staff")]
     path = write_csv(tmp_path / "in.csv", [town("甲镇")], fields=fields)
@@ -564,6 +567,7 @@ def test_several_veto_groups(tmp_path):
 # ---------------------------------------------------------------- ranks
 
 
+@pytest.mark.slow
 def test_ties_share_a_rank_standard_competition(tmp_path):
     rules = write_rules(
         tmp_path / "r.yaml", veto=[{"name": "三控制一达标", "indicators": VETO_INDICATORS}]
@@ -609,6 +613,7 @@ def test_ties_share_a_rank_standard_competition(tmp_path):
     assert_rank_consistency(data["scores"])
 
 
+@pytest.mark.slow
 def test_totals_equal_up_to_float_rounding_tie(tmp_path):
     """0.3 points off in one item and 0.1 + 0.2 in two items are the same total."""
     rules = write_rules(
@@ -680,6 +685,7 @@ def test_ranking_is_within_each_period(tmp_path):
 # ---------------------------------------------------------------- formats and exit codes
 
 
+@pytest.mark.slow
 def test_all_passing_exits_zero_and_fail_on_never(tmp_path):
     ok = write_csv(tmp_path / "ok.csv", [town("甲镇"), town("乙镇")])
     bad = write_csv(tmp_path / "bad.csv", [town("甲镇"), failing("乙镇", "tech_staff_share")])
@@ -730,6 +736,7 @@ def test_csv_groups_and_booleans_read_back(tmp_path):
     assert frame["award_eligible"].dtype == bool and bool(frame["award_eligible"][0]) is False
 
 
+@pytest.mark.slow
 def test_table_format(tmp_path):
     path = write_csv(tmp_path / "in.csv", [town("甲镇"), failing("乙镇", "policy_birth_rate")])
     run = run_cli("score", path)

@@ -57,6 +57,7 @@ def test_stopped_run_removes_the_utf8_copy(tmp_path, sig):
     assert list(temp.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_normal_end_removes_the_utf8_copy(tmp_path):
     register = _gb18030_register(tmp_path / "migrants.csv", 50)
     proc, temp = _start(tmp_path, register)

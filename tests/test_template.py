@@ -146,6 +146,7 @@ def test_fields_follow_the_rule_set(tmp_path):
     ]
 
 
+@pytest.mark.slow
 def test_filled_template_goes_through_check(tmp_path):
     _, path = make_template(tmp_path, "--units", "甲镇,乙镇", "--rows", "6")
     wb = load_workbook(path)
@@ -172,6 +173,7 @@ def test_filled_template_goes_through_check(tmp_path):
     assert [(s["unit"], s["rank"]) for s in score["scores"]] == [("甲镇", 1), ("乙镇", 2)]
 
 
+@pytest.mark.slow
 def test_english_template_keeps_the_chinese_headers(tmp_path):
     wb, _ = make_template(tmp_path, "--lang", "en")
     assert wb.sheetnames == ["Form", "Instructions"]
@@ -308,6 +310,7 @@ def _fill(path, values: dict[str, dict], period: str | None = None) -> None:
     wb.save(path)
 
 
+@pytest.mark.slow
 def test_footer_and_period_column(tmp_path):
     wb, path = make_template(tmp_path, "--units", "甲镇,乙镇", "--rows", "4")
     ws = wb["填报表"]

@@ -32,6 +32,7 @@ def test_style_sets_the_same_styles_as_openpyxl(tmp_path):
     assert back["A1"].border.left.style == "thin"
 
 
+@pytest.mark.slow
 def test_results_sheet_is_capped_with_a_note(tmp_path, monkeypatch):
     monkeypatch.setattr(workbook, "RESULTS_MAX_ROWS", 25)
     towns = [town(f"镇{i}") for i in range(4)] + [failing("乙镇", "tech_staff_share")]

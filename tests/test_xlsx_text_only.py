@@ -7,6 +7,7 @@ import re
 import zipfile
 from pathlib import Path
 
+import pytest
 from openpyxl import Workbook, load_workbook
 
 from conftest import run_cli
@@ -41,6 +42,7 @@ def _texts(path: Path) -> set[str]:
             if isinstance(c.value, str)}  # fmt: skip
 
 
+@pytest.mark.slow
 def test_template_stores_rule_text_as_text(tmp_path):
     rules = _hostile_rules(tmp_path)
     for lang in ("zh", "en"):
@@ -54,6 +56,7 @@ def test_template_stores_rule_text_as_text(tmp_path):
     assert any(NAME in v for v in _texts(tmp_path / "form_zh.xlsx"))
 
 
+@pytest.mark.slow
 def test_xlsx_report_stores_rule_text_as_text(tmp_path):
     rules = _hostile_rules(tmp_path)
     data = write_csv(tmp_path / "in.csv", [town("甲镇"), failing("乙镇", "sex_ratio_at_birth")])
