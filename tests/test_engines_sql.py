@@ -152,7 +152,7 @@ def test_password_from_pgpassword(pg, cli, monkeypatch):
 
 
 def _one_line_fault(result, *needles: str) -> str:
-    code = getattr(result, "returncode", getattr(result, "code", None))
+    code = getattr(result, "returncode", getattr(result, "exit_code", None))
     assert code == 2, (code, result.stderr)
     text = result.stderr.strip()
     assert len(text.splitlines()) == 1, text
