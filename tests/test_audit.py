@@ -584,6 +584,7 @@ def test_csv_without_signals_is_the_header(cli, build):
     assert result.stdout == "signal,unit,period,statistic,p_value,q_value,detail,explanation\n"
 
 
+@pytest.mark.slow
 def test_output_files(cli, build, tmp_path):
     """--output: CSV with a BOM and formula-like text defused, JSON, the table as text."""
     series = {"=HYPERLINK(1)": JUMPS["甲镇"], "乙镇": JUMPS["乙镇"]}

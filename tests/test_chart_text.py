@@ -22,7 +22,7 @@ def dollars(tmp_path):
     return write_csv(tmp_path / "in.csv", towns)
 
 
-@pytest.mark.parametrize("suffix", ["png", "svg"])
+@pytest.mark.parametrize("suffix", [pytest.param("png", marks=pytest.mark.slow), "svg"])
 def test_funnel_chart_with_dollar_names(tmp_path, dollars, suffix):
     out = tmp_path / f"f.{suffix}"
     run = run_cli("funnel", "migrant_archive_rate", dollars, "-o", out)
@@ -30,7 +30,8 @@ def test_funnel_chart_with_dollar_names(tmp_path, dollars, suffix):
     assert out.stat().st_size > 1000
 
 
-@pytest.mark.parametrize("suffix", ["html", pytest.param("xlsx", marks=pytest.mark.slow)])
+@pytest.mark.slow
+@pytest.mark.parametrize("suffix", ["html", "xlsx"])
 def test_reports_with_dollar_names(tmp_path, dollars, suffix):
     out = tmp_path / f"r.{suffix}"
     run = run_cli("score", dollars, "-o", out)

@@ -99,6 +99,7 @@ def test_fields_lists_register_columns_with_what_each_register_needs(cli):
     assert "Register columns (one row per record)" in english and "one of these" in english
 
 
+@pytest.mark.slow
 def test_fields_piped_at_80_columns(run_fpmetrics):
     proc = run_fpmetrics("fields", env={"COLUMNS": None})
     out = proc.stdout.decode("utf-8")

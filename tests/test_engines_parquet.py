@@ -106,6 +106,7 @@ def test_table_option_without_database_exits_2(cli):
     assert "--table" in result.stderr
 
 
+@pytest.mark.slow
 def test_records_from_parquet_are_the_csv_records(cli, tmp_path):
     target = tmp_path / "births.parquet"
     _read(BIRTHS).write_parquet(target)

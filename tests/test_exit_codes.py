@@ -58,6 +58,7 @@ def test_exit_1_when_a_check_is_invalid(cli, build):
     assert result.json()["summary"]["invalid"] == 1
 
 
+@pytest.mark.slow
 def test_warn_exits_0_unless_fail_on_warn(cli, failing, warn_rules):
     assert cli("check", failing, "--rules", warn_rules).exit_code == 0
     assert cli("check", failing, "--rules", warn_rules, "--fail-on", "fail").exit_code == 0
@@ -156,10 +157,12 @@ def test_one_bad_file_among_good_ones_stops_the_run(cli, build, passing):
 
 @pytest.mark.parametrize(
     "make",
-    [
-        lambda b: b.bytes("random.xlsx", _random_bytes(4096, 1)),
-        _truncated_xlsx,
-        lambda b: b.bytes("empty.csv", b""),
+    [  # one case in the fast set; the in-process runs above cover every bad input
+        pytest.param(
+            lambda b: b.bytes("random.xlsx", _random_bytes(4096, 1)), marks=pytest.mark.slow
+        ),
+        pytest.param(_truncated_xlsx, marks=pytest.mark.slow),
+        pytest.param(lambda b: b.bytes("empty.csv", b""), marks=pytest.mark.slow),
         lambda b: b.root / "no_such_file.csv",
     ],
     ids=["random_xlsx", "truncated_xlsx", "empty_csv", "missing"],

@@ -513,6 +513,7 @@ def test_cli_funnel_over_periods_labels_unit_and_period(cli, build):
 # ---------------------------------------------------------------------- without scipy.stats
 
 
+@pytest.mark.slow
 def test_exact_limits_match_scipy_stats_over_a_grid():
     """The limits are computed with scipy.special (importing scipy.stats costs ~0.8 s a run):
     the same r_p as scipy.stats' ppf everywhere, also at θ0 = 0 and 1 and for large n."""

@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import Build, assert_clean_error, plain_env
+from conftest import Build, assert_clean_error, plain_env, run_cli
 
 HEADER = ["乡镇", "月份", "出生男婴数", "出生女婴数"]
 JAN = [["阿城镇", "2024-01", 52, 50], ["张秋镇", "2024-01", 60, 50], ["定水镇", "2024-01", 70, 50]]
@@ -39,6 +39,7 @@ def _runs(path: Path) -> list[tuple]:
 # ------------------------------------------------------------------ previous period
 
 
+@pytest.mark.slow
 def test_second_monthly_sheet_shows_previous_values_and_arrows(build, cli, tmp_path):
     jan, feb = _sheets(build)
     history = tmp_path / "history.db"
@@ -95,6 +96,7 @@ def test_history_from_the_environment(build, cli, tmp_path):
     assert len(_runs(history)) == 2
 
 
+@pytest.mark.slow
 def test_score_records_and_shows_previous_too(build, cli, tmp_path):
     jan, feb = _sheets(build)
     history = tmp_path / "h.db"
@@ -107,6 +109,7 @@ def test_score_records_and_shows_previous_too(build, cli, tmp_path):
 # ------------------------------------------------------------------ what is stored
 
 
+@pytest.mark.slow
 def test_same_inputs_again_replace_the_run_and_revised_inputs_supersede_it(build, cli, tmp_path):
     jan, _ = _sheets(build)
     history = tmp_path / "h.db"
@@ -236,6 +239,7 @@ _KILLED_WRITER = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_a_run_killed_mid_write_leaves_the_history_as_it_was(tmp_path):
     from fpmetrics.history import connect, runs
 
@@ -319,15 +323,17 @@ def test_a_history_from_a_newer_fpmetrics_is_refused_and_left_alone(build, cli, 
 # ------------------------------------------------------------------ fpmetrics history
 
 
-@pytest.fixture
-def kept(build, cli, tmp_path) -> Path:
-    """A history of January, February, and a revision of February (runs 1, 2, 3)."""
+@pytest.fixture(scope="module")
+def kept(tmp_path_factory) -> Path:
+    """A history of January, February, and a revision of February (runs 1, 2, 3); built once
+    for the tests of the ``history`` command, which only read it."""
+    build = Build(tmp_path_factory.mktemp("kept"))
     jan, feb = _sheets(build)
-    history = tmp_path / "kept.db"
-    cli("check", jan, "--history", history)
-    cli("check", feb, "--history", history)
+    history = build.root / "kept.db"
+    run_cli("check", jan, "--history", history)
+    run_cli("check", feb, "--history", history)
     revised = build.csv("feb2.csv", [HEADER, ["阿城镇", "2024-02", 55, 50], *FEB[1:]])
-    cli("check", revised, "--history", history)
+    run_cli("check", revised, "--history", history)
     return history
 
 
@@ -383,6 +389,7 @@ def test_history_commands_refuse_what_is_not_there(kept, cli, tmp_path):
 # ------------------------------------------------------------------ audit --history
 
 
+@pytest.mark.slow
 def test_audit_reads_earlier_periods_from_the_history(build, cli, tmp_path):
     history = tmp_path / "h.db"
     for month in ("01", "02", "03"):
@@ -410,6 +417,7 @@ def test_history_units_take_the_current_revision_and_skip_this_runs_periods():
     assert joined["_bad_births_male"].tolist() == [False, False]
 
 
+@pytest.mark.slow
 def test_runs_without_periods_are_each_kept_and_compared_in_turn(build, cli, tmp_path):
     history = tmp_path / "h.db"
     header = ["乡镇", "出生男婴数", "出生女婴数"]
@@ -429,6 +437,7 @@ def test_an_input_named_as_the_history_is_refused_and_untouched(build, cli):
     assert jan.read_bytes() == before
 
 
+@pytest.mark.slow
 def test_the_workbook_report_has_the_change_from_the_previous_period(build, cli, tmp_path):
     from openpyxl import load_workbook
 

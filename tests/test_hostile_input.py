@@ -64,6 +64,7 @@ def test_header_without_rows_does_not_crash(build, cli, command):
     _no_bug(result)
 
 
+@pytest.mark.slow
 def test_unfilled_template_does_not_crash(cli, tmp_path):
     template = tmp_path / "t.xlsx"
     assert cli("template", template).exit_code == 0
@@ -92,6 +93,7 @@ def test_million_trailing_blank_lines_are_fast(build, cli):
     assert _units(result) == {"甲镇", "乙镇"}
 
 
+@pytest.mark.slow
 def test_blank_lines_inside_a_table_are_skipped_fast(build, cli):
     path = build.text("blank.csv", _csv(ROWS[:2]) + "\n" * 200_000 + _csv(ROWS[2:]))
     result = cli("check", path, "--format", "json")
@@ -288,6 +290,7 @@ def test_file_lines_checked_across_blocks(tmp_path):
         check_file_lines(bad, "en", block=4096)
 
 
+@pytest.mark.slow
 def test_infinite_totals_row_is_no_crash(build, cli):
     rows = [*ROWS, ["合计", "inf", "1e309", "9" * 400]]
     result = cli("check", build.text("t.csv", _csv(rows)), "--format", "json")

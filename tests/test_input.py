@@ -100,6 +100,7 @@ def test_xlsx_content_with_a_csv_name_is_read_as_a_workbook(build, cli, referenc
     assert _verdicts(data) == reference
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fixture", ["county_2024_messy.xls", "county_2024_messy.ods"])
 def test_legacy_xls_and_ods_fixtures_read_like_the_xlsx(cli, fixture):
     """tests/data: the messy sample saved by LibreOffice as BIFF8 .xls and as .ods."""

@@ -218,6 +218,7 @@ def test_summary_counts_clear_and_inconclusive_fails_apart(tmp_path):
     assert "其中 ● 超出偶然 1 · ○ 可能是偶然 1" in run.stdout
 
 
+@pytest.mark.slow
 def test_fdr_is_a_rule_file_option_and_shows_what_it_changes(tmp_path):
     path = _county(tmp_path)
     plain = json.loads(run_cli("check", path, "--format", "json").stdout)

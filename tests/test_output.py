@@ -174,6 +174,7 @@ def test_csv_on_stdout_has_no_bom(cli, every_status):
     assert len(missing) == 3
 
 
+@pytest.mark.slow
 def test_csv_on_stdout_bytes_have_no_bom(run_fpmetrics, every_status):
     path, _ = every_status
     proc = run_fpmetrics("check", path, "--format", "csv")

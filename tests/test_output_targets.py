@@ -119,6 +119,7 @@ def test_fifo_is_written_to_and_stays_a_fifo(tmp_path, data):
     assert json.loads(received[0])["results"]
 
 
+@pytest.mark.slow
 def test_dev_stdout_writes_to_the_open_stdout(run_fpmetrics, tmp_path, data):
     done = run_fpmetrics("check", data, "-o", "/dev/stdout", "-f", "json")
     assert done.returncode == 0, done.stderr

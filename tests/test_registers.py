@@ -557,6 +557,7 @@ def test_console_exit_delivers_all_output_and_removes_the_utf8_copy(build, tmp_p
     assert "nope.csv" in missing.stderr.decode()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("given", "expected"), [(None, str(4 << 20)), ("65536", "65536")])
 def test_polars_reads_registers_in_small_chunks_unless_the_user_says_otherwise(
     given, expected, tmp_path

@@ -189,6 +189,7 @@ def test_html_escapes_script_in_names(tmp_path):
     assert parse(html).count("script") == 0
 
 
+@pytest.mark.slow
 def test_html_english(tmp_path, towns_csv):
     html = html_report(tmp_path, "score", towns_csv, lang="en")
     assert '<html lang="en"' in html
@@ -465,6 +466,7 @@ def test_html_funnel_heading_and_english(tmp_path):
     assert "No funnel plot (not a proportion or a rate): Growth" in section
 
 
+@pytest.mark.slow
 def test_html_funnel_skips_indicators_without_values(tmp_path):
     """No policy-birth column, no in-migrants anywhere: no chart for those, and no crash."""
     path = write_csv_without_funnels(tmp_path / "in.csv")

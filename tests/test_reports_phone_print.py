@@ -27,6 +27,7 @@ def sample_html(tmp_path_factory) -> str:
     return to_html(check, run_score(check, "zh"), "zh")
 
 
+@pytest.mark.slow
 def test_html_charts_scale_and_show_every_value(sample_html):
     svgs = re.findall(r'<div class="chart"><b>.*?</svg>', sample_html, re.S)
     assert len(svgs) >= 9

@@ -145,6 +145,7 @@ def test_check_workbook_has_no_ranking_sheet(tmp_path):
     assert en.sheetnames == SHEETS_EN[1:]
 
 
+@pytest.mark.slow
 def test_every_sheet_is_ready_to_print(sample_score):
     wb, _, _ = sample_score
     today = dt.date.today().isoformat()
