@@ -4,13 +4,14 @@ Inputs are built in code under ``tmp_path``: a township is a dict of canonical f
 (:meth:`Build.town`), a grid is a header row plus one row per township (:meth:`Build.grid`),
 and the writers turn a grid into CSV (any encoding), .xlsx (openpyxl) or a minimal .ods.
 
-The CLI is run two ways: in-process through ``fpmetrics.cli:main`` (fast; the ``cli``
-fixture) and as a real subprocess (``run_fpmetrics``) where bytes on stdout or a real
-traceback matter.
+The CLI is run through one harness, two ways: in-process through ``fpmetrics.cli:main``
+(:func:`run_cli`, fast; the ``cli`` fixture) and as a real subprocess (:func:`run_process`,
+the ``run_fpmetrics`` fixture) where bytes on stdout or a real traceback matter.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -21,6 +22,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from unittest import mock
 from xml.sax.saxutils import escape
 
 import pytest
@@ -218,79 +220,107 @@ def build(tmp_path: Path) -> Build:
 
 
 # ---------------------------------------------------------------------- running the CLI
+# The one harness: every test runs the CLI through `run_cli` (in-process, fast; also the `cli`
+# fixture) or, where a real process matters (bytes on stdout, tracebacks, signals, start-up),
+# through `run_process` (also the `run_fpmetrics` fixture). Both drop every FPMETRICS_* setting
+# of the developer's shell, so `FPMETRICS_LANG=en uv run pytest` tests the same thing.
 
 
 @dataclass
 class Result:
-    code: int
+    """What a user sees of one run: the exit code and the text on stdout and stderr."""
+
+    exit_code: int
     stdout: str
     stderr: str
 
-    def json(self) -> dict[str, Any]:
+    def json(self) -> Any:
         return json.loads(self.stdout)
 
 
 def assert_clean_error(result: Result) -> None:
     """A run that could not be done: exit 2, a message on stderr, no traceback, no bug."""
-    assert result.code == 2, (result.code, result.stdout, result.stderr)
+    assert result.exit_code == 2, (result.exit_code, result.stdout, result.stderr)
     assert result.stderr.strip(), "exit 2 must come with a message on stderr"
     assert "Traceback" not in result.stderr
     assert "internal error" not in result.stderr, result.stderr
 
 
-def _plain_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """CLI runs do not depend on the developer's language or debug settings; tables are wide."""
-    monkeypatch.delenv("FPMETRICS_LANG", raising=False)
-    monkeypatch.delenv("FPMETRICS_DEBUG", raising=False)
-    monkeypatch.delenv("FPMETRICS_HISTORY", raising=False)
-    monkeypatch.setenv("COLUMNS", "200")
-    monkeypatch.setenv("NO_COLOR", "1")
+# CLI runs do not depend on the developer's language, history or debug settings; tables are
+# wide and plain.
+PLAIN_ENV = {"COLUMNS": "200", "NO_COLOR": "1"}
+
+
+def plain_env(extra: dict[str, str | None] | None = None) -> dict[str, str]:
+    """This process's environment without FPMETRICS_*, plus PLAIN_ENV and ``extra``
+    (a value None removes the variable)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FPMETRICS_")}
+    merged = {**env, **PLAIN_ENV, **(extra or {})}
+    return {k: v for k, v in merged.items() if v is not None}
+
+
+def run_cli(*args: object, env: dict[str, str | None] | None = None) -> Result:
+    """Run ``fpmetrics ARGS`` in-process through the console-script entry point.
+
+    ``env`` sets variables (e.g. ``{"FPMETRICS_LANG": "en"}``; None unsets) for this run."""
+    from fpmetrics.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    code = 0
+    with (
+        mock.patch.dict(os.environ, plain_env(env), clear=True),
+        mock.patch.object(sys, "argv", ["fpmetrics", *map(str, args)]),
+        contextlib.redirect_stdout(out),
+        contextlib.redirect_stderr(err),
+    ):
+        try:
+            main()
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    return Result(code, out.getvalue(), err.getvalue())
 
 
 @pytest.fixture
-def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):
-    """Run ``fpmetrics ARGS`` in-process through the console-script entry point."""
-    from fpmetrics.cli import main
-
-    _plain_environment(monkeypatch)
-
-    def invoke(*args: object) -> Result:
-        monkeypatch.setattr(sys, "argv", ["fpmetrics", *map(str, args)])
-        capsys.readouterr()
-        try:
-            main()
-            code = 0
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-        out, err = capsys.readouterr()
-        return Result(code, out, err)
-
-    return invoke
+def cli():
+    """:func:`run_cli` as a fixture."""
+    return run_cli
 
 
-def _subprocess_env() -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("FPMETRICS_LANG", "FPMETRICS_DEBUG", "FPMETRICS_HISTORY")
-    }
-    env["PYTHONIOENCODING"] = "utf-8"
-    env["COLUMNS"] = "200"
-    return env
+def run_process(
+    *args: object,
+    cwd: Path | None = None,
+    env: dict[str, str | None] | None = None,
+    timeout: float = 120,
+) -> subprocess.CompletedProcess[bytes]:
+    """Run ``python -m fpmetrics.cli ARGS`` as a real process; stdout/stderr kept as bytes.
+
+    For what only a process shows: bytes on stdout, tracebacks, signals, start-up time."""
+    return subprocess.run(
+        [sys.executable, "-m", "fpmetrics.cli", *map(str, args)],
+        cwd=cwd or REPO,
+        env=plain_env({"PYTHONIOENCODING": "utf-8", **(env or {})}),
+        capture_output=True,
+        timeout=timeout,
+    )
+
+
+def as_result(done: subprocess.CompletedProcess[bytes]) -> Result:
+    """A finished process as a :class:`Result` (text decoded as UTF-8)."""
+    return Result(
+        done.returncode,
+        done.stdout.decode("utf-8", "replace"),
+        done.stderr.decode("utf-8", "replace"),
+    )
 
 
 @pytest.fixture
 def run_fpmetrics(tmp_path: Path):
-    """Run ``python -m fpmetrics.cli ARGS`` as a subprocess (cwd: tmp_path); bytes kept."""
+    """:func:`run_process` with the working directory ``tmp_path`` unless ``cwd`` is given."""
 
-    def invoke(*args: object, cwd: Path | None = None) -> subprocess.CompletedProcess[bytes]:
-        return subprocess.run(
-            [sys.executable, "-m", "fpmetrics.cli", *map(str, args)],
-            cwd=cwd or tmp_path,
-            env=_subprocess_env(),
-            capture_output=True,
-            timeout=120,
-        )
+    def invoke(
+        *args: object, cwd: Path | None = None, env: dict[str, str | None] | None = None
+    ) -> subprocess.CompletedProcess[bytes]:
+        return run_process(*args, cwd=cwd or tmp_path, env=env)
 
     return invoke
 

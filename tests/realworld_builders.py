@@ -2,18 +2,18 @@
 
 Workbooks are built with openpyxl (title rows, merged group headers, totals and signature
 rows); text files are written in the encoding a Windows export uses. ``check`` runs the
-pipeline in-process; ``cli`` runs ``python -m fpmetrics.cli`` as a subprocess.
+pipeline in-process; the CLI runs through conftest's harness (``run_cli``).
 """
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from conftest import Result
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE_XLSX = REPO / "sample_data" / "county_2024.xlsx"
@@ -126,57 +126,14 @@ def units(report) -> list[str]:
     return list(dict.fromkeys(report.results["unit"]))
 
 
-def cli(*args: object, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """``python -m fpmetrics.cli ARGS`` as a subprocess, text decoded as UTF-8."""
-    env = {k: v for k, v in os.environ.items() if k not in ("FPMETRICS_LANG", "FPMETRICS_DEBUG")}
-    env.update(PYTHONIOENCODING="utf-8", COLUMNS="200", NO_COLOR="1")
-    return subprocess.run(
-        [sys.executable, "-m", "fpmetrics.cli", *map(str, args)],
-        cwd=cwd or REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=120,
-    )
-
-
-def run_main(*args: object) -> subprocess.CompletedProcess[str]:
-    """``fpmetrics ARGS`` in-process through the entry point (fast); same result shape as
-    :func:`cli`. Use :func:`cli` where a real process matters (tracebacks, bytes)."""
-    import contextlib
-    import io
-    from unittest import mock
-
-    from fpmetrics.cli import main
-
-    out, err = io.StringIO(), io.StringIO()
-    argv = ["fpmetrics", *map(str, args)]
-    env = {"COLUMNS": "200", "NO_COLOR": "1"}
-    code = 0
-    with (
-        mock.patch.object(sys, "argv", argv),
-        mock.patch.dict(os.environ, env),
-        contextlib.redirect_stdout(out),
-        contextlib.redirect_stderr(err),
-    ):
-        os.environ.pop("FPMETRICS_LANG", None)
-        os.environ.pop("FPMETRICS_DEBUG", None)
-        try:
-            main()
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-    return subprocess.CompletedProcess(argv, code, out.getvalue(), err.getvalue())
-
-
-def cli_json(proc: subprocess.CompletedProcess[str]) -> dict[str, Any]:
+def cli_json(proc: Result) -> dict[str, Any]:
     assert proc.stdout.strip(), proc.stderr
     return json.loads(proc.stdout)
 
 
-def assert_clean_failure(proc: subprocess.CompletedProcess[str]) -> None:
+def assert_clean_failure(proc: Result) -> None:
     """Exit 2 with a message, no traceback, no internal error, nothing on stdout."""
-    assert proc.returncode == 2, (proc.returncode, proc.stdout[:500], proc.stderr[:2000])
+    assert proc.exit_code == 2, (proc.exit_code, proc.stdout[:500], proc.stderr[:2000])
     assert proc.stderr.strip()
     assert "Traceback" not in proc.stderr
     assert "internal error" not in proc.stderr

@@ -7,13 +7,8 @@ that ``extends: default``, and the CLI runs in-process through ``fpmetrics.cli:m
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
-import json
-import os
-import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -207,47 +202,6 @@ def write_rules(
         data.update(extra)
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path
-
-
-@dataclass
-class Run:
-    code: int
-    stdout: str
-    stderr: str
-
-    def json(self) -> dict[str, Any]:
-        return json.loads(self.stdout)
-
-
-def fpm(*args: object) -> Run:
-    """Run ``fpmetrics ARGS`` in-process through the console-script entry point."""
-    from fpmetrics.cli import main
-
-    out, err = io.StringIO(), io.StringIO()
-    argv, columns = sys.argv, os.environ.get("COLUMNS")
-    sys.argv = ["fpmetrics", *map(str, args)]
-    os.environ["COLUMNS"] = "200"  # wide tables: no wrapped names
-    code = 0
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            main()
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-    finally:
-        sys.argv = argv
-        if columns is None:
-            os.environ.pop("COLUMNS", None)
-        else:
-            os.environ["COLUMNS"] = columns
-    return Run(code, out.getvalue(), err.getvalue())
-
-
-def assert_refused(run: Run) -> None:
-    """A run that could not be done: exit 2 with a message, not a traceback."""
-    assert run.code == 2, (run.code, run.stdout, run.stderr)
-    assert run.stderr.strip()
-    assert "Traceback" not in run.stderr
-    assert "internal error" not in run.stderr, run.stderr
 
 
 def scores_by_unit(data: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -42,7 +42,7 @@ def monthly_csv(build, series: dict[str, list[tuple[str, int, int]]], name="mont
 
 def audit(cli, path, *args):
     result = cli("audit", path, "--format", "json", *args)
-    assert result.code == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     return strict_json(result.stdout)
 
 
@@ -475,7 +475,7 @@ def test_json_document(cli, build):
 def test_table_in_both_languages(cli, build):
     path = monthly_csv(build, {"甲镇": months(SMOOTH), "乙镇": months(SWINGS)})
     result = cli("audit", path, "--lang", "en")
-    assert result.code == 0 and result.stderr == ""
+    assert result.exit_code == 0 and result.stderr == ""
     assert "too smooth" in result.stdout and "sex-ratio swings" in result.stdout
     assert "smoother than binomial noise" in result.stdout
     assert "Townships by strength of evidence: 1. 甲镇" in result.stdout  # SMOOTH: strongest
@@ -487,7 +487,7 @@ def test_without_a_period_column_audit_says_so(cli, build):
     towns = [build.town("张秋镇"), build.town("阿城镇", births_reported=130)]
     path = build.csv("county.csv", build.grid(towns))
     result = cli("audit", path, "--lang", "en")
-    assert result.code == 0
+    assert result.exit_code == 0
     assert "no period column" in result.stderr
     assert "stat. error" in result.stdout  # cross-sectional signals still come
     zh = cli("audit", path)
@@ -506,7 +506,7 @@ def test_clean_data_has_no_signal(cli, build):
     tests = expected_jumps(series)
     assert min(ss.false_discovery_control([p for *_, p in tests])) >= ALPHA
     result = cli("audit", path, "--lang", "en")
-    assert result.code == 0
+    assert result.exit_code == 0
     assert "No signal beyond chance (α = 0.01)." in result.stdout
     assert audit(cli, path)["signals"] == []
 
@@ -558,7 +558,7 @@ def test_csv_on_stdout_is_the_signals(cli, build):
     path = monthly_csv(build, {"丁镇": months(SMOOTH), **JUMPS})
     data = audit(cli, path)
     result = cli("audit", path, "-f", "csv")
-    assert result.code == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     assert not result.stdout.startswith("\ufeff")  # no BOM on stdout
     assert result.stdout.splitlines()[0] == (
         "signal,unit,period,statistic,p_value,q_value,detail,explanation"
@@ -580,10 +580,11 @@ def test_csv_on_stdout_is_the_signals(cli, build):
 def test_csv_without_signals_is_the_header(cli, build):
     series = {"甲镇": months(ordinary_series(7)), "乙镇": months(ordinary_series(8))}
     result = cli("audit", monthly_csv(build, series), "-f", "csv")
-    assert result.code == 0
+    assert result.exit_code == 0
     assert result.stdout == "signal,unit,period,statistic,p_value,q_value,detail,explanation\n"
 
 
+@pytest.mark.slow
 def test_output_files(cli, build, tmp_path):
     """--output: CSV with a BOM and formula-like text defused, JSON, the table as text."""
     series = {"=HYPERLINK(1)": JUMPS["甲镇"], "乙镇": JUMPS["乙镇"]}
@@ -592,7 +593,7 @@ def test_output_files(cli, build, tmp_path):
     out.mkdir()
     stdout = cli("audit", path, "-f", "csv").stdout
     result = cli("audit", path, "--output", out / "signals.csv")
-    assert result.code == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     assert result.stdout == "" and str(out / "signals.csv") in result.stderr
     raw = (out / "signals.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
@@ -602,10 +603,10 @@ def test_output_files(cli, build, tmp_path):
     exact = next(r for r in read_csv_text(stdout) if r["signal"] == "sex_ratio_jump")
     assert exact["unit"] == "=HYPERLINK(1)"  # stdout is for scripts: exact
     assert len(rows) == len(read_csv_text(stdout))
-    assert cli("audit", path, "-o", out / "signals.json").code == 0
+    assert cli("audit", path, "-o", out / "signals.json").exit_code == 0
     data = strict_json((out / "signals.json").read_text(encoding="utf-8"))
     assert data == audit(cli, path)
-    assert cli("audit", path, "-o", out / "signals.txt", "--lang", "en").code == 0
+    assert cli("audit", path, "-o", out / "signals.txt", "--lang", "en").exit_code == 0
     assert "sex-ratio jump" in (out / "signals.txt").read_text(encoding="utf-8")
     assert sorted(p.name for p in out.iterdir()) == ["signals.csv", "signals.json", "signals.txt"]
 

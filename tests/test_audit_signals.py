@@ -29,7 +29,7 @@ def panel_csv(build, towns: dict[str, dict[str, list[int]]], name="monthly.csv",
 
 def audit(cli, path, *args):
     result = cli("audit", path, "--format", "json", *args)
-    assert result.code == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     return json.loads(result.stdout)
 
 
@@ -301,7 +301,7 @@ def test_an_honest_county_is_left_alone(cli, build):
 def test_one_period_says_which_signals_need_more(cli, build):
     path = build.csv("county.csv", build.grid([build.town("张秋镇"), build.town("阿城镇")]))
     result = cli("audit", path, "--lang", "en")
-    assert result.code == 0
+    assert result.exit_code == 0
     assert "need several periods" in result.stderr and "repeated figures" in result.stderr
     assert "one file per period" in result.stderr
     assert "需要多期" in cli("audit", path).stderr

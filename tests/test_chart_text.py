@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from scoring_builders import failing, fpm, town, write_csv
+from conftest import run_cli
+from scoring_builders import failing, town, write_csv
 
 NAMES = ["$\\frac{x$", "$x$", "阿$城镇"]
 
@@ -21,19 +22,20 @@ def dollars(tmp_path):
     return write_csv(tmp_path / "in.csv", towns)
 
 
-@pytest.mark.parametrize("suffix", ["png", "svg"])
+@pytest.mark.parametrize("suffix", [pytest.param("png", marks=pytest.mark.slow), "svg"])
 def test_funnel_chart_with_dollar_names(tmp_path, dollars, suffix):
     out = tmp_path / f"f.{suffix}"
-    run = fpm("funnel", "migrant_archive_rate", dollars, "-o", out)
-    assert run.code == 0, run
+    run = run_cli("funnel", "migrant_archive_rate", dollars, "-o", out)
+    assert run.exit_code == 0, run
     assert out.stat().st_size > 1000
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("suffix", ["html", "xlsx"])
 def test_reports_with_dollar_names(tmp_path, dollars, suffix):
     out = tmp_path / f"r.{suffix}"
-    run = fpm("score", dollars, "-o", out)
-    assert run.code == 1, run
+    run = run_cli("score", dollars, "-o", out)
+    assert run.exit_code == 1, run
     if suffix == "html":
         html = out.read_text(encoding="utf-8")
         assert "<svg" in html

@@ -8,6 +8,7 @@ import sys
 import pytest
 
 import fpmetrics
+from conftest import plain_env
 
 # indicators.md, "Canonical fields"
 CANONICAL_FIELDS = [
@@ -20,13 +21,13 @@ CANONICAL_FIELDS = [
 
 def test_version(cli):
     result = cli("--version")
-    assert result.code == 0
+    assert result.exit_code == 0
     assert result.stdout.strip() == f"fpmetrics {fpmetrics.__version__}"
 
 
 def test_fields_lists_every_canonical_field(cli):
     result = cli("fields")
-    assert result.code == 0
+    assert result.exit_code == 0
     for name in CANONICAL_FIELDS:
         assert name in result.stdout, name
     assert "出生男婴数" in result.stdout
@@ -35,7 +36,7 @@ def test_fields_lists_every_canonical_field(cli):
 
 def test_fields_in_english(cli):
     result = cli("fields", "--lang", "en")
-    assert result.code == 0
+    assert result.exit_code == 0
     assert "live births, boys" in result.stdout
 
 
@@ -50,7 +51,9 @@ def test_cheap_commands_do_not_import_pandas(args):
         "if m in sys.modules]\n"
         "print('HEAVY', heavy)\n"
     )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=plain_env()
+    )
     assert proc.returncode == 0, proc.stderr
     assert "HEAVY []" in proc.stdout, proc.stdout[-500:]
 
@@ -66,14 +69,13 @@ def test_module_entry_point_runs(run_fpmetrics):
 
 @pytest.mark.parametrize("columns", ["80", "200"])
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_fields_lists_every_header_whole(cli, monkeypatch, columns, lang):
+def test_fields_lists_every_header_whole(cli, columns, lang):
     """Listing the accepted headers is the command's purpose: at 80 columns (and in a pipe,
     which rich treats as 80) they wrap between headers, never cut with "…"."""
     from fpmetrics.fields import FIELDS
 
-    monkeypatch.setenv("COLUMNS", columns)
-    result = cli("fields", "--lang", lang)
-    assert result.code == 0
+    result = cli("fields", "--lang", lang, env={"COLUMNS": columns})
+    assert result.exit_code == 0
     assert "…" not in result.stdout
     assert max(len(line) for line in result.stdout.splitlines()) <= int(columns)
     for spec in FIELDS.values():
@@ -97,17 +99,9 @@ def test_fields_lists_register_columns_with_what_each_register_needs(cli):
     assert "Register columns (one row per record)" in english and "one of these" in english
 
 
+@pytest.mark.slow
 def test_fields_piped_at_80_columns(run_fpmetrics):
-    import os
-
-    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
-    env["PYTHONIOENCODING"] = "utf-8"
-    proc = subprocess.run(
-        [sys.executable, "-m", "fpmetrics.cli", "fields"],
-        capture_output=True,
-        env=env,
-        timeout=60,
-    )
+    proc = run_fpmetrics("fields", env={"COLUMNS": None})
     out = proc.stdout.decode("utf-8")
     assert proc.returncode == 0
     assert "…" not in out
@@ -134,7 +128,7 @@ def test_usage_names_arguments_in_capitals(cli, args, usage):
     chinese = cli(*args, "--help").stdout  # help follows the language: Chinese by default
     assert chinese.splitlines()[0] == usage.replace("Usage: ", "用法: ")
     missing = cli(*args)  # a missing argument prints the usage line on stderr
-    assert missing.code == 2
+    assert missing.exit_code == 2
     assert usage.replace("Usage: ", "用法: ") in missing.stderr
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SAMPLE_XLSX, assert_clean_error
+from conftest import SAMPLE_XLSX, assert_clean_error, run_process
 from fpmetrics.report.schema import CheckOutput, FunnelOutput, ScoreOutput
 from scoring_builders import write_rules
 
@@ -29,16 +29,9 @@ def strict(text: str) -> dict:
 @pytest.fixture(scope="module")
 def both_languages(tmp_path_factory):
     """The four documents in Chinese and in English (run once: they take a few seconds)."""
-    import subprocess
-    import sys
 
     def run(*args: object) -> dict:
-        done = subprocess.run(
-            [sys.executable, "-m", "fpmetrics.cli", *map(str, args)],
-            capture_output=True,
-            timeout=120,
-            env={"PATH": "/usr/bin:/bin", "PYTHONIOENCODING": "utf-8"},
-        )
+        done = run_process(*args)
         assert done.returncode in (0, 1), done.stderr.decode()
         return strict(done.stdout.decode())
 
@@ -100,10 +93,9 @@ def test_json_is_the_same_in_every_language_apart_from_text(both_languages):
     assert check_zh["problems"][0]["hint"] != check_en["problems"][0]["hint"]
 
 
-def test_the_environment_language_changes_no_id_code_or_number(cli, monkeypatch):
+def test_the_environment_language_changes_no_id_code_or_number(cli):
     zh = strict(cli("score", MESSY, "-f", "json").stdout)
-    monkeypatch.setenv("FPMETRICS_LANG", "en")
-    en = strict(cli("score", MESSY, "-f", "json").stdout)
+    en = strict(cli("score", MESSY, "-f", "json", env={"FPMETRICS_LANG": "en"}).stdout)
     assert en["results"][0]["name"] == "Sex ratio at birth"
     assert zh["results"][0]["name"] == "出生人口性别比"
     assert _without_text(zh) == _without_text(en)
@@ -118,7 +110,7 @@ def test_funnel_json_plain_keys_booleans_and_no_data_units(cli, build):
     ]
     path = build.csv("srb.csv", build.grid(towns, fields=["births_male", "births_female"]))
     result = cli("funnel", "sex_ratio_at_birth", path, "-f", "json", "--target", "bound")
-    assert result.code == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     data = strict(result.stdout)
     FunnelOutput.model_validate(data)
     assert "units" not in data  # units means check verdicts everywhere else
@@ -169,12 +161,11 @@ def test_problem_cell_and_hint_in_json_and_terminal(cli, build):
     assert "→ 在该单元格填入非负整数" in table.stderr
 
 
-def test_long_problem_lines_wrap_with_an_indent_and_keep_ids_whole(cli, build, monkeypatch):
+def test_long_problem_lines_wrap_with_an_indent_and_keep_ids_whole(cli, build):
     name = "很长很长的乡镇名称甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉戌亥镇"
     grid = build.grid([build.town(name, births="abc"), build.town("乙镇")])
     path = build.csv("county.csv", grid)
-    monkeypatch.setenv("COLUMNS", "60")
-    result = cli("check", path)
+    result = cli("check", path, env={"COLUMNS": "60"})
     lines = [x for x in result.stderr.splitlines() if x.strip()]
     start = next(i for i, x in enumerate(lines) if "county.csv" in x)
     follow = lines[start + 1 : start + 3]
@@ -194,7 +185,7 @@ def test_piped_tables_have_no_trailing_spaces(run_fpmetrics, tmp_path):
 
 def test_table_files_and_captured_output_have_no_trailing_spaces(cli, tmp_path):
     out = tmp_path / "r.txt"
-    assert cli("score", SAMPLE_XLSX, "-o", out).code == 1
+    assert cli("score", SAMPLE_XLSX, "-o", out).exit_code == 1
     lines = out.read_text(encoding="utf-8").splitlines()
     assert len(lines) > 10 and all(x == x.rstrip() for x in lines)
     check = cli("check", SAMPLE_XLSX)
@@ -220,7 +211,7 @@ def test_trimmed_writer_keeps_partial_lines_until_their_end():
 
 def test_help_follows_the_language(cli, monkeypatch):
     zh = cli("--help")
-    assert zh.code == 0
+    assert zh.exit_code == 0
     assert "用法:" in zh.stdout and "按省级考核指标检查各乡镇计划生育报表" in zh.stdout
     assert "Check township" not in zh.stdout
     check = cli("check", "--help")

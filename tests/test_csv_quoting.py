@@ -9,9 +9,10 @@ import io
 import pandas as pd
 import pytest
 
+from conftest import run_cli
 from fpmetrics.report.safety import csv_text
 from register_builders import BIRTH_HEADER, births
-from scoring_builders import failing, fpm, town, write_csv
+from scoring_builders import failing, town, write_csv
 
 NAMES = ["阿\r城镇", "张\r\n秋镇", "七\n级镇"]
 
@@ -44,7 +45,7 @@ def named(tmp_path):
 @pytest.mark.parametrize("command", ["check", "score"])
 def test_report_csv_keeps_names_whole(tmp_path, named, command):
     out = tmp_path / "out.csv"
-    assert fpm(command, named, "-o", out).code == 1
+    assert run_cli(command, named, "-o", out).exit_code == 1
     rows, frame = _read_back(out.read_bytes())
     assert set(NAMES) <= {r["unit"] for r in rows}
     assert set(NAMES) <= set(frame["unit"])
@@ -55,7 +56,7 @@ def test_audit_csv_keeps_names_whole(tmp_path):
     towns = [town(NAMES[0], births_reported=130), town(NAMES[1]), town("甲镇")]  # stat. error
     path = write_csv(tmp_path / "in.csv", towns)
     out = tmp_path / "audit.csv"
-    assert fpm("audit", path, "-o", out).code == 0
+    assert run_cli("audit", path, "-o", out).exit_code == 0
     rows, frame = _read_back(out.read_bytes())
     assert NAMES[0] in {r["unit"] for r in rows}
     assert NAMES[0] in set(frame["unit"]) and len(rows) == len(frame)
@@ -68,7 +69,7 @@ def test_records_csv_keeps_names_whole(tmp_path):
     path = tmp_path / "births.csv"
     path.write_text(buffer.getvalue(), encoding="utf-8")
     out = tmp_path / "behind.csv"
-    assert fpm("check", path, "--records", out).code == 1
+    assert run_cli("check", path, "--records", out).exit_code == 1
     table, frame = _read_back(out.read_bytes())
     assert len(table) == 3 and {r["unit"] for r in table} == {NAMES[0]}
     assert set(frame["乡镇"]) == {NAMES[0]}

@@ -75,7 +75,7 @@ def test_every_problem_is_collected_with_its_location(many_problems):
 
 def test_bad_cells_make_only_their_checks_invalid(many_problems):
     _, result = many_problems
-    assert result.code == 1
+    assert result.exit_code == 1
     results = by_key(result.json())
     for name, _, _, invalid in CASES:
         if name == "甲镇":

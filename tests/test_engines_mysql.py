@@ -36,10 +36,11 @@ def mysql():
 
 def _json(cli, *args: object) -> dict:
     result = cli("check", *args, "--format", "json")
-    assert result.code in (0, 1), result.stderr
+    assert result.exit_code in (0, 1), result.stderr
     return json.loads(result.stdout)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("table", "sample", "options"),
     [("births", BIRTHS, ()), ("births", BIRTHS, ("--period", "month")), ("migrants", MIGRANTS, ())],
@@ -60,6 +61,7 @@ def test_mysql_table_gives_the_csv_json(mysql, cli, table, sample, options):
     assert from_db == from_csv
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("password", "table", "needle"),
     [
@@ -70,7 +72,7 @@ def test_mysql_table_gives_the_csv_json(mysql, cli, table, sample, options):
 )
 def test_mysql_faults(mysql, cli, password, table, needle):
     result = cli("check", mysql.url(password=password), "--table", table, "--lang", "en")
-    assert result.code == 2, result.stderr
+    assert result.exit_code == 2, result.stderr
     text = result.stderr.strip()
     assert len(text.splitlines()) == 1 and needle in text, text
     assert mysql_server.PASSWORD not in text and "wrong-Pw" not in text

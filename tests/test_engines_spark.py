@@ -41,7 +41,7 @@ def spark(tmp_path_factory):
 
 def _json(cli, *args: object) -> dict:
     result = cli("check", *args, "--format", "json")
-    assert result.code in (0, 1), result.stderr
+    assert result.exit_code in (0, 1), result.stderr
     return json.loads(result.stdout)
 
 
@@ -87,7 +87,7 @@ def test_spark_without_the_extra_names_it(cli, monkeypatch, tmp_path):
     target = tmp_path / "births.parquet"
     pl.read_csv(BIRTHS, infer_schema=False).write_parquet(target)
     result = cli("check", target, "--engine", "spark", "--lang", "en")
-    assert result.code == 2
+    assert result.exit_code == 2
     assert result.stderr.strip() == (
         "--engine spark needs an optional extra; install it: pip install 'fpmetrics[spark]'"
     )

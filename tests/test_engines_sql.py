@@ -64,7 +64,7 @@ def _env(**extra: str) -> dict[str, str]:
 
 def _json(cli, *args: object) -> dict:
     result = cli("check", *args, "--format", "json")
-    assert result.code in (0, 1), result.stderr
+    assert result.exit_code in (0, 1), result.stderr
     return json.loads(result.stdout)
 
 
@@ -78,6 +78,7 @@ def _located_nowhere(data: dict, *where: str) -> dict:
     return data
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("table", "sample", "options"),
     [
@@ -111,6 +112,7 @@ def test_table_gives_the_csv_json(pg, cli, table, sample, options):
     assert _located_nowhere(from_db, *where) == _located_nowhere(from_csv, str(sample))
 
 
+@pytest.mark.slow
 def test_query_gives_the_csv_json(pg, cli):
     url = pg.url()
     query = "select * from births where \"乡镇\" <> '侨润街道'"
@@ -122,6 +124,7 @@ def test_query_gives_the_csv_json(pg, cli):
     assert from_db["results"] == want
 
 
+@pytest.mark.slow
 def test_typed_date_column_reads_as_its_text(pg, cli):
     url = pg.url()
     got = _json(cli, url, "--table", "typed", "--period", "month")
@@ -130,24 +133,26 @@ def test_typed_date_column_reads_as_its_text(pg, cli):
     assert got["results"] == want["results"]
 
 
+@pytest.mark.slow
 def test_the_password_is_never_shown(pg, cli):
     for options in ((), ("--format", "json"), ("--format", "markdown"), ("--lang", "en")):
         result = cli("check", pg.url(), "--table", "births", *options)
-        assert result.code == 1, result.stderr
+        assert result.exit_code == 1, result.stderr
         assert pg_cluster.PASSWORD not in result.stdout + result.stderr
         assert "***@" in result.stdout + result.stderr
 
 
+@pytest.mark.slow
 def test_password_from_pgpassword(pg, cli, monkeypatch):
     monkeypatch.setenv("PGPASSWORD", pg_cluster.PASSWORD)
     result = cli("check", pg.url(password=None), "--table", "migrants", "--format", "json")
-    assert result.code == 1, result.stderr
+    assert result.exit_code == 1, result.stderr
     assert result.json()["problems"][0]["code"] == "duplicate_id"
     assert pg_cluster.PASSWORD not in result.stdout + result.stderr
 
 
 def _one_line_fault(result, *needles: str) -> str:
-    code = getattr(result, "returncode", getattr(result, "code", None))
+    code = getattr(result, "returncode", getattr(result, "exit_code", None))
     assert code == 2, (code, result.stderr)
     text = result.stderr.strip()
     assert len(text.splitlines()) == 1, text
@@ -158,6 +163,7 @@ def _one_line_fault(result, *needles: str) -> str:
     return text
 
 
+@pytest.mark.slow
 def test_no_password_and_no_terminal(pg, cli, monkeypatch):
     monkeypatch.delenv("PGPASSWORD", raising=False)
     monkeypatch.setenv("PGPASSFILE", "/nonexistent")
@@ -165,11 +171,13 @@ def test_no_password_and_no_terminal(pg, cli, monkeypatch):
     _one_line_fault(result, "refused the login", "no password supplied")
 
 
+@pytest.mark.slow
 def test_wrong_password(pg, cli):
     result = cli("check", pg.url(password="wrong-Pw"), "--table", "births", "--lang", "en")
     _one_line_fault(result, "refused the login", "password authentication failed", "***")
 
 
+@pytest.mark.slow
 def test_unreachable_server(pg, cli):
     closed = pg_cluster._free_port()
     url = f"postgresql://fpm:{pg_cluster.PASSWORD}@127.0.0.1:{closed}/registers"
@@ -177,11 +185,13 @@ def test_unreachable_server(pg, cli):
     _one_line_fault(result, "Cannot connect to database", "***")
 
 
+@pytest.mark.slow
 def test_missing_table(pg, cli):
     result = cli("check", pg.url(), "--table", "no_such_table", "--lang", "en")
     _one_line_fault(result, "has no no_such_table", "does not exist")
 
 
+@pytest.mark.slow
 def test_column_of_the_wrong_type(pg, cli):
     result = cli("check", pg.url(), "--table", "blobs", "--lang", "en")
     _one_line_fault(result, "column 乡镇 is of type bytea")
@@ -223,11 +233,13 @@ def test_connection_dropped_mid_query(pg):
     _one_line_fault(result, "lost during the query")
 
 
+@pytest.mark.slow
 def test_no_table_or_query(pg, cli):
     result = cli("check", pg.url(), "--lang", "en")
     _one_line_fault(result, "needs --table NAME or --query")
 
 
+@pytest.mark.slow
 def test_records_refused_on_a_database(pg, cli, tmp_path):
     result = cli("check", pg.url(), "--table", "births", "--records", tmp_path / "r.csv",
                  "--lang", "en")  # fmt: skip
@@ -282,6 +294,7 @@ def test_masked_url():
     assert mask_url("mysql://a:p@ss@h/d") == "mysql://a:***@h/d"
 
 
+@pytest.mark.slow
 def test_rows_located_by_ctid_number_as_the_export(pg, cli, tmp_path):
     """A table with deleted rows (gaps and dead tuples in its pages): the rows are located by
     ctid and the listed ones numbered by counting the live rows before them, as a CSV export
@@ -310,6 +323,7 @@ def test_rows_located_by_ctid_number_as_the_export(pg, cli, tmp_path):
     assert _located_nowhere(from_db, *where) == _located_nowhere(from_csv, str(csv))
 
 
+@pytest.mark.slow
 def test_ctid_only_for_a_plain_table(pg):
     """A table's rows are located by ctid (parallel workers allowed); a query's are numbered."""
     from types import SimpleNamespace

@@ -529,7 +529,7 @@ def three_towns(build):
 
 def test_json_carries_interval_p_value_and_evidence(cli, three_towns):
     result = cli("check", three_towns, "--format", "json")
-    assert result.code == 1
+    assert result.exit_code == 1
     rows = {(r["unit"], r["indicator"]): r for r in result.json()["results"]}
     for unit, x in (("七级镇", 0), ("阿城镇", 6), ("张秋镇", 8)):
         r = rows[(unit, "tech_staff_share")]

@@ -34,45 +34,46 @@ def warn_rules(tmp_path):
 
 
 def test_exit_0_when_every_check_passes(cli, passing):
-    assert cli("check", passing).code == 0
-    assert cli("check", passing, "--format", "json").code == 0
+    assert cli("check", passing).exit_code == 0
+    assert cli("check", passing, "--format", "json").exit_code == 0
 
 
 def test_exit_0_with_no_data(cli, build):
     town = build.town(
         "大布乡", migrant_women=0, migrant_archived=0, migrant_certified=0, migrant_contacted=0
     )
-    assert cli("check", build.csv("t.csv", build.grid([town]))).code == 0
+    assert cli("check", build.csv("t.csv", build.grid([town]))).exit_code == 0
 
 
 def test_exit_1_when_a_check_fails(cli, failing):
-    assert cli("check", failing).code == 1
-    assert cli("check", failing, "--format", "csv").code == 1
+    assert cli("check", failing).exit_code == 1
+    assert cli("check", failing, "--format", "csv").exit_code == 1
 
 
 def test_exit_1_when_a_check_is_invalid(cli, build):
     path = build.csv("t.csv", build.grid([build.town("张秋镇", station_staff="十")]))
     result = cli("check", path, "--format", "json")
-    assert result.code == 1
+    assert result.exit_code == 1
     assert result.json()["summary"]["fail"] == 0
     assert result.json()["summary"]["invalid"] == 1
 
 
+@pytest.mark.slow
 def test_warn_exits_0_unless_fail_on_warn(cli, failing, warn_rules):
-    assert cli("check", failing, "--rules", warn_rules).code == 0
-    assert cli("check", failing, "--rules", warn_rules, "--fail-on", "fail").code == 0
-    assert cli("check", failing, "--rules", warn_rules, "--fail-on", "warn").code == 1
-    assert cli("check", failing, "--rules", warn_rules, "--fail-on", "never").code == 0
+    assert cli("check", failing, "--rules", warn_rules).exit_code == 0
+    assert cli("check", failing, "--rules", warn_rules, "--fail-on", "fail").exit_code == 0
+    assert cli("check", failing, "--rules", warn_rules, "--fail-on", "warn").exit_code == 1
+    assert cli("check", failing, "--rules", warn_rules, "--fail-on", "never").exit_code == 0
 
 
 def test_fail_on_never_exits_0_with_failures(cli, failing, build):
-    assert cli("check", failing, "--fail-on", "never").code == 0
+    assert cli("check", failing, "--fail-on", "never").exit_code == 0
     invalid = build.csv("i.csv", build.grid([build.town("张秋镇", station_staff=-1)]))
-    assert cli("check", invalid, "--fail-on", "never").code == 0
+    assert cli("check", invalid, "--fail-on", "never").exit_code == 0
 
 
 def test_fail_on_warn_still_exits_1_on_fail(cli, failing):
-    assert cli("check", failing, "--fail-on", "warn").code == 1
+    assert cli("check", failing, "--fail-on", "warn").exit_code == 1
 
 
 # ---------------------------------------------------------------------- bad inputs
@@ -156,10 +157,12 @@ def test_one_bad_file_among_good_ones_stops_the_run(cli, build, passing):
 
 @pytest.mark.parametrize(
     "make",
-    [
-        lambda b: b.bytes("random.xlsx", _random_bytes(4096, 1)),
-        _truncated_xlsx,
-        lambda b: b.bytes("empty.csv", b""),
+    [  # one case in the fast set; the in-process runs above cover every bad input
+        pytest.param(
+            lambda b: b.bytes("random.xlsx", _random_bytes(4096, 1)), marks=pytest.mark.slow
+        ),
+        pytest.param(_truncated_xlsx, marks=pytest.mark.slow),
+        pytest.param(lambda b: b.bytes("empty.csv", b""), marks=pytest.mark.slow),
         lambda b: b.root / "no_such_file.csv",
     ],
     ids=["random_xlsx", "truncated_xlsx", "empty_csv", "missing"],
@@ -197,13 +200,13 @@ def test_bad_option_exits_2(cli, passing, args):
 
 def test_check_without_inputs_exits_2(cli):
     result = cli("check")
-    assert result.code == 2
+    assert result.exit_code == 2
     assert "Traceback" not in result.stderr
 
 
 def test_unknown_command_exits_2(cli):
     result = cli("chekc", "x.csv")
-    assert result.code == 2
+    assert result.exit_code == 2
     assert "Traceback" not in result.stderr
 
 
@@ -274,7 +277,7 @@ def test_empty_file_says_it_is_empty(cli, build, make, command):
 def test_empty_file_inside_a_folder_is_skipped(cli, build, passing):
     build.bytes("empty.csv", b"")
     result = cli("check", build.root, "--format", "json")
-    assert result.code == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     assert any(p["code"] == "file_skipped" for p in result.json()["problems"])
 
 
@@ -288,7 +291,7 @@ def test_unknown_output_suffix_is_refused(cli, passing, tmp_path):
     assert "--format" in result.stderr
     assert_clean_error(cli("check", passing, "--output", tmp_path / "report"))  # no suffix
     # With --format the name is the user's business.
-    assert cli("check", passing, "--output", out, "--format", "json").code == 0
+    assert cli("check", passing, "--output", out, "--format", "json").exit_code == 0
     assert out.read_text(encoding="utf-8").startswith("{")
 
 

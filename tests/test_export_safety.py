@@ -12,14 +12,8 @@ import zipfile
 import pytest
 from openpyxl import load_workbook
 
-from scoring_builders import (
-    SAMPLE_XLSX,
-    assert_refused,
-    failing,
-    fpm,
-    town,
-    write_csv,
-)
+from conftest import assert_clean_error, run_cli
+from scoring_builders import SAMPLE_XLSX, failing, town, write_csv
 
 RISKY = ["=1+1", "@SUM(A1)", "+cmd", "-2", '=HYPERLINK("http://x","y")']
 
@@ -44,11 +38,12 @@ def formula_cells(path) -> list[str]:
 # ---------------------------------------------------------------- formula injection
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", ["score", "check"])
 def test_xlsx_stores_formula_like_names_as_text(tmp_path, risky_csv, command):
     out = tmp_path / "out.xlsx"
-    run = fpm(command, risky_csv, "--output", out)
-    assert run.code == 1, run
+    run = run_cli(command, risky_csv, "--output", out)
+    assert run.exit_code == 1, run
     assert formula_cells(out) == []
     wb = load_workbook(out)
     found: dict[str, int] = dict.fromkeys(RISKY, 0)
@@ -66,8 +61,8 @@ def test_xlsx_stores_formula_like_names_as_text(tmp_path, risky_csv, command):
 
 def test_template_stores_formula_like_unit_names_as_text(tmp_path):
     out = tmp_path / "form.xlsx"
-    run = fpm("template", out, "--units", ",".join(RISKY[:4]))
-    assert run.code == 0, run
+    run = run_cli("template", out, "--units", ",".join(RISKY[:4]))
+    assert run.exit_code == 0, run
     ws = load_workbook(out).worksheets[0]
     cells = [ws.cell(row=r, column=1) for r in range(4, 8)]
     assert [c.value for c in cells] == RISKY[:4]
@@ -78,7 +73,7 @@ def test_template_stores_formula_like_unit_names_as_text(tmp_path):
 @pytest.mark.parametrize("command", ["score", "check"])
 def test_csv_file_gets_an_apostrophe(tmp_path, risky_csv, command):
     out = tmp_path / "out.csv"
-    assert fpm(command, risky_csv, "--output", out).code == 1
+    assert run_cli(command, risky_csv, "--output", out).exit_code == 1
     rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
     units = {r["unit"] for r in rows}
     assert units == {"'" + name for name in RISKY}
@@ -92,7 +87,7 @@ def test_csv_file_gets_an_apostrophe(tmp_path, risky_csv, command):
 def test_csv_file_keeps_negative_numbers_numeric(tmp_path):
     path = write_csv(tmp_path / "in.csv", [town("甲镇", deaths=300)])  # growth −4.75‰
     out = tmp_path / "out.csv"
-    assert fpm("check", path, "--output", out).code == 0
+    assert run_cli("check", path, "--output", out).exit_code == 0
     rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
     growth = next(r for r in rows if r["indicator"] == "natural_growth_rate")
     assert float(growth["value"]) == pytest.approx(-4.75)
@@ -101,10 +96,10 @@ def test_csv_file_keeps_negative_numbers_numeric(tmp_path):
 
 @pytest.mark.parametrize("command", ["score", "check"])
 def test_stdout_keeps_names_unchanged(risky_csv, command):
-    run = fpm(command, risky_csv, "--format", "csv")
+    run = run_cli(command, risky_csv, "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(run.stdout)))
     assert {r["unit"] for r in rows} == set(RISKY)
-    data = fpm(command, risky_csv, "--format", "json").json()
+    data = run_cli(command, risky_csv, "--format", "json").json()
     assert {r["unit"] for r in data["results"]} == set(RISKY)
     if command == "score":
         assert {s["unit"] for s in data["scores"]} == set(RISKY)
@@ -112,7 +107,7 @@ def test_stdout_keeps_names_unchanged(risky_csv, command):
 
 def test_json_file_keeps_names_unchanged(tmp_path, risky_csv):
     out = tmp_path / "out.json"
-    assert fpm("score", risky_csv, "--output", out).code == 1
+    assert run_cli("score", risky_csv, "--output", out).exit_code == 1
     data = json.loads(out.read_text(encoding="utf-8"))
     assert {s["unit"] for s in data["scores"]} == set(RISKY)
 
@@ -129,8 +124,8 @@ def test_no_temporary_files_left(tmp_path, name):
     outdir.mkdir()
     out = outdir / name
     out.write_text("an older report", encoding="utf-8")
-    run = fpm("score", inputs, "--output", out)
-    assert run.code == 1, run
+    run = run_cli("score", inputs, "--output", out)
+    assert run.exit_code == 1, run
     assert [p.name for p in outdir.iterdir()] == [name]
     assert out.read_bytes() != b"an older report"
     assert out.stat().st_size > 100
@@ -142,7 +137,7 @@ def test_no_temporary_files_left(tmp_path, name):
 def test_template_leaves_no_temporary_files(tmp_path):
     outdir = tmp_path / "out"
     outdir.mkdir()
-    assert fpm("template", outdir / "form.xlsx").code == 0
+    assert run_cli("template", outdir / "form.xlsx").exit_code == 0
     assert [p.name for p in outdir.iterdir()] == ["form.xlsx"]
 
 
@@ -157,9 +152,9 @@ def test_failed_rename_keeps_the_old_file(tmp_path, monkeypatch):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "replace", disk_full)
-    run = fpm("score", inputs, "--output", out)
+    run = run_cli("score", inputs, "--output", out)
     monkeypatch.undo()
-    assert_refused(run)
+    assert_clean_error(run)
     assert out.read_bytes() == b"old"
     assert [p.name for p in outdir.iterdir()] == ["report.xlsx"]
 
@@ -167,14 +162,14 @@ def test_failed_rename_keeps_the_old_file(tmp_path, monkeypatch):
 def test_failed_run_does_not_touch_the_output(tmp_path):
     out = tmp_path / "report.csv"
     out.write_bytes(b"old")
-    assert_refused(fpm("score", tmp_path / "missing.csv", "--output", out))
+    assert_clean_error(run_cli("score", tmp_path / "missing.csv", "--output", out))
     assert out.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["report.csv"]
 
 
 def test_output_into_a_missing_folder_is_refused(tmp_path):
     inputs = write_csv(tmp_path / "in.csv", [town("甲镇")])
-    assert_refused(fpm("score", inputs, "--output", tmp_path / "nowhere" / "r.xlsx"))
+    assert_clean_error(run_cli("score", inputs, "--output", tmp_path / "nowhere" / "r.xlsx"))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
 
 
@@ -187,7 +182,7 @@ def test_output_equal_to_an_input_is_refused(tmp_path, command, fmt):
     path = write_csv(tmp_path / "in.csv", [town("甲镇")])
     before = path.read_bytes()
     args = ["--format", fmt] if fmt else []
-    assert_refused(fpm(command, path, "--output", path, *args))
+    assert_clean_error(run_cli(command, path, "--output", path, *args))
     assert path.read_bytes() == before
 
 
@@ -195,7 +190,7 @@ def test_output_equal_to_an_input_workbook_is_refused(tmp_path):
     path = tmp_path / "county.xlsx"
     shutil.copy(SAMPLE_XLSX, path)
     before = path.read_bytes()
-    assert_refused(fpm("score", path, "--output", path))
+    assert_clean_error(run_cli("score", path, "--output", path))
     assert path.read_bytes() == before
 
 
@@ -207,7 +202,7 @@ def test_output_naming_an_input_another_way_is_refused(tmp_path):
     link = tmp_path / "link.csv"
     link.symlink_to(path)
     for output in (tmp_path / "sub" / ".." / "in.csv", link):
-        assert_refused(fpm("score", other, path, "--output", output))
+        assert_clean_error(run_cli("score", other, path, "--output", output))
         assert path.read_bytes() == before
 
 
@@ -217,5 +212,5 @@ def test_output_equal_to_a_file_inside_an_input_folder_is_refused(tmp_path):
     path = write_csv(folder / "a.csv", [town("甲镇")])
     write_csv(folder / "b.csv", [town("乙镇")])
     before = path.read_bytes()
-    assert_refused(fpm("score", folder, "--output", path))
+    assert_clean_error(run_cli("score", folder, "--output", path))
     assert path.read_bytes() == before

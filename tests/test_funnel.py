@@ -347,7 +347,7 @@ def strict_json(text: str):
 def test_cli_table_names_the_units_outside(cli, migrants):
     path, _ = migrants
     result = cli("funnel", "migrant_archive_rate", path, "--lang", "en")
-    assert result.code == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     data = strict_json(cli("funnel", "migrant_archive_rate", path, "--format", "json").stdout)
     lines = result.stdout.splitlines()
     flagged = 0
@@ -402,17 +402,17 @@ def test_cli_png_and_svg_charts(cli, migrants, tmp_path):
     png.parent.mkdir()
     png.write_bytes(b"old")  # replaced whole
     result = cli("funnel", "migrant_archive_rate", path, "-o", png)
-    assert result.code == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert png.stat().st_size > 10_000
     assert str(png) in result.stderr
     svg = tmp_path / "out" / "funnel.svg"
     result = cli("funnel", "sex_ratio_at_birth", path.parent / "births.csv", "-o", svg)
-    assert result.code == 2  # no such input: nothing written
+    assert result.exit_code == 2  # no such input: nothing written
     assert not svg.exists()
     result = cli("funnel", "migrant_archive_rate", path, "-o", svg, "--overdispersion",
                  "additive", "--lang", "en")  # fmt: skip
-    assert result.code == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     text = svg.read_text(encoding="utf-8")
     assert "<svg" in text[:1000] and text.rstrip().endswith("</svg>")
     assert sorted(p.name for p in png.parent.iterdir()) == ["funnel.png", "funnel.svg"]  # no temp
@@ -476,7 +476,7 @@ def test_cli_degenerate_target_no_warnings_and_valid_json(cli, build):
     path = build.csv("zero.csv", build.grid(towns, fields=["perinatal_births", "birth_defects"]))
     for kind in ("multiplicative", "additive"):
         result = cli("funnel", "birth_defect_rate", path, "--overdispersion", kind, "-f", "json")
-        assert result.code == 0, result.stderr
+        assert result.exit_code == 0, result.stderr
         data = strict_json(result.stdout)
         assert data["phi"] is None
         assert data["target"] == 0
@@ -491,7 +491,7 @@ def test_cli_json_has_no_infinity_for_an_unbounded_sex_ratio_limit(cli, build):
     path = build.csv("srb.csv", build.grid(towns, fields=["births_male", "births_female"]))
     result = cli("funnel", "sex_ratio_at_birth", path, "--overdispersion", "multiplicative",
                  "-f", "json")  # fmt: skip
-    assert result.code == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     data = strict_json(result.stdout)
     tiny = next(u for u in data["funnel"] if u["unit"] == "甲镇")
     assert tiny["upper_998"] is None  # the male share's upper limit is clipped at 1
@@ -504,7 +504,7 @@ def test_cli_funnel_over_periods_labels_unit_and_period(cli, build):
     rows += [["乙镇", "2024-01", 100, 60], ["乙镇", "2024-02", 100, 90]]
     path = build.csv("monthly.csv", rows)
     result = cli("funnel", "migrant_archive_rate", path, "--lang", "en")
-    assert result.code == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     flagged = [x for x in result.stdout.splitlines() if x.lstrip().startswith("乙镇")]
     assert len(flagged) == 1 and "乙镇 2024-01" in flagged[0]
     assert "5 townships" in result.stdout  # one point per township and month
@@ -513,6 +513,7 @@ def test_cli_funnel_over_periods_labels_unit_and_period(cli, build):
 # ---------------------------------------------------------------------- without scipy.stats
 
 
+@pytest.mark.slow
 def test_exact_limits_match_scipy_stats_over_a_grid():
     """The limits are computed with scipy.special (importing scipy.stats costs ~0.8 s a run):
     the same r_p as scipy.stats' ppf everywhere, also at θ0 = 0 and 1 and for large n."""
@@ -536,6 +537,7 @@ def test_exact_limits_match_scipy_stats_over_a_grid():
                 assert got[::25] == pytest.approx(want, rel=1e-8, abs=1e-15), (model, theta0)
 
 
+@pytest.mark.slow
 def test_funnel_and_its_chart_do_not_import_scipy_stats(run_fpmetrics, tmp_path):
     """`fpmetrics funnel` and a report's charts pay for scipy.special only."""
     import subprocess
@@ -672,7 +674,7 @@ def test_without_a_chinese_font_the_chart_numbers_the_units(cli, migrants, tmp_p
     assert not funnel_chart.numbered("svg", svg_text=True)  # the browser draws that text
     chart = tmp_path / "chart.png"
     result = cli("funnel", "migrant_archive_rate", path, "-o", chart)
-    assert result.code == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     key = " · ".join(f"{i} {u}" for i, u in enumerate(flagged, start=1))
     assert f"图中编号: {key}" in result.stderr
     assert chart.read_bytes()[:4] == b"\x89PNG"

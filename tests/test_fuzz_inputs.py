@@ -123,10 +123,10 @@ def test_mutants_of_the_samples_never_crash_nor_touch_the_input(cli, tmp_path):
         before = (hashlib.sha256(mutant).hexdigest(), path.stat().st_mtime_ns)
         result = cli("check", path, "--format", "json", "--lang", "en")
         label = f"{sample.name} {kind} (seed 14, mutant {n})"
-        assert result.code in (0, 1, 2), (label, result.code, result.stderr)
+        assert result.exit_code in (0, 1, 2), (label, result.exit_code, result.stderr)
         assert "internal error" not in result.stderr, (label, result.stderr)
         assert "Traceback" not in result.stderr, (label, result.stderr)
-        if result.code == 2:
+        if result.exit_code == 2:
             assert result.stderr.strip().count("\n") < 3, (label, result.stderr)
         after = (hashlib.sha256(path.read_bytes()).hexdigest(), path.stat().st_mtime_ns)
         assert after == before, f"{label}: the input changed"

@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import Build, assert_clean_error
+from conftest import Build, assert_clean_error, plain_env, run_cli
 
 HEADER = ["乡镇", "月份", "出生男婴数", "出生女婴数"]
 JAN = [["阿城镇", "2024-01", 52, 50], ["张秋镇", "2024-01", 60, 50], ["定水镇", "2024-01", 70, 50]]
@@ -39,11 +39,12 @@ def _runs(path: Path) -> list[tuple]:
 # ------------------------------------------------------------------ previous period
 
 
+@pytest.mark.slow
 def test_second_monthly_sheet_shows_previous_values_and_arrows(build, cli, tmp_path):
     jan, feb = _sheets(build)
     history = tmp_path / "history.db"
     first = cli("check", jan, "--history", history, "-f", "json")
-    assert first.code == 1, first.stderr
+    assert first.exit_code == 1, first.stderr
     assert all(r["previous"] is None for r in first.json()["results"])
 
     second = cli("check", feb, "--history", history, "-f", "json")
@@ -86,16 +87,16 @@ def test_without_a_history_previous_is_null_and_the_table_unchanged(build, cli):
     assert "▲" not in cli("check", jan).stdout
 
 
-def test_history_from_the_environment(build, cli, tmp_path, monkeypatch):
+def test_history_from_the_environment(build, cli, tmp_path):
     jan, feb = _sheets(build)
     history = tmp_path / "env.db"
     cli("check", jan, "--history", history)
-    monkeypatch.setenv("FPMETRICS_HISTORY", str(history))
-    data = cli("check", feb, "-f", "json").json()
+    data = cli("check", feb, "-f", "json", env={"FPMETRICS_HISTORY": str(history)}).json()
     assert _sex_ratio(data)["阿城镇"]["previous"]["period"] == "2024-01"
     assert len(_runs(history)) == 2
 
 
+@pytest.mark.slow
 def test_score_records_and_shows_previous_too(build, cli, tmp_path):
     jan, feb = _sheets(build)
     history = tmp_path / "h.db"
@@ -108,6 +109,7 @@ def test_score_records_and_shows_previous_too(build, cli, tmp_path):
 # ------------------------------------------------------------------ what is stored
 
 
+@pytest.mark.slow
 def test_same_inputs_again_replace_the_run_and_revised_inputs_supersede_it(build, cli, tmp_path):
     jan, _ = _sheets(build)
     history = tmp_path / "h.db"
@@ -190,7 +192,7 @@ def test_two_runs_writing_at_once_both_land(tmp_path):
 def test_two_cli_runs_at_once_both_land(build, tmp_path):
     jan, feb = _sheets(build)
     history = tmp_path / "h.db"
-    env = {k: v for k, v in os.environ.items() if k != "FPMETRICS_HISTORY"}
+    env = plain_env()
     procs = [
         subprocess.Popen(
             [sys.executable, "-m", "fpmetrics.cli", "check", str(p), "--history", str(history)],
@@ -237,6 +239,7 @@ _KILLED_WRITER = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_a_run_killed_mid_write_leaves_the_history_as_it_was(tmp_path):
     from fpmetrics.history import connect, runs
 
@@ -320,15 +323,17 @@ def test_a_history_from_a_newer_fpmetrics_is_refused_and_left_alone(build, cli, 
 # ------------------------------------------------------------------ fpmetrics history
 
 
-@pytest.fixture
-def kept(build, cli, tmp_path) -> Path:
-    """A history of January, February, and a revision of February (runs 1, 2, 3)."""
+@pytest.fixture(scope="module")
+def kept(tmp_path_factory) -> Path:
+    """A history of January, February, and a revision of February (runs 1, 2, 3); built once
+    for the tests of the ``history`` command, which only read it."""
+    build = Build(tmp_path_factory.mktemp("kept"))
     jan, feb = _sheets(build)
-    history = tmp_path / "kept.db"
-    cli("check", jan, "--history", history)
-    cli("check", feb, "--history", history)
+    history = build.root / "kept.db"
+    run_cli("check", jan, "--history", history)
+    run_cli("check", feb, "--history", history)
     revised = build.csv("feb2.csv", [HEADER, ["阿城镇", "2024-02", 55, 50], *FEB[1:]])
-    cli("check", revised, "--history", history)
+    run_cli("check", revised, "--history", history)
     return history
 
 
@@ -341,7 +346,7 @@ def test_history_lists_runs(kept, cli):
     assert listed[0]["ruleset"] == "default" and listed[0]["units"] == 3
     assert len(listed[0]["inputs"][0]["sha256"]) == 64
     table = cli("history", kept)
-    assert table.code == 0
+    assert table.exit_code == 0
     assert "feb2.csv" in table.stdout and f"已被运行 {listed[2]['run']}" in table.stdout
 
 
@@ -371,7 +376,7 @@ def test_history_diff_shows_revised_figures(kept, cli):
     table = cli("history", kept, "--diff", a, b, "--lang", "en").stdout
     assert "120.00 FAIL" in table and "110.00 FAIL" in table
     same = cli("history", kept, "--diff", a, a)
-    assert same.code == 0 and "没有差别" in same.stdout
+    assert same.exit_code == 0 and "没有差别" in same.stdout
 
 
 def test_history_commands_refuse_what_is_not_there(kept, cli, tmp_path):
@@ -384,6 +389,7 @@ def test_history_commands_refuse_what_is_not_there(kept, cli, tmp_path):
 # ------------------------------------------------------------------ audit --history
 
 
+@pytest.mark.slow
 def test_audit_reads_earlier_periods_from_the_history(build, cli, tmp_path):
     history = tmp_path / "h.db"
     for month in ("01", "02", "03"):
@@ -411,6 +417,7 @@ def test_history_units_take_the_current_revision_and_skip_this_runs_periods():
     assert joined["_bad_births_male"].tolist() == [False, False]
 
 
+@pytest.mark.slow
 def test_runs_without_periods_are_each_kept_and_compared_in_turn(build, cli, tmp_path):
     history = tmp_path / "h.db"
     header = ["乡镇", "出生男婴数", "出生女婴数"]
@@ -420,7 +427,7 @@ def test_runs_without_periods_are_each_kept_and_compared_in_turn(build, cli, tmp
     sex = _sex_ratio(cli("check", build.csv("y3.csv", [header, ["阿城镇", 61, 50]]),
                          "--history", history, "-f", "json").json())  # fmt: skip
     assert sex["阿城镇"]["previous"] == {"period": None, "value": 120.0, "status": "fail"}
-    assert data.code == 1
+    assert data.exit_code == 1
 
 
 def test_an_input_named_as_the_history_is_refused_and_untouched(build, cli):
@@ -430,6 +437,7 @@ def test_an_input_named_as_the_history_is_refused_and_untouched(build, cli):
     assert jan.read_bytes() == before
 
 
+@pytest.mark.slow
 def test_the_workbook_report_has_the_change_from_the_previous_period(build, cli, tmp_path):
     from openpyxl import load_workbook
 
@@ -437,7 +445,7 @@ def test_the_workbook_report_has_the_change_from_the_previous_period(build, cli,
     history = tmp_path / "h.db"
     cli("check", jan, "--history", history)
     out = tmp_path / "report.xlsx"
-    assert cli("check", feb, "--history", history, "-o", out).code == 1
+    assert cli("check", feb, "--history", history, "-o", out).exit_code == 1
     sheet = load_workbook(out)["明细"]
     values = [[c.value for c in row] for row in sheet.iter_rows()]
     header = next(r for r in values if "与上期比" in r)

@@ -54,7 +54,7 @@ def test_csv_encodings_are_detected(build, cli, reference, encoding, name):
         with pytest.raises(UnicodeDecodeError):
             raw.decode("utf-8")  # the fixture really is not UTF-8
     result = cli("check", path, "--format", "json")
-    assert result.code == 1, result.stderr  # 阿城镇 fails
+    assert result.exit_code == 1, result.stderr  # 阿城镇 fails
     data = result.json()
     assert _verdicts(data) == reference
     assert [u["unit"] for u in data["units"]] == ["张秋镇", "阿城镇", "大布乡"]
@@ -100,6 +100,7 @@ def test_xlsx_content_with_a_csv_name_is_read_as_a_workbook(build, cli, referenc
     assert _verdicts(data) == reference
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fixture", ["county_2024_messy.xls", "county_2024_messy.ods"])
 def test_legacy_xls_and_ods_fixtures_read_like_the_xlsx(cli, fixture):
     """tests/data: the messy sample saved by LibreOffice as BIFF8 .xls and as .ods."""

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from conftest import run_cli
 from fpmetrics.report.markdown import md_text
-from scoring_builders import failing, fpm, town, write_csv
+from scoring_builders import failing, town, write_csv
 
 HOSTILE = [
     "<script>alert(1)</script>",
@@ -33,7 +34,7 @@ def test_markdown_report_has_no_raw_html_or_marks_from_names(tmp_path):
     towns = [town(HOSTILE[0]), failing(HOSTILE[1], "tech_staff_share"), town(HOSTILE[2])]
     path = write_csv(tmp_path / "in.csv", towns)
     for command in ("check", "score"):
-        text = fpm(command, path, "--format", "markdown").stdout
+        text = run_cli(command, path, "--format", "markdown").stdout
         assert "<script" not in text and "<img" not in text
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
         assert "&lt;img src=x onerror=alert(1)&gt;" in text
@@ -52,5 +53,5 @@ def test_rule_text_is_escaped_in_markdown(tmp_path):
     path = tmp_path / "r.yaml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     data = write_csv(tmp_path / "in.csv", [town("甲镇")])
-    text = fpm("check", data, "--rules", path, "--format", "markdown").stdout
+    text = run_cli("check", data, "--rules", path, "--format", "markdown").stdout
     assert "<img" not in text and "&lt;img src=x onerror=alert(1)&gt;" in text

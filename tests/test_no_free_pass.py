@@ -13,9 +13,10 @@ import numpy as np
 import pytest
 from scipy import stats as ss
 
+from conftest import run_cli
 from fpmetrics.pipeline import run_check
 from fpmetrics.rules import load_ruleset
-from scoring_builders import failing, fpm, scores_by_unit, town, write_csv
+from scoring_builders import failing, scores_by_unit, town, write_csv
 
 
 def _reject(name):
@@ -64,12 +65,12 @@ def test_infinite_ratio_through_the_cli(tmp_path):
     """Exit 1, the table shows ∞, JSON has a null value, a reason and no Infinity."""
     path = write_csv(tmp_path / "d.csv", [town("张秋镇", births_male=40, births_female=0,
                                                births=40)])  # fmt: skip
-    run = fpm("check", path, "--lang", "en")
-    assert run.code == 1
+    run = run_cli("check", path, "--lang", "en")
+    assert run.exit_code == 1
     line = next(x for x in run.stdout.splitlines() if x.lstrip().startswith("张秋镇"))
     assert "∞" in line
-    run = fpm("check", path, "--format", "json")
-    assert run.code == 1
+    run = run_cli("check", path, "--format", "json")
+    assert run.exit_code == 1
     data = json.loads(run.stdout, parse_constant=_reject)
     [r] = [r for r in data["results"] if r["indicator"] == "sex_ratio_at_birth"]
     assert (r["status"], r["reason"], r["value"]) == ("fail", "infinite_ratio", None)
@@ -80,7 +81,7 @@ def test_infinite_ratio_through_the_cli(tmp_path):
 def test_infinite_ratio_scores_no_points(tmp_path):
     path = write_csv(tmp_path / "d.csv", [town("张秋镇", births_male=40, births_female=0,
                                                births=40), town("阿城镇")])  # fmt: skip
-    run = fpm("score", path, "--format", "json")
+    run = run_cli("score", path, "--format", "json")
     scores = scores_by_unit(json.loads(run.stdout, parse_constant=_reject))
     assert scores["张秋镇"]["points"]["sex_ratio_at_birth"] == 0
     assert scores["阿城镇"]["points"]["sex_ratio_at_birth"] == 20
@@ -204,22 +205,23 @@ def test_summary_counts_clear_and_inconclusive_fails_apart(tmp_path):
         town("乙镇", station_staff=10, station_tech_staff=6),  # p = 0.35: ○
         town("丙镇"),
     ])  # fmt: skip
-    run = fpm("check", path, "--format", "json")
-    assert run.code == 1  # the exit code is the administrative verdict's, as before
+    run = run_cli("check", path, "--format", "json")
+    assert run.exit_code == 1  # the exit code is the administrative verdict's, as before
     s = json.loads(run.stdout)["summary"]
     assert (s["fail"], s["clear_fail"], s["inconclusive_fail"], s["fdr_inconclusive"]) == (
         2, 1, 1, 0,
     )  # fmt: skip
-    run = fpm("check", path, "--lang", "en")
-    assert run.code == 1
+    run = run_cli("check", path, "--lang", "en")
+    assert run.exit_code == 1
     assert "of the fails: ● beyond chance 1 · ○ could be chance 1" in run.stdout
-    run = fpm("check", path)
+    run = run_cli("check", path)
     assert "其中 ● 超出偶然 1 · ○ 可能是偶然 1" in run.stdout
 
 
+@pytest.mark.slow
 def test_fdr_is_a_rule_file_option_and_shows_what_it_changes(tmp_path):
     path = _county(tmp_path)
-    plain = json.loads(fpm("check", path, "--format", "json").stdout)
+    plain = json.loads(run_cli("check", path, "--format", "json").stdout)
     rows = {r["unit"]: r for r in plain["results"] if r["indicator"] == "tech_staff_share"}
     assert rows["乙镇"]["p_value"] == pytest.approx(P_YI, rel=1e-9)
     assert P_YI < 0.025 < P_YI * 32 / 2  # clear alone, not after BH over 32 townships
@@ -227,8 +229,8 @@ def test_fdr_is_a_rule_file_option_and_shows_what_it_changes(tmp_path):
     assert rows["乙镇"]["q_value"] is None
     assert plain["summary"]["clear_fail"] == 2
 
-    run = fpm("check", path, "--rules", _fdr_rules(tmp_path), "--format", "json")
-    assert run.code == 1  # unchanged: FDR changes the evidence, never the verdict
+    run = run_cli("check", path, "--rules", _fdr_rules(tmp_path), "--format", "json")
+    assert run.exit_code == 1  # unchanged: FDR changes the evidence, never the verdict
     data = json.loads(run.stdout)
     rows = {r["unit"]: r for r in data["results"] if r["indicator"] == "tech_staff_share"}
     family = [P_JIA, P_YI] + [1.0] * 30  # a township that does not fail enters with p = 1
@@ -242,7 +244,7 @@ def test_fdr_is_a_rule_file_option_and_shows_what_it_changes(tmp_path):
     s = data["summary"]
     assert (s["clear_fail"], s["inconclusive_fail"], s["fdr_inconclusive"]) == (1, 1, 1)
 
-    run = fpm("check", path, "--rules", _fdr_rules(tmp_path), "--lang", "en")
+    run = run_cli("check", path, "--rules", _fdr_rules(tmp_path), "--lang", "en")
     assert "Benjamini–Hochberg" in run.stdout and "1 ● became ○, 1 ● kept" in run.stdout
 
 
@@ -250,6 +252,7 @@ def _expected_chance(n: int) -> str:
     return f"up to about {n * 0.025:.1f} ● per indicator"
 
 
+@pytest.mark.slow
 def test_every_report_with_a_clear_fail_states_the_chance_and_the_evidence(tmp_path):
     """Terminal, Markdown, HTML and Excel: ●/○, the exact interval, the p-value, the
     small-sample note, a legend, and how many ● chance alone gives in 32 townships."""
@@ -262,11 +265,11 @@ def test_every_report_with_a_clear_fail_states_the_chance_and_the_evidence(tmp_p
     chance = _expected_chance(32)
     assert chance == "up to about 0.8 ● per indicator"
 
-    run = fpm("check", path, "--lang", "en")
+    run = run_cli("check", path, "--lang", "en")
     assert chance in " ".join(run.stdout.split())
     for suffix in (".md", ".html"):
         out = tmp_path / f"report{suffix}"
-        assert fpm("check", path, "--lang", "en", "-o", out).code == 1
+        assert run_cli("check", path, "--lang", "en", "-o", out).exit_code == 1
         text = out.read_text(encoding="utf-8")
         assert chance in text, suffix
         assert "● beyond chance 2 · ○ could be chance 0" in text  # the summary
@@ -278,7 +281,7 @@ def test_every_report_with_a_clear_fail_states_the_chance_and_the_evidence(tmp_p
         assert "small sample" in text
 
     out = tmp_path / "report.xlsx"
-    assert fpm("check", path, "--lang", "en", "-o", out).code == 1
+    assert run_cli("check", path, "--lang", "en", "-o", out).exit_code == 1
     wb = openpyxl.load_workbook(out)
     texts = [c for ws in wb for row in ws.iter_rows(values_only=True) for c in row if c]
     assert any(isinstance(c, str) and chance in c for c in texts)
@@ -293,11 +296,11 @@ def test_every_report_with_a_clear_fail_states_the_chance_and_the_evidence(tmp_p
 
 def test_reports_without_failures_carry_no_chance_line(tmp_path):
     path = write_csv(tmp_path / "d.csv", [town("甲镇"), town("乙镇")])
-    run = fpm("check", path, "--lang", "en")
-    assert run.code == 0
+    run = run_cli("check", path, "--lang", "en")
+    assert run.exit_code == 0
     assert "By chance alone" not in run.stdout
     out = tmp_path / "r.md"
-    fpm("check", path, "--lang", "en", "-o", out)
+    run_cli("check", path, "--lang", "en", "-o", out)
     assert "By chance alone" not in out.read_text(encoding="utf-8")
 
 
@@ -312,8 +315,8 @@ def _defects_csv(tmp_path, towns: list[tuple[str, int, int]]):
 
 
 def _funnel(path, *options):
-    run = fpm("funnel", "birth_defect_rate", path, "--format", "json", *options)
-    assert run.code == 0, run.stderr
+    run = run_cli("funnel", "birth_defect_rate", path, "--format", "json", *options)
+    assert run.exit_code == 0, run.stderr
     data = json.loads(run.stdout, parse_constant=_reject)
     return data, {u["unit"]: u for u in data["funnel"]}
 
@@ -367,7 +370,7 @@ def test_phi_is_measured_against_the_county_rate_not_the_bound(tmp_path):
         data, _ = _funnel(path, "--overdispersion", "multiplicative", "--target", target)
         assert data["phi"] == pytest.approx(phi, rel=1e-9), target
         assert data["phi_rate"] == pytest.approx(pooled * 1000, rel=1e-9)
-    run = fpm("funnel", "birth_defect_rate", path, "--overdispersion", "multiplicative",
+    run = run_cli("funnel", "birth_defect_rate", path, "--overdispersion", "multiplicative",
               "--target", "bound", "--lang", "en")  # fmt: skip
     assert "measured against the county's own rate" in " ".join(run.stdout.split())
 
@@ -375,6 +378,6 @@ def test_phi_is_measured_against_the_county_rate_not_the_bound(tmp_path):
 def test_chance_count_in_a_one_township_county_is_not_shown_as_zero(tmp_path):
     """One township: chance alone gives up to 0.025 ● per indicator, not "about 0.0"."""
     path = write_csv(tmp_path / "one.csv", [failing("张秋镇", "sex_ratio_at_birth")])
-    run = fpm("check", path, "--lang", "en")
+    run = run_cli("check", path, "--lang", "en")
     assert "up to about 0.025 ● per indicator" in run.stdout, run.stdout
     assert "about 0.0 ●" not in run.stdout

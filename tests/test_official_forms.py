@@ -21,7 +21,7 @@ from form_builders import (
 
 def _check(cli, path: Path, *extra: object) -> dict:
     result = cli("check", path, "--format", "json", "--fail-on", "never", *extra)
-    assert result.code == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     return result.json()
 
 

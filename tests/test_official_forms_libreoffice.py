@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
 
-from conftest import PASSING
+from conftest import PASSING, run_cli
 from form_builders import migrant_form, national_form_1
 from test_official_forms import _assert_national
 
@@ -67,23 +66,8 @@ def resaved(tmp_path_factory) -> dict[str, dict[str, Path]]:
 
 
 def _filled_template(path: Path) -> Path:
-    run = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "fpmetrics.cli",
-            "template",
-            str(path),
-            "--units",
-            "甲镇,乙镇,丙镇",
-            "--rows",
-            "5",
-        ],
-        capture_output=True,
-        timeout=60,
-        check=False,
-    )
-    assert run.returncode == 0, run.stderr
+    run = run_cli("template", path, "--units", "甲镇,乙镇,丙镇", "--rows", "5")
+    assert run.exit_code == 0, run.stderr
     wb = load_workbook(path)
     ws = wb["填报表"]
     header = 3
@@ -107,7 +91,7 @@ def _filled_template(path: Path) -> Path:
 
 def _results(cli, path: Path) -> tuple[dict, list]:
     result = cli("check", path, "--format", "json", "--fail-on", "never")
-    assert result.code == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     data = result.json()
     values = {
         (r["unit"], r["period"], r["indicator"]): (r["status"], r["value"]) for r in data["results"]
@@ -120,7 +104,7 @@ def _results(cli, path: Path) -> tuple[dict, list]:
 @pytest.mark.parametrize("kind", list(FORMATS))
 def test_national_form_resaved(cli, resaved, kind: str) -> None:
     data = cli("check", resaved["national"][kind], "--format", "json", "--fail-on", "never")
-    assert data.code == 0, data.stderr
+    assert data.exit_code == 0, data.stderr
     _assert_national(data.json())
 
 

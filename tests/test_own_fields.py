@@ -9,7 +9,7 @@ import pytest
 import yaml
 from openpyxl import load_workbook
 
-from scoring_builders import assert_refused, fpm
+from conftest import assert_clean_error, run_cli
 
 # A county's own rule file: two new counts and an indicator over them, in ten-odd lines.
 COUNTY = """\
@@ -68,16 +68,16 @@ def county(tmp_path: Path) -> Path:
 def test_county_fields_from_a_csv(tmp_path, county):
     # By hand: 甲镇 93 of 100 = 93% ≥ 91.5 passes; 乙镇 45 of 50 = 90% fails.
     csv = write(tmp_path, "t.csv", "乡镇,育龄妇女数,避孕人数\n甲镇,100,93\n乙镇,50,45\n")
-    run = fpm("check", csv, "--rules", county, "--format", "json")
-    assert run.code == 1, run
+    run = run_cli("check", csv, "--rules", county, "--format", "json")
+    assert run.exit_code == 1, run
     got = prevalence(run.json())
     assert got == {"甲镇": (93, 100, 93.0, "pass"), "乙镇": (45, 50, 90.0, "fail")}
 
 
 def test_declared_fields_are_checked_like_built_in_ones(tmp_path, county):
     csv = write(tmp_path, "t.csv", "乡镇,已婚育龄妇女人数,避孕人数\n甲镇,100,101\n乙镇,-3,2.5\n")
-    run = fpm("check", csv, "--rules", county, "--format", "json")
-    assert run.code == 1
+    run = run_cli("check", csv, "--rules", county, "--format", "json")
+    assert run.exit_code == 1
     problems = {(p["row"], p["code"], p["column"]) for p in run.json()["problems"]}
     assert problems == {
         (2, "part_exceeds_whole", "避孕人数"),
@@ -88,7 +88,7 @@ def test_declared_fields_are_checked_like_built_in_ones(tmp_path, county):
 
 def test_county_fields_from_the_generated_template(tmp_path, county):
     out = tmp_path / "form.xlsx"
-    assert fpm("template", out, "--rules", county, "--units", "甲镇,乙镇").code == 0
+    assert run_cli("template", out, "--rules", county, "--units", "甲镇,乙镇").exit_code == 0
     wb = load_workbook(out)
     ws = wb["填报表"]
     header_row, columns = form_columns(ws)
@@ -99,7 +99,7 @@ def test_county_fields_from_the_generated_template(tmp_path, county):
         ws.cell(row=r, column=columns["已婚育龄妇女数"], value=women)
         ws.cell(row=r, column=columns["采取避孕措施人数"], value=users)
     wb.save(out)
-    run = fpm("check", out, "--rules", county, "--format", "json")
+    run = run_cli("check", out, "--rules", county, "--format", "json")
     assert prevalence(run.json()) == {
         "甲镇": (190, 200, 95.0, "pass"),
         "乙镇": (36, 40, 90.0, "fail"),
@@ -122,20 +122,20 @@ def test_county_fields_from_a_register(tmp_path, county):
         ",110101199001011291,是",
     ]
     register = write(tmp_path, "women.csv", "\n".join(rows) + "\n")
-    run = fpm("check", register, "--rules", county, "--format", "json")
+    run = run_cli("check", register, "--rules", county, "--format", "json")
     got = prevalence(run.json())
     assert got == {"甲镇": (3, 4, 75.0, "fail"), "乙镇": (2, 2, 100.0, "pass")}
     assert any(p["code"] == "missing_unit" for p in run.json()["problems"])
 
 
 def test_fields_command_lists_declared_fields(county):
-    run = fpm("fields", "--rules", county)
-    assert run.code == 0, run
+    run = run_cli("fields", "--rules", county)
+    assert run.exit_code == 0, run
     assert "contraceptive_users" in run.stdout and "避孕人数" in run.stdout
     assert "是否采取避孕措施" in run.stdout  # the register column
-    plain = fpm("fields")
+    plain = run_cli("fields")
     assert "contraceptive_users" not in plain.stdout  # not leaked into the next command
-    shown = fpm("rules", "show", county)
+    shown = run_cli("rules", "show", county)
     assert "本规则集声明的字段" in shown.stdout and "married_women" in shown.stdout
 
 
@@ -152,17 +152,17 @@ def test_a_fields_file_declares_fields_too(tmp_path):
           births_male: [男孩数]
         """,
     )
-    run = fpm("fields", "--fields", extra)
-    assert run.code == 0, run
+    run = run_cli("fields", "--fields", extra)
+    assert run.exit_code == 0, run
     assert "pregnant_women" in run.stdout and "孕妇人数" in run.stdout
 
 
 def test_name_en_falls_back_and_missing_source_is_a_warning(county):
-    run = fpm("rules", "validate", county)
-    assert run.code == 0, run
+    run = run_cli("rules", "validate", county)
+    assert run.exit_code == 0, run
     assert "indicators.contraceptive_prevalence" in run.stderr and "source" in run.stderr
     assert f"{county}:14:" in run.stderr  # the line of the indicator
-    shown = fpm("rules", "show", county, "--lang", "en")
+    shown = run_cli("rules", "show", county, "--lang", "en")
     assert "综合节育率" in shown.stdout  # no name_en: the Chinese name
 
 
@@ -266,12 +266,12 @@ def test_name_en_falls_back_and_missing_source_is_a_warning(county):
 def test_broken_fields_exit_2_with_file_and_line(tmp_path, text, line, words):
     path = write(tmp_path, "bad.yaml", text)
     for command in (("rules", "validate", path), ("check", path, "--rules", path)):
-        run = fpm(*command)
-        assert_refused(run)
+        run = run_cli(*command)
+        assert_clean_error(run)
         assert f"{path}:{line}:" in run.stderr, run.stderr
         assert words in run.stderr, run.stderr
-    english = fpm("rules", "validate", path, "--lang", "en")
-    assert_refused(english)
+    english = run_cli("rules", "validate", path, "--lang", "en")
+    assert_clean_error(english)
     assert f"{path}:{line}:" in english.stderr and "is invalid" in english.stderr, english.stderr
     assert "字段" not in english.stderr.replace(words, ""), english.stderr
 
@@ -288,14 +288,16 @@ def test_shipped_rule_sets_cite_every_threshold():
 
 
 def test_rules_list_shows_both_sets():
-    run = fpm("rules", "list")
-    assert run.code == 0
+    run = run_cli("rules", "list")
+    assert run.exit_code == 0
     assert "reproductive-health" in run.stdout and "default" in run.stdout
 
 
 def test_reproductive_health_template_round_trips(tmp_path):
     out = tmp_path / "rh.xlsx"
-    assert fpm("template", out, "--rules", "reproductive-health", "--units", "甲镇").code == 0
+    assert (
+        run_cli("template", out, "--rules", "reproductive-health", "--units", "甲镇").exit_code == 0
+    )
     wb = load_workbook(out)
     ws = wb["填报表"]
     header_row, columns = form_columns(ws)
@@ -323,7 +325,7 @@ def test_reproductive_health_template_round_trips(tmp_path):
     for header, value in figures.items():
         ws.cell(row=header_row + 1, column=columns[header], value=value)
     wb.save(out)
-    run = fpm("check", out, "--rules", "reproductive-health", "--format", "json")
+    run = run_cli("check", out, "--rules", "reproductive-health", "--format", "json")
     data = run.json()
     got = {r["indicator"]: (r["numerator"], r["denominator"], r["status"]) for r in data["results"]}
     assert got == {
@@ -339,7 +341,7 @@ def test_reproductive_health_template_round_trips(tmp_path):
         "supply_followup_rate": (29, 30, "fail"),
     }
     assert [p for p in data["problems"] if p["level"] == "error"] == []
-    assert run.code == 1
+    assert run.exit_code == 1
 
 
 def test_builtin_fields_file_is_valid_declarations():
@@ -365,7 +367,7 @@ def test_a_register_yes_no_column_is_read_like_the_built_in_ones(tmp_path, count
         "甲镇,110101199001011267,√",
     ]
     register = write(tmp_path, "women.csv", "\n".join(rows) + "\n")
-    data = fpm("check", register, "--rules", county, "--format", "json").json()
+    data = run_cli("check", register, "--rules", county, "--format", "json").json()
     assert prevalence(data)["甲镇"][:2] == (2, 3)
     problems = [(p["row"], p["code"], p["column"]) for p in data["problems"]]
     assert problems == [(4, "unknown_code", "是否采取避孕措施")]
@@ -373,10 +375,10 @@ def test_a_register_yes_no_column_is_read_like_the_built_in_ones(tmp_path, count
 
 def test_explain_names_the_declared_fields(tmp_path, county):
     csv = write(tmp_path, "t.csv", "乡镇,育龄妇女数,避孕人数,备注\n甲镇,100,93,\n")
-    run = fpm("check", csv, "--rules", county, "--explain")
+    run = run_cli("check", csv, "--rules", county, "--explain")
     assert "→ married_women (已婚育龄妇女数)" in run.stderr, run.stderr
     assert "→ contraceptive_users (采取避孕措施人数)" in run.stderr, run.stderr
-    english = fpm("check", csv, "--rules", county, "--explain", "--lang", "en")
+    english = run_cli("check", csv, "--rules", county, "--explain", "--lang", "en")
     assert "→ contraceptive_users (采取避孕措施人数)" in english.stderr  # name_en: the name
 
 
@@ -385,5 +387,5 @@ def test_declared_fields_in_a_two_row_header_band(tmp_path, county):
     育龄妇女数 over 小计 is the whole, 其中:避孕人数 under it the part."""
     band = "乡镇,育龄妇女数,育龄妇女数\n,小计,其中:避孕人数\n甲镇,200,190\n"
     csv = write(tmp_path, "band.csv", band)
-    run = fpm("check", csv, "--rules", county, "--format", "json")
+    run = run_cli("check", csv, "--rules", county, "--format", "json")
     assert prevalence(run.json()) == {"甲镇": (190, 200, 95.0, "pass")}

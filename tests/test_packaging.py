@@ -9,6 +9,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from conftest import INDICATORS, REPO, SAMPLE_XLSX
 
 
@@ -19,9 +21,11 @@ def _run(args: list[str | Path], cwd: Path, env: dict[str, str], timeout: int = 
     return proc
 
 
+@pytest.mark.slow
 def test_installed_wheel_finds_shipped_rules_from_anywhere(tmp_path):
     uv = shutil.which("uv")
-    assert uv, "uv is needed to build and install the wheel"
+    if uv is None:
+        pytest.skip("uv is not on PATH: it builds and installs the wheel")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "FPMETRICS"))}
     env["UV_PYTHON_DOWNLOADS"] = "never"
     env["PYTHONIOENCODING"] = "utf-8"

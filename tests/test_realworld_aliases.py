@@ -7,17 +7,16 @@ import re
 
 import pytest
 
+from conftest import run_cli
 from fpmetrics.errors import InputError
 from fpmetrics.rules import load_aliases
 from realworld_builders import (
     assert_clean_failure,
     check,
-    cli,
     cli_json,
     json_results,
     load,
     result,
-    run_main,
     sheet,
     status,
     workbook,
@@ -65,8 +64,8 @@ def test_fields_file_maps_own_headers(tmp_path, own_sheet):
 def test_fields_file_and_explain_on_the_command_line(tmp_path, own_sheet):
     fields = tmp_path / "my-fields.yaml"
     fields.write_text(FIELDS_YAML, encoding="utf-8")
-    proc = cli("check", own_sheet, "--fields", fields, "--explain", "--format", "json")
-    assert proc.returncode == 1, proc.stderr  # 阿城镇 120 fails
+    proc = run_cli("check", own_sheet, "--fields", fields, "--explain", "--format", "json")
+    assert proc.exit_code == 1, proc.stderr  # 阿城镇 120 fails
     results = json_results(cli_json(proc))  # stdout stays valid JSON
     assert results[("张秋镇", "sex_ratio_at_birth")] == ("pass", 106.0)
     assert results[("阿城镇", "sex_ratio_at_birth")] == ("fail", 120.0)
@@ -97,8 +96,8 @@ def test_explain_in_english_for_a_workbook_with_several_tables(tmp_path):
             ],
         },
     )
-    proc = run_main("check", path, "--explain", "--format", "json", "--lang", "en")
-    assert proc.returncode == 0, proc.stderr
+    proc = run_cli("check", path, "--explain", "--format", "json", "--lang", "en")
+    assert proc.exit_code == 0, proc.stderr
     cli_json(proc)
     err = proc.stderr
     assert f"{path} [出生]: header in row 1, 1 unit rows, 0 totals rows" in err
@@ -116,7 +115,7 @@ def test_unknown_field_in_fields_file_names_file_and_line(tmp_path, own_sheet):
     with pytest.raises(InputError) as caught:
         load_aliases(fields)
     assert f"{fields}:3" in caught.value.message
-    proc = run_main("check", own_sheet, "--fields", fields)
+    proc = run_cli("check", own_sheet, "--fields", fields)
     assert_clean_failure(proc)
     assert f"{fields}:3" in proc.stderr
     assert "boys_born" in proc.stderr
@@ -133,8 +132,8 @@ def test_rule_file_carries_aliases(tmp_path, own_sheet):
         "  births_female: [女孩数]\n",
         encoding="utf-8",
     )
-    proc = run_main("check", own_sheet, "--rules", rules, "--format", "json")
-    assert proc.returncode == 1, proc.stderr
+    proc = run_cli("check", own_sheet, "--rules", rules, "--format", "json")
+    assert proc.exit_code == 1, proc.stderr
     data = cli_json(proc)
     assert data["ruleset"] == "county"
     results = json_results(data)
@@ -161,10 +160,10 @@ def test_explain_shows_headers_with_line_breaks_on_one_line(tmp_path):
             ]
         },
     )
-    proc = run_main("check", path, "--explain", "--format", "json")
+    proc = run_cli("check", path, "--explain", "--format", "json")
     err = proc.stderr
     assert "未识别(已忽略): 建档率⏎(%)、备注⏎说明、[bold]x" in err
     assert re.search(r"^\s*B\s+出生男婴数⏎?\(人\)\s+→ births_male\b", err, re.M)
     assert "建档率\n" not in err and "出生男婴数\n" not in err
-    en = run_main("check", path, "--explain", "--format", "json", "--lang", "en").stderr
+    en = run_cli("check", path, "--explain", "--format", "json", "--lang", "en").stderr
     assert "not recognised (ignored): 建档率⏎(%), 备注⏎说明, [bold]x" in en

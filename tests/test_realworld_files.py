@@ -9,6 +9,7 @@ import shutil
 
 import pytest
 
+from conftest import run_cli
 from fpmetrics.errors import InputError
 from realworld_builders import (
     MESSY_ODS,
@@ -17,13 +18,11 @@ from realworld_builders import (
     SAMPLE_XLSX,
     assert_clean_failure,
     check,
-    cli,
     cli_json,
     json_results,
     load,
     problems,
     result,
-    run_main,
     sheet,
     status,
     text_file,
@@ -147,7 +146,7 @@ def test_html_table_saved_as_xls_is_refused_plainly(tmp_path):
     with pytest.raises(InputError) as caught:
         load(page)
     assert "HTML" in caught.value.message
-    proc = cli("check", page, "--lang", "en")
+    proc = run_cli("check", page, "--lang", "en")
     assert_clean_failure(proc)
     assert "HTML" in proc.stderr
     assert "出生.xls" in proc.stderr
@@ -156,7 +155,7 @@ def test_html_table_saved_as_xls_is_refused_plainly(tmp_path):
 def test_random_bytes_named_xlsx_is_refused_plainly(tmp_path):
     junk = tmp_path / "报表.xlsx"
     junk.write_bytes(random.Random(3).randbytes(4096))
-    proc = run_main("check", junk, "--format", "json")
+    proc = run_cli("check", junk, "--format", "json")
     assert_clean_failure(proc)
     assert "报表.xlsx" in proc.stderr
 
@@ -203,15 +202,15 @@ def test_sheet_option_reads_only_that_sheet(tmp_path):
     report = check(path, sheet="流动")
     assert [t.source.sheet for t in report.inputs.tables] == ["流动"]
     assert result(report, "张秋镇", "sex_ratio_at_birth")["reason"] == "field_missing"
-    proc = run_main("check", path, "--sheet", "流动", "--format", "json")
-    assert proc.returncode == 1, proc.stderr  # 阿城镇 archives 85% < 90%
+    proc = run_cli("check", path, "--sheet", "流动", "--format", "json")
+    assert proc.exit_code == 1, proc.stderr  # 阿城镇 archives 85% < 90%
     results = json_results(cli_json(proc))
     assert results[("阿城镇", "migrant_archive_rate")] == ("fail", 85.0)
     assert results[("张秋镇", "sex_ratio_at_birth")] == ("no_data", None)
 
 
 def test_missing_sheet_name_is_refused(tmp_path):
-    proc = run_main("check", _two_tables_and_notes(tmp_path), "--sheet", "死亡")
+    proc = run_cli("check", _two_tables_and_notes(tmp_path), "--sheet", "死亡")
     assert_clean_failure(proc)
     assert "死亡" in proc.stderr
     assert "流动" in proc.stderr  # the sheets there are
@@ -245,8 +244,8 @@ def test_a_folder_of_township_files(tmp_path):
     text_file(folder / "城关" / "城关镇.csv", [header, ["城关镇", 104, 100, 20000]], "gb18030")
     (folder / "说明.md").write_text("各乡镇报表, 2024", encoding="utf-8")
     (folder / "~$01张秋镇.xlsx").write_bytes(b"\x00lock file of an open workbook")
-    proc = run_main("check", folder, "--format", "json")
-    assert proc.returncode == 1, proc.stderr  # 阿城镇's sex ratio fails
+    proc = run_cli("check", folder, "--format", "json")
+    assert proc.exit_code == 1, proc.stderr  # 阿城镇's sex ratio fails
     data = cli_json(proc)
     results = json_results(data)
     assert {unit for unit, _ in results} == {"张秋镇", "阿城镇", "城关镇"}
@@ -262,25 +261,26 @@ def test_a_notes_file_in_a_folder_is_skipped_with_a_warning(tmp_path):
     header = ["乡镇", "出生男婴数", "出生女婴数"]
     sheet(folder / "张秋镇.xlsx", [header, ["张秋镇", 106, 100]])
     text_file(folder / "说明.txt", [["报送说明: 请于 4 月 10 日前报送"]], "gb18030")
-    proc = run_main("check", folder, "--format", "json")
-    assert proc.returncode == 0, proc.stderr
+    proc = run_cli("check", folder, "--format", "json")
+    assert proc.exit_code == 0, proc.stderr
     data = cli_json(proc)
     skipped = [p for p in data["problems"] if p["code"] == "file_skipped"]
     assert [(p["level"], p["file"]) for p in skipped] == [("warning", str(folder / "说明.txt"))]
     assert {r["unit"] for r in data["results"]} == {"张秋镇"}
     # Named on the command line, the same file is still an error: the user asked for it.
-    assert_clean_failure(run_main("check", folder / "说明.txt"))
+    assert_clean_failure(run_cli("check", folder / "说明.txt"))
 
 
 def test_a_folder_without_any_table_is_refused(tmp_path):
     folder = tmp_path / "空"
     folder.mkdir()
     text_file(folder / "说明.txt", [["报送说明"]], "utf-8")
-    proc = run_main("check", folder)
+    proc = run_cli("check", folder)
     assert_clean_failure(proc)
     assert "说明.txt" in proc.stderr
 
 
+@pytest.mark.slow
 def test_a_report_saved_in_the_input_folder_is_not_read_back(tmp_path):
     """score 各乡镇报表/ -o 各乡镇报表/report.xlsx, then check the folder again: the report
     is fpmetrics' own output, not a township sheet, and may be written again."""
@@ -288,13 +288,13 @@ def test_a_report_saved_in_the_input_folder_is_not_read_back(tmp_path):
     folder.mkdir()
     shutil.copy(SAMPLE_XLSX, folder / "county.xlsx")
     report = folder / "report.xlsx"
-    first = run_main("score", folder, "-o", report)
-    assert first.returncode == 1 and report.exists(), first.stderr
-    again = run_main("check", folder, "--format", "json")
+    first = run_cli("score", folder, "-o", report)
+    assert first.exit_code == 1 and report.exists(), first.stderr
+    again = run_cli("check", folder, "--format", "json")
     data = cli_json(again)
     assert data["summary"]["invalid"] == 0 and data["summary"]["units"] == 18
     skipped = [p for p in data["problems"] if p["code"] == "file_skipped"]
     assert [p["file"] for p in skipped] == [str(report)]
-    assert run_main("score", folder, "-o", report).returncode == 1  # replacing it is allowed
+    assert run_cli("score", folder, "-o", report).exit_code == 1  # replacing it is allowed
     # The report named as an input is still an input: writing over it is refused.
-    assert_clean_failure(run_main("score", report, "-o", report))
+    assert_clean_failure(run_cli("score", report, "-o", report))

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import pytest
 
+from conftest import run_cli
 from realworld_builders import (
     check,
     cli_json,
     json_results,
     load,
     problems,
-    run_main,
     sheet,
     status,
     units,
@@ -124,8 +124,8 @@ def test_blank_rows_are_skipped_and_row_numbers_stay_the_sheet_rows(tmp_path):
 def test_totals_mismatch_warning_keeps_unit_verdicts_and_exit_code(tmp_path):
     rows = [["某县出生情况"], HEADER, ["合计", 209, 200, 40000], EAST, ["西镇", 104, 100, 20000]]
     path = sheet(tmp_path / "totals.xlsx", rows)
-    proc = run_main("check", path, "--format", "json")
-    assert proc.returncode == 0, proc.stderr
+    proc = run_cli("check", path, "--format", "json")
+    assert proc.exit_code == 0, proc.stderr
     data = cli_json(proc)
     results = json_results(data)
     # Verdicts from the unit rows (106/100 and 104/100), not from the totals row.
@@ -185,7 +185,7 @@ def test_unit_names_are_trimmed_and_otherwise_kept(tmp_path):
     assert list(inputs.records["township"]) == ["东镇", "西镇", "城关镇（东区）", "侨润街道办事处"]
 
 
-def test_a_township_named_like_a_column_letter_is_kept(tmp_path, cli):
+def test_a_township_named_like_a_column_letter_is_kept(tmp_path):
     """甲 乙 丙 label a form's 栏次 row (甲 乙 丙 1 2 3 …); a township called 甲 with its own
     figures (10 5 5) is a township, not that row, and is never dropped without a word."""
     data = tmp_path / "letters.csv"
@@ -193,7 +193,7 @@ def test_a_township_named_like_a_column_letter_is_kept(tmp_path, cli):
         "乡镇,出生人数,出生男婴数,出生女婴数\n甲,1,2,3\n乙,12,6,6\n丙镇,10,5,5\n丁,8,4,4\n",
         encoding="utf-8",
     )
-    result = cli("check", data, "-f", "json")
-    assert result.code in (0, 1), result.stderr
+    result = run_cli("check", data, "-f", "json")
+    assert result.exit_code in (0, 1), result.stderr
     units = {r["unit"] for r in result.json()["results"]}
     assert units == {"乙", "丙镇", "丁"}  # 甲 1 2 3 in the first row is the 栏次 row

@@ -299,7 +299,7 @@ def test_explain_a_unit_lists_the_counts_behind_each_indicator(build, cli):
     rows = births("阿城镇", 53, 50, outside_policy=4) + births("张秋镇", 21, 20)
     path = build.csv("births.csv", [BIRTH_HEADER, *rows])
     result = cli("check", path, "--explain", "阿城镇")
-    assert result.code == 0
+    assert result.exit_code == 0
     assert "births_male = 53" in result.stderr and "births_female = 50" in result.stderr
     assert "births_policy = 99" in result.stderr
     assert "“性别”" in result.stderr  # the column the count came from
@@ -313,7 +313,7 @@ def test_records_writes_the_rows_behind_a_failing_check(build, cli):
     path = build.csv("migrants.csv", [MIGRANT_HEADER, *rows])
     out = build.root / "behind.csv"
     result = cli("check", path, "--records", out, "-f", "json")
-    assert result.code == 1
+    assert result.exit_code == 1
     raw = out.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # opens in Excel / WPS
     table = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
@@ -483,7 +483,7 @@ def test_register_runs_through_table_csv_and_score(build, cli):
     rows = births("阿城镇", 53, 50) + births("张秋镇", 80, 50)
     path = build.csv("births.csv", [BIRTH_HEADER, *rows])
     table = cli("check", path)
-    assert table.code == 1 and "阿城镇" in table.stdout and "106.00" in table.stdout
+    assert table.exit_code == 1 and "阿城镇" in table.stdout and "106.00" in table.stdout
     csv_out = cli("check", path, "-f", "csv")
     lines = list(csv.DictReader(io.StringIO(csv_out.stdout)))
     assert {r["unit"] for r in lines} == {"阿城镇", "张秋镇"}
@@ -492,6 +492,7 @@ def test_register_runs_through_table_csv_and_score(build, cli):
     assert {s["unit"] for s in score.json()["scores"]} == {"阿城镇", "张秋镇"}
 
 
+@pytest.mark.slow
 def test_register_cli_as_a_subprocess(build, run_fpmetrics):
     path = build.csv("births.csv", [BIRTH_HEADER, *births("阿城镇", 53, 50)])
     done = run_fpmetrics("check", path, "--period", "year", "--lang", "en")
@@ -530,32 +531,33 @@ def test_village_codes_roll_up_without_a_village_column(build, cli):
     assert (yanggu["numerator"], yanggu["denominator"]) == (126, 115)
 
 
+@pytest.mark.slow
 def test_console_exit_delivers_all_output_and_removes_the_utf8_copy(build, tmp_path):
     """The console script skips the interpreter's teardown (``fpmetrics.cli.run``): stdout
     through a pipe is still complete, the exit code is kept, and the temporary UTF-8 copy of
     a GB18030 register is still removed."""
     import json
 
-    from conftest import _subprocess_env
+    from conftest import run_process
 
     rows = [r for n in range(300) for r in births(f"镇{n:03d}", 30 + n % 9, 28)]
     path = build.csv("出生.csv", [BIRTH_HEADER, *rows], encoding="gb18030")
     temp = tmp_path / "temp"
     temp.mkdir()
-    env = _subprocess_env() | {"TMPDIR": str(temp)}
-    env.pop("PYTHONUNBUFFERED", None)  # stdout buffered, as a pipe normally is
-    args = [sys.executable, "-m", "fpmetrics.cli", "check", path, "-f", "json"]
-    done = subprocess.run(args, env=env, capture_output=True, timeout=120)
+    # stdout buffered, as a pipe normally is
+    env: dict[str, str | None] = {"TMPDIR": str(temp), "PYTHONUNBUFFERED": None}
+    done = run_process("check", path, "-f", "json", env=env)
     assert done.returncode == 1, done.stderr.decode()  # some sex ratios fail
     data = json.loads(done.stdout)  # every byte arrived: the document parses
     assert len(data["results"]) == 300 * 10
     assert list(temp.iterdir()) == []
 
-    missing = subprocess.run([*args[:4], tmp_path / "nope.csv"], env=env, capture_output=True)
+    missing = run_process("check", tmp_path / "nope.csv", env=env)
     assert missing.returncode == 2
     assert "nope.csv" in missing.stderr.decode()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("given", "expected"), [(None, str(4 << 20)), ("65536", "65536")])
 def test_polars_reads_registers_in_small_chunks_unless_the_user_says_otherwise(
     given, expected, tmp_path

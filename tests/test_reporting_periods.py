@@ -84,14 +84,14 @@ def test_halves_and_quarters_follow_the_statistical_year(build, cli):
 def test_the_terminal_shows_what_the_period_covers(build, cli):
     path = _register(build)
     result = cli("check", path, "-r", _statistical_rules(build), "--period", "year")
-    assert result.code in (0, 1), result.stderr
+    assert result.exit_code in (0, 1), result.stderr
     assert "2024统计年度" in result.stdout and "2023-10-01" in result.stdout
 
 
 def test_a_year_start_other_than_the_two_is_a_located_rule_error(build, cli):
     rules = build.text("bad.yaml", 'extends: default\nperiods:\n  year_start: "07-01"\n')
     result = cli("check", _register(build), "-r", rules)
-    assert result.code == 2
+    assert result.exit_code == 2
     assert "bad.yaml" in result.stderr and "year_start" in result.stderr
 
 

@@ -7,13 +7,13 @@ from html.parser import HTMLParser
 
 import pytest
 
+from conftest import run_cli
 from scoring_builders import (
     COUNT_FIELDS,
     SAMPLE_MESSY_XLSX,
     SHORT_ZH,
     VETO_GROUP,
     failing,
-    fpm,
     town,
     write_csv,
     write_csv_without_funnels,
@@ -79,8 +79,8 @@ def split_funnels(html: str) -> tuple[str, str]:
 
 def html_report(tmp_path, command, *inputs, lang="zh") -> str:
     out = tmp_path / "report.html"
-    run = fpm(command, *inputs, "--output", out, "--lang", lang)
-    assert run.code in (0, 1), run
+    run = run_cli(command, *inputs, "--output", out, "--lang", lang)
+    assert run.exit_code in (0, 1), run
     assert run.stdout == ""
     return out.read_text(encoding="utf-8")
 
@@ -98,6 +98,7 @@ def towns_csv(tmp_path):
 # ---------------------------------------------------------------- HTML
 
 
+@pytest.mark.slow
 def test_html_is_self_contained(tmp_path):
     html = html_report(tmp_path, "score", SAMPLE_MESSY_XLSX)
     assert html.lstrip().lower().startswith("<!doctype html")
@@ -121,6 +122,7 @@ def test_html_is_self_contained(tmp_path):
     assert {r[1:] for r in references} <= ids
 
 
+@pytest.mark.slow
 def test_html_score_report_contents(tmp_path):
     html, funnels = split_funnels(html_report(tmp_path, "score", SAMPLE_MESSY_XLSX))
     tags = parse(html)
@@ -150,6 +152,7 @@ def test_html_score_report_contents(tmp_path):
     assert funnels.count("<svg ") == 9
 
 
+@pytest.mark.slow
 def test_html_check_report_has_no_ranking(tmp_path, towns_csv):
     html, _ = split_funnels(html_report(tmp_path, "check", towns_csv))
     tags = parse(html)
@@ -169,6 +172,7 @@ def test_html_one_chart_per_indicator_with_data(tmp_path):
     assert tags.count("circle") == 7 * 2
 
 
+@pytest.mark.slow
 def test_html_escapes_township_names(tmp_path, towns_csv):
     for command in ("check", "score"):
         html = html_report(tmp_path, command, towns_csv)
@@ -185,6 +189,7 @@ def test_html_escapes_script_in_names(tmp_path):
     assert parse(html).count("script") == 0
 
 
+@pytest.mark.slow
 def test_html_english(tmp_path, towns_csv):
     html = html_report(tmp_path, "score", towns_csv, lang="en")
     assert '<html lang="en"' in html
@@ -221,8 +226,8 @@ def test_markdown_matrix_and_ranking(tmp_path):
         failing("丙镇", "policy_birth_rate"),
     ]
     path = write_csv(tmp_path / "in.csv", towns)
-    run = fpm("score", path, "--format", "markdown")
-    assert run.code == 1
+    run = run_cli("score", path, "--format", "markdown")
+    assert run.exit_code == 1
     tables = md_tables(run.stdout)
     assert len(tables) == 3  # ranking, matrix, the evidence for each failure (issue 16)
     ranking, matrix, _evidence = tables
@@ -250,7 +255,7 @@ def test_markdown_matrix_and_ranking(tmp_path):
 
 
 def test_markdown_english_short_labels(tmp_path, towns_csv):
-    run = fpm("check", towns_csv, "--format", "markdown", "--lang", "en")
+    run = run_cli("check", towns_csv, "--format", "markdown", "--lang", "en")
     matrix = md_tables(run.stdout)[0]  # then the evidence for each failure (issue 16)
     for short, cell in zip(SHORT_EN, matrix[0][1:], strict=True):
         assert cell.startswith(short), (short, cell)
@@ -273,7 +278,7 @@ def periods_csv(tmp_path):
 
 def test_markdown_ranking_says_which_period(periods_csv):
     """Ranks are per period: a ranking row without its period reads 甲镇 first and last."""
-    run = fpm("score", periods_csv, "--format", "markdown")
+    run = run_cli("score", periods_csv, "--format", "markdown")
     ranking = md_tables(run.stdout)[0]
     assert ranking[0][0] == "名次"
     rows = ranking[2:]
@@ -284,6 +289,7 @@ def test_markdown_ranking_says_which_period(periods_csv):
     assert firsts == {"2023", "2024"}
 
 
+@pytest.mark.slow
 def test_html_ranking_says_which_period(tmp_path, periods_csv):
     html = html_report(tmp_path, "score", periods_csv)
     start = html.index("<table", html.index("名次") - 200)
@@ -294,12 +300,13 @@ def test_html_ranking_says_which_period(tmp_path, periods_csv):
         assert "2023" in row or "2024" in row, row
 
 
+@pytest.mark.slow
 def test_summary_line_counts_townships_once_over_periods(tmp_path, periods_csv):
     """2 townships × 2 periods is not "4 个乡镇": Markdown and HTML say what the terminal says."""
-    table = fpm("check", periods_csv)
+    table = run_cli("check", periods_csv)
     line = "2 个乡镇 × 2 期, 40 项检查: 达标 38 · 不达标 2"
     assert line in table.stdout
-    markdown = fpm("check", periods_csv, "--format", "markdown").stdout
+    markdown = run_cli("check", periods_csv, "--format", "markdown").stdout
     assert line in markdown and "4 个乡镇" not in markdown
     html = html_report(tmp_path, "check", periods_csv)
     assert f"<p>{line}" in html and "4 个乡镇" not in html
@@ -308,20 +315,22 @@ def test_summary_line_counts_townships_once_over_periods(tmp_path, periods_csv):
     assert cards[:4] == [("2", "乡镇"), ("2", "统计期"), ("0", "全部达标"), ("2", "有不达标")]
     assert all(int(n) <= 2 for n, label in cards if label != "统计期")
     assert "以上各项均按乡镇计数" in html
-    en = fpm("check", periods_csv, "--format", "markdown", "--lang", "en").stdout
+    en = run_cli("check", periods_csv, "--format", "markdown", "--lang", "en").stdout
     assert "2 townships × 2 periods, 40 checks: 38 pass · 2 fail" in en
 
 
+@pytest.mark.slow
 def test_score_summary_counts_townships_once_over_periods(tmp_path, periods_csv):
     """The score summary names townships × periods, not 4 townships, everywhere."""
-    table = fpm("score", periods_csv).stdout
+    table = run_cli("score", periods_csv).stdout
     assert "2 个乡镇 × 2 期: 否决" in table and "4 个乡镇" not in table
-    markdown = fpm("score", periods_csv, "--format", "markdown").stdout
+    markdown = run_cli("score", periods_csv, "--format", "markdown").stdout
     assert "2 个乡镇 × 2 期: 否决" in markdown
     html = html_report(tmp_path, "score", periods_csv)
     assert "2 个乡镇 × 2 期: 否决" in html and "4 个乡镇" not in html
 
 
+@pytest.mark.slow
 def test_summary_line_without_periods(tmp_path, towns_csv):
     html = html_report(tmp_path, "check", towns_csv)
     assert "<p>3 个乡镇, 30 项检查: 达标 28 · 不达标 2" in html
@@ -340,23 +349,23 @@ def absent_csv(tmp_path):
 
 
 def test_score_markdown_has_the_score_title_and_summary(tmp_path, towns_csv):
-    run = fpm("score", towns_csv, "--format", "markdown")
+    run = run_cli("score", towns_csv, "--format", "markdown")
     assert run.stdout.startswith("## 考核计分与排名")
     assert "3 个乡镇: 否决 1 个,可评奖 1 个;满分 100" in run.stdout
-    check = fpm("check", towns_csv, "--format", "markdown")
+    check = run_cli("check", towns_csv, "--format", "markdown")
     assert check.stdout.startswith("## 考核指标检查")
     assert "否决" not in check.stdout
 
 
 def test_score_markdown_award_column_gives_the_reason(towns_csv):
-    ranking = md_tables(fpm("score", towns_csv, "--format", "markdown").stdout)[0]
+    ranking = md_tables(run_cli("score", towns_csv, "--format", "markdown").stdout)[0]
     award = {row[1]: row[-1] for row in ranking[2:]}
     assert award["甲镇"] == "是"
     assert award["&lt;b&gt;x&lt;/b&gt;"] == "否 (优质服务: 技术人员占比)"  # HTML escaped
 
 
 def test_score_markdown_shows_unverified_vetoes(absent_csv):
-    run = fpm("score", absent_csv, "--format", "markdown")
+    run = run_cli("score", absent_csv, "--format", "markdown")
     ranking = md_tables(run.stdout)[0]
     [row] = ranking[2:]
     assert row[-2] == f"{VETO_GROUP} 未核实(缺数据): 政策生育率"
@@ -364,6 +373,7 @@ def test_score_markdown_shows_unverified_vetoes(absent_csv):
     assert "1 个乡镇的一票否决项缺数据、未能核实" in run.stdout
 
 
+@pytest.mark.slow
 def test_score_html_has_the_score_title_and_summary(tmp_path, towns_csv):
     html = html_report(tmp_path, "score", towns_csv)
     assert "<h1>考核计分与排名" in html
@@ -381,6 +391,7 @@ def test_score_html_shows_unverified_vetoes(tmp_path, absent_csv):
     assert ("1", "否决项未核实") in re.findall(r'<div class="card"><b>(\d+)</b>([^<]+)</div>', html)
 
 
+@pytest.mark.slow
 def test_html_chart_titles_say_who_has_no_data(tmp_path):
     """The chart title used to end in a cryptic "· 1 —"."""
     many = [town(f"{n}镇", migrant_women=0, migrant_archived=0, migrant_certified=0,
@@ -414,6 +425,7 @@ def funnel_svgs(section: str) -> list[str]:
     return re.findall(r'<div class="chart funnel">(<svg .*?</svg>)</div>', section, flags=re.S)
 
 
+@pytest.mark.slow
 def test_html_funnel_plots(tmp_path):
     """The chart `fpmetrics funnel` draws, one per indicator with a funnel, as inline SVG whose
     text stays text (the browser draws it with its own Chinese fonts)."""
@@ -440,6 +452,7 @@ def test_html_funnel_plots(tmp_path):
     assert len(ids) == len(set(ids))  # every chart's ids its own
 
 
+@pytest.mark.slow
 def test_html_funnel_heading_and_english(tmp_path):
     from scoring_builders import SAMPLE_XLSX
 
@@ -453,6 +466,7 @@ def test_html_funnel_heading_and_english(tmp_path):
     assert "No funnel plot (not a proportion or a rate): Growth" in section
 
 
+@pytest.mark.slow
 def test_html_funnel_skips_indicators_without_values(tmp_path):
     """No policy-birth column, no in-migrants anywhere: no chart for those, and no crash."""
     path = write_csv_without_funnels(tmp_path / "in.csv")

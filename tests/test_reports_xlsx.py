@@ -11,6 +11,7 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.utils.cell import coordinate_from_string
 
+from conftest import run_cli
 from scoring_builders import (
     COUNT_FIELDS,
     INDICATORS,
@@ -19,7 +20,6 @@ from scoring_builders import (
     SHORT_ZH,
     VETO_GROUP,
     failing,
-    fpm,
     print_scales,
     print_to_pdf,
     town,
@@ -45,11 +45,11 @@ PERMILLE = {"birth_defect_rate", "crude_birth_rate", "natural_growth_rate"}
 
 def _report(tmp_path, command, *inputs, lang="zh", name="report.xlsx", with_json=True):
     out = tmp_path / name
-    run = fpm(command, *inputs, "--output", out, "--lang", lang)
-    assert run.code in (0, 1), run
+    run = run_cli(command, *inputs, "--output", out, "--lang", lang)
+    assert run.exit_code in (0, 1), run
     assert run.stdout == ""
     assert out.is_file()
-    data = fpm(command, *inputs, "--format", "json").json() if with_json else None
+    data = run_cli(command, *inputs, "--format", "json").json() if with_json else None
     return load_workbook(out), data, out
 
 
@@ -104,6 +104,7 @@ def within(display: Decimal, result: dict) -> bool:
 # ---------------------------------------------------------------- sheets and page setup
 
 
+@pytest.mark.slow
 def test_score_workbook_sheets(sample_score, tmp_path):
     wb, _, _ = sample_score
     assert wb.sheetnames == SHEETS_ZH
@@ -112,6 +113,7 @@ def test_score_workbook_sheets(sample_score, tmp_path):
     assert TITLE_EN in en["Ranking"]["A1"].value
 
 
+@pytest.mark.slow
 def test_english_workbook_names_groups_in_english(tmp_path):
     """rules/default.yaml gives the groups an English name (name_en): --lang en uses it."""
     wb, _, _ = _report(tmp_path, "score", SAMPLE_XLSX, lang="en", with_json=False)
@@ -135,6 +137,7 @@ def test_english_workbook_names_groups_in_english(tmp_path):
     assert blocked["七级镇"] == "Quality service: Tech staff"
 
 
+@pytest.mark.slow
 def test_check_workbook_has_no_ranking_sheet(tmp_path):
     wb, _, _ = _report(tmp_path, "check", SAMPLE_XLSX, with_json=False)
     assert wb.sheetnames == SHEETS_ZH[1:]
@@ -142,6 +145,7 @@ def test_check_workbook_has_no_ranking_sheet(tmp_path):
     assert en.sheetnames == SHEETS_EN[1:]
 
 
+@pytest.mark.slow
 def test_every_sheet_is_ready_to_print(sample_score):
     wb, _, _ = sample_score
     today = dt.date.today().isoformat()
@@ -261,6 +265,7 @@ def test_ranking_sheet_rows(sample_score):
 # ---------------------------------------------------------------- rounding and problems
 
 
+@pytest.mark.slow
 def test_failing_values_never_display_as_passing(tmp_path):
     towns = [
         town(
@@ -344,6 +349,7 @@ def test_failing_values_never_display_as_passing(tmp_path):
         assert not within(display, result), (unit, cell.number_format, display)
 
 
+@pytest.mark.slow
 def test_problems_sheet_lists_file_sheet_row(tmp_path):
     wb, data, _ = _report(tmp_path, "score", SAMPLE_MESSY_XLSX)
     assert data["problems"], "the messy sample has data problems"
@@ -382,8 +388,8 @@ def test_workbook_with_a_disabled_scored_indicator(tmp_path):
     )
     path = write_csv(tmp_path / "in.csv", [town("甲镇"), town("乙镇", migrant_archived=80)])
     out = tmp_path / "report.xlsx"
-    run = fpm("score", path, "--rules", rules, "--output", out)
-    assert run.code == 1, run  # 乙镇 fails the archive rate; not an internal error (2)
+    run = run_cli("score", path, "--rules", rules, "--output", out)
+    assert run.exit_code == 1, run  # 乙镇 fails the archive rate; not an internal error (2)
     wb = load_workbook(out)
     assert wb.sheetnames == SHEETS_ZH
     ws = wb["排名"]
@@ -401,6 +407,7 @@ def test_workbook_with_a_disabled_scored_indicator(tmp_path):
     assert "技术人员占比" not in columns(wb["指标矩阵"], h)
 
 
+@pytest.mark.slow
 def test_ranking_sheet_with_periods(tmp_path):
     towns = [
         town("甲镇", period=2023),
@@ -510,6 +517,7 @@ def _long_reasons_csv(tmp_path):
     return write_csv(tmp_path / "long.csv", towns)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("source", ["sample", "messy", "long_reasons"])
 def test_sheets_fit_a_page_at_a_readable_scale(tmp_path, source):
     """M6: fit to width over 19 columns printed the ranking at ~50% (~38% with long reasons)."""
@@ -526,6 +534,7 @@ def test_sheets_fit_a_page_at_a_readable_scale(tmp_path, source):
         assert ws.sheet_properties.pageSetUpPr.fitToPage
 
 
+@pytest.mark.slow
 def test_long_reasons_wrap_in_a_narrow_column(tmp_path):
     wb, _, _ = _report(tmp_path, "score", _long_reasons_csv(tmp_path), with_json=False)
     ws = wb["排名"]
@@ -609,6 +618,7 @@ def test_funnel_sheet_embeds_a_chart_per_indicator(sample_score):
             assert png.format == "PNG" and png.size == (1200, 750)  # 8 × 5 in at 150 dpi
 
 
+@pytest.mark.slow
 def test_funnel_sheet_skips_indicators_without_values(tmp_path):
     path = write_csv_without_funnels(tmp_path / "in.csv")
     wb, _, _ = _report(tmp_path, "check", path, with_json=False)
@@ -634,6 +644,7 @@ def test_funnel_sheet_without_any_funnel(tmp_path):
     assert not any(str(t).startswith("每个点是一个乡镇") for t in texts)
 
 
+@pytest.mark.slow
 def test_funnel_sheet_without_a_chinese_font(tmp_path, monkeypatch):
     """No CJK font: each chart's points are numbered and the key is a cell above it."""
     from fpmetrics.report import funnel_chart

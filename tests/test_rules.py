@@ -65,14 +65,14 @@ def test_default_ships_the_ten_indicators():
 
 def test_rules_list_shows_the_shipped_rule_set(cli):
     result = cli("rules", "list")
-    assert result.code == 0
+    assert result.exit_code == 0
     assert "default" in result.stdout
     assert "10" in result.stdout
 
 
 def test_rules_show_lists_every_indicator(cli):
     result = cli("rules", "show", "default")
-    assert result.code == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     for key in INDICATORS:
         assert key in result.stdout
     assert "103–107" in result.stdout
@@ -80,11 +80,10 @@ def test_rules_show_lists_every_indicator(cli):
 
 
 @pytest.mark.parametrize("columns", ["80", "200"])
-def test_rules_show_never_cuts_ids_or_sources(cli, monkeypatch, columns):
+def test_rules_show_never_cuts_ids_or_sources(cli, columns):
     """Ids are what users type: whole on one line, at any width (and in a pipe)."""
-    monkeypatch.setenv("COLUMNS", columns)
-    result = cli("rules", "show", "default")
-    assert result.code == 0, result.stderr
+    result = cli("rules", "show", "default", env={"COLUMNS": columns})
+    assert result.exit_code == 0, result.stderr
     assert "…" not in result.stdout
     lines = result.stdout.splitlines()
     for key in INDICATORS:
@@ -96,9 +95,8 @@ def test_rules_show_never_cuts_ids_or_sources(cli, monkeypatch, columns):
 
 
 @pytest.mark.parametrize("columns", ["80", "200"])
-def test_rules_show_parenthesises_a_compound_numerator(cli, monkeypatch, columns):
-    monkeypatch.setenv("COLUMNS", columns)
-    out = cli("rules", "show", "default").stdout
+def test_rules_show_parenthesises_a_compound_numerator(cli, columns):
+    out = cli("rules", "show", "default", env={"COLUMNS": columns}).stdout
     assert "(births - deaths) / population × 1000" in out
     assert "births - deaths / population" not in out
 
@@ -162,7 +160,7 @@ def test_validate_accepts_a_good_file(cli, tmp_path, text):
     path = tmp_path / "good.yaml"
     path.write_text(text, encoding="utf-8")
     result = cli("rules", "validate", path)
-    assert result.code == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     assert "Traceback" not in result.stderr
 
 
@@ -289,10 +287,10 @@ def test_missing_source_is_a_warning_not_an_error(cli, build, tmp_path):
         encoding="utf-8",
     )
     result = cli("rules", "validate", path)
-    assert result.code == 0, result
+    assert result.exit_code == 0, result
     assert f"{path.name}:4:" in result.stderr and "source" in result.stderr
     data = build.csv("t.csv", build.grid([build.town("张秋镇")]))
-    assert cli("check", data, "--rules", path).code in (0, 1)
+    assert cli("check", data, "--rules", path).exit_code in (0, 1)
 
 
 def test_min_above_max_in_one_file_names_a_bound_line(cli, tmp_path):
@@ -365,8 +363,8 @@ def test_extends_changes_that_verdict_only(cli, build, tmp_path):
 
     default = cli("check", data, "--format", "json")
     mine = cli("check", data, "--rules", rules, "--format", "json")
-    assert default.code == 1
-    assert mine.code == 1  # 七级镇 still fails
+    assert default.exit_code == 1
+    assert mine.exit_code == 1  # 七级镇 still fails
     d, m = by_key(default.json()), by_key(mine.json())
     assert d[("阿城镇", "sex_ratio_at_birth")]["status"] == "fail"
     assert m[("阿城镇", "sex_ratio_at_birth")]["status"] == "pass"

@@ -135,7 +135,7 @@ def _digest(path: Path) -> str:
 
 
 def _clean(result, what: str) -> None:
-    assert result.code in (0, 1, 2), (what, result.code, result.stderr[-500:])
+    assert result.exit_code in (0, 1, 2), (what, result.exit_code, result.stderr[-500:])
     for text in (result.stderr, result.stdout):
         assert "internal error" not in text, (what, text[-800:])
         assert "Traceback" not in text, (what, text[-800:])
@@ -168,12 +168,12 @@ def test_mutated_rule_files_never_crash(cli, tmp_path):
         lang = rng.choice([(), ("--lang", "en")])
         result = cli("rules", "validate", path, *lang)
         _clean(result, what)
-        outcomes.add(result.code)
-        if result.code == 0:
+        outcomes.add(result.exit_code)
+        if result.exit_code == 0:
             validated += 1
             run = cli("score", data, "--rules", path, "--format", "json", *lang)
             _clean(run, what)
-            if run.code in (0, 1):
+            if run.exit_code in (0, 1):
                 _strict_json(run.stdout)
         assert _digest(path) == digest, what
         ran += 1

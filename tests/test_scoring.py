@@ -9,6 +9,7 @@ from collections import Counter
 
 import pytest
 
+from conftest import assert_clean_error, run_cli
 from scoring_builders import (
     AWARD_GROUP,
     AWARD_INDICATORS,
@@ -17,9 +18,7 @@ from scoring_builders import (
     SAMPLE_XLSX,
     VETO_GROUP,
     VETO_INDICATORS,
-    assert_refused,
     failing,
-    fpm,
     scores_by_unit,
     statuses,
     town,
@@ -61,9 +60,9 @@ BIG = {
 
 
 def score_json(*args: object) -> tuple[int, dict]:
-    run = fpm("score", *args, "--format", "json")
-    assert run.code in (0, 1), run
-    return run.code, run.json()
+    run = run_cli("score", *args, "--format", "json")
+    assert run.exit_code in (0, 1), run
+    return run.exit_code, run.json()
 
 
 def assert_rank_consistency(scores: list[dict]) -> None:
@@ -267,7 +266,7 @@ def test_warn_is_graded_and_does_not_veto(tmp_path):
     assert s["vetoed_by"] == []
     assert s["award_eligible"] is True
     assert code == 0  # a warning alone does not fail the run
-    assert fpm("score", path, "--rules", rules, "--fail-on", "warn").code == 1
+    assert run_cli("score", path, "--rules", rules, "--fail-on", "warn").exit_code == 1
 
 
 def test_invalid_scores_zero_and_vetoes(tmp_path):
@@ -359,7 +358,7 @@ def test_award_gate_field_missing_blocks_eligibility(tmp_path):
     """H1: every gate indicator field_missing used to leave the unit award-eligible."""
     fields = [f for f in COUNT_FIELDS if f not in ("station_staff", "station_tech_staff")]
     path = write_csv(tmp_path / "in.csv", [town("甲镇")], fields=fields)
-    run = fpm("score", path, "--format", "json")
+    run = run_cli("score", path, "--format", "json")
     s = scores_by_unit(run.json())["甲镇"]
     assert s["vetoed"] is False
     assert s["veto_unverified"] == []
@@ -376,7 +375,7 @@ def test_award_gate_field_missing_blocks_eligibility(tmp_path):
 def test_award_gate_value_missing_blocks_only_that_unit(tmp_path):
     towns = [town("甲镇", birth_defects=None), town("乙镇")]
     path = write_csv(tmp_path / "in.csv", towns)
-    run = fpm("score", path, "--format", "json")
+    run = run_cli("score", path, "--format", "json")
     s = scores_by_unit(run.json())
     assert s["甲镇"]["award_blocked_by"] == [
         {"group": AWARD_GROUP, "indicators": ["birth_defect_rate"]}
@@ -393,11 +392,12 @@ def test_award_gate_zero_denominator_does_not_block(tmp_path):
     assert s["award_eligible"] is True
 
 
+@pytest.mark.slow
 def test_veto_field_missing_is_unverified_not_vetoed(tmp_path):
     fields = [f for f in COUNT_FIELDS if f not in ("births_reported", "births_verified")]
     towns = [town("甲镇"), failing("乙镇", "crude_birth_rate")]
     path = write_csv(tmp_path / "in.csv", towns, fields=fields)
-    run = fpm("score", path, "--format", "json")
+    run = run_cli("score", path, "--format", "json")
     s = scores_by_unit(run.json())
     for unit in ("甲镇", "乙镇"):
         assert s[unit]["veto_unverified"] == [
@@ -410,6 +410,7 @@ def test_veto_field_missing_is_unverified_not_vetoed(tmp_path):
     assert "统计误差率" in run.stderr and "上报出生数" in run.stderr
 
 
+@pytest.mark.slow
 def test_veto_invalid_still_vetoes_and_is_not_unverified(tmp_path):
     path = write_csv(tmp_path / "in.csv", [town("甲镇", births_verified="x")])
     s = scores_by_unit(score_json(path)[1])["甲镇"]
@@ -421,7 +422,7 @@ def test_monthly_births_only_file_is_not_award_eligible():
     """The reviewer's case: a file with births by sex only."""
     from scoring_builders import REPO
 
-    run = fpm("score", REPO / "sample_data" / "county_2024_monthly.csv", "--format", "json")
+    run = run_cli("score", REPO / "sample_data" / "county_2024_monthly.csv", "--format", "json")
     data = run.json()
     assert all(not s["award_eligible"] for s in data["scores"])
     assert all(not s["vetoed"] for s in data["scores"])
@@ -433,14 +434,15 @@ def test_monthly_births_only_file_is_not_award_eligible():
     assert len([x for x in run.stderr.splitlines() if x.startswith("注意")]) == 1
 
 
+@pytest.mark.slow
 def test_absent_data_in_the_table_and_in_english(tmp_path):
     fields = [f for f in COUNT_FIELDS if f not in ("births_policy", "station_staff")]
     path = write_csv(tmp_path / "in.csv", [town("甲镇")], fields=fields)
-    run = fpm("score", path)
+    run = run_cli("score", path)
     assert "三控制一达标 未核实(缺数据): 政策生育率" in run.stdout
     assert "否 (优质服务 缺数据: 技术人员占比; 一票否决项未核实)" in run.stdout
     assert "1 个乡镇的一票否决项缺数据、未能核实" in run.stdout
-    en = fpm("score", path, "--lang", "en")
+    en = run_cli("score", path, "--lang", "en")
     assert "unverified (no data): Policy births" in en.stdout
     [line] = [x for x in en.stderr.splitlines() if x.startswith("Note:")]
     assert "births_policy, station_staff" in line
@@ -448,7 +450,7 @@ def test_absent_data_in_the_table_and_in_english(tmp_path):
 
 
 def test_full_data_gives_no_absent_warning():
-    run = fpm("score", SAMPLE_XLSX)
+    run = run_cli("score", SAMPLE_XLSX)
     assert "注意" not in run.stderr
     assert "未核实" not in run.stdout
 
@@ -565,6 +567,7 @@ def test_several_veto_groups(tmp_path):
 # ---------------------------------------------------------------- ranks
 
 
+@pytest.mark.slow
 def test_ties_share_a_rank_standard_competition(tmp_path):
     rules = write_rules(
         tmp_path / "r.yaml", veto=[{"name": "三控制一达标", "indicators": VETO_INDICATORS}]
@@ -610,6 +613,7 @@ def test_ties_share_a_rank_standard_competition(tmp_path):
     assert_rank_consistency(data["scores"])
 
 
+@pytest.mark.slow
 def test_totals_equal_up_to_float_rounding_tie(tmp_path):
     """0.3 points off in one item and 0.1 + 0.2 in two items are the same total."""
     rules = write_rules(
@@ -681,13 +685,14 @@ def test_ranking_is_within_each_period(tmp_path):
 # ---------------------------------------------------------------- formats and exit codes
 
 
+@pytest.mark.slow
 def test_all_passing_exits_zero_and_fail_on_never(tmp_path):
     ok = write_csv(tmp_path / "ok.csv", [town("甲镇"), town("乙镇")])
     bad = write_csv(tmp_path / "bad.csv", [town("甲镇"), failing("乙镇", "tech_staff_share")])
-    assert fpm("score", ok).code == 0
-    assert fpm("score", bad).code == 1
-    assert fpm("score", bad, "--fail-on", "never").code == 0
-    assert fpm("check", bad).code == 1
+    assert run_cli("score", ok).exit_code == 0
+    assert run_cli("score", bad).exit_code == 1
+    assert run_cli("score", bad, "--fail-on", "never").exit_code == 0
+    assert run_cli("check", bad).exit_code == 1
 
 
 def test_csv_format(tmp_path):
@@ -695,8 +700,8 @@ def test_csv_format(tmp_path):
         tmp_path / "in.csv",
         [town("甲镇"), failing("乙镇", "natural_growth_rate", "tech_staff_share")],
     )
-    run = fpm("score", path, "--format", "csv")
-    assert run.code == 1
+    run = run_cli("score", path, "--format", "csv")
+    assert run.exit_code == 1
     rows = list(csv.DictReader(io.StringIO(run.stdout)))
     assert [r["unit"] for r in rows] == ["甲镇", "乙镇"]
     for column in ("rank", "rank_from_bottom", "total", "vetoed", "award_eligible"):
@@ -721,7 +726,7 @@ def test_csv_groups_and_booleans_read_back(tmp_path):
     fields = [f for f in COUNT_FIELDS if f != "births_policy"]
     towns = [failing("乙镇", "crude_birth_rate", "birth_stat_error_rate", "tech_staff_share")]
     path = write_csv(tmp_path / "in.csv", towns, fields=fields)
-    run = fpm("score", path, "--format", "csv")
+    run = run_cli("score", path, "--format", "csv")
     [row] = list(csv.DictReader(io.StringIO(run.stdout)))
     assert row["vetoed_by"] == f"{VETO_GROUP}: birth_stat_error_rate, crude_birth_rate"
     assert row["veto_unverified"] == f"{VETO_GROUP}: policy_birth_rate"
@@ -731,14 +736,15 @@ def test_csv_groups_and_booleans_read_back(tmp_path):
     assert frame["award_eligible"].dtype == bool and bool(frame["award_eligible"][0]) is False
 
 
+@pytest.mark.slow
 def test_table_format(tmp_path):
     path = write_csv(tmp_path / "in.csv", [town("甲镇"), failing("乙镇", "policy_birth_rate")])
-    run = fpm("score", path)
-    assert run.code == 1
+    run = run_cli("score", path)
+    assert run.exit_code == 1
     assert "甲镇" in run.stdout and "乙镇" in run.stdout
     assert VETO_GROUP in run.stdout
     assert "名次" in run.stdout
-    en = fpm("score", path, "--lang", "en")
+    en = run_cli("score", path, "--lang", "en")
     assert "Rank" in en.stdout
     assert "100.00" in en.stdout
 
@@ -747,8 +753,8 @@ def test_table_format(tmp_path):
 def test_format_from_output_suffix(tmp_path, suffix, kind):
     path = write_csv(tmp_path / "in.csv", [town("甲镇")])
     out = tmp_path / f"report{suffix}"
-    run = fpm("score", path, "--output", out)
-    assert run.code == 0, run
+    run = run_cli("score", path, "--output", out)
+    assert run.exit_code == 0, run
     assert run.stdout == ""
     text = out.read_text(encoding="utf-8-sig")
     if kind == "json":
@@ -761,16 +767,16 @@ def test_format_from_output_suffix(tmp_path, suffix, kind):
 
 def test_xlsx_needs_an_output_file(tmp_path):
     path = write_csv(tmp_path / "in.csv", [town("甲镇")])
-    assert_refused(fpm("score", path, "--format", "xlsx"))
-    assert_refused(fpm("check", path, "--format", "xlsx"))
+    assert_clean_error(run_cli("score", path, "--format", "xlsx"))
+    assert_clean_error(run_cli("check", path, "--format", "xlsx"))
 
 
 def test_rule_set_without_scoring_is_refused(tmp_path):
     rules = tmp_path / "plain.yaml"
     rules.write_text("extends: default\nname: plain\nscoring: null\n", encoding="utf-8")
     path = write_csv(tmp_path / "in.csv", [town("甲镇")])
-    assert fpm("check", path, "--rules", rules).code == 0
-    assert_refused(fpm("score", path, "--rules", rules))
+    assert run_cli("check", path, "--rules", rules).exit_code == 0
+    assert_clean_error(run_cli("score", path, "--rules", rules))
 
 
 def test_scoring_naming_an_unknown_indicator_is_refused(tmp_path):
@@ -781,6 +787,6 @@ def test_scoring_naming_an_unknown_indicator_is_refused(tmp_path):
         encoding="utf-8",
     )
     path = write_csv(tmp_path / "in.csv", [town("甲镇")])
-    run = fpm("score", path, "--rules", rules)
-    assert_refused(run)
+    run = run_cli("score", path, "--rules", rules)
+    assert_clean_error(run)
     assert "no_such_rate" in run.stderr

@@ -3,7 +3,6 @@ GB18030 register, which holds the register's id numbers."""
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -12,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO
+from conftest import REPO, plain_env
 
 HEADER = "乡镇,身份证号,是否建档,是否查验证,是否信息联系\n"
 
@@ -27,8 +26,7 @@ def _gb18030_register(path: Path, rows: int) -> Path:
 def _start(tmp_path: Path, register: Path) -> tuple[subprocess.Popen, Path]:
     temp = tmp_path / "tmp"
     temp.mkdir()
-    env = {**os.environ, "TMPDIR": str(temp), "PYTHONPATH": str(REPO / "src")}
-    env.pop("FPMETRICS_DEBUG", None)
+    env = plain_env({"TMPDIR": str(temp), "PYTHONPATH": str(REPO / "src")})
     proc = subprocess.Popen([sys.executable, "-m", "fpmetrics.cli", "check", str(register),
                              "-f", "json"], env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE)  # fmt: skip
@@ -59,6 +57,7 @@ def test_stopped_run_removes_the_utf8_copy(tmp_path, sig):
     assert list(temp.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_normal_end_removes_the_utf8_copy(tmp_path):
     register = _gb18030_register(tmp_path / "migrants.csv", 50)
     proc, temp = _start(tmp_path, register)

@@ -6,16 +6,8 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
-from scoring_builders import (
-    HEADERS,
-    INDICATORS,
-    PASSING,
-    assert_refused,
-    fpm,
-    print_scales,
-    print_to_pdf,
-    statuses,
-)
+from conftest import assert_clean_error, run_cli
+from scoring_builders import HEADERS, INDICATORS, PASSING, print_scales, print_to_pdf, statuses
 
 HEADER_ROW = 3
 # Every count the default rule set needs; no separate births total (boys + girls are asked).
@@ -40,8 +32,8 @@ DEFAULT_FIELDS = [
 
 def make_template(tmp_path, *args, name="form.xlsx"):
     out = tmp_path / name
-    run = fpm("template", out, *args)
-    assert run.code == 0, run
+    run = run_cli("template", out, *args)
+    assert run.exit_code == 0, run
     assert out.is_file()
     return load_workbook(out), out
 
@@ -154,6 +146,7 @@ def test_fields_follow_the_rule_set(tmp_path):
     ]
 
 
+@pytest.mark.slow
 def test_filled_template_goes_through_check(tmp_path):
     _, path = make_template(tmp_path, "--units", "甲镇,乙镇", "--rows", "6")
     wb = load_workbook(path)
@@ -167,8 +160,8 @@ def test_filled_template_goes_through_check(tmp_path):
                 ws.cell(row=r, column=columns[HEADERS[field]], value=value)
     wb.save(path)
 
-    run = fpm("check", path, "--format", "json")
-    assert run.code == 1, run
+    run = run_cli("check", path, "--format", "json")
+    assert run.exit_code == 1, run
     data = run.json()
     st = statuses(data)
     assert {u for u, _ in st} == {"甲镇", "乙镇"}  # blank rows and the title are not units
@@ -176,10 +169,11 @@ def test_filled_template_goes_through_check(tmp_path):
     assert [k for k in INDICATORS if st[("乙镇", k)] != "pass"] == ["sex_ratio_at_birth"]
     assert [p for p in data["problems"] if p["level"] == "error"] == []
 
-    score = fpm("score", path, "--format", "json").json()
+    score = run_cli("score", path, "--format", "json").json()
     assert [(s["unit"], s["rank"]) for s in score["scores"]] == [("甲镇", 1), ("乙镇", 2)]
 
 
+@pytest.mark.slow
 def test_english_template_keeps_the_chinese_headers(tmp_path):
     wb, _ = make_template(tmp_path, "--lang", "en")
     assert wb.sheetnames == ["Form", "Instructions"]
@@ -191,7 +185,7 @@ def test_english_template_keeps_the_chinese_headers(tmp_path):
 @pytest.mark.parametrize("name", ["form.xls", "form.csv", "form"])
 def test_template_must_be_xlsx(tmp_path, name):
     out = tmp_path / name
-    assert_refused(fpm("template", out))
+    assert_clean_error(run_cli("template", out))
     assert not out.exists()
     assert list(tmp_path.iterdir()) == []
 
@@ -278,20 +272,20 @@ def test_form_prints_one_page_wide_through_libreoffice(tmp_path):
 def test_template_refuses_to_overwrite_an_existing_file(tmp_path):
     out = tmp_path / "已填报.xlsx"
     out.write_bytes(b"a filled-in workbook")
-    run = fpm("template", out)
-    assert_refused(run)
+    run = run_cli("template", out)
+    assert_clean_error(run)
     assert "已经存在" in run.stderr and "--force" in run.stderr
     assert out.read_bytes() == b"a filled-in workbook"
-    en = fpm("template", out, "--lang", "en")
-    assert_refused(en)
+    en = run_cli("template", out, "--lang", "en")
+    assert_clean_error(en)
     assert "already exists" in en.stderr
 
 
 def test_template_force_overwrites(tmp_path):
     out = tmp_path / "form.xlsx"
     out.write_bytes(b"old")
-    run = fpm("template", out, "--force")
-    assert run.code == 0, run
+    run = run_cli("template", out, "--force")
+    assert run.exit_code == 0, run
     assert load_workbook(out).sheetnames == ["填报表", "填表说明"]
 
 
@@ -316,6 +310,7 @@ def _fill(path, values: dict[str, dict], period: str | None = None) -> None:
     wb.save(path)
 
 
+@pytest.mark.slow
 def test_footer_and_period_column(tmp_path):
     wb, path = make_template(tmp_path, "--units", "甲镇,乙镇", "--rows", "4")
     ws = wb["填报表"]
@@ -325,8 +320,8 @@ def test_footer_and_period_column(tmp_path):
         c.protection.locked is False for c in ws[HEADER_ROW + 6] if c.value
     )  # the clerk can sign
     _fill(path, {"甲镇": dict(PASSING), "乙镇": dict(PASSING)}, period="2024")
-    run = fpm("check", path, "--format", "json")
-    assert run.code == 0, run
+    run = run_cli("check", path, "--format", "json")
+    assert run.exit_code == 0, run
     data = run.json()
     assert {(r["unit"], r["period"]) for r in data["results"]} == {
         ("甲镇", "2024"),

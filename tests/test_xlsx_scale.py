@@ -4,16 +4,15 @@ with a note saying where every value is)."""
 from __future__ import annotations
 
 import resource
-import subprocess
-import sys
 
 import pytest
 from openpyxl import Workbook, load_workbook
 
 import fpmetrics.report.workbook as workbook
+from conftest import run_cli, run_process
 from fpmetrics.report.workbook import BORDER, RED, RED_FONT
 from fpmetrics.report.xlsx_styles import style
-from scoring_builders import failing, fpm, town, write_csv
+from scoring_builders import failing, town, write_csv
 
 
 def test_style_sets_the_same_styles_as_openpyxl(tmp_path):
@@ -33,12 +32,13 @@ def test_style_sets_the_same_styles_as_openpyxl(tmp_path):
     assert back["A1"].border.left.style == "thin"
 
 
+@pytest.mark.slow
 def test_results_sheet_is_capped_with_a_note(tmp_path, monkeypatch):
     monkeypatch.setattr(workbook, "RESULTS_MAX_ROWS", 25)
     towns = [town(f"镇{i}") for i in range(4)] + [failing("乙镇", "tech_staff_share")]
     data = write_csv(tmp_path / "in.csv", towns)
     out = tmp_path / "r.xlsx"
-    assert fpm("check", data, "-o", out).code == 1
+    assert run_cli("check", data, "-o", out).exit_code == 1
     wb = load_workbook(out)
     results = wb["明细"]
     notes = [results.cell(row=r, column=1).value for r in range(1, 9)]  # above the header
@@ -58,8 +58,7 @@ def test_xlsx_report_for_5000_townships_is_fast(tmp_path):
     data = write_csv(tmp_path / "in.csv", towns)
     out = tmp_path / "r.xlsx"
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    done = subprocess.run([sys.executable, "-m", "fpmetrics.cli", "score", str(data), "-o",
-                           str(out)], capture_output=True, timeout=300)  # fmt: skip
+    done = run_process("score", data, "-o", out, timeout=300)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     assert done.returncode == 1, done.stderr[-500:]
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)

@@ -7,10 +7,12 @@ import re
 import zipfile
 from pathlib import Path
 
+import pytest
 from openpyxl import Workbook, load_workbook
 
+from conftest import run_cli
 from fpmetrics.report.safety import no_formulas
-from scoring_builders import failing, fpm, town, write_csv
+from scoring_builders import failing, town, write_csv
 
 TITLE = '=HYPERLINK("http://evil.example","click")'
 NAME = "=1+1"
@@ -40,12 +42,13 @@ def _texts(path: Path) -> set[str]:
             if isinstance(c.value, str)}  # fmt: skip
 
 
+@pytest.mark.slow
 def test_template_stores_rule_text_as_text(tmp_path):
     rules = _hostile_rules(tmp_path)
     for lang in ("zh", "en"):
         out = tmp_path / f"form_{lang}.xlsx"
-        run = fpm("template", out, "--rules", rules, "--lang", lang, "--units", "=2+2,甲镇")
-        assert run.code == 0, run
+        run = run_cli("template", out, "--rules", rules, "--lang", lang, "--units", "=2+2,甲镇")
+        assert run.exit_code == 0, run
         assert _formulas(out) == []
         texts = _texts(out)
         assert any(TITLE in v for v in texts)
@@ -53,11 +56,12 @@ def test_template_stores_rule_text_as_text(tmp_path):
     assert any(NAME in v for v in _texts(tmp_path / "form_zh.xlsx"))
 
 
+@pytest.mark.slow
 def test_xlsx_report_stores_rule_text_as_text(tmp_path):
     rules = _hostile_rules(tmp_path)
     data = write_csv(tmp_path / "in.csv", [town("甲镇"), failing("乙镇", "sex_ratio_at_birth")])
     out = tmp_path / "report.xlsx"
-    assert fpm("score", data, "--rules", rules, "-o", out).code == 1
+    assert run_cli("score", data, "--rules", rules, "-o", out).exit_code == 1
     assert _formulas(out) == []
     assert any(TITLE in v for v in _texts(out))
 
