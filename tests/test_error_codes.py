@@ -123,16 +123,15 @@ def test_the_cli_words_the_error_in_the_run_language(cli, tmp_path):
     missing = tmp_path / "nosuch.csv"
     zh = cli("check", missing)
     en = cli("check", missing, "--lang", "en")
-    assert zh.code == en.code == 2
+    assert zh.exit_code == en.exit_code == 2
     assert zh.stderr.strip() == f"找不到文件: {missing}"
     assert en.stderr.strip() == f"No such file: {missing}"
 
 
-def test_the_cli_takes_the_language_from_the_environment(cli, tmp_path, monkeypatch):
-    monkeypatch.setenv("FPMETRICS_LANG", "en")
+def test_the_cli_takes_the_language_from_the_environment(cli, tmp_path):
     sample = Path(__file__).resolve().parents[1] / "sample_data" / "county_2024.csv"
-    result = cli("check", sample, "-r", "no-such-rules")
-    assert result.code == 2
+    result = cli("check", sample, "-r", "no-such-rules", env={"FPMETRICS_LANG": "en"})
+    assert result.exit_code == 2
     assert result.stderr.startswith("No rule set no-such-rules (not a file"), result.stderr
 
 

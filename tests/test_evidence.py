@@ -581,7 +581,6 @@ def test_an_unbounded_interval_end_is_null_in_json(build, default_rules):
 
     (With no girls at all the sex ratio itself has no value — a zero denominator — so the check
     never computes such an interval; the writer must still not emit `Infinity`.)"""
-    from fpmetrics.report.machine import to_json
 
     path = build.csv("one.csv", build.grid([build.town("张秋镇")]))
     report = run_check([path], default_rules)
@@ -593,7 +592,7 @@ def test_an_unbounded_interval_end_is_null_in_json(build, default_rules):
     def reject(name):
         raise AssertionError(f"{name} is not JSON")
 
-    data = json.loads(to_json(report), parse_constant=reject)
+    data = json.loads(report.to_json(), parse_constant=reject)
     [r] = [r for r in data["results"] if r["indicator"] == "sex_ratio_at_birth"]
     assert r["ci_high"] is None
     assert r["ci_low"] == pytest.approx(low[0])

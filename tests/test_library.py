@@ -29,7 +29,7 @@ def test_check_json_is_the_commands_json(cli, lang):
     assert isinstance(report, fpmetrics.CheckReport)
     result = cli("check", COUNTY, "-f", "json", "--lang", lang)
     assert report.to_json(lang=lang) == result.stdout
-    assert report.exit_code() == result.code == 1
+    assert report.exit_code() == result.exit_code == 1
 
 
 def test_score_csv_and_markdown_are_the_commands(cli):

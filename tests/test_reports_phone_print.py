@@ -20,11 +20,9 @@ CHROMIUM = "/usr/bin/chromium"
 @pytest.fixture(scope="module")
 def sample_html(tmp_path_factory) -> str:
     from fpmetrics.pipeline import run_check, run_score
-    from fpmetrics.report.html import to_html
     from fpmetrics.rules import load_ruleset
 
-    check = run_check([SAMPLE_XLSX], load_ruleset("default"))
-    return to_html(check, run_score(check), "zh")
+    return run_score(run_check([SAMPLE_XLSX], load_ruleset("default"))).to_html("zh")
 
 
 @pytest.mark.slow

@@ -8,7 +8,6 @@ import pytest
 
 from conftest import INDICATORS, SAMPLE_CSV, SAMPLE_XLSX, by_key
 from fpmetrics.pipeline import run_check
-from fpmetrics.report.machine import to_json
 from fpmetrics.rules import load_ruleset
 
 MIGRANT_RATES = ["migrant_archive_rate", "migrant_certificate_rate", "migrant_contact_rate"]
@@ -18,7 +17,7 @@ MIGRANT_RATES = ["migrant_archive_rate", "migrant_certificate_rate", "migrant_co
 def sample_reports():
     rules = load_ruleset("default")
     return {
-        path.suffix: json.loads(to_json(run_check([path], rules)))
+        path.suffix: json.loads(run_check([path], rules).to_json())
         for path in (SAMPLE_XLSX, SAMPLE_CSV)
     }
 
@@ -90,7 +89,7 @@ def register_report():
     from fpmetrics.load import RegisterOptions
 
     report = run_check(REGISTERS, load_ruleset("default"), registers=RegisterOptions(period="year"))
-    return json.loads(to_json(report))
+    return json.loads(report.to_json())
 
 
 def test_sample_registers_add_up_to_the_county_sample(register_report, sample_reports):
@@ -138,7 +137,7 @@ def test_county_sheet_with_the_staff_register_names_the_clash(cli):
     internal error."""
     staff = SAMPLE_CSV.parent / "station_staff.xlsx"
     result = cli("score", SAMPLE_CSV, staff, "-f", "json")
-    assert result.code == 1, result.stderr
+    assert result.exit_code == 1, result.stderr
     clashes = [
         p for p in result.json()["problems"] if "station_staff.xlsx [服务站人员]" in p["message"]
     ]

@@ -103,7 +103,10 @@ def problem_hints(problems: pd.DataFrame, lang: str) -> pd.Series:
 
 
 def worded(problems: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """``problems`` with ``message`` (after ``column``) and ``hint`` (last), as rendered."""
+    """``problems`` with ``message`` (after ``column``) and ``hint`` (last), as rendered
+    (as they are if already worded)."""
+    if "message_key" not in problems:
+        return problems
     shown = problems.drop(columns=["message_key", "params"], errors="ignore")
     at = list(shown.columns).index("column") + 1 if "column" in shown else len(shown.columns)
     shown.insert(at, "message", problem_messages(problems, lang))

@@ -26,7 +26,7 @@ def test_evaluate_gives_one_row_per_unit_and_indicator_in_order(default_rules):
             {"township": "丁镇", "births_male": 107},  # exactly the upper bound
         ]
     )
-    results = evaluate(frame, default_rules, set(COUNT_FIELDS), lang="zh")
+    results = evaluate(frame, default_rules, set(COUNT_FIELDS))
 
     assert list(results.columns[: len(RESULT_COLUMNS)]) == RESULT_COLUMNS
     assert list(results["unit"]) == [
@@ -48,7 +48,7 @@ def test_evaluate_gives_one_row_per_unit_and_indicator_in_order(default_rules):
 def test_evaluate_marks_absent_fields_and_zero_denominators_as_no_data(default_rules):
     present = set(COUNT_FIELDS) - set(MIGRANT)
     frame = units([{"township": "甲镇", "births_male": 0, "births_female": 0}])
-    results = evaluate(frame, default_rules, present, lang="zh")
+    results = evaluate(frame, default_rules, present)
     assert _status(results, "甲镇", "migrant_archive_rate") == ("no_data", None, "field_missing")
     row = results[results["indicator"] == "migrant_archive_rate"].iloc[0]
     assert sorted(row["fields"]) == ["migrant_archived", "migrant_women"]
@@ -64,7 +64,7 @@ def test_unit_verdicts_fail_beats_invalid_and_no_data_alone_does_not_fail(defaul
             {"township": "丙镇", "bad": ["births_male"]},
         ]
     )
-    verdicts = unit_verdicts(evaluate(frame, default_rules, present, lang="zh"))
+    verdicts = unit_verdicts(evaluate(frame, default_rules, present))
     by_unit = verdicts.set_index("unit")
     assert list(verdicts["unit"]) == ["甲镇", "乙镇", "丙镇"]
     assert by_unit["status"].to_dict() == {"甲镇": "pass", "乙镇": "fail", "丙镇": "invalid"}

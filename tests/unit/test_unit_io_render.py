@@ -10,6 +10,7 @@ import pytest
 
 from fpmetrics.io.readers import read_file
 from fpmetrics.pipeline import run_check, run_score
+from fpmetrics.report.formats import worded
 from fpmetrics.report.machine import to_csv, to_json
 from fpmetrics.report.scores import score_json
 
@@ -20,7 +21,7 @@ TEXT = '乡镇,出生人数,出生男婴数,出生女婴数\r\n甲镇,205,105,10
 def test_read_file_gives_the_cells_of_a_csv_as_text(tmp_path, encoding):
     path = tmp_path / "出生.csv"
     path.write_bytes(TEXT.encode(encoding))
-    [sheet] = read_file(path, lang="zh")
+    [sheet] = read_file(path)
     assert sheet.file == path and sheet.sheet is None
     assert sheet.cells.shape == (3, 4)
     assert sheet.cells.iloc[0].tolist() == ["乡镇", "出生人数", "出生男婴数", "出生女婴数"]
@@ -31,7 +32,7 @@ def test_read_file_gives_the_cells_of_a_csv_as_text(tmp_path, encoding):
 def report(tmp_path, default_rules):
     path = tmp_path / "county.csv"
     path.write_text(TEXT.replace('"1,200"', "1200"), encoding="utf-8")
-    return run_check([path], default_rules, lang="zh")
+    return worded(run_check([path], default_rules), "zh")  # the renderers get worded reports
 
 
 def test_to_json_renders_the_check_report(report):
@@ -53,7 +54,7 @@ def test_to_csv_renders_one_row_per_check(report):
 
 
 def test_score_json_renders_the_score_report(report):
-    data = json.loads(score_json(run_score(report, lang="zh")))
+    data = json.loads(score_json(worded(run_score(report), "zh")))
     assert {s["unit"] for s in data["scores"]} == {"甲镇", "乙镇"}
     totals = {s["unit"]: s["total"] for s in data["scores"]}
     assert totals["甲镇"] > totals["乙镇"]  # 乙镇's sex ratio 140 scores nothing

@@ -21,7 +21,7 @@ def results(default_rules):
             {"township": "丁镇"},
         ]
     )
-    return evaluate(frame, default_rules, set(COUNT_FIELDS), lang="zh")
+    return evaluate(frame, default_rules, set(COUNT_FIELDS))
 
 
 def test_item_points_full_within_bounds_and_graded_outside(results, default_rules):

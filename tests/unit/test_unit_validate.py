@@ -30,7 +30,7 @@ def test_check_records_marks_bad_cells_and_locates_each_problem():
         ],
         FIELDS,
     )
-    checked = check_records(frame, set(FIELDS), lang="zh")
+    checked = check_records(frame, set(FIELDS))
 
     assert checked.values.loc[0, FIELDS].tolist() == [205.0, 105.0, 100.0]
     assert checked.values.loc[1, "births"] != checked.values.loc[1, "births"]  # NaN
@@ -54,6 +54,6 @@ def test_check_records_on_clean_rows_finds_nothing():
     frame = records(
         [{"township": "甲镇", "births": "10", "births_male": "6", "births_female": "4"}], FIELDS
     )
-    checked = check_records(frame, set(FIELDS), lang="zh")
+    checked = check_records(frame, set(FIELDS))
     assert checked.problems.empty
     assert not checked.bad.any().any()
