@@ -17,7 +17,7 @@ DOCS = ROOT / "docs"
 
 # Pages other branches of issue 18 write: the lead's "Using fpmetrics as a library" and the
 # test-suite guide. Linked already; the lead removes this exception once they are merged.
-PENDING = {DOCS / "library.md", DOCS / "testing.md"}
+PENDING: set[Path] = set()  # pages linked before they are written (none now)
 
 LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
 FENCE = re.compile(r"^```.*?^```", re.S | re.M)
