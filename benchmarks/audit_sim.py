@@ -33,10 +33,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from fpmetrics.audit import run_audit
-from fpmetrics.fields import FIELDS
+from fpmetrics.analyses.audit import run_audit
+from fpmetrics.normalise.fields import FIELDS
 from fpmetrics.pipeline import run_check
-from fpmetrics.rules import load_ruleset
+from fpmetrics.ruleset.rules import load_ruleset
 
 SCHEMES = ("copied", "smoothed", "heaped", "srb105", "jump", "perinatal", "pinned")
 MONTHS = [f"{y}-{m:02d}" for y in (2022, 2023, 2024) for m in range(1, 13)]

@@ -97,7 +97,10 @@ def main() -> None:
         # As a user's install runs: with its modules' bytecode compiled (an environment
         # that sets PYTHONDONTWRITEBYTECODE compiles every import again, ~2.5 s a run here).
         env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-        warm = "import fpmetrics.cli, fpmetrics.pipeline, fpmetrics.registers.engines.sql, sqlglot"
+        warm = (
+            "import fpmetrics.cli, fpmetrics.pipeline, fpmetrics.aggregate.registers.engines.sql,"
+            " sqlglot"
+        )
         subprocess.run([sys.executable, "-c", warm], env=env, check=True)
         with psycopg.connect(url, autocommit=True) as connection:
             start = time.perf_counter()

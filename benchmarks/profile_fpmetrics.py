@@ -120,11 +120,11 @@ class Probe:
 def instrument(probe: Probe) -> None:
     import polars as pl
 
-    import fpmetrics.load as load
+    import fpmetrics.aggregate.registers.aggregate as aggregate
+    import fpmetrics.aggregate.registers.codes as codes
+    import fpmetrics.aggregate.registers.source as source
     import fpmetrics.pipeline as pipeline
-    import fpmetrics.registers.aggregate as aggregate
-    import fpmetrics.registers.codes as codes
-    import fpmetrics.registers.source as source
+    import fpmetrics.read.load as load
     import fpmetrics.report.formats as render
 
     probe.wrap(pipeline, "run_check")

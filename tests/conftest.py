@@ -342,7 +342,7 @@ def problem_set(data: dict[str, Any]) -> set[tuple[str, str, int | None, str | N
 def _builtin_fields():
     """Each test starts and ends with the built-in fields only: a rule set loaded in-process
     makes its declared fields the active ones (docs/own-fields.md)."""
-    from fpmetrics.fields import activate
+    from fpmetrics.normalise.fields import activate
 
     activate(None)
     yield
@@ -352,7 +352,7 @@ def _builtin_fields():
 @pytest.fixture(scope="session")
 def default_rules():
     """The shipped default rule set, loaded once."""
-    from fpmetrics.rules import load_ruleset
+    from fpmetrics.ruleset.rules import load_ruleset
 
     return load_ruleset("default")
 

@@ -67,7 +67,7 @@ def text_file(path: Path, rows: Rows, encoding: str = "utf-8", sep: str = ",") -
 
 @cache
 def default_rules():
-    from fpmetrics.rules import load_ruleset
+    from fpmetrics.ruleset.rules import load_ruleset
 
     return load_ruleset("default")
 
@@ -84,7 +84,7 @@ def check(paths: list[Path] | Path, lang: str = "zh", **kwargs: Any):
 
 
 def load(paths: list[Path] | Path, **kwargs: Any):
-    from fpmetrics.load import load_inputs
+    from fpmetrics.read.load import load_inputs
 
     if isinstance(paths, Path):
         paths = [paths]

@@ -61,7 +61,7 @@ AWARD_INDICATORS = [
     "migrant_contact_rate",
 ]
 
-# Canonical field → its canonical Chinese header (fpmetrics.fields: `zh`).
+# Canonical field → its canonical Chinese header (fpmetrics.normalise.fields: `zh`).
 HEADERS = {
     "township": "乡镇(街道)",
     "period": "年度",

@@ -104,7 +104,7 @@ def test_jumps_are_fisher_exact_with_benjamini_hochberg(cli, build):
 
 
 def test_benjamini_hochberg_matches_scipy():
-    from fpmetrics.audit import benjamini_hochberg
+    from fpmetrics.analyses.audit import benjamini_hochberg
 
     rng = np.random.default_rng(5)
     for p in (rng.uniform(size=40) ** 3, np.array([0.01, 0.01, 0.04, 0.5, 1.0]), np.array([0.2])):

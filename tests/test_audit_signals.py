@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from scipy import stats as ss
 
-from fpmetrics.fields import FIELDS
+from fpmetrics.normalise.fields import FIELDS
 
 ALPHA = 0.01
 MONTHS = [f"{y}-{m:02d}" for y in (2022, 2023) for m in range(1, 13)]
@@ -56,7 +56,7 @@ def poisson_binomial_tail(k: int, probs) -> float:
 def test_poisson_binomial_against_enumeration():
     from itertools import product
 
-    from fpmetrics.audit_panel import poisson_binomial_sf
+    from fpmetrics.analyses.audit_panel import poisson_binomial_sf
 
     probs = np.array([[0.1, 0.5, 0.7, 0.2, 0.9], [0.3, 0.3, 0.3, 0.3, 0.3]])
     valid = np.array([[True, True, True, False, True], [True] * 5])

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from fpmetrics import frame_columns as fc
-from fpmetrics.fields import COUNT_FIELDS
 from fpmetrics.i18n import LANGS, MESSAGES, join, t
+from fpmetrics.normalise.fields import COUNT_FIELDS
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "fpmetrics"
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_data"
@@ -172,7 +172,7 @@ def test_lists_and_labels_come_from_the_catalogue():
 def sample_records():
     """The load stage's rows for a monthly township table and a register without periods
     (joined to the latest month)."""
-    from fpmetrics.load import load_inputs
+    from fpmetrics.read.load import load_inputs
 
     paths = ["county_2024_monthly.csv", "migrants_register.csv"]
     return load_inputs([SAMPLES / p for p in paths]).records
@@ -181,7 +181,7 @@ def sample_records():
 @pytest.fixture(scope="module")
 def sample_units():
     from fpmetrics.pipeline import run_check
-    from fpmetrics.rules import load_ruleset
+    from fpmetrics.ruleset.rules import load_ruleset
 
     return run_check([SAMPLES / "county_2024.csv"], load_ruleset("default")).units
 

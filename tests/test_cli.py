@@ -72,7 +72,7 @@ def test_module_entry_point_runs(run_fpmetrics):
 def test_fields_lists_every_header_whole(cli, columns, lang):
     """Listing the accepted headers is the command's purpose: at 80 columns (and in a pipe,
     which rich treats as 80) they wrap between headers, never cut with "…"."""
-    from fpmetrics.fields import FIELDS
+    from fpmetrics.normalise.fields import FIELDS
 
     result = cli("fields", "--lang", lang, env={"COLUMNS": columns})
     assert result.exit_code == 0
@@ -81,7 +81,7 @@ def test_fields_lists_every_header_whole(cli, columns, lang):
     for spec in FIELDS.values():
         for alias in spec.aliases:
             assert alias in result.stdout, alias
-    from fpmetrics.registers.kinds import KINDS, PLACE_ROLES
+    from fpmetrics.aggregate.registers.kinds import KINDS, PLACE_ROLES
 
     for names in [*PLACE_ROLES.values(), *(n for k in KINDS.values() for n in k.roles.values())]:
         for alias in names:

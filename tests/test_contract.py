@@ -196,7 +196,7 @@ def test_table_files_and_captured_output_have_no_trailing_spaces(cli, tmp_path):
 def test_trimmed_writer_keeps_partial_lines_until_their_end():
     import io
 
-    from fpmetrics.plain_text import TrimmedWriter
+    from fpmetrics.report.plain_text import TrimmedWriter
 
     sink = io.StringIO()
     writer = TrimmedWriter(sink)

@@ -9,7 +9,7 @@ import pytest
 
 from conftest import HEADERS, INDICATORS, by_key, problem_set
 from fpmetrics.pipeline import run_check
-from fpmetrics.rules import load_ruleset
+from fpmetrics.ruleset.rules import load_ruleset
 from fpmetrics.wording import worded
 
 # One township per problem; header is row 1, so 甲镇 is row 2 and so on.

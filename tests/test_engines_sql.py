@@ -272,7 +272,7 @@ def test_mysql_url_compiles_the_same_queries():
     """The queries compile to MySQL's dialect (CONCAT for ``||``, the dates' list filled in
     after compiling)."""
     pytest.importorskip("sqlglot", reason="the sql extra is not installed")
-    from fpmetrics.registers.engines import define
+    from fpmetrics.aggregate.registers.engines import define
 
     columns = {"township": "乡镇", "birth_date": "出生日期", "sex": "性别", "id": "编号"}
     sql = define.combinations(columns, ["township", "birth_date", "sex"], "month",
@@ -287,7 +287,7 @@ def test_mysql_url_compiles_the_same_queries():
 
 
 def test_masked_url():
-    from fpmetrics.registers.engines.sql import mask_url
+    from fpmetrics.aggregate.registers.engines.sql import mask_url
 
     assert mask_url("postgresql://a:b%40c@h:5/d") == "postgresql://a:***@h:5/d"
     assert mask_url("postgresql://a@h/d") == "postgresql://a@h/d"
@@ -328,7 +328,7 @@ def test_ctid_only_for_a_plain_table(pg):
     """A table's rows are located by ctid (parallel workers allowed); a query's are numbered."""
     from types import SimpleNamespace
 
-    from fpmetrics.registers.engines.sql import sql_register
+    from fpmetrics.aggregate.registers.engines.sql import sql_register
 
     table = SimpleNamespace(table="births", query=None)
     query = SimpleNamespace(table=None, query="select * from births")

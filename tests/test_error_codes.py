@@ -13,9 +13,9 @@ import pytest
 
 from fpmetrics.errors import InputError
 from fpmetrics.i18n import Joined, Message, Words, t
-from fpmetrics.io.readers import read_file
-from fpmetrics.load import expand_inputs
-from fpmetrics.rules import load_aliases, load_ruleset, resolve
+from fpmetrics.read.load import expand_inputs
+from fpmetrics.read.readers import read_file
+from fpmetrics.ruleset.rules import load_aliases, load_ruleset, resolve
 
 
 def test_a_missing_file_carries_its_code_and_file(tmp_path):
@@ -136,7 +136,7 @@ def test_the_cli_takes_the_language_from_the_environment(cli, tmp_path):
 
 
 def test_engine_errors_are_codes_too():
-    from fpmetrics.registers.engines import EngineOptions, open_sources, require
+    from fpmetrics.aggregate.registers.engines import EngineOptions, open_sources, require
 
     with pytest.raises(InputError) as info:
         require("no_such_module_fpmetrics", "sql", "MySQL")

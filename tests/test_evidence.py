@@ -1,6 +1,7 @@
 """Issue 5, point 1 and 4: an interval, an exact p-value and `evidence` next to every verdict.
 
-Every expected number is computed here, independently of ``fpmetrics.stats``: intervals with
+Every expected number is computed here, independently of
+``fpmetrics.indicators.stats``: intervals with
 ``scipy.stats.binomtest(...).proportion_ci`` and χ² quantiles (Garwood), p-values with the
 binomial / Poisson / normal distribution functions of ``scipy.stats``. Published values from
 ``shared/spec/statistics.md`` and ``shared/spec/data-sources.md`` are asserted as written there.
@@ -18,9 +19,9 @@ import pytest
 from scipy import stats as ss
 from scipy.optimize import brentq
 
-from fpmetrics import stats
+from fpmetrics.indicators import stats
 from fpmetrics.pipeline import run_check
-from fpmetrics.rules import load_ruleset
+from fpmetrics.ruleset.rules import load_ruleset
 
 Z95 = ss.norm.ppf(0.975)
 

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from fpmetrics.pipeline import run_check
-from fpmetrics.rules import load_ruleset
+from fpmetrics.ruleset.rules import load_ruleset
 
 SIZES = (50, 100, 200, 500, 1000, 2000, 5000)
 TOWNS = 2000  # per size and indicator

@@ -16,9 +16,9 @@ import pytest
 from scipy import stats as ss
 
 from conftest import assert_clean_error
-from fpmetrics.funnel import build_funnel, limit_curves
+from fpmetrics.analyses.funnel import build_funnel, limit_curves
 from fpmetrics.pipeline import run_check
-from fpmetrics.rules import load_ruleset
+from fpmetrics.ruleset.rules import load_ruleset
 
 TAILS = {"95": (0.025, 0.975), "99.8": (0.001, 0.999)}
 MIGRANT_FIELDS = ["migrant_women", "migrant_archived"]
@@ -295,7 +295,7 @@ def test_overdispersion_phi_tau2_and_limits(build, rules, kind):
 
 
 def test_z_constants_are_the_published_ones():
-    from fpmetrics.funnel import Z
+    from fpmetrics.analyses.funnel import Z
 
     # statistics.md §1.1: z = 1.959964 (95%) and 3.090232 (99.8%)
     assert Z["95"] == pytest.approx(1.959964, abs=5e-7)
@@ -420,7 +420,7 @@ def test_cli_png_and_svg_charts(cli, migrants, tmp_path):
 
 def test_cli_chart_is_written_atomically(cli, migrants, tmp_path, monkeypatch):
     """A write that fails at the last step leaves the old chart whole and no temporary file."""
-    import fpmetrics.output
+    import fpmetrics.report.output
 
     path, _ = migrants
     chart = tmp_path / "charts" / "funnel.png"
@@ -430,7 +430,7 @@ def test_cli_chart_is_written_atomically(cli, migrants, tmp_path, monkeypatch):
     def full_disk(src, dst):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(fpmetrics.output.os, "replace", full_disk)
+    monkeypatch.setattr(fpmetrics.report.output.os, "replace", full_disk)
     result = cli("funnel", "migrant_archive_rate", path, "-o", chart)
     assert_clean_error(result)
     assert chart.read_bytes() == b"the old chart"
@@ -517,7 +517,7 @@ def test_cli_funnel_over_periods_labels_unit_and_period(cli, build):
 def test_exact_limits_match_scipy_stats_over_a_grid():
     """The limits are computed with scipy.special (importing scipy.stats costs ~0.8 s a run):
     the same r_p as scipy.stats' ppf everywhere, also at θ0 = 0 and 1 and for large n."""
-    from fpmetrics.funnel import _exact_limits, _quantile
+    from fpmetrics.analyses.funnel import _exact_limits, _quantile
 
     n = np.unique(np.r_[np.arange(1, 400), np.geomspace(400, 2e6, 150).round()])
     for model, thetas in (
@@ -549,8 +549,8 @@ def test_funnel_and_its_chart_do_not_import_scipy_stats(run_fpmetrics, tmp_path)
         "import sys\n"
         "from pathlib import Path\n"
         "from fpmetrics.pipeline import run_check\n"
-        "from fpmetrics.rules import load_ruleset\n"
-        "from fpmetrics.funnel import report_funnels\n"
+        "from fpmetrics.ruleset.rules import load_ruleset\n"
+        "from fpmetrics.analyses.funnel import report_funnels\n"
         "from fpmetrics.report.funnel_chart import draw\n"
         f"report = run_check([Path({str(SAMPLE_XLSX)!r})], load_ruleset('default'))\n"
         "funnels, _ = report_funnels(report.results, report.ruleset)\n"

@@ -141,7 +141,7 @@ def test_no_id_numbers_or_records_are_stored(build, cli, tmp_path):
         (digest,) = db.execute("SELECT sha256 FROM inputs").fetchone()
         counts = dict(db.execute("SELECT field, value FROM counts WHERE unit = '阿城镇'"))
     assert tables == {"schema_version", "runs", "inputs", "results", "counts"}
-    from fpmetrics.history import file_hash
+    from fpmetrics.analyses.history import file_hash
 
     assert digest == file_hash(path)
     assert counts["births_male"] == 1 and counts["births_female"] == 1
@@ -159,7 +159,7 @@ def test_a_file_that_is_not_a_history_is_a_clean_error_and_left_alone(build, cli
 
 
 def _record(path: str, month: str, rows: int = 3) -> int:
-    from fpmetrics.history import RunRecord, record
+    from fpmetrics.analyses.history import RunRecord, record
 
     results = pd.DataFrame(
         {
@@ -213,8 +213,7 @@ _KILLED_WRITER = textwrap.dedent(
     import sys, time
     from pathlib import Path
     import pandas as pd
-    from fpmetrics import history
-
+    from fpmetrics.analyses import history
     class Pausing:
         # The connection, paused forever after the results are written, inside the run's
         # transaction: the parent kills the process there.
@@ -241,7 +240,7 @@ _KILLED_WRITER = textwrap.dedent(
 
 @pytest.mark.slow
 def test_a_run_killed_mid_write_leaves_the_history_as_it_was(tmp_path):
-    from fpmetrics.history import connect, runs
+    from fpmetrics.analyses.history import connect, runs
 
     path = tmp_path / "h.db"
     _record(str(path), "2024-01")
@@ -272,7 +271,7 @@ def test_a_run_killed_mid_write_leaves_the_history_as_it_was(tmp_path):
 
 
 def test_an_old_version_file_is_migrated(tmp_path):
-    from fpmetrics.history import SCHEMA_V1, SCHEMA_VERSION, connect, results, runs
+    from fpmetrics.analyses.history import SCHEMA_V1, SCHEMA_VERSION, connect, results, runs
 
     path = tmp_path / "v1.db"
     with sqlite3.connect(path) as db:  # a file as fpmetrics wrote it with schema version 1
@@ -297,8 +296,8 @@ def test_an_old_version_file_is_migrated(tmp_path):
         ["阿城镇", "2024-01", 104.0, "pass"]
     ]
     # The migrated file works as a history: a later month sees January as its previous one.
-    from fpmetrics.changes import attach_previous
-    from fpmetrics.history import current_results
+    from fpmetrics.analyses.changes import attach_previous
+    from fpmetrics.analyses.history import current_results
 
     now = pd.DataFrame({"unit": ["阿城镇"], "period": ["2024-02"], "period_start": ["2024-02-01"],
                         "indicator": ["sex_ratio_at_birth"], "value": [110.0],
@@ -406,7 +405,7 @@ def test_audit_reads_earlier_periods_from_the_history(build, cli, tmp_path):
 
 
 def test_history_units_take_the_current_revision_and_skip_this_runs_periods():
-    from fpmetrics.history_audit import with_earlier_periods
+    from fpmetrics.analyses.history_audit import with_earlier_periods
 
     units = pd.DataFrame({"township": ["阿城镇"], "period": ["2024-02"], "births_male": [5.0],
                           "births_female": [4.0], "_bad_births_male": [False]})  # fmt: skip
@@ -454,7 +453,7 @@ def test_the_workbook_report_has_the_change_from_the_previous_period(build, cli,
 
 
 def test_no_data_before_is_not_newly_failing():
-    from fpmetrics.changes import newly_failing
+    from fpmetrics.analyses.changes import newly_failing
 
     results = pd.DataFrame(
         {

@@ -181,7 +181,7 @@ def test_one_stray_far_cell_is_read_by_its_data(tmp_path, cli, cell):
 
 
 def test_sparse_read_maps_rows_and_merges(tmp_path):
-    from fpmetrics.io.sparse import read_sparse, xlsx_extents
+    from fpmetrics.read.sparse import read_sparse, xlsx_extents
 
     path = _stray_workbook(tmp_path / "stray.xlsx", "C900000")
     extent = xlsx_extents(path)["乡镇汇总"]
@@ -242,7 +242,7 @@ def test_register_names_with_invisible_characters_are_one_township(build, cli):
 def test_clean_names_function():
     import pandas as pd
 
-    from fpmetrics.fields import clean_name, clean_names
+    from fpmetrics.normalise.fields import clean_name, clean_names
 
     assert clean_name("\ufeff 阿城\u200b镇\u3000") == "阿城镇"
     cleaned = clean_names(pd.Series(["\u00a0甲镇", None], dtype=object))
@@ -253,9 +253,9 @@ def test_clean_names_function():
 
 
 def test_too_many_townships_refused_before_per_unit_work(build, cli, monkeypatch):
-    import fpmetrics.limits
+    import fpmetrics.read.limits
 
-    monkeypatch.setattr(fpmetrics.limits, "MAX_UNITS", 50)
+    monkeypatch.setattr(fpmetrics.read.limits, "MAX_UNITS", 50)
     births = [["乡镇", "出生日期", "性别"], *[[f"镇{i}", "2024-01-02", "男"] for i in range(60)]]
     result = cli("check", build.text("births.csv", _csv(births)), "--lang", "en")
     assert_clean_error(result)
@@ -279,7 +279,7 @@ def test_register_with_a_giant_line_is_refused_before_polars(build, cli):
 
 def test_file_lines_checked_across_blocks(tmp_path):
     from fpmetrics.errors import InputError
-    from fpmetrics.io.readers import check_file_lines
+    from fpmetrics.read.readers import check_file_lines
 
     ok = tmp_path / "ok.csv"
     ok.write_bytes((b"a" * 900 + b"\r\n") * 5000)

@@ -43,7 +43,7 @@ def test_markdown_report_has_no_raw_html_or_marks_from_names(tmp_path):
 
 
 def test_rule_text_is_escaped_in_markdown(tmp_path):
-    from fpmetrics.rules import shipped_dir
+    from fpmetrics.ruleset.rules import shipped_dir
 
     rules = (shipped_dir() / "default.yaml").read_text(encoding="utf-8")
     assert "\ntitle:" in rules or rules.startswith("title:")

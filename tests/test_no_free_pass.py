@@ -1,7 +1,7 @@
 """Issue 16: verdicts that cannot be gamed, and the evidence on every report.
 
 Every expected number is computed here from first principles with ``scipy.stats``
-(independently of ``fpmetrics.stats``).
+(independently of ``fpmetrics.indicators.stats``).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from scipy import stats as ss
 
 from conftest import run_cli
 from fpmetrics.pipeline import run_check
-from fpmetrics.rules import load_ruleset
+from fpmetrics.ruleset.rules import load_ruleset
 from scoring_builders import failing, scores_by_unit, town, write_csv
 
 

@@ -231,8 +231,8 @@ def test_migrant_form(cli, tmp_path: Path, kind: str) -> None:
 
 
 def test_match_band_structure_decides() -> None:
-    from fpmetrics.field_parts import match_band
-    from fpmetrics.fields import alias_table
+    from fpmetrics.normalise.field_parts import match_band
+    from fpmetrics.normalise.fields import alias_table
 
     labels = [
         ("乡镇",),
@@ -251,7 +251,7 @@ def test_match_band_structure_decides() -> None:
 def test_summed_rows_vectorised() -> None:
     import pandas as pd
 
-    from fpmetrics.io.summed_fields import summed
+    from fpmetrics.normalise.summed_fields import summed
 
     raw = pd.DataFrame({0: [1, None, "", "x"], 1: ["２", None, 3, 4], 2: [3, None, None, 1]})
     total, gaps = summed(raw)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-import fpmetrics.output as output
+import fpmetrics.report.output as output
 from conftest import assert_clean_error, run_cli
 from fpmetrics.errors import InputError
 from scoring_builders import town, write_csv
@@ -30,7 +30,7 @@ def data(tmp_path: Path) -> Path:
 
 
 def _rules_copy(tmp_path: Path) -> Path:
-    from fpmetrics.rules import shipped_dir
+    from fpmetrics.ruleset.rules import shipped_dir
 
     path = tmp_path / "my_rules.yaml"
     path.write_bytes((shipped_dir() / "default.yaml").read_bytes())
@@ -235,7 +235,7 @@ def test_failure_is_an_input_error_naming_the_file(tmp_path):
 
 _SLOW_WRITER = """
 import os, sys, time
-import fpmetrics.output as output
+import fpmetrics.report.output as output
 real = os.write
 def slow(fd, data):
     n = real(fd, bytes(data[:65536]))
@@ -263,7 +263,7 @@ def test_sigkill_during_a_write_leaves_no_file(tmp_path):
 
 
 def test_output_over_a_shipped_rule_file_is_refused(tmp_path, data):
-    from fpmetrics.rules import shipped_dir
+    from fpmetrics.ruleset.rules import shipped_dir
 
     shipped = shipped_dir() / "default.yaml"
     before = shipped.read_bytes()

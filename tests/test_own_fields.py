@@ -277,7 +277,7 @@ def test_broken_fields_exit_2_with_file_and_line(tmp_path, text, line, words):
 
 
 def test_shipped_rule_sets_cite_every_threshold():
-    from fpmetrics.rules import load_ruleset, missing_sources, shipped_names
+    from fpmetrics.ruleset.rules import load_ruleset, missing_sources, shipped_names
 
     assert {"default", "reproductive-health"} <= set(shipped_names())
     assert "fields" not in shipped_names()  # the built-in fields file is not a rule set
@@ -345,8 +345,8 @@ def test_reproductive_health_template_round_trips(tmp_path):
 
 
 def test_builtin_fields_file_is_valid_declarations():
-    from fpmetrics.field_decls import FieldDecl
-    from fpmetrics.fields import builtin_file
+    from fpmetrics.normalise.field_decls import FieldDecl
+    from fpmetrics.normalise.fields import builtin_file
 
     data = yaml.safe_load(builtin_file().read_text(encoding="utf-8"))["fields"]
     assert len(data) == 23

@@ -50,7 +50,11 @@ def test_installed_wheel_finds_shipped_rules_from_anywhere(tmp_path):
 
     # Installed, not editable: the package and its rules live in the venv.
     proc = _run(
-        [python, "-c", "import fpmetrics.rules as r; print(r.__file__); print(r.shipped_dir())"],
+        [
+            python,
+            "-c",
+            "import fpmetrics.ruleset.rules as r; print(r.__file__); print(r.shipped_dir())",
+        ],
         cwd=work,
         env=env,
     )

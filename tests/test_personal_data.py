@@ -10,7 +10,7 @@ import zipfile
 import pandas as pd
 import pytest
 
-from fpmetrics.privacy import mask_id, mask_ids
+from fpmetrics.validate.privacy import mask_id, mask_ids
 from register_builders import MIGRANT_HEADER, migrants
 
 FULL = "371521199000000003"

@@ -8,11 +8,11 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from fpmetrics.compute import evaluate
-from fpmetrics.fields import COUNT_FIELDS, FIELDS
 from fpmetrics.i18n import Joined, Message, Words
-from fpmetrics.rules import load_ruleset
-from fpmetrics.validate import PROBLEM_COLUMNS, check_records, check_totals
+from fpmetrics.indicators.compute import evaluate
+from fpmetrics.normalise.fields import COUNT_FIELDS, FIELDS
+from fpmetrics.ruleset.rules import load_ruleset
+from fpmetrics.validate.checks import PROBLEM_COLUMNS, check_records, check_totals
 from fpmetrics.wording import named, problem_hints, problem_messages, spoken_frame, worded
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from conftest import run_cli
 from fpmetrics.errors import InputError
-from fpmetrics.rules import load_aliases
+from fpmetrics.ruleset.rules import load_aliases
 from realworld_builders import (
     assert_clean_failure,
     check,

@@ -464,7 +464,7 @@ def test_repeated_ids_ignore_case_and_spaces_and_every_later_copy_is_located(bui
 
 
 def test_many_bad_records_are_listed_up_to_a_limit_with_a_total(build, cli):
-    from fpmetrics.registers.aggregate import LISTED_PER_PROBLEM
+    from fpmetrics.aggregate.registers.aggregate import LISTED_PER_PROBLEM
 
     bad = [["阿城镇", "东村", "2024-05-01", "?", "是", "否", "活产"]] * (LISTED_PER_PROBLEM + 5)
     rows = births("阿城镇", 10, 10) + bad
@@ -572,7 +572,7 @@ def test_polars_reads_registers_in_small_chunks_unless_the_user_says_otherwise(
     path = tmp_path / "births.csv"
     path.write_text("乡镇,出生日期,性别,是否符合政策\n甲镇,2024-01-02,男,是\n", encoding="utf-8")
     code = (
-        "import os, sys; from pathlib import Path; from fpmetrics.registers.source import"
+        "import os, sys; from pathlib import Path; from fpmetrics.aggregate.registers.source import"
         " csv_register; before = os.environ.get('POLARS_CSV_CHUNK_SIZE');"
         " csv_register(Path(sys.argv[1]), None).scan_raw().collect();"
         " print(before, os.environ['POLARS_CSV_CHUNK_SIZE'])"

@@ -96,7 +96,7 @@ def test_a_year_start_other_than_the_two_is_a_located_rule_error(build, cli):
 
 
 def test_shipped_rules_state_their_year_and_cite_the_source():
-    from fpmetrics.rules import load_ruleset
+    from fpmetrics.ruleset.rules import load_ruleset
 
     calendar, statistical = load_ruleset("default"), load_ruleset("statistical-year")
     assert calendar.periods.year_start == "01-01"
@@ -128,13 +128,13 @@ def test_the_shipped_statistical_year_rules_count_october_to_september(build, cl
     ],
 )
 def test_bounds_of_labels(label, start, expected):
-    from fpmetrics.reporting import bounds
+    from fpmetrics.normalise.reporting import bounds
 
     assert bounds(label, start) == expected
 
 
 def test_label_dates_is_a_column_operation_over_missing_dates_too():
-    from fpmetrics.reporting import label_dates
+    from fpmetrics.normalise.reporting import label_dates
 
     when = pd.to_datetime(pd.Series(["2023-10-01", None, "2024-09-30", "2023-09-30"]))
     labels = label_dates(when, "year@10").tolist()

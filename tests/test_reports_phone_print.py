@@ -20,7 +20,7 @@ CHROMIUM = "/usr/bin/chromium"
 @pytest.fixture(scope="module")
 def sample_html(tmp_path_factory) -> str:
     from fpmetrics.pipeline import run_check, run_score
-    from fpmetrics.rules import load_ruleset
+    from fpmetrics.ruleset.rules import load_ruleset
 
     return run_score(run_check([SAMPLE_XLSX], load_ruleset("default"))).to_html("zh")
 
@@ -161,10 +161,10 @@ def test_html_at_400_px_has_no_horizontal_scroll(sample_html, tmp_path):
 def test_funnel_chart_names_every_failing_township_and_colours_by_good_or_bad(build):
     """A rate of 99% above the limits of a "≥ 90%" rule is good news (green, not red); a
     township that fails the standard inside the limits is named and ringed."""
-    from fpmetrics.funnel import build_funnel
+    from fpmetrics.analyses.funnel import build_funnel
     from fpmetrics.pipeline import run_check
     from fpmetrics.report.funnel_chart import _flagged, bad_side, draw
-    from fpmetrics.rules import load_ruleset
+    from fpmetrics.ruleset.rules import load_ruleset
 
     counts = {"甲镇": (600, 594), "乙镇": (300, 279), "丙镇": (50, 44), "丁镇": (400, 372),
               "戊镇": (500, 465), "己镇": (350, 326)}  # fmt: skip

@@ -9,7 +9,7 @@ import pytest
 
 from conftest import INDICATORS, assert_clean_error, by_key
 from fpmetrics.errors import InputError
-from fpmetrics.rules import load_ruleset
+from fpmetrics.ruleset.rules import load_ruleset
 
 # id → (numerator, denominator, scale, min, max), from indicators.md
 DEFAULT = {
@@ -113,7 +113,7 @@ def test_rules_show_parenthesises_a_compound_numerator(cli, columns):
     ],
 )  # fmt: skip
 def test_formula_text(numerator, denominator, expected):
-    from fpmetrics.rules import Indicator
+    from fpmetrics.ruleset.rules import Indicator
 
     rule = Indicator(
         name="x", name_en="x", numerator=numerator, denominator=denominator, scale=1000,
@@ -526,7 +526,7 @@ def test_a_control_character_in_a_rule_file_is_a_clear_error_on_its_line(
     second already when the loader is made. Their positions count bytes and characters."""
     import yaml
 
-    from fpmetrics import rules
+    from fpmetrics.ruleset import rules as rules
 
     monkeypatch.setattr(rules, "_YAML_LOADER", getattr(yaml, loader))
     path = tmp_path / "bell.yaml"

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import SAMPLE_CSV, assert_clean_error
-from fpmetrics import rulefile
+from fpmetrics.ruleset import rulefile
 
 HEAD = "name: mine\ntitle: 测试\nextends: default\n"
 
@@ -46,7 +46,7 @@ def _fast_and_small(path: Path) -> None:
     import tracemalloc
 
     from fpmetrics.errors import InputError
-    from fpmetrics.rules import load_ruleset
+    from fpmetrics.ruleset.rules import load_ruleset
 
     tracemalloc.start()
     started = time.perf_counter()
@@ -92,7 +92,7 @@ def test_the_alias_limit_counts_expanded_nodes():
 
 
 def rulefile_loader() -> type:
-    from fpmetrics.rules import _YAML_LOADER
+    from fpmetrics.ruleset.rules import _YAML_LOADER
 
     return _YAML_LOADER
 
@@ -124,7 +124,7 @@ def test_block_nesting_is_limited_too(cli, tmp_path):
 def test_nesting_through_aliases_is_limited(tmp_path):
     """Each anchor 20 deep, each containing the one before: 100 levels once expanded."""
     from fpmetrics.errors import InputError
-    from fpmetrics.rules import load_ruleset
+    from fpmetrics.ruleset.rules import load_ruleset
 
     lines = ["a0: &a0 " + "[" * 20 + "1" + "]" * 20]
     for i in range(1, 5):
@@ -199,7 +199,7 @@ def test_a_rule_file_over_the_size_limit_is_refused_unread(cli, tmp_path):
 
 
 def test_the_shipped_rule_set_is_well_inside_the_limits():
-    from fpmetrics.rules import _YAML_LOADER, shipped_dir
+    from fpmetrics.ruleset.rules import _YAML_LOADER, shipped_dir
 
     for path in shipped_dir().glob("*.yaml"):
         assert path.stat().st_size < rulefile.MAX_FILE_BYTES // 10
@@ -239,7 +239,7 @@ def test_an_expression_past_the_limits_is_refused(cli, tmp_path, numerator, zh, 
 
 
 def test_an_expression_inside_the_limits_still_works():
-    from fpmetrics.expressions import parse_expression
+    from fpmetrics.indicators.expressions import parse_expression
 
     expression = parse_expression("abs(births_verified - births_reported) * 2 + -(-deaths) * 0.5")
     assert expression.fields == ("births_verified", "births_reported", "deaths")
@@ -413,8 +413,8 @@ def test_the_pure_python_yaml_loader_is_guarded_too(tmp_path, monkeypatch, text,
     """PyYAML built without libyaml falls back to SafeLoader: the same refusals."""
     import yaml
 
-    from fpmetrics import rules
     from fpmetrics.errors import InputError
+    from fpmetrics.ruleset import rules as rules
 
     monkeypatch.setattr(rules, "_YAML_LOADER", yaml.SafeLoader)
     path = tmp_path / "r.yaml"

@@ -8,7 +8,7 @@ import pytest
 
 from conftest import INDICATORS, SAMPLE_CSV, SAMPLE_XLSX, by_key
 from fpmetrics.pipeline import run_check
-from fpmetrics.rules import load_ruleset
+from fpmetrics.ruleset.rules import load_ruleset
 
 MIGRANT_RATES = ["migrant_archive_rate", "migrant_certificate_rate", "migrant_contact_rate"]
 
@@ -86,7 +86,7 @@ REGISTERS = [
 
 @pytest.fixture(scope="module")
 def register_report():
-    from fpmetrics.load import RegisterOptions
+    from fpmetrics.read.load import RegisterOptions
 
     report = run_check(REGISTERS, load_ruleset("default"), registers=RegisterOptions(period="year"))
     return json.loads(report.to_json())

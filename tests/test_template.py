@@ -224,7 +224,7 @@ def test_english_instructions_are_english(tmp_path):
 
 
 def test_every_field_has_a_chinese_meaning():
-    from fpmetrics.fields import FIELDS
+    from fpmetrics.normalise.fields import FIELDS
 
     for spec in FIELDS.values():
         assert spec.meaning("zh") and not spec.meaning("zh").isascii(), spec.name

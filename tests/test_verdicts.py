@@ -12,7 +12,7 @@ import pytest
 from conftest import INDICATORS
 from fpmetrics.pipeline import run_check
 from fpmetrics.report.values import display_value
-from fpmetrics.rules import load_ruleset
+from fpmetrics.ruleset.rules import load_ruleset
 
 
 @pytest.fixture(scope="module")

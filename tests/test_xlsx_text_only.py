@@ -19,7 +19,7 @@ NAME = "=1+1"
 
 
 def _hostile_rules(tmp_path: Path) -> Path:
-    from fpmetrics.rules import shipped_dir
+    from fpmetrics.ruleset.rules import shipped_dir
 
     text = (shipped_dir() / "default.yaml").read_text(encoding="utf-8")
     text = re.sub(r"(?m)^title: .*$", f"title: '{TITLE}'", text, count=1)

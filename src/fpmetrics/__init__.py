@@ -33,9 +33,9 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from .api import audit, check, funnel, score
-    from .errors import InputError
-    from .models import AuditReport, CheckReport, FunnelReport, ScoreReport
+    from fpmetrics.api import audit, check, funnel, score
+    from fpmetrics.errors import InputError
+    from fpmetrics.models import AuditReport, CheckReport, FunnelReport, ScoreReport
 
 _HOMES = {
     "check": "api",

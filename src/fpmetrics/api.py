@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from .models import AuditReport, CheckReport, FunnelReport, ScoreReport
+from fpmetrics.models import AuditReport, CheckReport, FunnelReport, ScoreReport
 
 PathLike = str | Path
 
@@ -49,10 +49,10 @@ def check(
     previous period's; ``title`` is the county the reports name; ``prompt_lang`` is the
     language of a database's password prompt, the one text a run may show.
     """
-    from .load import RegisterOptions
-    from .pipeline import run_check
-    from .registers.engines import EngineOptions, is_url
-    from .reporting import grouping
+    from fpmetrics.aggregate.registers.engines import EngineOptions, is_url
+    from fpmetrics.normalise.reporting import grouping
+    from fpmetrics.pipeline import run_check
+    from fpmetrics.read.load import RegisterOptions
 
     texts = [str(i) for i in inputs]
     paths = [Path(i) for i in texts if not is_url(i)]
@@ -60,7 +60,7 @@ def check(
     _refuse_empty_files(paths)
     ruleset, aliases = _ruleset_and_aliases(rules, fields)
     if history is not None:
-        from .output import refuse_inputs
+        from fpmetrics.report.output import refuse_inputs
 
         refuse_inputs(Path(history), paths, (_rules_file(rules), fields))
     options = RegisterOptions(
@@ -75,7 +75,7 @@ def check(
     report.title = title
     report.register_options = options
     if history is not None:  # last: a run that could not be done is not recorded
-        from .changes import remember
+        from fpmetrics.analyses.changes import remember
 
         remember(report, "check", Path(history))
     return report
@@ -84,13 +84,13 @@ def check(
 def score(inputs: Sequence[PathLike], **options: object) -> ScoreReport:
     """:func:`check`, then points, one-vote vetoes, ranks and award eligibility per unit
     (the rule set must have a ``scoring`` section). Takes :func:`check`'s options."""
-    from .pipeline import run_score
+    from fpmetrics.pipeline import run_score
 
     history = options.pop("history", None)
     report = check(inputs, **options)  # type: ignore[arg-type]
     scores = run_score(report)
     if history is not None:
-        from .changes import remember
+        from fpmetrics.analyses.changes import remember
 
         remember(report, "score", Path(history))  # type: ignore[arg-type]
     return scores
@@ -106,15 +106,15 @@ def audit(
 ) -> AuditReport:
     """Data-quality signals, ranked: changes beyond chance, too-smooth series, impossible
     rates. ``history`` adds the earlier periods a history file keeps."""
-    from .audit import has_periods, run_audit
-    from .pipeline import run_check
+    from fpmetrics.analyses.audit import has_periods, run_audit
+    from fpmetrics.pipeline import run_check
 
     paths = [Path(i) for i in inputs]
     _refuse_empty_files(paths)
     ruleset, aliases = _ruleset_and_aliases(rules, fields)
     report = run_check(paths, ruleset, sheet=sheet, extra_aliases=aliases)
     if history is not None:  # earlier periods, as if they had been given as inputs
-        from .history_audit import history_units, with_earlier_periods
+        from fpmetrics.analyses.history_audit import history_units, with_earlier_periods
 
         earlier = history_units(Path(history), report.level)
         report.units = with_earlier_periods(report.units, earlier)
@@ -135,8 +135,8 @@ def funnel(
     """The funnel plot of one indicator: each unit's value against limits that chance
     allows at its size (95%, 99.8%). ``target``: overall (the pooled rate), bound, or a
     value; ``overdispersion``: none (exact limits), multiplicative or additive."""
-    from .funnel import funnel_report, refuse_overdispersion
-    from .pipeline import run_check
+    from fpmetrics.analyses.funnel import funnel_report, refuse_overdispersion
+    from fpmetrics.pipeline import run_check
 
     refuse_overdispersion(overdispersion)
     paths = [Path(i) for i in inputs]
@@ -148,7 +148,7 @@ def funnel(
 
 def _ruleset_and_aliases(rules: PathLike, fields: PathLike | None):  # type: ignore[no-untyped-def]
     """The rule set, and its header aliases with the fields file's added."""
-    from .rules import load_aliases, load_ruleset
+    from fpmetrics.ruleset.rules import load_aliases, load_ruleset
 
     ruleset = load_ruleset(str(rules))
     aliases = dict(ruleset.aliases)
@@ -161,8 +161,8 @@ def _ruleset_and_aliases(rules: PathLike, fields: PathLike | None):  # type: ign
 def _rules_file(rules: PathLike) -> Path | str:
     """The file ``rules`` names: a path, or a shipped rule set's own file (not to be
     written over either). Unknown names are left to the rule loader to report."""
-    from .errors import InputError
-    from .rules import resolve
+    from fpmetrics.errors import InputError
+    from fpmetrics.ruleset.rules import resolve
 
     try:
         return resolve(str(rules))
@@ -174,7 +174,7 @@ def _refuse_empty_files(inputs: list[Path]) -> None:
     """A file named as an input with nothing in it (0 bytes, or only blank lines): say so,
     rather than that no header was found in its first 30 rows. (An empty file inside an
     input folder is skipped like any file without a table.)"""
-    from .errors import InputError
+    from fpmetrics.errors import InputError
 
     for path in inputs:
         if not path.is_file():

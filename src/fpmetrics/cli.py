@@ -17,9 +17,9 @@ from typing import Annotated
 import typer
 from typer.core import TyperCommand
 
-from . import __version__
-from .errors import InputError
-from .i18n import Message, t
+from fpmetrics import __version__
+from fpmetrics.errors import InputError
+from fpmetrics.i18n import Message, t
 
 
 class _Command(TyperCommand):
@@ -113,7 +113,7 @@ def main_options(
     """fpmetrics: township indicators, checked against the province's standard."""
     # The built-in fields until a rule set declares more (an earlier in-process run may have
     # loaded one). Not imported here if not yet loaded: `--help` must stay cheap.
-    loaded = sys.modules.get(f"{__package__}.fields")
+    loaded = sys.modules.get(f"{__package__}.normalise.fields")
     if loaded is not None:
         loaded.activate(None)
 
@@ -122,7 +122,7 @@ def _consoles():
     """stdout and stderr; piped or redirected, their lines carry no trailing spaces."""
     from rich.console import Console
 
-    from .plain_text import TrimmedWriter
+    from fpmetrics.report.plain_text import TrimmedWriter
 
     def stream(file):  # type: ignore[no-untyped-def]
         return file if file.isatty() else TrimmedWriter(file)
@@ -261,14 +261,14 @@ FailOnOption = Annotated[
 
 
 def _rules_file(rules: str) -> Path | str:
-    from .api import _rules_file
+    from fpmetrics.api import _rules_file
 
     return _rules_file(rules)
 
 
 def _units(value: str | None) -> frozenset[str] | None:
     """--units: a file of names (one per line; a header line 乡镇 is skipped) or a list."""
-    from .unit_names import parse_units
+    from fpmetrics.normalise.unit_names import parse_units
 
     return parse_units(value)
 
@@ -277,7 +277,7 @@ def _explained(inputs: list[str], explain: bool, lang: str) -> tuple[list[str], 
     """--explain 阿城镇: the inputs, and the names among them that are not files (units)."""
     if not explain:
         return inputs, []
-    from .registers.engines import is_url
+    from fpmetrics.aggregate.registers.engines import is_url
 
     names = [i for i in inputs if not is_url(i) and not Path(i).exists()]
     kept = [i for i in inputs if i not in names]
@@ -314,16 +314,16 @@ def check_or_score(
     spark: SparkOption = None,
     lang: LangOption = Lang.zh,
 ) -> None:
-    from . import api
-    from .output import refuse_inputs
-    from .report.formats import format_for
-    from .report.present import present
+    from fpmetrics import api
+    from fpmetrics.report.formats import format_for
+    from fpmetrics.report.output import refuse_inputs
+    from fpmetrics.report.present import present
 
     command, language = ctx.info_name or "check", lang.value
     inputs, explain_units = _explained(inputs, explain, language)
     paths = [Path(i) for i in inputs]
     if records is not None and (len(paths) < len(inputs) or engine == Engine.spark):
-        from .registers.engines.sql import mask_url
+        from fpmetrics.aggregate.registers.engines.sql import mask_url
 
         urls = [i for i in inputs if Path(i) not in paths]
         where = mask_url(urls[0]) if urls else "--engine spark"
@@ -388,9 +388,9 @@ def funnel(
     lang: LangOption = Lang.zh,
 ) -> None:
     """Funnel plot of one indicator: which townships are outside chance (95%, 99.8%)."""
-    from . import api
-    from .output import refuse_inputs
-    from .report.formats import emit, format_for
+    from fpmetrics import api
+    from fpmetrics.report.formats import emit, format_for
+    from fpmetrics.report.output import refuse_inputs
 
     language = lang.value
     chosen = format_for("funnel", fmt.value if fmt else None, output)
@@ -436,9 +436,9 @@ def audit(
     lang: LangOption = Lang.zh,
 ) -> None:
     """Data-quality signals, ranked: changes beyond chance, too-smooth series, impossible rates."""
-    from . import api
-    from .output import refuse_inputs
-    from .report.formats import emit, format_for
+    from fpmetrics import api
+    from fpmetrics.report.formats import emit, format_for
+    from fpmetrics.report.output import refuse_inputs
 
     language = lang.value
     chosen = format_for("audit", fmt.value if fmt else None, output)
@@ -470,8 +470,8 @@ def history_command(
     lang: LangOption = Lang.zh,
 ) -> None:
     """The runs kept in a history file; one township's series; the changes between two runs."""
-    from .history import connect
-    from .report.history_out import render_diff, render_runs, render_unit
+    from fpmetrics.analyses.history import connect
+    from fpmetrics.report.history_out import render_diff, render_runs, render_unit
 
     language = lang.value
     out, _ = _consoles()
@@ -499,9 +499,9 @@ def template(
     """Write the fill-in workbook for townships: the columns the rule set needs."""
     import re
 
-    from .output import refuse_inputs, write_reported
-    from .report.template import to_template
-    from .rules import load_ruleset
+    from fpmetrics.report.output import refuse_inputs, write_reported
+    from fpmetrics.report.template import to_template
+    from fpmetrics.ruleset.rules import load_ruleset
 
     language = lang.value
     if output.suffix.lower() != ".xlsx":
@@ -527,8 +527,8 @@ def fields(
     lang: LangOption = Lang.zh,
 ) -> None:
     """List the canonical fields and the headers each accepts, then the register columns."""
-    from .report.listing import render_fields, render_register_columns
-    from .rules import load_aliases, load_ruleset
+    from fpmetrics.report.listing import render_fields, render_register_columns
+    from fpmetrics.ruleset.rules import load_aliases, load_ruleset
 
     if rules is not None:
         load_ruleset(rules)  # its declared fields become the listed ones
@@ -544,7 +544,7 @@ def rules_list(lang: LangOption = Lang.zh) -> None:
     """The shipped rule sets."""
     from rich.table import Table
 
-    from .rules import load_ruleset, shipped_names
+    from fpmetrics.ruleset.rules import load_ruleset, shipped_names
 
     out, _ = _consoles()
     table = Table(title=t("rules_title", lang.value))
@@ -565,8 +565,8 @@ def rules_show(
     lang: LangOption = Lang.zh,
 ) -> None:
     """Every indicator of a rule set: formula, bounds, severity, source."""
-    from .report.listing import render_rules
-    from .rules import load_ruleset
+    from fpmetrics.report.listing import render_rules
+    from fpmetrics.ruleset.rules import load_ruleset
 
     out, _ = _consoles()
     render_rules(load_ruleset(name), lang.value, out)
@@ -578,7 +578,7 @@ def rules_validate(
     lang: LangOption = Lang.zh,
 ) -> None:
     """Check a rule file; exit 2 with the file and line of each mistake."""
-    from .rules import load_ruleset, missing_sources
+    from fpmetrics.ruleset.rules import load_ruleset, missing_sources
 
     if not file.is_file():
         raise InputError("file_missing", file=file)
@@ -594,13 +594,13 @@ def main() -> None:
     try:
         from typer.main import get_command
 
-        from .help_lang import help_language, localise
+        from fpmetrics.help_lang import help_language, localise
 
         command = get_command(app)
         localise(command, help_language(sys.argv[1:]))
         command(prog_name="fpmetrics")  # also under `python -m fpmetrics.cli` or pytest
     except InputError as exc:  # worded here, in the language the run asked for
-        from .help_lang import help_language
+        from fpmetrics.help_lang import help_language
 
         print(exc.render(help_language(sys.argv[1:])), file=sys.stderr)
         sys.exit(2)
@@ -629,7 +629,7 @@ def run() -> None:
     collector walked the ~100,000 objects of the imported libraries some 30 times (~0.1 s on
     a 10M-row register; ~0.05 s now)."""
     gc.set_threshold(10_000, 10, 10)
-    from .cleanup import install
+    from fpmetrics.report.cleanup import install
 
     install()  # SIGTERM, SIGHUP, SIGINT: temporary copies removed, then exit 128 + signal
     try:

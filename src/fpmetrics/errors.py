@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .i18n import Message
+from fpmetrics.i18n import Message
 
 
 class InputError(Exception):

@@ -12,7 +12,7 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .i18n import HELP_ZH, LANGS
+from fpmetrics.i18n import HELP_ZH, LANGS
 
 _current = ["zh"]
 _installed = [False]

@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from .windows import WINDOW_COLUMNS
+from fpmetrics.indicators.windows import WINDOW_COLUMNS
 
 if TYPE_CHECKING:
-    from .funnel import Funnel
-    from .load import Inputs, RegisterOptions
-    from .rules import RuleSet
+    from fpmetrics.analyses.funnel import Funnel
+    from fpmetrics.read.load import Inputs, RegisterOptions
+    from fpmetrics.ruleset.rules import RuleSet
 
 
 class _Renders:
@@ -52,7 +52,7 @@ class _Renders:
         data = self._document("xlsx", lang)
         assert isinstance(data, bytes)
         if path is not None:
-            from .output import write_atomic
+            from fpmetrics.report.output import write_atomic
 
             write_atomic(Path(path), data)
         return data
@@ -60,7 +60,7 @@ class _Renders:
     def _document(
         self, fmt: str, lang: str, for_spreadsheet: bool = False, width: int = 160
     ) -> str | bytes:
-        from .report.formats import document
+        from fpmetrics.report.formats import document
 
         return document(self, fmt, lang, for_spreadsheet=for_spreadsheet, width=width)
 
@@ -106,7 +106,7 @@ class CheckReport(_Renders):
     def failing_records(self, full_ids: bool = False) -> pd.DataFrame:
         """The register rows behind each failing check (personal data: id numbers masked
         unless ``full_ids``). Register files only, not databases or Spark."""
-        from .registers.drill import rows_behind
+        from fpmetrics.aggregate.registers.drill import rows_behind
 
         options = self.register_options
         return rows_behind(
@@ -125,7 +125,7 @@ class CheckReport(_Renders):
         indicators without one with the reason. Computed once, when first asked for."""
         cached = self.__dict__.get("_funnels")
         if cached is None:
-            from .funnel import report_funnels
+            from fpmetrics.analyses.funnel import report_funnels
 
             cached = self.__dict__["_funnels"] = report_funnels(self.results, self.ruleset)
         return cached
@@ -169,6 +169,6 @@ class FunnelReport(_Renders):
 
     def chart(self, fmt: str = "svg", lang: str = "zh") -> bytes:
         """The funnel plot drawn as ``svg`` or ``png``."""
-        from .report.funnel_chart import draw
+        from fpmetrics.report.funnel_chart import draw
 
         return draw(self.funnel, lang, fmt)

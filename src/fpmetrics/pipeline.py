@@ -6,18 +6,18 @@ from pathlib import Path
 
 import pandas as pd
 
-from .compute import evaluate, summarise, unit_counts, unit_verdicts
-from .emptiness import empty_unit_problems
-from .io.repeated_columns import repeat_problems
-from .io.summed_fields import gap_problems
-from .levels import at_level
-from .load import Inputs, RegisterOptions, load_inputs
-from .models import CheckReport, ScoreReport
-from .problem_cells import locate
-from .reporting import with_bounds
-from .rules import RuleSet
-from .validate import PROBLEM_COLUMNS, check_records, check_totals
-from .windows import period_windows
+from fpmetrics.aggregate.levels import at_level
+from fpmetrics.indicators.compute import evaluate, summarise, unit_counts, unit_verdicts
+from fpmetrics.indicators.windows import period_windows
+from fpmetrics.models import CheckReport, ScoreReport
+from fpmetrics.normalise.repeated_columns import repeat_problems
+from fpmetrics.normalise.reporting import with_bounds
+from fpmetrics.normalise.summed_fields import gap_problems
+from fpmetrics.read.load import Inputs, RegisterOptions, load_inputs
+from fpmetrics.ruleset.rules import RuleSet
+from fpmetrics.validate.checks import PROBLEM_COLUMNS, check_records, check_totals
+from fpmetrics.validate.emptiness import empty_unit_problems
+from fpmetrics.validate.problem_cells import locate
 
 
 def run_check(
@@ -86,8 +86,8 @@ def _skipped_files(inputs: Inputs) -> pd.DataFrame:
 
 
 def run_score(check: CheckReport) -> ScoreReport:
-    from .errors import InputError
-    from .scoring import item_points, score_units
+    from fpmetrics.errors import InputError
+    from fpmetrics.scoring.points import item_points, score_units
 
     scoring = check.ruleset.scoring
     if scoring is None:

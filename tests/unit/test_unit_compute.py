@@ -6,7 +6,7 @@ from __future__ import annotations
 from units_frames import units
 
 from conftest import COUNT_FIELDS, INDICATORS
-from fpmetrics.compute import RESULT_COLUMNS, evaluate, summarise, unit_verdicts
+from fpmetrics.indicators.compute import RESULT_COLUMNS, evaluate, summarise, unit_verdicts
 
 MIGRANT = ["migrant_women", "migrant_archived", "migrant_certified", "migrant_contacted"]
 

@@ -8,8 +8,8 @@ import json
 
 import pytest
 
-from fpmetrics.io.readers import read_file
 from fpmetrics.pipeline import run_check, run_score
+from fpmetrics.read.readers import read_file
 from fpmetrics.report.formats import worded
 from fpmetrics.report.machine import to_csv, to_json
 from fpmetrics.report.scores import score_json

@@ -7,8 +7,8 @@ import pytest
 from units_frames import units
 
 from conftest import COUNT_FIELDS
-from fpmetrics.compute import evaluate, unit_verdicts
-from fpmetrics.scoring import item_points, score_units
+from fpmetrics.indicators.compute import evaluate, unit_verdicts
+from fpmetrics.scoring.points import item_points, score_units
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 from units_frames import records
 
-from fpmetrics.validate import check_records, parse_counts
+from fpmetrics.validate.checks import check_records, parse_counts
 
 FIELDS = ["births", "births_male", "births_female"]
 

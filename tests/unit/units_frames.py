@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from conftest import HEADERS, PASSING
-from fpmetrics.fields import COUNT_FIELDS
+from fpmetrics.normalise.fields import COUNT_FIELDS
 
 
 def records(rows: list[dict[str, Any]], fields: list[str]) -> pd.DataFrame:

@@ -15,10 +15,10 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ..i18n import join, t
-from ..models import CheckReport
-from .evidence_text import evidence_lines, infinite_text
-from .values import display_value, previous_change, summary_line, unit_column_key
+from fpmetrics.i18n import join, t
+from fpmetrics.models import CheckReport
+from fpmetrics.report.evidence_text import evidence_lines, infinite_text
+from fpmetrics.report.values import display_value, previous_change, summary_line, unit_column_key
 
 _STYLE = {
     "pass": "green",
@@ -187,7 +187,7 @@ def wrapped(tokens: list[tuple[str, str]], width: int, indent: int = 2) -> Text:
 def render_problems(problems: pd.DataFrame, lang: str, err: Console) -> None:
     """Each problem as ``级别 文件 [工作表] E17 (列): message hint``, wrapped to the terminal
     with an indent, breaking between words or clauses, never inside a name, id or path."""
-    from ..problem_cells import where_text
+    from fpmetrics.validate.problem_cells import where_text
 
     if problems.empty:
         return

@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from ..i18n import t
+from fpmetrics.i18n import t
 
 if TYPE_CHECKING:
-    from ..models import CheckReport
+    from fpmetrics.models import CheckReport
 
 MARKS = {"clear_fail": "●", "inconclusive": "○"}
 
@@ -94,7 +94,7 @@ def legend_line(report: CheckReport, lang: str) -> str:
 
 def chance_line(report: CheckReport, lang: str) -> str:
     """How many ● chance alone may give per indicator: α for each unit with a value."""
-    from .values import units_text
+    from fpmetrics.report.values import units_text
 
     settings = report.ruleset.evidence
     results = report.results
@@ -139,7 +139,7 @@ def summary_evidence(summary: dict, lang: str) -> str:
 
 def value_text(row: dict, decimals: int, symbol: str) -> str:
     """The value as the tables show it (never a failure rounded into a pass), ∞ for x/0."""
-    from .values import display_value
+    from fpmetrics.report.values import display_value
 
     infinite = infinite_text(row)
     if infinite:
@@ -150,7 +150,7 @@ def value_text(row: dict, decimals: int, symbol: str) -> str:
 
 def detail_rows(report: CheckReport, lang: str) -> tuple[list[str], list[list[str]]]:
     """Headers and rows of the evidence table: one row per failure with evidence."""
-    from .values import unit_column_key
+    from fpmetrics.report.values import unit_column_key
 
     rules = report.ruleset.active
     level = f"{100 * report.ruleset.evidence.level:g}"

@@ -6,10 +6,10 @@ from rich.console import Console
 from rich.table import Table as RichTable
 from rich.text import Text
 
-from ..fields import FIELDS
-from ..i18n import join, t
-from ..io.xlsx_errors import column_letter
-from ..load import Inputs
+from fpmetrics.i18n import join, t
+from fpmetrics.normalise.fields import FIELDS
+from fpmetrics.read.load import Inputs
+from fpmetrics.read.xlsx_errors import column_letter
 
 
 def one_line(header: object) -> str:

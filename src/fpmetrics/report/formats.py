@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING
 
 from rich.console import Console
 
-from ..errors import InputError
-from ..i18n import Message
-from ..output import deliver, write_reported
-from ..plain_text import trim_lines
+from fpmetrics.errors import InputError
+from fpmetrics.i18n import Message
+from fpmetrics.report.output import deliver, write_reported
+from fpmetrics.report.plain_text import trim_lines
 
 if TYPE_CHECKING:
-    from ..models import AuditReport, CheckReport, FunnelReport, ScoreReport
+    from fpmetrics.models import AuditReport, CheckReport, FunnelReport, ScoreReport
 
     Report = CheckReport | ScoreReport | AuditReport | FunnelReport
 
@@ -90,7 +90,7 @@ def worded(report: Report, lang: str) -> Report:
     problems and the audit's signals worded. The one place the language meets the data."""
     from dataclasses import replace
 
-    from ..wording import spoken_frame, worded_report, worded_scores
+    from fpmetrics.wording import spoken_frame, worded_report, worded_scores
 
     if report.kind == "check":
         return worded_report(report, lang)  # type: ignore[arg-type]
@@ -129,7 +129,7 @@ def emit(
     ``output``; the problems and advice on stderr."""
     report = worded(report, lang)
     if report.kind == "audit":
-        from .audit_out import write_audit
+        from fpmetrics.report.audit_out import write_audit
 
         write_audit(report.check, report.signals, report.periods, fmt, output, lang, out, err)
         return
@@ -145,7 +145,7 @@ def emit(
             deliver(text, fmt, output, lang, err)
         return
     deliver(_document(report, fmt, lang, output is not None), fmt, output, lang, err)
-    from .console import render_problems
+    from fpmetrics.report.console import render_problems
 
     render_problems(check.problems, lang, err)  # type: ignore[union-attr]
 
@@ -159,7 +159,7 @@ def _emit_funnel(
     else:
         _table(report, lang, out, err)
     if output is not None:
-        from .funnel_chart import draw, numbered, numbered_key
+        from fpmetrics.report.funnel_chart import draw, numbered, numbered_key
 
         chart = output.suffix.lower().lstrip(".")
         write_reported(output, draw(report.funnel, lang, chart), lang, err)
@@ -170,79 +170,79 @@ def _emit_funnel(
 
 def _table(report: Report, lang: str, out: Console, err: Console) -> None:
     if report.kind == "check":
-        from .console import render_table
+        from fpmetrics.report.console import render_table
 
         render_table(report, lang, out, err)  # type: ignore[arg-type]
     elif report.kind == "score":
-        from .scores import render_score_table
+        from fpmetrics.report.scores import render_score_table
 
         render_score_table(report, lang, out, err)  # type: ignore[arg-type]
     elif report.kind == "audit":
-        from .audit_out import render_audit
+        from fpmetrics.report.audit_out import render_audit
 
         render_audit(report.check, report.signals, report.periods, lang, out, err)  # type: ignore[union-attr]
     else:
-        from .funnel_out import funnel_table
+        from fpmetrics.report.funnel_out import funnel_table
 
         funnel_table(report, lang, out)  # type: ignore[arg-type]
 
 
 def _check_json(report, lang, for_spreadsheet):  # type: ignore[no-untyped-def]
-    from .machine import to_json
+    from fpmetrics.report.machine import to_json
 
     return to_json(report)
 
 
 def _check_csv(report, lang, for_spreadsheet):  # type: ignore[no-untyped-def]
-    from .machine import to_csv
+    from fpmetrics.report.machine import to_csv
 
     return to_csv(report, for_spreadsheet=for_spreadsheet)
 
 
 def _score_json(report, lang, for_spreadsheet):  # type: ignore[no-untyped-def]
-    from .scores import score_json
+    from fpmetrics.report.scores import score_json
 
     return score_json(report)
 
 
 def _score_csv(report, lang, for_spreadsheet):  # type: ignore[no-untyped-def]
-    from .scores import score_csv
+    from fpmetrics.report.scores import score_csv
 
     return score_csv(report, for_spreadsheet=for_spreadsheet)
 
 
 def _markdown(report, lang, for_spreadsheet):  # type: ignore[no-untyped-def]
-    from .markdown import to_markdown
+    from fpmetrics.report.markdown import to_markdown
 
     return to_markdown(*_check_and_scores(report), lang)
 
 
 def _html(report, lang, for_spreadsheet):  # type: ignore[no-untyped-def]
-    from .html import to_html
+    from fpmetrics.report.html import to_html
 
     return to_html(*_check_and_scores(report), lang)
 
 
 def _xlsx(report, lang, for_spreadsheet):  # type: ignore[no-untyped-def]
-    from .workbook import to_xlsx
+    from fpmetrics.report.workbook import to_xlsx
 
     return to_xlsx(*_check_and_scores(report), lang)
 
 
 def _audit_json(report, lang, for_spreadsheet):  # type: ignore[no-untyped-def]
-    from .audit_out import audit_json
+    from fpmetrics.report.audit_out import audit_json
 
     return audit_json(report.check, report.signals, report.periods)
 
 
 def _audit_csv(report, lang, for_spreadsheet):  # type: ignore[no-untyped-def]
-    from .audit_out import audit_csv
+    from fpmetrics.report.audit_out import audit_csv
 
     return audit_csv(report.signals, for_spreadsheet=for_spreadsheet)
 
 
 def _funnel_json(report, lang, for_spreadsheet):  # type: ignore[no-untyped-def]
-    from .funnel_out import funnel_json
+    from fpmetrics.report.funnel_out import funnel_json
 
     return funnel_json(report)
 

@@ -20,8 +20,8 @@ from html import escape
 import numpy as np
 import pandas as pd
 
-from ..funnel import MIN_UNITS, Funnel, limit_curves
-from ..i18n import join, t
+from fpmetrics.analyses.funnel import MIN_UNITS, Funnel, limit_curves
+from fpmetrics.i18n import join, t
 
 FONTS = [
     "Noto Sans CJK SC", "Noto Sans CJK JP", "Source Han Sans SC", "WenQuanYi Zen Hei",

@@ -8,11 +8,11 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from ..i18n import t
-from ..models import FunnelReport
-from .machine import _none, dumps_document, head, problem_records
-from .schema import FunnelPoint
-from .values import plain_number
+from fpmetrics.i18n import t
+from fpmetrics.models import FunnelReport
+from fpmetrics.report.machine import _none, dumps_document, head, problem_records
+from fpmetrics.report.schema import FunnelPoint
+from fpmetrics.report.values import plain_number
 
 
 def _number(value: float | None) -> int | float | None:
@@ -111,7 +111,7 @@ def funnel_table(report: FunnelReport, lang: str, out: Console) -> None:
         t("funnel_summary", lang, units=len(units), flagged=len(flagged), method=funnel.method)
         + extra
     )
-    from .funnel_chart import phi_note
+    from fpmetrics.report.funnel_chart import phi_note
 
     if phi_note(funnel, lang):
         out.print(phi_note(funnel, lang))

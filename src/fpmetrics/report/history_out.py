@@ -13,12 +13,12 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from .. import __version__
-from ..errors import InputError
-from ..history import results, runs
-from ..i18n import t
-from ..periods import period_key
-from ..reporting import bounds
+from fpmetrics import __version__
+from fpmetrics.analyses.history import results, runs
+from fpmetrics.errors import InputError
+from fpmetrics.i18n import t
+from fpmetrics.normalise.periods import period_key
+from fpmetrics.normalise.reporting import bounds
 
 _CHANGE_COLUMNS = ["unit", "period", "indicator", "before", "after", "change"]
 
@@ -35,7 +35,7 @@ def _state(superseded_by: object, lang: str) -> str:
 
 @cache
 def _names(lang: str) -> dict[str, str]:
-    from ..rules import load_ruleset
+    from fpmetrics.ruleset.rules import load_ruleset
 
     return {k: r.label(lang) for k, r in load_ruleset("default").indicators.items()}
 

@@ -12,12 +12,12 @@ from html import escape
 
 import pandas as pd
 
-from .. import __version__
-from ..i18n import join, t
-from ..models import CheckReport, ScoreReport
-from ..rules import Indicator
-from .evidence_text import detail_rows, evidence_lines, infinite_text, mark
-from .values import display_value, previous_change, summary_line, unit_column_key
+from fpmetrics import __version__
+from fpmetrics.i18n import join, t
+from fpmetrics.models import CheckReport, ScoreReport
+from fpmetrics.report.evidence_text import detail_rows, evidence_lines, infinite_text, mark
+from fpmetrics.report.values import display_value, previous_change, summary_line, unit_column_key
+from fpmetrics.ruleset.rules import Indicator
 
 _CSS = """
 body{font-family:"Noto Sans CJK SC","Microsoft YaHei","PingFang SC",sans-serif;margin:2em auto;
@@ -54,7 +54,7 @@ def _table(headers: list[str], rows: list[str]) -> str:
 
 
 def to_html(check: CheckReport, scores: ScoreReport | None, lang: str) -> str:
-    from .subject import subject
+    from fpmetrics.report.subject import subject
 
     title = check.ruleset.label(lang)
     heading = t("score_title" if scores is not None else "table_title", lang, ruleset=title)
@@ -98,7 +98,7 @@ def _summary(check: CheckReport, scores: ScoreReport | None, lang: str) -> str:
         cards.append((t("col_period", lang), periods))
     lines = []
     if scores is not None:
-        from .scores import score_summary_lines
+        from fpmetrics.report.scores import score_summary_lines
 
         table = scores.scores
         cards.append((t("col_veto", lang), int(table["vetoed"].sum())))
@@ -131,7 +131,7 @@ def _units_by_status(check: CheckReport) -> dict[str, int]:
 
 
 def _ranking(scores: ScoreReport, lang: str) -> str:
-    from .scores import ScoreTexts, ranking_headers
+    from fpmetrics.report.scores import ScoreTexts, ranking_headers
 
     texts = ScoreTexts(scores, lang)
     has_period = scores.scores["period"].notna().any()
@@ -260,7 +260,7 @@ def _chart(results: pd.DataFrame, rule: Indicator, level: str, lang: str) -> str
 def _funnels(check: CheckReport, lang: str) -> list[str]:
     """A funnel plot per indicator that has one (a share, a sex ratio, a rate) and values for
     a few townships: the chart ``fpmetrics funnel`` draws, as inline SVG."""
-    from .funnel_chart import skipped_lines, svg_for_html
+    from fpmetrics.report.funnel_chart import skipped_lines, svg_for_html
 
     funnels, skipped = check.funnels
     parts = [f"<h2>{escape(t('funnel_section', lang))}</h2>", '<section class="funnels">']

@@ -15,9 +15,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ..fields import FIELDS
-from ..i18n import t
-from ..rules import RuleSet
+from fpmetrics.i18n import t
+from fpmetrics.normalise.fields import FIELDS
+from fpmetrics.ruleset.rules import RuleSet
 
 # Below this width the rule table would squeeze formulas and sources into slivers.
 RULES_TABLE_MIN_WIDTH = 120
@@ -121,7 +121,7 @@ def _declared_fields(ruleset: RuleSet, lang: str, out: Console) -> None:
 def render_register_columns(lang: str, out: Console) -> None:
     """The columns a register (one row per birth, migrant woman, staff member) is recognised
     by: per kind, each column, whether it is needed, and the headers it accepts."""
-    from ..registers.kinds import PLACE_ROLES, all_kinds
+    from fpmetrics.aggregate.registers.kinds import PLACE_ROLES, all_kinds
 
     table = Table(title=t("register_columns_title", lang), box=box.SIMPLE_HEAD)
     widest_header = max(

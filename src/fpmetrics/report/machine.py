@@ -11,12 +11,12 @@ from json.encoder import encode_basestring
 import pandas as pd
 from pydantic import BaseModel
 
-from .. import __version__
-from ..load import Inputs
-from ..models import CheckReport
-from .safety import csv_text, defuse_frame
-from .schema import PeriodWindow, UnitVerdict
-from .values import plain_number
+from fpmetrics import __version__
+from fpmetrics.models import CheckReport
+from fpmetrics.read.load import Inputs
+from fpmetrics.report.safety import csv_text, defuse_frame
+from fpmetrics.report.schema import PeriodWindow, UnitVerdict
+from fpmetrics.report.values import plain_number
 
 CSV_COLUMNS = [
     "unit", "code", "period", "indicator", "name", "value", "numerator", "denominator", "scale",

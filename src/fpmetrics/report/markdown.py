@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 
-from ..i18n import t
-from ..models import CheckReport, ScoreReport
-from .evidence_text import detail_rows, evidence_lines, infinite_text, mark
-from .values import display_value, previous_change, summary_line
+from fpmetrics.i18n import t
+from fpmetrics.models import CheckReport, ScoreReport
+from fpmetrics.report.evidence_text import detail_rows, evidence_lines, infinite_text, mark
+from fpmetrics.report.values import display_value, previous_change, summary_line
 
 # Markdown is pasted into documents and chats that render it, and many renderers pass raw
 # HTML through: a township named <script>… or <img onerror=…> must stay text. &, <, > become
@@ -44,19 +44,19 @@ def to_markdown(check: CheckReport, scores: ScoreReport | None, lang: str) -> st
     rules = check.ruleset.active
     label = check.ruleset.label(lang)
     title = t("score_title" if scores is not None else "table_title", lang, ruleset=label)
-    from .subject import subject
+    from fpmetrics.report.subject import subject
 
     about = subject(check, lang)  # 阳谷县 2024年度: the county and the period
     lines = [f"## {md_text(f'{about} {title}' if about else title)}", ""]
     if scores is not None:
-        from .scores import score_summary_lines
+        from fpmetrics.report.scores import score_summary_lines
 
         for line in score_summary_lines(scores, lang):
             lines += [md_text(line), ""]
     lines.append(md_text(summary_line(check, lang)))
     lines.append("")
     if scores is not None:
-        from .scores import ScoreTexts, ranking_headers
+        from fpmetrics.report.scores import ScoreTexts, ranking_headers
 
         texts = ScoreTexts(scores, lang)
         has_period = scores.scores["period"].notna().any()

@@ -9,9 +9,9 @@ from pathlib import Path
 from rich.console import Console
 from rich.text import Text
 
-from ..i18n import t
-from ..models import CheckReport, ScoreReport
-from .formats import emit
+from fpmetrics.i18n import t
+from fpmetrics.models import CheckReport, ScoreReport
+from fpmetrics.report.formats import emit
 
 
 def present(
@@ -28,17 +28,17 @@ def present(
 ) -> None:
     check = report.check if isinstance(report, ScoreReport) else report
     if isinstance(report, ScoreReport):
-        from .scores import absent_fields_warning
+        from fpmetrics.report.scores import absent_fields_warning
 
         warning = absent_fields_warning(report, lang)
         if warning:
             err.print(Text(warning, style="yellow"))
     if explain:
-        from .explain import render_explain
+        from fpmetrics.report.explain import render_explain
 
         render_explain(check.inputs, lang, err)
         if explain_units:
-            from .unit_explain import render_unit_explain
+            from fpmetrics.report.unit_explain import render_unit_explain
 
             render_unit_explain(check, explain_units, lang, err)
     if records is not None:
@@ -46,7 +46,7 @@ def present(
     if check.history_run is not None:
         err.print(t("history_recorded", lang, file=check.history_file, run=check.history_run))
     emit(report, fmt, output, lang, out, err)
-    from ..emptiness import nothing_evaluated
+    from fpmetrics.validate.emptiness import nothing_evaluated
 
     nothing = nothing_evaluated(check, lang)
     if nothing:
@@ -54,8 +54,8 @@ def present(
 
 
 def _write_records(check: CheckReport, path: Path, full_ids: bool, lang: str, err: Console) -> None:
-    from ..output import write_atomic
-    from .records import records_csv
+    from fpmetrics.report.output import write_atomic
+    from fpmetrics.report.records import records_csv
 
     behind = check.failing_records(full_ids=full_ids)
     if behind.empty:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .safety import csv_text, defuse_frame
+from fpmetrics.report.safety import csv_text, defuse_frame
 
 
 def records_csv(frame: pd.DataFrame) -> bytes:

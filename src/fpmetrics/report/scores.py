@@ -8,12 +8,12 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ..i18n import join, t
-from ..models import ScoreReport
-from .console import render_problems
-from .machine import _none, check_records, dumps_document, head, problem_records
-from .safety import csv_text, defuse_frame
-from .values import units_text
+from fpmetrics.i18n import join, t
+from fpmetrics.models import ScoreReport
+from fpmetrics.report.console import render_problems
+from fpmetrics.report.machine import _none, check_records, dumps_document, head, problem_records
+from fpmetrics.report.safety import csv_text, defuse_frame
+from fpmetrics.report.values import units_text
 
 
 class ScoreTexts:
@@ -24,7 +24,7 @@ class ScoreTexts:
     """
 
     def __init__(self, report: ScoreReport, lang: str) -> None:
-        from ..scoring import is_absent
+        from fpmetrics.scoring.points import is_absent
 
         self.lang = lang
         ruleset = report.check.ruleset
@@ -180,7 +180,7 @@ def score_summary_lines(report: ScoreReport, lang: str) -> list[str]:
 
 def absent_fields_warning(report: ScoreReport, lang: str) -> str | None:
     """One line when a scored, veto or award-gate indicator has its fields in no input."""
-    from ..fields import FIELDS
+    from fpmetrics.normalise.fields import FIELDS
 
     ruleset = report.check.ruleset
     scoring = ruleset.scoring

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from ..models import CheckReport
+from fpmetrics.models import CheckReport
 
 _COUNTY = re.compile(r"([\u4e00-\u9fff]{1,10}?(?:自治县|县|市|区|旗))")
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*(年度|年)?")

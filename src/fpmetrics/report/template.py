@@ -19,10 +19,10 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from rich.cells import cell_len
 
-from ..fields import FIELDS
-from ..i18n import join, t
-from ..rules import RuleSet
-from .safety import no_formulas, write_cell
+from fpmetrics.i18n import join, t
+from fpmetrics.normalise.fields import FIELDS
+from fpmetrics.report.safety import no_formulas, write_cell
+from fpmetrics.ruleset.rules import RuleSet
 
 HEADER_ROW = 3
 COUNTS_FROM = 3  # column C: after 乡镇(街道) and 统计期

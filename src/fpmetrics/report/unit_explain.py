@@ -8,13 +8,13 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ..errors import InputError
-from ..fields import FIELDS
-from ..frame_columns import FILE, SHEET, excluded_column, header_column
-from ..i18n import t
-from ..levels import at_level
-from ..models import CheckReport
-from .values import display_value, plain_number
+from fpmetrics.aggregate.levels import at_level
+from fpmetrics.errors import InputError
+from fpmetrics.frame_columns import FILE, SHEET, excluded_column, header_column
+from fpmetrics.i18n import t
+from fpmetrics.models import CheckReport
+from fpmetrics.normalise.fields import FIELDS
+from fpmetrics.report.values import display_value, plain_number
 
 
 def render_unit_explain(report: CheckReport, names: list[str], lang: str, err: Console) -> None:

@@ -6,10 +6,10 @@ import math
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
 
-from ..i18n import t
+from fpmetrics.i18n import t
 
 if TYPE_CHECKING:
-    from ..models import CheckReport
+    from fpmetrics.models import CheckReport
 
 
 def display_value(
@@ -82,7 +82,7 @@ def units_text(report: CheckReport, lang: str) -> str:
 
 def summary_line(report: CheckReport, lang: str) -> str:
     """ "18 个乡镇, 180 项检查: 达标 150 · 不达标 25 · …": the terminal, Markdown and HTML."""
-    from .evidence_text import summary_evidence
+    from fpmetrics.report.evidence_text import summary_evidence
 
     s = report.summary
     split = summary_evidence(s, lang)

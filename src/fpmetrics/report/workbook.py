@@ -19,10 +19,10 @@ from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from rich.cells import cell_len
 
-from .. import __version__
-from ..i18n import join, t
-from ..models import CheckReport, ScoreReport
-from .evidence_text import (
+from fpmetrics import __version__
+from fpmetrics.i18n import join, t
+from fpmetrics.models import CheckReport, ScoreReport
+from fpmetrics.report.evidence_text import (
     evidence_lines,
     infinite_text,
     interval_text,
@@ -31,10 +31,10 @@ from .evidence_text import (
     p_text,
     q_text,
 )
-from .safety import no_formulas
-from .safety import write_cell as _set
-from .values import decimals_needed, previous_change, summary_line
-from .xlsx_styles import style
+from fpmetrics.report.safety import no_formulas
+from fpmetrics.report.safety import write_cell as _set
+from fpmetrics.report.values import decimals_needed, previous_change, summary_line
+from fpmetrics.report.xlsx_styles import style
 
 RED = PatternFill("solid", fgColor="FFC7CE")
 RED_FONT = Font(color="9C0006")
@@ -236,7 +236,7 @@ REPORT_MARK = "fpmetrics report"
 def to_xlsx(check: CheckReport, scores: ScoreReport | None, lang: str) -> bytes:
     wb = Workbook()
     wb.remove(wb.active)
-    from .subject import subject
+    from fpmetrics.report.subject import subject
 
     title = check.ruleset.label(lang)
     about = subject(check, lang)  # every sheet's heading names the county and the period
@@ -263,7 +263,7 @@ def to_xlsx(check: CheckReport, scores: ScoreReport | None, lang: str) -> bytes:
 def _ranking_sheet(
     wb: Workbook, scores: ScoreReport, lang: str, title: str, meta: list[str]
 ) -> None:
-    from .scores import ScoreTexts, points_matrix
+    from fpmetrics.report.scores import ScoreTexts, points_matrix
 
     texts = ScoreTexts(scores, lang)
     rules = scores.check.ruleset.active
@@ -337,7 +337,7 @@ def _matrix_sheet(
     vetoed: dict[tuple[str, str], str] = {}
     unverified: dict[tuple[str, str], str] = {}
     if scores is not None:
-        from .scores import ScoreTexts
+        from fpmetrics.report.scores import ScoreTexts
 
         texts = ScoreTexts(scores, lang)
         for row in scores.scores.to_dict("records"):
@@ -413,7 +413,7 @@ def _funnel_sheet(wb: Workbook, check: CheckReport, lang: str, title: str, meta:
     from openpyxl.drawing.image import Image
     from openpyxl.worksheet.pagebreak import Break
 
-    from .funnel_chart import draw, numbered, numbered_key, skipped_lines
+    from fpmetrics.report.funnel_chart import draw, numbered, numbered_key, skipped_lines
 
     funnels, skipped = check.funnels
     ws = wb.create_sheet(_l("sheet_funnels", lang))

@@ -1,0 +1,2 @@
+"""Stage 4, aggregate: records and registers counted per unit (village, township, county)
+and period."""

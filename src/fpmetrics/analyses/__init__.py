@@ -1,0 +1,1 @@
+"""Stage 8, analyses: audit signals, funnel plots, history and changes between runs."""

@@ -1,0 +1,1 @@
+"""Stage 7, score: points, one-vote vetoes, ranks."""
