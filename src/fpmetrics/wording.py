@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from .i18n import MESSAGES, render, t
+from fpmetrics.i18n import MESSAGES, render, t
 
 if TYPE_CHECKING:
-    from .models import CheckReport, ScoreReport
-    from .rules import RuleSet
+    from fpmetrics.models import CheckReport, ScoreReport
+    from fpmetrics.ruleset.rules import RuleSet
 
 
 def named(results: pd.DataFrame, ruleset: RuleSet, lang: str) -> pd.DataFrame:
@@ -40,7 +40,7 @@ def _joined(separators: tuple[str, str]) -> Callable[[pd.Series, str], pd.Series
 
 
 def _field_label(values: pd.Series, lang: str) -> pd.Series:
-    from .fields import FIELDS
+    from fpmetrics.normalise.fields import FIELDS
 
     labels = {name: spec.label(lang) for name, spec in FIELDS.items()}
     return values.map(labels).fillna(values)
@@ -48,7 +48,7 @@ def _field_label(values: pd.Series, lang: str) -> pd.Series:
 
 def _field_labels(values: pd.Series, lang: str) -> pd.Series:
     """A list of field ids as their labels (English labels hold commas: "; ")."""
-    from .fields import FIELDS
+    from fpmetrics.normalise.fields import FIELDS
 
     sep = "; " if lang == "en" else "、"
     return values.map(
@@ -145,7 +145,7 @@ def _as_is(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 def _county_named(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     """The unit ``WHOLE_COUNTY`` (a county-level run without county names) in ``lang``."""
-    from .levels import WHOLE_COUNTY
+    from fpmetrics.aggregate.levels import WHOLE_COUNTY
 
     if "unit" not in frame or lang == "zh":
         return frame
@@ -166,4 +166,5 @@ def _sub(template: pd.Series, marker: str, values: pd.Series) -> pd.Series:
     """The first ``marker`` of each row's text replaced by the row's value (missing: "")."""
     parts = template.str.split(marker, n=1, regex=False)
     filler = values.astype(object).where(values.notna(), "").astype(str).astype("string")
-    return parts.str[0] + filler + parts.str[1].fillna("")
+    rest = parts.str[1].astype("string").fillna("")  # no marker in a text: nothing after it
+    return parts.str[0] + filler + rest
