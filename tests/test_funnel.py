@@ -420,7 +420,7 @@ def test_cli_png_and_svg_charts(cli, migrants, tmp_path):
 
 def test_cli_chart_is_written_atomically(cli, migrants, tmp_path, monkeypatch):
     """A write that fails at the last step leaves the old chart whole and no temporary file."""
-    import fpmetrics.report.output
+    import fpmetrics.files.output
 
     path, _ = migrants
     chart = tmp_path / "charts" / "funnel.png"
@@ -430,7 +430,7 @@ def test_cli_chart_is_written_atomically(cli, migrants, tmp_path, monkeypatch):
     def full_disk(src, dst):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(fpmetrics.report.output.os, "replace", full_disk)
+    monkeypatch.setattr(fpmetrics.files.output.os, "replace", full_disk)
     result = cli("funnel", "migrant_archive_rate", path, "-o", chart)
     assert_clean_error(result)
     assert chart.read_bytes() == b"the old chart"

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-import fpmetrics.report.output as output
+import fpmetrics.files.output as output
 from conftest import assert_clean_error, run_cli
 from fpmetrics.errors import InputError
 from scoring_builders import town, write_csv
@@ -235,7 +235,7 @@ def test_failure_is_an_input_error_naming_the_file(tmp_path):
 
 _SLOW_WRITER = """
 import os, sys, time
-import fpmetrics.report.output as output
+import fpmetrics.files.output as output
 real = os.write
 def slow(fd, data):
     n = real(fd, bytes(data[:65536]))

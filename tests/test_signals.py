@@ -66,7 +66,7 @@ def test_normal_end_removes_the_utf8_copy(tmp_path):
 
 
 def test_cleanup_removes_registered_paths(tmp_path):
-    from fpmetrics.report import cleanup
+    from fpmetrics.files import cleanup
 
     folder, file = tmp_path / "d", tmp_path / "f"
     folder.mkdir()

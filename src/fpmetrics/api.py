@@ -60,7 +60,7 @@ def check(
     _refuse_empty_files(paths)
     ruleset, aliases = _ruleset_and_aliases(rules, fields)
     if history is not None:
-        from fpmetrics.report.output import refuse_inputs
+        from fpmetrics.files.output import refuse_inputs
 
         refuse_inputs(Path(history), paths, (_rules_file(rules), fields))
     options = RegisterOptions(

@@ -315,8 +315,8 @@ def check_or_score(
     lang: LangOption = Lang.zh,
 ) -> None:
     from fpmetrics import api
+    from fpmetrics.files.output import refuse_inputs
     from fpmetrics.report.formats import format_for
-    from fpmetrics.report.output import refuse_inputs
     from fpmetrics.report.present import present
 
     command, language = ctx.info_name or "check", lang.value
@@ -389,8 +389,8 @@ def funnel(
 ) -> None:
     """Funnel plot of one indicator: which townships are outside chance (95%, 99.8%)."""
     from fpmetrics import api
+    from fpmetrics.files.output import refuse_inputs
     from fpmetrics.report.formats import emit, format_for
-    from fpmetrics.report.output import refuse_inputs
 
     language = lang.value
     chosen = format_for("funnel", fmt.value if fmt else None, output)
@@ -437,8 +437,8 @@ def audit(
 ) -> None:
     """Data-quality signals, ranked: changes beyond chance, too-smooth series, impossible rates."""
     from fpmetrics import api
+    from fpmetrics.files.output import refuse_inputs
     from fpmetrics.report.formats import emit, format_for
-    from fpmetrics.report.output import refuse_inputs
 
     language = lang.value
     chosen = format_for("audit", fmt.value if fmt else None, output)
@@ -499,7 +499,7 @@ def template(
     """Write the fill-in workbook for townships: the columns the rule set needs."""
     import re
 
-    from fpmetrics.report.output import refuse_inputs, write_reported
+    from fpmetrics.files.output import refuse_inputs, write_reported
     from fpmetrics.report.template import to_template
     from fpmetrics.ruleset.rules import load_ruleset
 
@@ -629,7 +629,7 @@ def run() -> None:
     collector walked the ~100,000 objects of the imported libraries some 30 times (~0.1 s on
     a 10M-row register; ~0.05 s now)."""
     gc.set_threshold(10_000, 10, 10)
-    from fpmetrics.report.cleanup import install
+    from fpmetrics.files.cleanup import install
 
     install()  # SIGTERM, SIGHUP, SIGINT: temporary copies removed, then exit 128 + signal
     try:

@@ -52,7 +52,7 @@ class _Renders:
         data = self._document("xlsx", lang)
         assert isinstance(data, bytes)
         if path is not None:
-            from fpmetrics.report.output import write_atomic
+            from fpmetrics.files.output import write_atomic
 
             write_atomic(Path(path), data)
         return data

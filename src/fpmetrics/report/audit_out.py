@@ -12,10 +12,10 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from fpmetrics.files.output import deliver
 from fpmetrics.i18n import t
 from fpmetrics.models import CheckReport
 from fpmetrics.report.machine import head, problem_records
-from fpmetrics.report.output import deliver
 from fpmetrics.report.plain_text import trim_lines
 from fpmetrics.report.safety import csv_text, defuse_frame
 

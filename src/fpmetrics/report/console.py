@@ -187,8 +187,6 @@ def wrapped(tokens: list[tuple[str, str]], width: int, indent: int = 2) -> Text:
 def render_problems(problems: pd.DataFrame, lang: str, err: Console) -> None:
     """Each problem as ``级别 文件 [工作表] E17 (列): message hint``, wrapped to the terminal
     with an indent, breaking between words or clauses, never inside a name, id or path."""
-    from fpmetrics.validate.problem_cells import where_text
-
     if problems.empty:
         return
     err.print(t("problems_header", lang, count=len(problems)))
@@ -204,3 +202,22 @@ def render_problems(problems: pd.DataFrame, lang: str, err: Console) -> None:
         err.print(wrapped(tokens, err.width, indent=4))
     if len(problems) > MAX_PROBLEMS_SHOWN:
         err.print(t("problems_more", lang, count=len(problems) - MAX_PROBLEMS_SHOWN))
+
+
+def where_text(problem: dict, lang: str) -> str:
+    """``文件 [工作表] E17`` (the cell address when known, else the row and the column)."""
+    where = str(problem["file"])
+    if problem.get("sheet"):
+        where += f" [{problem['sheet']}]"
+    cell = problem.get("cell")
+    if isinstance(cell, str) and cell:
+        where += f" {cell}"
+        if problem.get("column"):
+            where += f" ({problem['column']})"
+        return where
+    row = problem.get("row")
+    if row is not None and row == row:
+        where += " " + t("where_row", lang, row=int(row))
+    if problem.get("column"):
+        where += f" {problem['column']}"
+    return where

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 
 from fpmetrics.errors import InputError
+from fpmetrics.files.output import deliver, write_reported
 from fpmetrics.i18n import Message
-from fpmetrics.report.output import deliver, write_reported
 from fpmetrics.report.plain_text import trim_lines
 
 if TYPE_CHECKING:

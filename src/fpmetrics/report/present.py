@@ -46,15 +46,27 @@ def present(
     if check.history_run is not None:
         err.print(t("history_recorded", lang, file=check.history_file, run=check.history_run))
     emit(report, fmt, output, lang, out, err)
-    from fpmetrics.validate.emptiness import nothing_evaluated
-
-    nothing = nothing_evaluated(check, lang)
+    nothing = _nothing_evaluated(check, lang)
     if nothing:
         err.print(Text(nothing, style="bold red"))
 
 
+def _nothing_evaluated(check: CheckReport, lang: str) -> str | None:
+    """The one-line message for a run in which no check has a value, or None."""
+    from fpmetrics.i18n import join
+    from fpmetrics.normalise.fields import FIELDS
+    from fpmetrics.validate.emptiness import fields_without_data
+
+    missing = fields_without_data(check)
+    if missing is None:
+        return None
+    files = join([str(f) for f in check.inputs.files], lang)
+    names = [FIELDS[f].label(lang) for f in missing]
+    return t("nothing_evaluated", lang, files=files, fields=join(names, lang) or "—")
+
+
 def _write_records(check: CheckReport, path: Path, full_ids: bool, lang: str, err: Console) -> None:
-    from fpmetrics.report.output import write_atomic
+    from fpmetrics.files.output import write_atomic
     from fpmetrics.report.records import records_csv
 
     behind = check.failing_records(full_ids=full_ids)

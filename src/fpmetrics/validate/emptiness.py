@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from fpmetrics.frame_columns import FILE, ROW, SHEET, header_column
-from fpmetrics.i18n import join, t
 from fpmetrics.normalise.fields import COUNT_FIELDS, FIELDS
 from fpmetrics.validate.checks import PROBLEM_COLUMNS, Checked
 
@@ -49,14 +48,13 @@ def empty_unit_problems(records: pd.DataFrame, checked: Checked) -> pd.DataFrame
     ).reset_index(drop=True)
 
 
-def nothing_evaluated(report: CheckReport, lang: str) -> str | None:
-    """The one-line message for a run in which no check has a value, or None."""
+def fields_without_data(report: CheckReport) -> list[str] | None:
+    """For a run in which no check has a value: the fields the rules need that no input
+    filled (ids, in the rules' order); None when something was evaluated."""
     s = report.summary
     if s.get("pass", 0) + s.get("fail", 0) + s.get("warn", 0) + s.get("invalid", 0):
         return None
     needed = dict.fromkeys(f for rule in report.ruleset.active.values() for f in rule.fields)
     units = report.units
     with_data = {f for f in COUNT_FIELDS if f in units and units[f].notna().any()}
-    missing = [FIELDS[f].label(lang) for f in needed if f in FIELDS and f not in with_data]
-    files = join([str(f) for f in report.inputs.files], lang)
-    return t("nothing_evaluated", lang, files=files, fields=join(missing, lang) or "—")
+    return [f for f in needed if f in FIELDS and f not in with_data]

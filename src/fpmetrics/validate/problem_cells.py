@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import pandas as pd
 
-from fpmetrics.i18n import t
 from fpmetrics.read.load import Inputs
 from fpmetrics.read.xlsx_errors import column_letter
 
@@ -57,22 +56,3 @@ def locate(problems: pd.DataFrame, inputs: Inputs) -> pd.DataFrame:
     cell = pd.Series(None, index=problems.index, dtype=object)
     cell[known] = letter[known] + row[known].astype("Int64").astype(str)
     return problems.assign(cell=cell)
-
-
-def where_text(problem: dict, lang: str) -> str:
-    """``文件 [工作表] E17`` (the cell address when known, else the row and the column)."""
-    where = str(problem["file"])
-    if problem.get("sheet"):
-        where += f" [{problem['sheet']}]"
-    cell = problem.get("cell")
-    if isinstance(cell, str) and cell:
-        where += f" {cell}"
-        if problem.get("column"):
-            where += f" ({problem['column']})"
-        return where
-    row = problem.get("row")
-    if row is not None and row == row:
-        where += " " + t("where_row", lang, row=int(row))
-    if problem.get("column"):
-        where += f" {problem['column']}"
-    return where

@@ -19,12 +19,12 @@ import pandas as pd
 
 from fpmetrics.aggregate.registers.kinds import detect
 from fpmetrics.errors import InputError
+from fpmetrics.files.cleanup import register as register_temp
 from fpmetrics.frame_columns import ROW
 from fpmetrics.read.encoding import BadBytes, bad_bytes, detect_encoding
 from fpmetrics.read.grid import RawSheet
 from fpmetrics.read.readers import bad_bytes_message, check_file_lines, check_line_length, csv_rows
 from fpmetrics.read.table import HEADER_SEARCH_ROWS, _cell_text
-from fpmetrics.report.cleanup import register as register_temp
 
 if TYPE_CHECKING:
     import polars as pl
@@ -205,7 +205,7 @@ def _temp_dir() -> Path:
 
 def _transcode(path: Path, encoding: str) -> Path:
     """A UTF-8 copy of ``path`` in a private temporary folder (removed at exit, or when the
-    run is stopped by a signal: see :mod:`fpmetrics.report.cleanup`)."""
+    run is stopped by a signal: see :mod:`fpmetrics.files.cleanup`)."""
     target = _temp_dir() / f"{len(list(_temp_dir().iterdir()))}-{path.stem}.utf8.csv"
     decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
     offset = lines = 0

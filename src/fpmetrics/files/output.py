@@ -27,8 +27,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fpmetrics.errors import InputError
+from fpmetrics.files import cleanup
 from fpmetrics.i18n import t
-from fpmetrics.report import cleanup
 
 if TYPE_CHECKING:
     from rich.console import Console
