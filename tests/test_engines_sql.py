@@ -334,3 +334,28 @@ def test_ctid_only_for_a_plain_table(pg):
     query = SimpleNamespace(table=None, query="select * from births")
     assert sql_register(pg.url(), table, "en", None).source.row_keys
     assert not sql_register(pg.url(), query, "en", None).source.row_keys
+
+
+@pytest.mark.slow
+def test_ids_on_three_rows_are_found_as_in_the_csv(pg, cli, tmp_path):
+    """An id on two rows comes back by its first and last row's address; an id on three or
+    more rows (here also written in other case and with spaces) is looked for again: the
+    problems are the CSV path's."""
+    import polars as pl
+
+    url = pg.url()
+    sample = pl.read_csv(BIRTHS, infer_schema=False)
+    id_column = sample.columns[0]
+    third = sample.head(40).with_columns(
+        (pl.lit(" ") + pl.col(id_column).str.to_lowercase() + pl.lit(" ")).alias(id_column)
+    )
+    whole = tmp_path / "thrice.csv"
+    pl.concat([sample, sample.head(300), third]).write_csv(whole)
+    pg_cluster.load_csv(url, "thrice", whole)
+    from_db = _json(cli, url, "--table", "thrice", "--period", "year")
+    from_csv = _json(cli, whole, "--period", "year")
+    repeats = [p for p in from_csv["problems"] if p["code"] == "duplicate_id"]
+    assert len(repeats) >= 340
+    masked = url.replace(pg_cluster.PASSWORD, "***")
+    where = (f"{masked} [thrice]", masked)
+    assert _located_nowhere(from_db, *where) == _located_nowhere(from_csv, str(whole))

@@ -30,6 +30,8 @@ SOURCE = "__fpm_src__"
 DATES = "__fpm_dates__"
 """Stands for the fast-path birth dates until the SQL is compiled (a long list: kept out of
 SQLGlot's parser)."""
+LISTED = "__fpm_listed__"
+"""Stands for a long list of literals (row addresses, ids) until the SQL is compiled."""
 DATE_VALUES_LIMIT = 100_000
 """At most this many distinct dates are read back; any further date is grouped as written
 (more combinations, the same answers)."""
@@ -141,6 +143,24 @@ def repeated_ids(columns: dict[str, str], rn: str) -> str:
         f"UPPER(TRIM({quote('id')})) IN (SELECT r.k FROM ({repeated}) AS r) "
         f"ORDER BY {quote('_row')}"
     )
+
+
+def repeated_id_groups(columns: dict[str, str], first: str, last: str) -> str:
+    """Query 3, first half, where rows have an address (PostgreSQL's ``ctid``): each id on
+    more than one row with its count and its first and last row (``first``/``last``: the
+    SQL of those addresses). Two rows, the usual repeat, are then fetched by address
+    (:func:`rows_at`); one scan of the table, no join back to it."""
+    ident = f"CAST(t.{quote(columns['id'])} AS TEXT)"
+    key = f"UPPER(TRIM({ident}))"
+    return (
+        f"SELECT {key} AS k, COUNT(*) AS n, {first} AS a, {last} AS b FROM {SOURCE} AS t "
+        f"WHERE {ident} IS NOT NULL GROUP BY {key} HAVING COUNT(*) > 1"
+    )
+
+
+def rows_at(columns: dict[str, str], rn: str, where: str) -> str:
+    """The register's rows that ``where`` picks (over ``t``), by row."""
+    return f"SELECT * FROM ({rows(columns, rn)} WHERE {where}) AS s ORDER BY {quote('_row')}"
 
 
 @cache

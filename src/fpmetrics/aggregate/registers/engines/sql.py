@@ -17,7 +17,6 @@ one sequential scan (PostgreSQL: no parallel workers).
 
 from __future__ import annotations
 
-import contextlib
 import getpass
 import os
 import sys
@@ -31,6 +30,7 @@ from fpmetrics.aggregate.registers.engines import Location, define, register_fro
 from fpmetrics.aggregate.registers.engines.pushdown import Pushdown
 from fpmetrics.aggregate.registers.source import Register
 from fpmetrics.errors import InputError
+from fpmetrics.frame_columns import ROW
 from fpmetrics.i18n import t
 
 _RANGES = 300
@@ -202,19 +202,29 @@ class SqlSource(Pushdown):
                 connection.execute("SET parallel_tuple_cost = 0.001")  # type: ignore[attr-defined]
 
     def repeated_ids(self, register: Register) -> pl.DataFrame:
-        """As :meth:`Pushdown.repeated_ids`, with no parallel workers in PostgreSQL: a
-        parallel plan has each worker group every id again for its part of the join (3
-        times the work, measured)."""
+        """As :meth:`Pushdown.repeated_ids`. In a PostgreSQL table, one grouping scan gives
+        each repeated id with its first and last row (``ctid``): an id on two rows, the usual
+        repeat, needs nothing more than those two rows, fetched by address; only the ids on
+        three or more rows are looked for again (a scan, when there are any). The join back
+        to the table this replaces took two thirds of the time at 10M rows, measured."""
         if not self.row_keys:
             return super().repeated_ids(register)
-        connection = self.connect()
-        connection.execute("SET max_parallel_workers_per_gather = 0")  # type: ignore[attr-defined]
-        try:
-            return super().repeated_ids(register)
-        finally:
-            # A lost connection: the query's own error is the one shown.
-            with contextlib.suppress(Exception):
-                connection.execute("RESET max_parallel_workers_per_gather")  # type: ignore[attr-defined]
+        columns = self._columns_of(register)
+        groups = define.repeated_id_groups(columns, "MIN(t.ctid)::text", "MAX(t.ctid)::text")
+        _, found = self.query(groups)
+        if not found:
+            return self._frame(define.rows_at(columns, self.row_number, "FALSE"))
+        tids = sorted({tid for _, _, first, last in found for tid in (first, last)})
+        at = f"t.ctid = ANY(ARRAY[{define.LISTED}]::tid[])"
+        listed = {define.LISTED: ", ".join(define.literal(tid) for tid in tids)}
+        frames = [self._frame(define.rows_at(columns, self.row_number, at), listed)]
+        many = [key for key, count, _, _ in found if count > 2]
+        if many:  # the rows between the first and the last of an id on 3 or more rows
+            ident = f"UPPER(TRIM(CAST(t.{define.quote(columns['id'])} AS TEXT)))"
+            keys = {define.LISTED: ", ".join(define.literal(k) for k in many)}
+            where = f"{ident} IN ({define.LISTED})"
+            frames.append(self._frame(define.rows_at(columns, self.row_number, where), keys))
+        return pl.concat(frames).unique(ROW, keep="first").sort(ROW)
 
     def row_numbers(self, keys: np.ndarray) -> np.ndarray:
         """The row numbers of the rows at ``keys`` (order keys of their ``ctid``): 2 + the
