@@ -50,6 +50,7 @@ def test_audit_and_funnel_json_are_the_commands(cli):
     assert chart.chart("svg").lstrip().startswith(b"<?xml")
 
 
+@pytest.mark.slow
 def test_xlsx_is_written_atomically_where_asked(tmp_path):
     report = fpmetrics.check([COUNTY])
     data = report.to_xlsx(tmp_path / "r.xlsx", lang="en")
@@ -85,6 +86,7 @@ def test_history_records_the_run(tmp_path):
     assert first.history_run == 1 and second.history_run == 2
 
 
+@pytest.mark.slow
 def test_the_documented_example_runs(monkeypatch, capsys):
     """docs/library.md's example, run as written from the project folder."""
     text = (ROOT / "docs" / "library.md").read_text(encoding="utf-8")

@@ -166,6 +166,7 @@ def test_every_sheet_is_ready_to_print(sample_score):
         assert today in meta, ws.title
 
 
+@pytest.mark.slow
 def test_column_widths_fit_township_names(sample_score):
     wb, data, _ = sample_score
     longest = max(len(s["unit"]) for s in data["scores"])  # CJK: two cells per character
