@@ -414,11 +414,19 @@ def main(argv: list[str] | None = None) -> int:
         "--table", type=Path, nargs="+", help="print the table of runs saved with --json, and stop"
     )
     parser.add_argument(
+        "--fpmetrics-python",
+        help="the Python of another fpmetrics install to time (a clean, non-editable one: "
+        "python -m venv v && v/bin/pip install dist/fpmetrics-*.whl)",
+    )
+    parser.add_argument(
         "--max-memory-mb",
         type=float,
         help="kill a run whose process tree passes this much memory (reported as such)",
     )
     args = parser.parse_args(argv)
+    if args.fpmetrics_python:
+        global FPMETRICS_PYTHON
+        FPMETRICS_PYTHON = args.fpmetrics_python
     engines = [e.strip() for e in args.engines.split(",") if e.strip()]
     unknown = set(engines) - set(ENGINES)
     if unknown:
