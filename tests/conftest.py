@@ -30,6 +30,8 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE_XLSX = REPO / "sample_data" / "county_2024.xlsx"
 SAMPLE_CSV = REPO / "sample_data" / "county_2024.csv"
+BIRTHS_REGISTER = REPO / "sample_data" / "births_register_2023_2024.csv"
+MIGRANTS_REGISTER = REPO / "sample_data" / "migrants_register.csv"  # GB18030
 TEST_DATA = REPO / "tests" / "data"
 
 # The ten indicator ids of the shipped `default` rule set, in rule order.
@@ -326,6 +328,13 @@ def run_fpmetrics(tmp_path: Path):
 
 
 # ---------------------------------------------------------------------- reading output
+
+
+def check_json(cli: Any, *args: object) -> dict[str, Any]:
+    """``fpmetrics check ARGS --format json`` that ran (exit 0 or 1): its document."""
+    result = cli("check", *args, "--format", "json")
+    assert result.exit_code in (0, 1), result.stderr
+    return result.json()
 
 
 def by_key(data: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:

@@ -4,16 +4,12 @@ or the ``sql`` extra is missing."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 
 import mysql_server
+from conftest import BIRTHS_REGISTER, MIGRANTS_REGISTER, check_json
 
-SAMPLES = Path(__file__).resolve().parents[1] / "sample_data"
-BIRTHS = SAMPLES / "births_register_2023_2024.csv"
-MIGRANTS = SAMPLES / "migrants_register.csv"
+BIRTHS, MIGRANTS = BIRTHS_REGISTER, MIGRANTS_REGISTER
 
 
 @pytest.fixture(scope="module")
@@ -34,12 +30,6 @@ def mysql():
         server.stop()
 
 
-def _json(cli, *args: object) -> dict:
-    result = cli("check", *args, "--format", "json")
-    assert result.exit_code in (0, 1), result.stderr
-    return json.loads(result.stdout)
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize(
     ("table", "sample", "options"),
@@ -48,8 +38,8 @@ def _json(cli, *args: object) -> dict:
 )
 def test_mysql_table_gives_the_csv_json(mysql, cli, table, sample, options):
     url = mysql.url()
-    from_db = _json(cli, url, "--table", table, *options)
-    from_csv = _json(cli, sample, *options)
+    from_db = check_json(cli, url, "--table", table, *options)
+    from_csv = check_json(cli, sample, *options)
     masked = url.replace(mysql_server.PASSWORD, "***")
     assert from_csv["problems"]
     assert {p["file"] for p in from_db["problems"]} == {masked}

@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import polars as pl
 import pytest
 
-from conftest import assert_clean_error
+from conftest import BIRTHS_REGISTER, MIGRANTS_REGISTER, assert_clean_error, check_json
 
-SAMPLES = Path(__file__).resolve().parents[1] / "sample_data"
-BIRTHS = SAMPLES / "births_register_2023_2024.csv"
-MIGRANTS = SAMPLES / "migrants_register.csv"
-
-
-def _json(cli, *args: object) -> dict:
-    result = cli("check", *args, "--format", "json")
-    assert result.exit_code in (0, 1), result.stderr
-    return json.loads(result.stdout)
+BIRTHS, MIGRANTS = BIRTHS_REGISTER, MIGRANTS_REGISTER
 
 
 def _without_files(data: dict) -> dict:
@@ -43,8 +34,8 @@ def test_parquet_file_gives_the_csv_json(cli, tmp_path, sample, period):
     target = tmp_path / "register.parquet"
     _read(sample).write_parquet(target)
     extra = ("--period", period) if period else ()
-    from_csv = _json(cli, sample, *extra)
-    from_parquet = _json(cli, target, *extra)
+    from_csv = check_json(cli, sample, *extra)
+    from_parquet = check_json(cli, target, *extra)
     assert from_csv["problems"], "the sample registers carry problems to compare"
     assert {p["file"] for p in from_parquet["problems"]} == {str(target)}
     assert _without_files(from_parquet) == _without_files(from_csv)
@@ -58,8 +49,8 @@ def test_typed_parquet_columns_read_as_their_text(cli, tmp_path):
     )
     target = tmp_path / "typed.parquet"
     typed.write_parquet(target)
-    got = _json(cli, target, "--period", "year")
-    want = _json(cli, BIRTHS, "--period", "year")
+    got = check_json(cli, target, "--period", "year")
+    want = check_json(cli, BIRTHS, "--period", "year")
     # The invalid date 2024-02-30 cannot be stored as a date: it is a missing date here.
     assert got["results"] != [] and len(got["results"]) == len(want["results"])
     assert [r["unit"] for r in got["results"]] == [r["unit"] for r in want["results"]]
@@ -72,8 +63,8 @@ def test_hive_partitioned_folder(cli, tmp_path):
     assert (folder / "year=2023").is_dir() and (folder / "year=2024").is_dir()
     for period in (None, "year"):
         extra = ("--period", period) if period else ()
-        got = _json(cli, folder, *extra)
-        want = _json(cli, BIRTHS, *extra)
+        got = check_json(cli, folder, *extra)
+        want = check_json(cli, BIRTHS, *extra)
         # Partitions regroup the rows (2023's first): row numbers follow the files' order.
         for data in (got, want):
             data["inputs"] = None

@@ -3,16 +3,14 @@ engine over the same Parquet files, and over a table in Spark's catalog."""
 
 from __future__ import annotations
 
-import json
 import shutil
-from pathlib import Path
 
 import polars as pl
 import pytest
 
-SAMPLES = Path(__file__).resolve().parents[1] / "sample_data"
-BIRTHS = SAMPLES / "births_register_2023_2024.csv"
-MIGRANTS = SAMPLES / "migrants_register.csv"
+from conftest import BIRTHS_REGISTER, MIGRANTS_REGISTER, check_json
+
+BIRTHS, MIGRANTS = BIRTHS_REGISTER, MIGRANTS_REGISTER
 
 
 @pytest.fixture(scope="module")
@@ -39,12 +37,6 @@ def spark(tmp_path_factory):
     session.stop()
 
 
-def _json(cli, *args: object) -> dict:
-    result = cli("check", *args, "--format", "json")
-    assert result.exit_code in (0, 1), result.stderr
-    return json.loads(result.stdout)
-
-
 @pytest.mark.slow
 def test_spark_gives_the_embedded_json(spark, cli, tmp_path):
     session, _ = spark
@@ -59,15 +51,15 @@ def test_spark_gives_the_embedded_json(spark, cli, tmp_path):
     )
     cases = [((births, migrants), ()), ((hive,), ("--period", "month"))]
     for inputs, options in cases:
-        embedded = _json(cli, *inputs, *options)
-        on_spark = _json(cli, *inputs, *options, "--engine", "spark")
+        embedded = check_json(cli, *inputs, *options)
+        on_spark = check_json(cli, *inputs, *options, "--engine", "spark")
         assert embedded["problems"] and embedded["results"]
         assert on_spark == embedded
 
     # A table in Spark's catalog (Hive): counted by Spark, located as hive:births.
     session.read.parquet(str(births)).write.saveAsTable("births")
-    on_table = _json(cli, "hive:births", "--engine", "spark", "--period", "year")
-    from_file = _json(cli, births, "--period", "year")
+    on_table = check_json(cli, "hive:births", "--engine", "spark", "--period", "year")
+    from_file = check_json(cli, births, "--period", "year")
     on_table["inputs"] = from_file["inputs"] = None  # the one entry allowed to differ
     for problem in from_file["problems"]:
         problem["file"] = "hive:births"

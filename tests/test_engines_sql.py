@@ -7,21 +7,18 @@ extra are missing (.ci/install-services.sh installs the server)."""
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
 import pg_cluster
+from conftest import BIRTHS_REGISTER, MIGRANTS_REGISTER, check_json
 
-SAMPLES = Path(__file__).resolve().parents[1] / "sample_data"
-BIRTHS = SAMPLES / "births_register_2023_2024.csv"
-MIGRANTS = SAMPLES / "migrants_register.csv"
+BIRTHS, MIGRANTS = BIRTHS_REGISTER, MIGRANTS_REGISTER
 
 
 @pytest.fixture(scope="session")
@@ -62,12 +59,6 @@ def _env(**extra: str) -> dict[str, str]:
     return env
 
 
-def _json(cli, *args: object) -> dict:
-    result = cli("check", *args, "--format", "json")
-    assert result.exit_code in (0, 1), result.stderr
-    return json.loads(result.stdout)
-
-
 def _located_nowhere(data: dict, *where: str) -> dict:
     """The JSON with where the rows are (file, table, the location in summary lines) blanked."""
     data["inputs"] = None  # where the rows came from: the one entry allowed to differ
@@ -102,8 +93,8 @@ def _located_nowhere(data: dict, *where: str) -> dict:
 )
 def test_table_gives_the_csv_json(pg, cli, table, sample, options):
     url = pg.url()
-    from_db = _json(cli, url, "--table", table, *options)
-    from_csv = _json(cli, sample, *options)
+    from_db = check_json(cli, url, "--table", table, *options)
+    from_csv = check_json(cli, sample, *options)
     assert from_csv["problems"], "the sample registers carry problems to compare"
     masked = url.replace(pg_cluster.PASSWORD, "***")
     assert {p["file"] for p in from_db["problems"]} == {masked}
@@ -116,10 +107,10 @@ def test_table_gives_the_csv_json(pg, cli, table, sample, options):
 def test_query_gives_the_csv_json(pg, cli):
     url = pg.url()
     query = "select * from births where \"乡镇\" <> '侨润街道'"
-    from_db = _json(cli, url, "--query", query, "--period", "year")
+    from_db = check_json(cli, url, "--query", query, "--period", "year")
     assert from_db["results"]
     assert "侨润街道" not in {r["unit"] for r in from_db["results"]}
-    from_table = _json(cli, url, "--table", "births", "--period", "year")
+    from_table = check_json(cli, url, "--table", "births", "--period", "year")
     want = [r for r in from_table["results"] if r["unit"] != "侨润街道"]
     assert from_db["results"] == want
 
@@ -127,9 +118,9 @@ def test_query_gives_the_csv_json(pg, cli):
 @pytest.mark.slow
 def test_typed_date_column_reads_as_its_text(pg, cli):
     url = pg.url()
-    got = _json(cli, url, "--table", "typed", "--period", "month")
-    want = _json(cli, url, "--query", "select * from births where \"出生日期\" <> '2024-02-30'",
-                 "--period", "month")  # fmt: skip
+    got = check_json(cli, url, "--table", "typed", "--period", "month")
+    query = "select * from births where \"出生日期\" <> '2024-02-30'"
+    want = check_json(cli, url, "--query", query, "--period", "month")
     assert got["results"] == want["results"]
 
 
@@ -315,8 +306,8 @@ def test_rows_located_by_ctid_number_as_the_export(pg, cli, tmp_path):
     kept = pl.read_csv(whole, infer_schema=False).with_row_index("_i")
     csv = tmp_path / "gaps.csv"
     kept.filter(pl.col("_i") % 7 != 2).drop("_i").write_csv(csv)
-    from_db = _json(cli, url, "--table", "gaps", "--period", "year")
-    from_csv = _json(cli, csv, "--period", "year")
+    from_db = check_json(cli, url, "--table", "gaps", "--period", "year")
+    from_csv = check_json(cli, csv, "--period", "year")
     assert {p["code"] for p in from_csv["problems"]} >= {"duplicate_id", "bad_date"}
     masked = url.replace(pg_cluster.PASSWORD, "***")
     where = (f"{masked} [gaps]", masked)
@@ -352,8 +343,8 @@ def test_ids_on_three_rows_are_found_as_in_the_csv(pg, cli, tmp_path):
     whole = tmp_path / "thrice.csv"
     pl.concat([sample, sample.head(300), third]).write_csv(whole)
     pg_cluster.load_csv(url, "thrice", whole)
-    from_db = _json(cli, url, "--table", "thrice", "--period", "year")
-    from_csv = _json(cli, whole, "--period", "year")
+    from_db = check_json(cli, url, "--table", "thrice", "--period", "year")
+    from_csv = check_json(cli, whole, "--period", "year")
     repeats = [p for p in from_csv["problems"] if p["code"] == "duplicate_id"]
     assert len(repeats) >= 340
     masked = url.replace(pg_cluster.PASSWORD, "***")
