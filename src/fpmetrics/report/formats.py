@@ -111,8 +111,7 @@ def _document(
         console = Console(file=StringIO(), width=width)
         _table(report, lang, console, Console(file=StringIO(), stderr=True))
         return trim_lines(console.file.getvalue())  # type: ignore[attr-defined]
-    renderer = _RENDERERS[(report.kind, fmt)]
-    return renderer(report, lang, for_spreadsheet)
+    return _render(report, fmt, lang, for_spreadsheet)
 
 
 def _refuse_format(kind: str, fmt: str) -> None:
@@ -187,83 +186,30 @@ def _table(report: Report, lang: str, out: Console, err: Console) -> None:
         funnel_table(report, lang, out)  # type: ignore[arg-type]
 
 
-def _check_json(report, lang, for_spreadsheet):  # type: ignore[no-untyped-def]
-    from fpmetrics.report.machine import to_json
+def _render(report, fmt: str, lang: str, for_spreadsheet: bool) -> str | bytes:  # type: ignore[no-untyped-def]
+    """The renderer of (report kind, ``fmt``), a valid pair, imported only when used."""
+    if fmt in ("markdown", "html", "xlsx"):  # check and score: the check, and the scores
+        from importlib import import_module  # only the one format's module (openpyxl…)
 
-    return to_json(report)
+        module = import_module(f"fpmetrics.report.{'workbook' if fmt == 'xlsx' else fmt}")
+        check, scores = (report.check, report) if report.kind == "score" else (report, None)
+        return getattr(module, f"to_{fmt}")(check, scores, lang)
+    if report.kind == "check":
+        from fpmetrics.report.machine import to_csv, to_json
 
+        return to_json(report) if fmt == "json" else to_csv(report, for_spreadsheet=for_spreadsheet)
+    if report.kind == "score":
+        from fpmetrics.report.scores import score_csv, score_json
 
-def _check_csv(report, lang, for_spreadsheet):  # type: ignore[no-untyped-def]
-    from fpmetrics.report.machine import to_csv
+        if fmt == "json":
+            return score_json(report)
+        return score_csv(report, for_spreadsheet=for_spreadsheet)
+    if report.kind == "audit":
+        from fpmetrics.report.audit_out import audit_csv, audit_json
 
-    return to_csv(report, for_spreadsheet=for_spreadsheet)
-
-
-def _score_json(report, lang, for_spreadsheet):  # type: ignore[no-untyped-def]
-    from fpmetrics.report.scores import score_json
-
-    return score_json(report)
-
-
-def _score_csv(report, lang, for_spreadsheet):  # type: ignore[no-untyped-def]
-    from fpmetrics.report.scores import score_csv
-
-    return score_csv(report, for_spreadsheet=for_spreadsheet)
-
-
-def _markdown(report, lang, for_spreadsheet):  # type: ignore[no-untyped-def]
-    from fpmetrics.report.markdown import to_markdown
-
-    return to_markdown(*_check_and_scores(report), lang)
-
-
-def _html(report, lang, for_spreadsheet):  # type: ignore[no-untyped-def]
-    from fpmetrics.report.html import to_html
-
-    return to_html(*_check_and_scores(report), lang)
-
-
-def _xlsx(report, lang, for_spreadsheet):  # type: ignore[no-untyped-def]
-    from fpmetrics.report.workbook import to_xlsx
-
-    return to_xlsx(*_check_and_scores(report), lang)
-
-
-def _audit_json(report, lang, for_spreadsheet):  # type: ignore[no-untyped-def]
-    from fpmetrics.report.audit_out import audit_json
-
-    return audit_json(report.check, report.signals, report.periods)
-
-
-def _audit_csv(report, lang, for_spreadsheet):  # type: ignore[no-untyped-def]
-    from fpmetrics.report.audit_out import audit_csv
-
-    return audit_csv(report.signals, for_spreadsheet=for_spreadsheet)
-
-
-def _funnel_json(report, lang, for_spreadsheet):  # type: ignore[no-untyped-def]
+        if fmt == "json":
+            return audit_json(report.check, report.signals, report.periods)
+        return audit_csv(report.signals, for_spreadsheet=for_spreadsheet)
     from fpmetrics.report.funnel_out import funnel_json
 
     return funnel_json(report)
-
-
-def _check_and_scores(report):  # type: ignore[no-untyped-def]
-    """The markdown, HTML and Excel reports take the check and, for score, its scores."""
-    return (report.check, report) if report.kind == "score" else (report, None)
-
-
-_RENDERERS = {
-    ("check", "json"): _check_json,
-    ("check", "csv"): _check_csv,
-    ("check", "markdown"): _markdown,
-    ("check", "html"): _html,
-    ("check", "xlsx"): _xlsx,
-    ("score", "json"): _score_json,
-    ("score", "csv"): _score_csv,
-    ("score", "markdown"): _markdown,
-    ("score", "html"): _html,
-    ("score", "xlsx"): _xlsx,
-    ("audit", "json"): _audit_json,
-    ("audit", "csv"): _audit_csv,
-    ("funnel", "json"): _funnel_json,
-}
