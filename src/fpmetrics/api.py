@@ -61,8 +61,9 @@ def check(
     ruleset, aliases = _ruleset_and_aliases(rules, fields)
     if history is not None:
         from fpmetrics.files.output import refuse_inputs
+        from fpmetrics.ruleset.rules import rules_file
 
-        refuse_inputs(Path(history), paths, (_rules_file(rules), fields))
+        refuse_inputs(Path(history), paths, (rules_file(str(rules)), fields))
     options = RegisterOptions(
         kind=kind,
         period=grouping(period, ruleset.periods.start_month),
@@ -156,18 +157,6 @@ def _ruleset_and_aliases(rules: PathLike, fields: PathLike | None):  # type: ign
         for field, headers in load_aliases(Path(fields)).items():
             aliases[field] = [*aliases.get(field, []), *headers]
     return ruleset, aliases
-
-
-def _rules_file(rules: PathLike) -> Path | str:
-    """The file ``rules`` names: a path, or a shipped rule set's own file (not to be
-    written over either). Unknown names are left to the rule loader to report."""
-    from fpmetrics.errors import InputError
-    from fpmetrics.ruleset.rules import resolve
-
-    try:
-        return resolve(str(rules))
-    except InputError:
-        return str(rules)
 
 
 def _refuse_empty_files(inputs: list[Path]) -> None:

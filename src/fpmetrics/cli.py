@@ -261,16 +261,10 @@ FailOnOption = Annotated[
 
 
 def _rules_file(rules: str) -> Path | str:
-    from fpmetrics.api import _rules_file
+    """What --rules names, not to be written over (imported here: --help stays cheap)."""
+    from fpmetrics.ruleset.rules import rules_file
 
-    return _rules_file(rules)
-
-
-def _units(value: str | None) -> frozenset[str] | None:
-    """--units: a file of names (one per line; a header line 乡镇 is skipped) or a list."""
-    from fpmetrics.normalise.unit_names import parse_units
-
-    return parse_units(value)
+    return rules_file(rules)
 
 
 def _explained(inputs: list[str], explain: bool, lang: str) -> tuple[list[str], list[str]]:
@@ -316,6 +310,7 @@ def check_or_score(
 ) -> None:
     from fpmetrics import api
     from fpmetrics.files.output import refuse_inputs
+    from fpmetrics.normalise.unit_names import parse_units
     from fpmetrics.report.formats import format_for
     from fpmetrics.report.present import present
 
@@ -342,7 +337,7 @@ def check_or_score(
         sheet=sheet,
         kind=kind.value if kind else None,
         period=period.value if period else None,
-        units=_units(units),
+        units=parse_units(units),
         by=by.value,
         table=table,
         query=query,

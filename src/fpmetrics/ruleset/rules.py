@@ -409,6 +409,15 @@ class RuleSet(BaseModel):
 # ---------------------------------------------------------------- locating rule sets
 
 
+def rules_file(name: str) -> Path | str:
+    """The file ``--rules NAME`` names: a path, or a shipped rule set's own file (neither to
+    be written over). An unknown name is left to :func:`load_ruleset` to report."""
+    try:
+        return resolve(name)
+    except InputError:
+        return name
+
+
 def shipped_dir() -> Path:
     """Shipped rule sets: inside the installed package, or ``rules/`` in a source checkout."""
     packaged = Path(__file__).resolve().parents[1] / "rules"
