@@ -198,8 +198,11 @@ class SqlSource(Pushdown):
             connection.execute("RESET max_parallel_workers_per_gather")  # type: ignore[attr-defined]
             if "PGOPTIONS" not in os.environ:
                 # The grouping's partial results are small (combinations, not rows): priced
-                # as such, the planner splits the scan among workers (~20% faster at 2M).
-                connection.execute("SET parallel_tuple_cost = 0.001")  # type: ignore[attr-defined]
+                # as such, each worker groups its share of the scan (partial aggregation).
+                # 0.01, measured: the default (0.1) groups all 10M rows in one process
+                # (13 s), 0.001 makes sending every row to the leader look free (16 s), 0.01
+                # gives partial aggregation (8.6 s); at 2M 0.01 is as fast as 0.001.
+                connection.execute("SET parallel_tuple_cost = 0.01")  # type: ignore[attr-defined]
 
     def repeated_ids(self, register: Register) -> pl.DataFrame:
         """As :meth:`Pushdown.repeated_ids`. In a PostgreSQL table, one grouping scan gives
