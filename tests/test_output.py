@@ -367,10 +367,36 @@ def test_json_document_layout_is_one_key_per_line_and_one_item_per_line():
         "problems": [{"row": None}],
         "windows": [],
     }
-    text = dumps_document(payload)
+    text = dumps_document(payload).text()
     assert text == (
         '{\n  "name": "规则",\n  "results": [\n    {"a": 1},\n    {"a": 2}\n  ],\n'
         '  "summary": {"units": 2},\n  "problems": [\n    {"row": null}\n  ],\n'
         '  "windows": []\n}\n'
     )
     assert json.loads(text)["results"] == [{"a": 1}, {"a": 2}]
+
+
+def test_pieces_are_written_as_the_one_text_they_make(tmp_path, capsys):
+    """A JSON document goes out piece by piece (never joined, never encoded whole): the same
+    bytes as its text, on stdout and in a file, runs of pieces split anywhere, and a CSV's
+    BOM written once."""
+    from rich.console import Console
+
+    from fpmetrics.files import output
+    from fpmetrics.files.output import Pieces, deliver
+
+    parts = [f'{{"镇": {i}}},\n' for i in range(3 * output._PIECES_PER_WRITE + 7)]
+    pieces = Pieces(parts)
+    text = "".join(parts)
+    assert pieces.text() == text
+    assert "".join(pieces.chunks()) == text and len(list(pieces.chunks())) == 4
+    assert bytes(pieces.encoded("utf-8-sig")) == text.encode("utf-8-sig")
+    err = Console(file=io.StringIO())
+    deliver(pieces, "json", None, "zh", err)
+    assert capsys.readouterr().out == text
+    deliver(pieces, "json", tmp_path / "out.json", "zh", err)
+    assert (tmp_path / "out.json").read_bytes() == text.encode("utf-8")
+    deliver(Pieces(["a,b\n", "1,2\n"]), "csv", tmp_path / "out.csv", "zh", err)
+    assert (tmp_path / "out.csv").read_bytes() == "\ufeffa,b\n1,2\n".encode()
+    deliver(Pieces([]), "json", tmp_path / "empty.json", "zh", err)
+    assert (tmp_path / "empty.json").read_bytes() == b""

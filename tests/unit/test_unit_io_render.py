@@ -36,7 +36,7 @@ def report(tmp_path, default_rules):
 
 
 def test_to_json_renders_the_check_report(report):
-    data = json.loads(to_json(report))
+    data = json.loads(to_json(report).text())
     assert list(data)[:3] == ["fpmetrics", "ruleset", "inputs"]
     sex = {r["unit"]: r for r in data["results"] if r["indicator"] == "sex_ratio_at_birth"}
     assert (sex["甲镇"]["status"], sex["甲镇"]["value"]) == ("pass", 105.0)
@@ -54,7 +54,7 @@ def test_to_csv_renders_one_row_per_check(report):
 
 
 def test_score_json_renders_the_score_report(report):
-    data = json.loads(score_json(worded(run_score(report), "zh")))
+    data = json.loads(score_json(worded(run_score(report), "zh")).text())
     assert {s["unit"] for s in data["scores"]} == {"甲镇", "乙镇"}
     totals = {s["unit"]: s["total"] for s in data["scores"]}
     assert totals["甲镇"] > totals["乙镇"]  # 乙镇's sex ratio 140 scores nothing

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 
 from fpmetrics.errors import InputError
-from fpmetrics.files.output import deliver, write_reported
+from fpmetrics.files.output import Pieces, deliver, write_reported
 from fpmetrics.i18n import Message
 from fpmetrics.report.plain_text import trim_lines
 
@@ -82,7 +82,8 @@ def document(
 ) -> str | bytes:
     """``report`` rendered as ``fmt`` in ``lang``: text, or bytes for xlsx."""
     _refuse_format(report.kind, fmt)
-    return _document(worded(report, lang), fmt, lang, for_spreadsheet, width)
+    rendered = _document(worded(report, lang), fmt, lang, for_spreadsheet, width)
+    return rendered.text() if isinstance(rendered, Pieces) else rendered
 
 
 def worded(report: Report, lang: str) -> Report:
@@ -105,7 +106,7 @@ def worded(report: Report, lang: str) -> Report:
 
 def _document(
     report: Report, fmt: str, lang: str, for_spreadsheet: bool = False, width: int = 160
-) -> str | bytes:
+) -> str | bytes | Pieces:
     _refuse_format(report.kind, fmt)
     if fmt == "table":
         console = Console(file=StringIO(), width=width)
@@ -186,7 +187,7 @@ def _table(report: Report, lang: str, out: Console, err: Console) -> None:
         funnel_table(report, lang, out)  # type: ignore[arg-type]
 
 
-def _render(report, fmt: str, lang: str, for_spreadsheet: bool) -> str | bytes:  # type: ignore[no-untyped-def]
+def _render(report, fmt: str, lang: str, for_spreadsheet: bool) -> str | bytes | Pieces:  # type: ignore[no-untyped-def]
     """The renderer of (report kind, ``fmt``), a valid pair, imported only when used."""
     if fmt in ("markdown", "html", "xlsx"):  # check and score: the check, and the scores
         from importlib import import_module  # only the one format's module (openpyxl…)

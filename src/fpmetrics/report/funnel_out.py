@@ -8,6 +8,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from fpmetrics.files.output import Pieces
 from fpmetrics.i18n import t
 from fpmetrics.models import FunnelReport
 from fpmetrics.report.machine import _none, dumps_document, head, problem_records
@@ -23,7 +24,7 @@ def _number(value: float | None) -> int | float | None:
     return plain_number(value)
 
 
-def funnel_json(report: FunnelReport) -> str:
+def funnel_json(report: FunnelReport) -> Pieces:
     """The funnel document: the common head, ``funnel`` (one record per unit, also those
     without a value), ``summary`` and ``problems``. Keys hold no dots; flags are booleans,
     null where there is no value."""

@@ -12,6 +12,7 @@ import pandas as pd
 from pydantic import BaseModel
 
 from fpmetrics import __version__
+from fpmetrics.files.output import Pieces
 from fpmetrics.models import CheckReport
 from fpmetrics.read.load import Inputs
 from fpmetrics.report.safety import csv_text, defuse_frame
@@ -213,7 +214,7 @@ def check_records(report: CheckReport) -> dict:
     }
 
 
-def to_json(report: CheckReport) -> str:
+def to_json(report: CheckReport) -> Pieces:
     """The check document. Keys and their order are those of :class:`.schema.CheckOutput`
     (the tests validate every document against it; validating 25,000 results at run time
     would cost a second on a province)."""
@@ -230,14 +231,15 @@ def _encoder() -> Callable[[object], str]:
     return json.JSONEncoder(ensure_ascii=False, default=_plain).encode
 
 
-def dumps_document(payload: dict) -> str:
+def dumps_document(payload: dict) -> Pieces:
     """JSON with one top-level key per line and one list item per line: readable, ``grep``-
     and ``diff``-friendly, and written by the C encoder (``indent=`` falls back to a Python
-    one, several times slower on a province's results)."""
+    one, several times slower on a province's results). As pieces: the command line writes
+    them one run at a time, the library joins them (:class:`Pieces`)."""
 
     encode = _encoder()  # one, reused
-    # One list of pieces, joined once: a province's document is tens of MB of text, and
-    # each intermediate string would be another copy of it in fresh memory.
+    # One list of pieces, never joined on the way: a province's document is tens of MB of
+    # text, and each intermediate string would be another copy of it in fresh memory.
     parts = ["{\n"]
     for number, (key, value) in enumerate(payload.items()):
         parts.append((",\n" if number else "") + f"  {encode(key)}: ")
@@ -255,7 +257,7 @@ def dumps_document(payload: dict) -> str:
         items[::2] = texts
         parts += ["[\n    ", *items, "\n  ]"]
     parts.append("\n}\n")
-    return "".join(parts)
+    return Pieces(parts)
 
 
 def _plain(value: object) -> object:

@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from fpmetrics.files.output import Pieces
 from fpmetrics.i18n import join, t
 from fpmetrics.models import ScoreReport
 from fpmetrics.report.console import render_problems
@@ -240,7 +241,7 @@ def score_summary(report: ScoreReport) -> dict[str, int]:
     }
 
 
-def score_json(report: ScoreReport) -> str:
+def score_json(report: ScoreReport) -> Pieces:
     """The check document with ``scores`` added and the score counts in ``summary``."""
     check = report.check
     payload = {
