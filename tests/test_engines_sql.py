@@ -7,6 +7,7 @@ extra are missing (.ci/install-services.sh installs the server)."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -283,6 +284,49 @@ def test_masked_url():
     assert mask_url("postgresql://a:b%40c@h:5/d") == "postgresql://a:***@h:5/d"
     assert mask_url("postgresql://a@h/d") == "postgresql://a@h/d"
     assert mask_url("mysql://a:p@ss@h/d") == "mysql://a:***@h/d"
+
+
+def test_every_url_in_a_message_is_masked():
+    from fpmetrics.aggregate.registers.engines import mask_credentials
+
+    text = (
+        "无法读取 postgresql://a:b%40c@h:5/d。以及 mysql+pymysql://u:p@ss@h/d, postgresql:/u:s@h/d"
+    )
+    assert mask_credentials(text) == (
+        "无法读取 postgresql://a:***@h:5/d。以及 mysql+pymysql://u:***@h/d, postgresql:/u:***@h/d"
+    )
+    for kept in ("postgresql://a@h/d", "https://a:b@h/", "postgresql://h:5/d"):
+        assert mask_credentials(kept) == kept
+
+
+@pytest.mark.parametrize("command", [["funnel", "sex_ratio_at_birth"], ["audit"]])
+def test_file_only_commands_refuse_a_database_masked(cli, command):
+    """funnel and audit read files: a database URL is refused in one line, its password
+    masked (taken for a file name, it was shown whole)."""
+    result = cli(*command, "postgresql://u:Secret-9@127.0.0.1:1/db", "--lang", "en")
+    _one_line_fault(result, f"{command[0]} reads files only, not a database")
+    assert "Secret-9" not in result.stdout + result.stderr
+    assert "postgresql://u:***@127.0.0.1:1/db" in result.stderr
+
+
+def test_a_url_taken_for_a_path_is_masked(cli):
+    """A URL mistyped with one slash is a file name that does not exist; the message that
+    says so still masks the password."""
+    result = cli("check", "postgresql:/u:Secret-9@127.0.0.1:1/db", "--lang", "en")
+    assert result.exit_code == 2
+    assert "Secret-9" not in result.stdout + result.stderr and "u:***@" in result.stderr
+
+
+@pytest.mark.slow
+def test_an_existing_output_file_is_replaced(pg, cli, tmp_path):
+    """-o over an earlier report with a database input: the URL is not taken for an input
+    file (it was: 'file not found', with the password)."""
+    target = tmp_path / "report.json"
+    target.write_text("earlier", encoding="utf-8")
+    result = cli("check", pg.url(), "--table", "births", "-o", target)
+    assert result.exit_code == 1, result.stderr
+    assert json.loads(target.read_text(encoding="utf-8"))["results"]
+    assert pg_cluster.PASSWORD not in result.stdout + result.stderr
 
 
 @pytest.mark.slow

@@ -133,7 +133,7 @@ def _consoles():
 
 
 InputsArg = Annotated[
-    list[Path],
+    list[str],
     typer.Argument(
         metavar="INPUTS...", help="Spreadsheets (.xlsx .xls .ods .csv) or folders of them."
     ),
@@ -267,6 +267,19 @@ def _rules_file(rules: str) -> Path | str:
     return rules_file(rules)
 
 
+def _files_only(inputs: list[str], command: str) -> list[Path]:
+    """The inputs of a command that reads files only; a database URL is refused, masked
+    (taken for a file name, it would have been shown with its password)."""
+    from fpmetrics.aggregate.registers.engines import is_url
+
+    urls = [i for i in inputs if is_url(i)]
+    if urls:
+        from fpmetrics.aggregate.registers.engines.sql import mask_url
+
+        raise InputError("engine_files_only", command=command, where=mask_url(urls[0]))
+    return [Path(i) for i in inputs]
+
+
 def _explained(inputs: list[str], explain: bool, lang: str) -> tuple[list[str], list[str]]:
     """--explain 阿城镇: the inputs, and the names among them that are not files (units)."""
     if not explain:
@@ -316,7 +329,9 @@ def check_or_score(
 
     command, language = ctx.info_name or "check", lang.value
     inputs, explain_units = _explained(inputs, explain, language)
-    paths = [Path(i) for i in inputs]
+    from fpmetrics.aggregate.registers.engines import is_url
+
+    paths = [Path(i) for i in inputs if not is_url(i)]  # the files among them
     if records is not None and (len(paths) < len(inputs) or engine == Engine.spark):
         from fpmetrics.aggregate.registers.engines.sql import mask_url
 
@@ -388,12 +403,13 @@ def funnel(
     from fpmetrics.report.formats import emit, format_for
 
     language = lang.value
+    files = _files_only(inputs, "funnel")
     chosen = format_for("funnel", fmt.value if fmt else None, output)
     if output is not None:
-        refuse_inputs(output, inputs, (_rules_file(rules), fields_file))
+        refuse_inputs(output, files, (_rules_file(rules), fields_file))
     report = api.funnel(
         indicator,
-        inputs,
+        files,
         rules=rules,
         fields=fields_file,
         sheet=sheet,
@@ -436,10 +452,11 @@ def audit(
     from fpmetrics.report.formats import emit, format_for
 
     language = lang.value
+    files = _files_only(inputs, "audit")
     chosen = format_for("audit", fmt.value if fmt else None, output)
     if output is not None:
-        refuse_inputs(output, inputs, (_rules_file(rules), fields_file))
-    report = api.audit(inputs, rules=rules, fields=fields_file, sheet=sheet, history=history)
+        refuse_inputs(output, files, (_rules_file(rules), fields_file))
+    report = api.audit(files, rules=rules, fields=fields_file, sheet=sheet, history=history)
     out, err = _consoles()
     emit(report, chosen, output, language, out, err)
 
@@ -597,7 +614,7 @@ def main() -> None:
     except InputError as exc:  # worded here, in the language the run asked for
         from fpmetrics.help_lang import help_language
 
-        print(exc.render(help_language(sys.argv[1:])), file=sys.stderr)
+        print(_masked(exc.render(help_language(sys.argv[1:]))), file=sys.stderr)
         sys.exit(2)
     except KeyboardInterrupt:
         sys.exit(130)
@@ -605,11 +622,19 @@ def main() -> None:
         if os.environ.get("FPMETRICS_DEBUG"):
             raise
         print(
-            f"fpmetrics: internal error ({type(exc).__name__}: {exc}). "
-            "Please report it with the input file; FPMETRICS_DEBUG=1 shows the traceback.",
+            _masked(f"fpmetrics: internal error ({type(exc).__name__}: {exc}). ")
+            + "Please report it with the input file; FPMETRICS_DEBUG=1 shows the traceback.",
             file=sys.stderr,
         )
         sys.exit(2)
+
+
+def _masked(text: str) -> str:
+    """``text`` with the password of any database URL in it as ``***``: the last guard, for
+    a message that quotes an input as it was given."""
+    from fpmetrics.aggregate.registers.engines import mask_credentials
+
+    return mask_credentials(text)
 
 
 def run() -> None:

@@ -143,6 +143,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "数据库 {where} 查询出错: {detail}",
         "Database {where}: the query failed: {detail}",
     ),
+    "engine_files_only": (
+        "{command} 只读文件,不读数据库或 Spark 的表:{where}。数据库里的登记表请用 check 或 score。",
+        "{command} reads files only, not a database or Spark table: {where}. Use check or score "
+        "for a register in a database.",
+    ),
     "engine_records_unsupported": (
         "--records 目前只支持文件登记表(CSV、Excel、Parquet),不支持 {where}。",
         "--records works on file registers (CSV, Excel, Parquet) only, not on {where}.",

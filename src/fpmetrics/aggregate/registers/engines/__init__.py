@@ -37,6 +37,17 @@ class EngineOptions:
     """The language of the password prompt, if a database asks for one."""
 
 
+_CREDENTIALS = re.compile(
+    r"\b((?:postgres|postgresql|mysql)(?:\+\w+)?:/{1,2}[^\s:/@]*):\S*@", re.IGNORECASE
+)
+
+
+def mask_credentials(text: str) -> str:
+    """Every database URL's password in ``text`` as ``***`` (also in a URL taken for a path,
+    whose ``//`` became ``/``)."""
+    return _CREDENTIALS.sub(r"\1:***@", text)
+
+
 class Location(str):
     """Where a register is, as shown in problems and reports (a database URL, masked)."""
 
