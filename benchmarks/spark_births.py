@@ -73,13 +73,15 @@ def rows_in(folder: Path) -> int:
     return int(pl.scan_parquet(files, hive_partitioning=False).select(pl.len()).collect().item())
 
 
-def chunk_frame(first: int, last: int):
-    """Rows ``first``..``last`` (1-based, inclusive) of the register, as pg_births.py's MAKE."""
+def chunk_frame(first: int, last: int, year: int):
+    """Rows ``first``..``last`` (1-based, inclusive) of the register born in ``year``, as
+    pg_births.py's MAKE, lazily (written by streaming: little memory)."""
     import polars as pl
 
     g = pl.col("g")
+    days = (g * 7) % 731  # from 2023-01-01; 2023 has 365 days
     township = pl.lit("乡镇") + (g % 1250).cast(pl.String)
-    day = pl.date(2023, 1, 1) + pl.duration(days=(g * 7) % 731)
+    day = pl.date(2023, 1, 1) + pl.duration(days=days)
     ident = pl.when(g % 10007 == 0).then(g - 1).otherwise(g).cast(pl.String).str.zfill(17)
     sex = (
         pl.when(g % 1_000_003 == 0)
@@ -88,7 +90,8 @@ def chunk_frame(first: int, last: int):
         .then(pl.lit("男"))
         .otherwise(pl.lit("女"))
     )
-    frame = pl.select(g=pl.int_range(first, last + 1, dtype=pl.Int64)).select(
+    rows = pl.LazyFrame().select(g=pl.int_range(first, last + 1, dtype=pl.Int64))
+    return rows.filter((days < 365) == (year == 2023)).select(
         (pl.lit("Q") + ident).alias("出生医学证明编号"),
         township.alias("乡镇"),
         (township + pl.lit("村") + ((g // 1250) % 8).cast(pl.String)).alias("村(居)"),
@@ -97,15 +100,12 @@ def chunk_frame(first: int, last: int):
         pl.when(g % 50 == 0).then(pl.lit("否")).otherwise(pl.lit("是")).alias("是否符合政策"),
         pl.when(g % 97 == 0).then(pl.lit("是")).otherwise(pl.lit("否")).alias("是否出生缺陷"),
         pl.when(g % 400 == 0).then(pl.lit("死胎")).otherwise(pl.lit("活产")).alias("妊娠结局"),
-        day.dt.year().alias("_year"),
     )
-    return frame
 
 
 def generate(rows: int, chunk: int) -> Path:
     """The register of ``rows`` births, made (into a temporary folder, then renamed) unless a
     folder with that many rows is there."""
-    import polars as pl
 
     folder = folder_for(rows)
     if folder.is_dir() and rows_in(folder) == rows:
@@ -116,12 +116,12 @@ def generate(rows: int, chunk: int) -> Path:
     shutil.rmtree(partial, ignore_errors=True)
     start = time.perf_counter()
     for number, first in enumerate(range(1, rows + 1, chunk)):
-        frame = chunk_frame(first, min(first + chunk - 1, rows))
         for year in (2023, 2024):
-            part = frame.filter(pl.col("_year") == year).drop("_year")
             target = partial / f"year={year}" / f"part-{number:03d}.parquet"
             target.parent.mkdir(parents=True, exist_ok=True)
-            part.write_parquet(target, compression="zstd", row_group_size=1_000_000)
+            chunk_frame(first, min(first + chunk - 1, rows), year).sink_parquet(
+                target, compression="zstd", row_group_size=1_000_000
+            )
     partial.rename(folder)
     size = sum(f.stat().st_size for f in folder.rglob("*.parquet"))
     took = time.perf_counter() - start
