@@ -7,9 +7,9 @@ Both run as whole processes with the same Spark settings (the environment's ``SP
 JVM, the pushed-down queries, the rules, the JSON) and a Python process that starts a
 ``local[*]`` session and collects a hand-written ``GROUP BY`` (the per-township, per-year
 numerators and denominators of the birth indicators). Wall time, best of ``--repeats``, and
-peak resident memory of each side's Python process and, separately, of the JVM that PySpark
-starts as its child (``VmHWM`` of each, polled every 0.1 s; the largest over the repeats), as a
-Markdown table.
+peak resident memory of each side's Python process (``VmHWM``, written by the process at exit)
+and, separately, of the JVM that PySpark starts as its child (``VmHWM``, polled every 0.1 s);
+the largest over the repeats; as a Markdown table.
 
 The register is made once under ``data/spark_births_<rows>/`` (git-ignored) and reused while
 its files hold that many rows: ``year=2023/part-NNN.parquet``, ``year=2024/…``, one pair of
@@ -57,6 +57,19 @@ spark.sparkContext.setLogLevel("ERROR")
 rows = spark.sql(sys.argv[1]).collect()
 print(len(rows), sum(r["perinatal"] for r in rows))
 """
+
+
+# Prepended to each side's Python code: at exit (after PySpark's own exit handlers, atexit
+# running the last registered first) the process writes its peak RSS to $SPARK_BENCH_PEAK.
+PEAK = """
+import atexit, os, runpy, sys
+def _peak():
+    with open("/proc/self/status") as status, open(os.environ["SPARK_BENCH_PEAK"], "w") as out:
+        out.write(next(line for line in status if line.startswith("VmHWM:")).split()[1])
+atexit.register(_peak)
+"""
+# ``python -m fpmetrics.cli`` with PEAK first.
+FPMETRICS = PEAK + 'runpy.run_module("fpmetrics.cli", run_name="__main__", alter_sys=True)\n'
 
 
 def folder_for(rows: int) -> Path:
@@ -173,8 +186,13 @@ def _is_java(pid: int) -> bool:
 
 
 def measure(command: list[str], env: dict[str, str]) -> tuple[float, float, float]:
-    """Run ``command``: wall seconds, its own peak RSS (MB) and the largest peak RSS of the
-    Java processes below it (MB), polled every 0.1 s."""
+    """Run ``command``: wall seconds, its own peak RSS (MB: the larger of the polled one and
+    the one it writes at exit, see PEAK) and the largest peak RSS of the Java processes below
+    it (MB), polled every 0.1 s."""
+    import tempfile
+
+    peak_file = Path(tempfile.mkstemp(prefix="spark_bench_peak_")[1])
+    env = {**env, "SPARK_BENCH_PEAK": str(peak_file)}
     start = time.perf_counter()
     process = subprocess.Popen(
         command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
@@ -194,6 +212,9 @@ def measure(command: list[str], env: dict[str, str]) -> tuple[float, float, floa
         time.sleep(0.1)
     wall = time.perf_counter() - start
     reader.join()
+    written = peak_file.read_text().strip()
+    peak_file.unlink()
+    own = max(own, int(written) if written else 0)
     if process.returncode not in (0, 1):
         sys.exit(f"{command[:4]} failed ({process.returncode}): {''.join(stderr)[-1500:]}")
     return wall, own / 1024, jvm / 1024
@@ -221,9 +242,9 @@ def main() -> None:
         env["PYSPARK_SUBMIT_ARGS"] = f"--driver-memory {args.driver_memory} pyspark-shell"
     warm = "import fpmetrics.cli, fpmetrics.pipeline, fpmetrics.aggregate.registers.engines.spark"
     subprocess.run([sys.executable, "-c", warm], env=env, check=True)
-    fpmetrics = [sys.executable, "-m", "fpmetrics.cli", "check", str(folder), "--engine",
-                 "spark", "--period", "year", "--format", "json"]  # fmt: skip
-    hand = [sys.executable, "-c", BASELINE, HAND_WRITTEN.format(folder=folder)]
+    fpmetrics = [sys.executable, "-c", FPMETRICS, "check", str(folder), "--engine", "spark",
+                 "--period", "year", "--format", "json"]  # fmt: skip
+    hand = [sys.executable, "-c", PEAK + BASELINE, HAND_WRITTEN.format(folder=folder)]
     runs: dict[str, list[tuple[float, float, float]]] = {"fpmetrics": [], "Spark SQL GROUP BY": []}
     for n in range(args.repeats):
         order = [("fpmetrics", fpmetrics), ("Spark SQL GROUP BY", hand)]
