@@ -30,6 +30,8 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -189,8 +191,6 @@ def measure(command: list[str], env: dict[str, str]) -> tuple[float, float, floa
     """Run ``command``: wall seconds, its own peak RSS (MB: the larger of the polled one and
     the one it writes at exit, see PEAK) and the largest peak RSS of the Java processes below
     it (MB), polled every 0.1 s."""
-    import tempfile
-
     peak_file = Path(tempfile.mkstemp(prefix="spark_bench_peak_")[1])
     env = {**env, "SPARK_BENCH_PEAK": str(peak_file)}
     start = time.perf_counter()
@@ -200,8 +200,6 @@ def measure(command: list[str], env: dict[str, str]) -> tuple[float, float, floa
     own, jvm = 0, 0
     java: set[int] = set()
     stderr: list[str] = []
-    import threading
-
     reader = threading.Thread(target=lambda: stderr.append(process.stderr.read()))  # type: ignore[union-attr]
     reader.start()
     while process.poll() is None:
