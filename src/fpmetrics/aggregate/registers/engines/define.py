@@ -27,6 +27,9 @@ from functools import cache
 
 SOURCE = "__fpm_src__"
 """Stands for the register's table or query until the SQL is compiled."""
+PLAIN = "__fpm_plain__"
+"""Stands for the register's rows without row numbers, for the queries that need none (the
+dates, the grouping of ids): where numbering rows costs a join (Spark), they skip it."""
 DATES = "__fpm_dates__"
 """Stands for the fast-path birth dates until the SQL is compiled (a long list: kept out of
 SQLGlot's parser)."""
@@ -60,7 +63,7 @@ def date_values(columns: dict[str, str], limit: int) -> str:
     own rule (:func:`..aggregate._day`) and sends them back in :func:`combinations`."""
     raw = f"CAST(t.{quote(columns['birth_date'])} AS TEXT)"
     return (
-        f"SELECT DISTINCT {raw} AS v FROM {SOURCE} AS t WHERE LENGTH({raw}) = 10 LIMIT {int(limit)}"
+        f"SELECT DISTINCT {raw} AS v FROM {PLAIN} AS t WHERE LENGTH({raw}) = 10 LIMIT {int(limit)}"
     )
 
 
@@ -135,7 +138,7 @@ def repeated_ids(columns: dict[str, str], rn: str) -> str:
     """Query 3: the rows whose id is on more than one row, by row."""
     ident = f"CAST(t.{quote(columns['id'])} AS TEXT)"
     repeated = (
-        f"SELECT UPPER(TRIM({ident})) AS k FROM {SOURCE} AS t WHERE {ident} IS NOT NULL "
+        f"SELECT UPPER(TRIM({ident})) AS k FROM {PLAIN} AS t WHERE {ident} IS NOT NULL "
         f"GROUP BY UPPER(TRIM({ident})) HAVING COUNT(*) > 1"
     )
     return (
@@ -164,10 +167,11 @@ def rows_at(columns: dict[str, str], rn: str, where: str) -> str:
 
 
 @cache
-def compile_sql(sql: str, dialect: str, source: str) -> str:
+def compile_sql(sql: str, dialect: str, source: str, plain: str | None = None) -> str:
     """``sql`` (PostgreSQL's dialect) in ``dialect``, reading from ``source`` (a table name or
-    a parenthesised query, written in the engine's own dialect and left as it is)."""
+    a parenthesised query, written in the engine's own dialect and left as it is), and from
+    ``plain`` where no row numbers are needed (``source`` when None)."""
     import sqlglot
 
     compiled = sqlglot.transpile(sql, read="postgres", write=_DIALECTS[dialect])[0]
-    return compiled.replace(SOURCE, source)
+    return compiled.replace(SOURCE, source).replace(PLAIN, source if plain is None else plain)

@@ -50,7 +50,8 @@ class SparkSource(Pushdown):
     row_number = f't."{_ROW}"'
 
     def query(self, sql: str, fill: dict[str, str] | None = None) -> tuple[list[str], list[tuple]]:
-        compiled = define.compile_sql(sql, "spark", _numbered(self.base))
+        # Numbering rows is a join (per-file counts, joined back): only where rows are read.
+        compiled = define.compile_sql(sql, "spark", _numbered(self.base), self.base)
         for marker, text in (fill or {}).items():
             compiled = compiled.replace(marker, text)
         try:
