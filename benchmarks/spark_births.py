@@ -8,10 +8,10 @@ JVM, the pushed-down queries, the rules, the JSON) and a Python process that sta
 ``local[*]`` session and collects a hand-written ``GROUP BY`` (the per-township, per-year
 numerators and denominators of the birth indicators); a third line runs that GROUP BY and
 then the repeated-id query (:data:`REPEATED_IDS`) in one session. Wall time, best of
-``--repeats``, and
-peak resident memory of each side's Python process (``VmHWM``, written by the process at exit)
-and, separately, of the JVM that PySpark starts as its child (``VmHWM``, polled every 0.1 s);
-the largest over the repeats; as a Markdown table.
+``--repeats``, and peak resident memory of each side's Python process (``VmHWM``, written by
+the process at exit) and, separately, of the JVM that PySpark starts as its child (``VmHWM``,
+polled every 0.1 s, new java processes looked for every 2 s); the largest over the repeats;
+as a Markdown table.
 
 The register is made once under ``data/spark_births_<rows>/`` (git-ignored) and reused while
 its files hold that many rows: ``year=2023/part-NNN.parquet``, ``year=2024/…``, one pair of
@@ -213,12 +213,14 @@ def measure(command: list[str], env: dict[str, str]) -> tuple[float, float, floa
     stderr: list[str] = []
     reader = threading.Thread(target=lambda: stderr.append(process.stderr.read()))  # type: ignore[union-attr]
     reader.start()
+    polls = 0
     while process.poll() is None:
         own = max(own, _peak_kb(process.pid) or 0)
-        if not java:  # reading all of /proc costs ~30% of a core at 10 a second: until found
+        if polls % 20 == 0:  # all of /proc, ten times a second, took ~30% of a core
             java.update(p for p in _descendants(process.pid) if _is_java(p))
-        for pid in java:
+        for pid in java:  # a launcher's java comes and goes first, then Spark's JVM
             jvm = max(jvm, _peak_kb(pid) or 0)
+        polls += 1
         time.sleep(0.1)
     wall = time.perf_counter() - start
     reader.join()
