@@ -125,9 +125,8 @@ def main() -> None:
         psql = shutil.which("psql") or "psql"
         fpmetrics = [sys.executable, "-m", "fpmetrics.cli", "check", url, "--table", "births",
                      "--period", "year", "--format", "json"]  # fmt: skip
-        # psql runs with the session settings fpmetrics gives its own connection (sql.py):
-        # the hand-written queries at their fastest (JIT compiling alone costs the GROUP BY
-        # ~0.5 s at 10M; 128 MB of work_mem makes the repeated ids spill less).
+        # psql runs with the session settings fpmetrics gives its own connection (sql.py),
+        # so that both sides run alike (128 MB of work_mem: the repeated ids spill less).
         env_psql = {**env, "PGOPTIONS": PSQL_SETTINGS}
         hand = [psql, "-X", "-q", "-d", url, "-o", "/dev/null", "-c", HAND_WRITTEN]
         checked = [*hand, "-c", REPEATED_IDS]
