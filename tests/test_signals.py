@@ -33,11 +33,22 @@ def _start(tmp_path: Path, register: Path) -> tuple[subprocess.Popen, Path]:
     return proc, temp
 
 
-def _wait_for_copy(proc: subprocess.Popen, temp: Path, timeout: float = 30) -> bool:
+def _wait_for_copy(
+    proc: subprocess.Popen, temp: Path, timeout: float = 30, hold: bool = False
+) -> bool:
+    """Whether the run's UTF-8 copy was seen; with ``hold``, the run is then stopped
+    (SIGSTOP) and True only if it is still running with its copy there."""
     end = time.monotonic() + timeout
     while time.monotonic() < end and proc.poll() is None:
         if any(temp.glob("fpmetrics-*/*.utf8.csv")):
-            return True
+            if not hold:
+                return True
+            proc.send_signal(signal.SIGSTOP)
+            time.sleep(0.05)  # stopped by now
+            if proc.poll() is None and any(temp.glob("fpmetrics-*/*.utf8.csv")):
+                return True
+            proc.send_signal(signal.SIGCONT)
+            return False
         time.sleep(0.005)
     return False
 
@@ -47,11 +58,14 @@ def _wait_for_copy(proc: subprocess.Popen, temp: Path, timeout: float = 30) -> b
 def test_stopped_run_removes_the_utf8_copy(tmp_path, sig):
     register = _gb18030_register(tmp_path / "migrants.csv", 400_000)
     proc, temp = _start(tmp_path, register)
-    if not _wait_for_copy(proc, temp):
+    # Held still the moment the copy is seen: the signal then reaches a run that is still
+    # using it (sent at once, a run that ended meanwhile exited 0: a flaky failure in CI).
+    if not _wait_for_copy(proc, temp, hold=True):
         proc.kill()
         proc.wait()
         pytest.skip("the run ended before the copy was seen: machine too fast for this test")
-    proc.send_signal(sig)
+    proc.send_signal(sig)  # pending until the run goes on
+    proc.send_signal(signal.SIGCONT)
     code = proc.wait(30)
     assert code == 128 + sig, proc.stderr.read()
     assert list(temp.iterdir()) == []
