@@ -372,6 +372,46 @@ def test_ctid_only_for_a_plain_table(pg):
 
 
 @pytest.mark.slow
+def test_rows_numbered_from_keys_numbered_before(pg):
+    """Listed rows are numbered by counting from the nearest row numbered before (the repeated
+    ids' rows, then the bad values'): the same numbers as counting from the table's start,
+    with deleted rows in between, in any order of calls."""
+    from types import SimpleNamespace
+
+    import numpy as np
+    import psycopg
+
+    from fpmetrics.aggregate.registers.engines.sql import sql_register
+
+    url = pg.url()
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute("DROP TABLE IF EXISTS numbered")
+        connection.execute("CREATE TABLE numbered AS SELECT * FROM births")
+        connection.execute(
+            "DELETE FROM numbered WHERE ctid IN (SELECT ctid FROM (SELECT ctid, "
+            "ROW_NUMBER() OVER () AS r FROM numbered) AS x WHERE r % 5 = 2)"
+        )
+        found = connection.execute(
+            "SELECT ctid::text, ROW_NUMBER() OVER (ORDER BY ctid) + 1 FROM numbered"
+        ).fetchall()
+    block_item = [tuple(int(x) for x in tid.strip("()").split(",")) for tid, _ in found]
+    keys = np.array([b * 65536 + i for b, i in block_item], dtype=np.int64)
+    want = np.array([n for _, n in found], dtype=np.int64)
+    rng = np.random.default_rng(7)
+    first = rng.choice(keys.size, 40, replace=False)  # some rows, then others around them
+    second = np.concatenate([rng.choice(keys.size, 60, replace=False), first[:5], [0]])
+    options = SimpleNamespace(table="numbered", query=None)
+    source = sql_register(url, options, "en", None).source
+    assert source.row_keys
+    assert (source.row_numbers(keys[first]) == want[first]).all()
+    assert (source.row_numbers(keys[second]) == want[second]).all()
+    assert (source.row_numbers(keys[first]) == want[first]).all()  # all known: no query
+    fresh = sql_register(url, options, "en", None).source
+    assert (fresh.row_numbers(keys[second]) == want[second]).all()
+    assert (fresh.row_numbers(keys[[3, 3, 1]]) == want[[3, 3, 1]]).all()  # repeats, order
+
+
+@pytest.mark.slow
 def test_ids_on_three_rows_are_found_as_in_the_csv(pg, cli, tmp_path):
     """An id on two rows comes back by its first and last row's address; an id on three or
     more rows (here also written in other case and with spaces) is looked for again: the

@@ -212,10 +212,12 @@ def aggregate(
     dated_by = period if register.kind == "births" else None  # only births carry dates
     code, role = _located_codes(classes)
     hit = combos.filter(pl.Series(code.notna().to_numpy()[combos["_class"].to_numpy()]))
-    problems = [_problem_rows(register, _located(hit, code, role), period, units)]
 
     units_frame = _unit_sums(combos, _class_attributes(classes, fields, dated_by), fields)
+    problems = []
     if "id" in register.columns:
+        # Before the bad values: a database numbers the listed rows of both from the keys it
+        # has numbered (SqlSource.row_numbers), and the repeats list the most, usually.
         repeats, repeat_problems = _repeated_ids(register, roles, period, units)
         if not repeats.empty:
             minus = _unit_keys(repeats, repeats, dated_by)
@@ -232,6 +234,7 @@ def aggregate(
                 .reset_index()
             )
         problems.append(repeat_problems)
+    problems.insert(0, _problem_rows(register, _located(hit, code, role), period, units))
 
     # Units in the order the file first names them, then by period.
     units_frame["_first"] = units_frame.groupby("township")["_first"].transform("min")

@@ -63,6 +63,10 @@ class SqlSource(Pushdown):
     password: str | None = field(default=None, repr=False)
     _connection: object | None = field(default=None, repr=False)
     row_keys: bool = False
+    _numbered: tuple[np.ndarray, np.ndarray] = field(
+        default_factory=lambda: (np.empty(0, np.int64), np.empty(0, np.int64)), repr=False
+    )
+    """The keys numbered so far (sorted) and the rows stored before each."""
 
     @property
     def row_number(self) -> str:  # type: ignore[override]
@@ -228,30 +232,53 @@ class SqlSource(Pushdown):
 
     def row_numbers(self, keys: np.ndarray) -> np.ndarray:
         """The row numbers of the rows at ``keys`` (order keys of their ``ctid``): 2 + the
-        rows stored before each. One query: a TID range count per gap between the sorted
-        keys, each reading only the addresses of its gap, together one pass up to the last
-        key with no work per row but the count. Only rows a problem lists come here.
+        rows stored before each. Only rows a problem lists come here.
 
-        Measured at 10M rows, 2,000 listed rows: 1.3 s, against 2.6 s for one scan placing
-        each row among the keys (``width_bucket``), which this replaces; a ``UNION ALL`` of
-        one count per gap costs more to plan than to run beyond a few hundred gaps."""
+        One query of TID range counts, one per gap between a new key and the key before it
+        among those already numbered and the new ones (a correlated count over ``unnest`` of
+        the gaps' bounds): each reads only the addresses of its gap, with no work per row but
+        the count. The keys numbered are kept, so that a later call (the repeated ids' rows,
+        then the bad values') counts only from the nearest of them, not from the table's
+        start. Measured at 10M rows, 2,000 listed rows: 0.7-1.3 s, against 2.4-3.3 s for one
+        scan placing each row among the keys (``width_bucket``), which this replaces."""
         keys = np.asarray(keys, dtype=np.int64)
         if not self.row_keys or keys.size == 0:
             return keys
         unique, inverse = np.unique(keys, return_inverse=True)
-        tids = [f"'({k >> 16},{k & 0xFFFF})'" for k in unique.tolist()]
-        starts = ", ".join(["'(0,0)'", *tids[:-1]])
+        known, before = self._numbered
+        fresh = np.setdiff1d(unique, known)
+        if fresh.size:
+            merged = np.union1d(known, fresh)
+            is_fresh = np.isin(merged, fresh)
+            at = np.flatnonzero(is_fresh)
+            gaps = np.zeros(merged.size, dtype=np.int64)
+            gaps[at] = self._gap_counts(np.where(at > 0, merged[at - 1], -1), merged[at])
+            running = np.cumsum(gaps)
+            counted = np.zeros(merged.size, dtype=np.int64)
+            counted[~is_fresh] = before
+            index = np.arange(merged.size)
+            last = np.maximum.accumulate(np.where(is_fresh, -1, index))  # last known, or -1
+            start = np.where(last >= 0, counted[last] - running[np.maximum(last, 0)], 0)
+            known, before = merged, start + running
+            self._numbered = (known, before)
+        return (before[np.searchsorted(known, unique)] + 2)[inverse].reshape(keys.shape)
+
+    def _gap_counts(self, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+        """The rows stored from each ``starts`` key (-1: the table's start) up to, not
+        including, the ``ends`` key at the same place: one query."""
+        lows = ", ".join(_tid_literal(k) for k in starts.tolist())
+        highs = ", ".join(_tid_literal(k) for k in ends.tolist())
         sql = (
             f"SELECT r.i - 1, (SELECT COUNT(*) FROM {self.source} AS t "
             "WHERE t.ctid >= r.lo AND t.ctid < r.hi) "
-            f"FROM unnest(ARRAY[{starts}]::tid[], ARRAY[{', '.join(tids)}]::tid[]) "
+            f"FROM unnest(ARRAY[{lows}]::tid[], ARRAY[{highs}]::tid[]) "
             "WITH ORDINALITY AS r(lo, hi, i)"
         )
         _, found = self._run(sql)
-        counts = np.zeros(unique.size, dtype=np.int64)
-        for gap, count in found:  # one row per key
+        counts = np.zeros(ends.size, dtype=np.int64)
+        for gap, count in found:  # one row per gap
             counts[int(gap)] = int(count)
-        return (np.cumsum(counts) + 2)[inverse].reshape(keys.shape)
+        return counts
 
     def columns(self) -> list[str]:
         """The columns of the table or query; a column of a type that is not text, a number
@@ -291,6 +318,11 @@ class SqlSource(Pushdown):
 
     def scan_raw(self, register: Register) -> pl.LazyFrame:
         raise InputError("engine_records_unsupported", where=self.where)
+
+
+def _tid_literal(key: int) -> str:
+    """A ``ctid`` order key (block * 65536 + item) as a tid literal; -1, the table's start."""
+    return f"'({key >> 16},{key & 0xFFFF})'" if key >= 0 else "'(0,0)'"
 
 
 def _type_name(column, cursor, dialect: str) -> str:
