@@ -155,7 +155,6 @@ def deliver(
         encoded: bytes | bytearray = data.encoded(encoding)
     else:
         encoded = data if isinstance(data, bytes) else data.encode(encoding)
-    del data  # the text, when it was one: only its bytes are needed now
     write_reported(output, encoded, lang, err)
 
 
