@@ -7,7 +7,7 @@ time and the peak resident memory of each process (its own, not the server's) ar
 best of ``--repeats``, as a Markdown table. A third line runs the GROUP BY and then the
 repeated-id query (:data:`REPEATED_IDS`) in one psql: the hand-written work closest to what
 the check does besides counting. psql runs with the session settings fpmetrics gives its
-own connection (:data:`PSQL_SETTINGS`).
+own connection (:func:`psql_settings`).
 
 The table is made inside the server (generate_series; no file travels): ~1,250 townships of 8
 villages, births 2023-2024, an 18-character id unique but for ~1e-4 repeats, an unknown sex
@@ -70,7 +70,11 @@ last row. The third line of the table runs it after the GROUP BY in the same psq
 a hand-written query has to do to find what fpmetrics' check finds besides the counts."""
 
 
-PSQL_SETTINGS = "-c jit=off -c work_mem=128MB -c parallel_tuple_cost=0.01"
+def psql_settings() -> str:
+    """``PGOPTIONS`` for psql: the settings fpmetrics gives its own session on a table."""
+    from fpmetrics.aggregate.registers.engines.sql import SESSION_SETTINGS, TABLE_SETTINGS
+
+    return " ".join(f"-c {k}={v}" for k, v in {**SESSION_SETTINGS, **TABLE_SETTINGS}.items())
 
 
 def measure(command: list[str], env: dict[str, str]) -> tuple[float, float]:
@@ -127,7 +131,7 @@ def main() -> None:
                      "--period", "year", "--format", "json"]  # fmt: skip
         # psql runs with the session settings fpmetrics gives its own connection (sql.py),
         # so that both sides run alike (128 MB of work_mem: the repeated ids spill less).
-        env_psql = {**env, "PGOPTIONS": PSQL_SETTINGS}
+        env_psql = {**env, "PGOPTIONS": psql_settings()}
         hand = [psql, "-X", "-q", "-d", url, "-o", "/dev/null", "-c", HAND_WRITTEN]
         checked = [*hand, "-c", REPEATED_IDS]
         order = [("fpmetrics", fpmetrics), ("psql GROUP BY", hand)]

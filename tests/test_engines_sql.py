@@ -372,6 +372,34 @@ def test_ctid_only_for_a_plain_table(pg):
 
 
 @pytest.mark.slow
+def test_session_settings_unless_pgoptions(pg, monkeypatch):
+    """A table's session gets fpmetrics' settings (the benchmark gives psql the same ones);
+    with PGOPTIONS set, the user's stand."""
+    from types import SimpleNamespace
+
+    from fpmetrics.aggregate.registers.engines.sql import (
+        SESSION_SETTINGS,
+        TABLE_SETTINGS,
+        sql_register,
+    )
+
+    table = SimpleNamespace(table="births", query=None)
+
+    def shown(source) -> dict[str, str]:
+        connection = source.connect()
+        names = {**SESSION_SETTINGS, **TABLE_SETTINGS}
+        return {n: connection.execute(f"SHOW {n}").fetchone()[0] for n in names}
+
+    assert shown(sql_register(pg.url(), table, "en", None).source) == {
+        **SESSION_SETTINGS,
+        **TABLE_SETTINGS,
+    }
+    monkeypatch.setenv("PGOPTIONS", "-c work_mem=8MB")
+    mine = shown(sql_register(pg.url(), table, "en", None).source)
+    assert mine["work_mem"] == "8MB" and mine["parallel_tuple_cost"] != "0.01"
+
+
+@pytest.mark.slow
 def test_rows_numbered_from_keys_numbered_before(pg):
     """Listed rows are numbered by counting from the nearest row numbered before (the repeated
     ids' rows, then the bad values'): the same numbers as counting from the table's start,

@@ -33,6 +33,24 @@ from fpmetrics.errors import InputError
 from fpmetrics.frame_columns import ROW
 from fpmetrics.i18n import t
 
+SESSION_SETTINGS = {
+    # The repeated-id check groups every id: a bigger hash table spills less (~1/3 less time
+    # at 1M rows). The server's memory, for this session only.
+    "work_mem": "128MB",
+    # The planner's guesses for these queries (an id's repeats, the dates' list) are far too
+    # high, which turns on JIT compiling: >1 s per query, for nothing.
+    "jit": "off",
+}
+"""Set on every PostgreSQL session unless ``PGOPTIONS`` is (the user's own settings stand)."""
+TABLE_SETTINGS = {
+    # The grouping's partial results are small (combinations, not rows): priced as such, each
+    # worker groups its share of the scan (partial aggregation). Measured at 10M: the default
+    # (0.1) groups every row in one process (13 s), 0.001 makes sending every row to the
+    # leader look free (16 s), 0.01 gives partial aggregation (8.6 s); at 2M 0.01 is as fast
+    # as 0.001.
+    "parallel_tuple_cost": "0.01",
+}
+"""Also set once rows are located by ``ctid`` (parallel workers allowed), same condition."""
 _REFUSED_PG = {"bytea", "json", "jsonb", "xml", "tsvector", "tsquery"}
 
 
@@ -108,12 +126,8 @@ class SqlSource(Pushdown):
         # scan in table order, so that ROW_NUMBER() numbers rows as they are stored.
         connection.execute("SET max_parallel_workers_per_gather = 0")
         if "PGOPTIONS" not in os.environ:  # the user's own settings stand
-            # The repeated-id check groups every id: a bigger hash table spills less (~1/3
-            # less time at 1M rows). The server's memory, for this session only.
-            connection.execute("SET work_mem = '128MB'")
-            # The planner's guesses for these queries (an id's repeats, the dates' list) are
-            # far too high, which turns on JIT compiling: >1 s per query, for nothing.
-            connection.execute("SET jit = off")
+            for name, value in SESSION_SETTINGS.items():
+                connection.execute(f"SET {name} = '{value}'")
         return connection
 
     def _connect_mysql(self):
@@ -198,12 +212,8 @@ class SqlSource(Pushdown):
             self.row_keys = True
             connection.execute("RESET max_parallel_workers_per_gather")  # type: ignore[attr-defined]
             if "PGOPTIONS" not in os.environ:
-                # The grouping's partial results are small (combinations, not rows): priced
-                # as such, each worker groups its share of the scan (partial aggregation).
-                # 0.01, measured: the default (0.1) groups all 10M rows in one process
-                # (13 s), 0.001 makes sending every row to the leader look free (16 s), 0.01
-                # gives partial aggregation (8.6 s); at 2M 0.01 is as fast as 0.001.
-                connection.execute("SET parallel_tuple_cost = 0.01")  # type: ignore[attr-defined]
+                for name, value in TABLE_SETTINGS.items():
+                    connection.execute(f"SET {name} = '{value}'")  # type: ignore[attr-defined]
 
     def repeated_ids(self, register: Register) -> pl.DataFrame:
         """As :meth:`Pushdown.repeated_ids`. In a PostgreSQL table, one grouping scan gives
