@@ -49,14 +49,12 @@ def check(
     previous period's; ``title`` is the county the reports name; ``prompt_lang`` is the
     language of a database's password prompt, the one text a run may show.
     """
-    from fpmetrics.aggregate.registers.engines import EngineOptions, is_url
+    from fpmetrics.aggregate.registers.engines import EngineOptions, split_inputs
     from fpmetrics.normalise.reporting import grouping
     from fpmetrics.pipeline import run_check
     from fpmetrics.read.load import RegisterOptions
 
-    texts = [str(i) for i in inputs]
-    paths = [Path(i) for i in texts if not is_url(i)]
-    urls = tuple(i for i in texts if is_url(i))
+    paths, urls = split_inputs(inputs)
     _refuse_empty_files(paths)
     ruleset, aliases = _ruleset_and_aliases(rules, fields)
     if history is not None:

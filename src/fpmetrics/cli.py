@@ -270,14 +270,14 @@ def _rules_file(rules: str) -> Path | str:
 def _files_only(inputs: list[str], command: str) -> list[Path]:
     """The inputs of a command that reads files only; a database URL is refused, masked
     (taken for a file name, it would have been shown with its password)."""
-    from fpmetrics.aggregate.registers.engines import is_url
+    from fpmetrics.aggregate.registers.engines import split_inputs
 
-    urls = [i for i in inputs if is_url(i)]
+    paths, urls = split_inputs(inputs)
     if urls:
         from fpmetrics.aggregate.registers.engines.sql import mask_url
 
         raise InputError("engine_files_only", command=command, where=mask_url(urls[0]))
-    return [Path(i) for i in inputs]
+    return paths
 
 
 def _explained(inputs: list[str], explain: bool, lang: str) -> tuple[list[str], list[str]]:
@@ -322,6 +322,7 @@ def check_or_score(
     lang: LangOption = Lang.zh,
 ) -> None:
     from fpmetrics import api
+    from fpmetrics.aggregate.registers.engines import split_inputs
     from fpmetrics.files.output import refuse_inputs
     from fpmetrics.normalise.unit_names import parse_units
     from fpmetrics.report.formats import format_for
@@ -329,13 +330,10 @@ def check_or_score(
 
     command, language = ctx.info_name or "check", lang.value
     inputs, explain_units = _explained(inputs, explain, language)
-    from fpmetrics.aggregate.registers.engines import is_url
-
-    paths = [Path(i) for i in inputs if not is_url(i)]  # the files among them
-    if records is not None and (len(paths) < len(inputs) or engine == Engine.spark):
+    paths, urls = split_inputs(inputs)
+    if records is not None and (urls or engine == Engine.spark):
         from fpmetrics.aggregate.registers.engines.sql import mask_url
 
-        urls = [i for i in inputs if Path(i) not in paths]
         where = mask_url(urls[0]) if urls else "--engine spark"
         raise InputError("engine_records_unsupported", where=where)
     chosen = format_for(command, fmt.value if fmt else None, output)

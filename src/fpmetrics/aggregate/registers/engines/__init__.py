@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,6 +56,14 @@ class Location(str):
 def is_url(text: str) -> bool:
     """A database URL, or ``hive:NAME`` (a table in Spark's catalog, for --engine spark)."""
     return bool(_URL.match(text) or _CATALOG.match(text))
+
+
+def split_inputs(inputs: Iterable[object]) -> tuple[list[Path], tuple[str, ...]]:
+    """The inputs that are files or folders, and the database URLs (and ``hive:NAME``) among
+    them, each in the order given. A URL is never a path: taken for one, it would be looked
+    for on disk and shown whole, password included."""
+    texts = [str(i) for i in inputs]
+    return [Path(t) for t in texts if not is_url(t)], tuple(t for t in texts if is_url(t))
 
 
 def is_parquet(path: Path) -> bool:
